@@ -1,0 +1,3 @@
+from searchlab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,316 @@
+"""The command line: `searchlab list | run NAME | tour | report`.
+
+Every bad input ends the same way: one line `error: ...` on stderr, exit code 2,
+no traceback, and nothing already on disk overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from searchlab import __version__
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import read_json, write_json
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage mistakes end in one `error:` line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SearchlabError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="searchlab",
+        description=(
+            "Machine learning as search over programs. Each experiment picks a search space, "
+            "data, a metric and an optimizer, runs the search, and measures what it found."
+        ),
+        epilog="Examples:\n  searchlab list\n  searchlab run regression --optimizers least_squares,gradient\n"
+        "  searchlab run digits --epochs 20 --out runs/digits-short\n  searchlab tour --quick",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"searchlab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    commands.add_parser("list", help="list the experiments (in essay order) and the optimizers")
+
+    run = commands.add_parser(
+        "run",
+        help="run one experiment into a run folder",
+        description=(
+            "Run one experiment at its full size (or --quick / --size tour) and write a run folder: "
+            "config.json, metrics.jsonl, result.json, figures/ and checkpoints/. Any config setting "
+            "can be given as --KEY VALUE; `searchlab list` shows them."
+        ),
+    )
+    run.add_argument("name", help="experiment name (see `searchlab list`)")
+    _add_common(run)
+    run.add_argument("--out", type=Path, help="run folder (default: runs/NAME, or runs/NAME-2 ... if taken)")
+    run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (default runs/NAME)")
+    size = run.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_const", const="quick", dest="size", help="CI-sized budget (seconds)")
+    size.add_argument("--size", choices=("full", "tour", "quick"), default="full", help="budget size (default: full)")
+
+    tour = commands.add_parser(
+        "tour",
+        help="run every experiment in essay order and write an HTML report",
+        description="Run every experiment in essay order at the tour budget and write DIR/index.html.",
+    )
+    _add_common(tour)
+    tour.add_argument("--out", type=Path, default=Path("runs/tour"), help="tour folder (default: runs/tour)")
+    tour.add_argument("--resume", action="store_true", help="keep finished experiments and continue interrupted ones")
+    tour_size = tour.add_mutually_exclusive_group()
+    tour_size.add_argument("--quick", action="store_const", const="quick", dest="size", default="tour", help="CI-sized, under 5 minutes")
+    tour_size.add_argument("--full", action="store_const", const="full", dest="size", help="every experiment at full size")
+    tour.add_argument("--only", help="comma-separated experiment names to include (default: all)")
+
+    report = commands.add_parser("report", help="(re)write the HTML report from existing run folders")
+    report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
+    report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the experiment's, 0)")
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None, help="where tensors live (default: cpu)")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if args.command is None:
+            if extra:
+                raise SearchlabError(f"unrecognised arguments: {' '.join(extra)} (see `searchlab --help`)")
+            parser.print_help()
+            return 0
+        if args.command != "run" and extra:
+            raise SearchlabError(f"unrecognised arguments: {' '.join(extra)} (see `searchlab {args.command} --help`)")
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "run":
+            return cmd_run(args, extra)
+        if args.command == "tour":
+            return cmd_tour(args)
+        return cmd_report(args)
+    except SearchlabError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted; continue where it stopped with the same command and --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+# ----- list ---------------------------------------------------------------
+
+
+def cmd_list() -> int:
+    from searchlab.experiments import EXPERIMENTS
+    from searchlab.experiments.base import config_fields
+    from searchlab.optimizers import OPTIMIZERS, settings_of
+
+    print("Experiments, in the essay's order (searchlab run NAME [--KEY VALUE ...]):")
+    for experiment in EXPERIMENTS.values():
+        print(f"  {experiment.name:<12} {experiment.title}  [essay: {experiment.essay_section}]")
+        defaults = experiment.config()
+        keys = ", ".join(f"--{name} {getattr(defaults, name)!r}" for name in config_fields(experiment.config))
+        print(f"  {'':<12} settings: {keys}")
+    print("\nOptimizers (each searches every problem it supports):")
+    for name, cls in OPTIMIZERS.items():
+        settings = ", ".join(f"{k}={v!r}" for k, v in settings_of(cls).items()) or "no settings"
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:<14} {doc}\n  {'':<14} {settings}")
+    return 0
+
+
+# ----- run ----------------------------------------------------------------
+
+
+def _pairs(extra: list[str]) -> dict[str, str]:
+    """['--lr', '0.1', '--x=temp'] -> {'lr': '0.1', 'x': 'temp'}."""
+    pairs: dict[str, str] = {}
+    i = 0
+    while i < len(extra):
+        token = extra[i]
+        if not token.startswith("--") or token == "--":
+            raise SearchlabError(f"unexpected argument {token!r}; settings are given as --KEY VALUE")
+        if "=" in token:
+            key, value = token[2:].split("=", 1)
+            i += 1
+        else:
+            if i + 1 >= len(extra):
+                raise SearchlabError(f"setting {token} needs a value, as in {token} VALUE")
+            key, value = token[2:], extra[i + 1]
+            i += 2
+        pairs[key] = value
+    return pairs
+
+
+def _common_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.device is not None:
+        overrides["device"] = args.device
+    return overrides
+
+
+def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    from searchlab.experiments import get_experiment
+    from searchlab.experiments.base import config_dict, parse_overrides
+
+    experiment = get_experiment(args.name)
+    overrides = {**parse_overrides(experiment.config, _pairs(extra)), **_common_overrides(args)}
+    size = args.size or "full"
+    if args.resume:
+        out = args.out or Path("runs") / experiment.name
+        config = _resumed_config(experiment, out, overrides)
+    else:
+        config = experiment.make_config(size, **overrides)
+        out = args.out or _free_folder(Path("runs") / experiment.name)
+        if out.exists() and any(out.iterdir()):
+            raise SearchlabError(f"{out} is not empty; choose another --out, or add --resume to continue the run there")
+    data = experiment.prepare(config)
+    started = time.perf_counter()
+    result = _execute(experiment, config, data, out, resume=args.resume, progress=not args.no_progress)
+    print(f"{experiment.name}: done in {time.perf_counter() - started:.1f} s")
+    for item in result.get("report", {}).get("headline", []):
+        print(f"  {item['label']}: {item['value']}")
+    print(f"wrote {out}/ (config.json, metrics.jsonl, result.json, figures/)")
+    return 0
+
+
+def _free_folder(base: Path) -> Path:
+    if not base.exists() or not any(base.iterdir()):
+        return base
+    n = 2
+    while (base.parent / f"{base.name}-{n}").exists():
+        n += 1
+    return base.parent / f"{base.name}-{n}"
+
+
+def _resumed_config(experiment, out: Path, overrides: dict[str, Any]):
+    from searchlab.experiments.base import config_dict
+
+    saved_path = out / "config.json"
+    if not saved_path.is_file():
+        raise SearchlabError(f"{out} holds no run to resume (no config.json); run without --resume first")
+    saved = read_json(saved_path)
+    if saved.get("experiment") != experiment.name:
+        raise SearchlabError(f"{out} holds a {saved.get('experiment')!r} run, not {experiment.name!r}")
+    config = experiment.config(**_from_json(experiment.config, saved["config"]))
+    current = config_dict(config)
+    for key, value in overrides.items():
+        if current[key] != value:
+            raise SearchlabError(
+                f"--{key} {value!r} differs from the run being resumed ({current[key]!r}); "
+                "a resumed run keeps its config: drop the setting or start a new run"
+            )
+    return config
+
+
+def _from_json(config_cls, values: dict[str, Any]) -> dict[str, Any]:
+    """Lists in config.json back to the tuples the dataclass holds."""
+    import dataclasses
+
+    out = {}
+    for field in dataclasses.fields(config_cls):
+        if field.name in values:
+            value = values[field.name]
+            out[field.name] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def _execute(experiment, config, data, out: Path, *, resume: bool, progress: bool) -> dict:
+    """Run into `out`, writing config.json first and result.json last (both atomically)."""
+    from searchlab.experiments.base import RunContext, config_dict
+
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if not resume:
+            write_json(out / "config.json", {"experiment": experiment.name, "config": config_dict(config)})
+        result = experiment.run(config, data, RunContext(out=out, resume=resume, progress=progress))
+    except SearchlabError:
+        if created and not (out / "checkpoints").exists():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    result = {"experiment": experiment.name, "title": experiment.title, "essay_section": experiment.essay_section, **result}
+    write_json(out / "result.json", result)
+    return result
+
+
+# ----- tour ---------------------------------------------------------------
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    from searchlab.experiments import EXPERIMENTS, get_experiment
+    from searchlab.report.html import write_report
+
+    names = list(EXPERIMENTS)
+    if args.only:
+        names = [get_experiment(n.strip()).name for n in args.only.split(",") if n.strip()]
+    overrides = _common_overrides(args)
+    out: Path = args.out
+    # Check every experiment's config and data before spending time on any of them.
+    plans = []
+    for name in names:
+        experiment = EXPERIMENTS[name]
+        config = experiment.make_config(args.size, **overrides)
+        plans.append((experiment, config, experiment.prepare(config)))
+    started = time.perf_counter()
+    run_dirs = []
+    for index, (experiment, config, data) in enumerate(plans, start=1):
+        final = out / experiment.name
+        partial = out / f".{experiment.name}.partial"
+        if args.resume and (final / "result.json").is_file() and not partial.exists():
+            print(f"[{index}/{len(plans)}] {experiment.name}: kept (already finished)")
+            run_dirs.append(final)
+            continue
+        resume = args.resume and (partial / "config.json").is_file()
+        if partial.exists() and not resume:
+            shutil.rmtree(partial)
+        print(f"[{index}/{len(plans)}] {experiment.name}: {experiment.title}", flush=True)
+        t0 = time.perf_counter()
+        result = _execute(experiment, config, data, partial, resume=resume, progress=not args.no_progress)
+        if final.exists():
+            shutil.rmtree(final)
+        partial.rename(final)
+        run_dirs.append(final)
+        for item in result.get("report", {}).get("headline", [])[:4]:
+            print(f"    {item['label']}: {item['value']}")
+        print(f"    ({time.perf_counter() - t0:.1f} s)", flush=True)
+    index_path = write_report(out / "index.html", run_dirs, size=args.size, seconds=time.perf_counter() - started)
+    print(f"tour finished in {time.perf_counter() - started:.1f} s; report: {index_path}")
+    return 0
+
+
+# ----- report -------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from searchlab.report.html import write_report
+
+    for folder in args.runs:
+        if not (folder / "result.json").is_file():
+            raise SearchlabError(f"{folder} is not a finished run folder (no result.json)")
+    path = write_report(args.out, args.runs)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Problems: a space, data and a metric, evaluated a whole population at a time.
+
+The problem is the only object that spends compute on candidates, so it keeps
+the books: one candidate on one example is one *forward-equivalent*, and a
+backward pass adds two per example (one gradient step on a batch of B examples
+costs 3B). Optimizers see losses (and gradients) only, never the data.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import torch
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.metric import Metric
+from searchlab.core.space import Space
+
+# Largest (candidates x examples x outputs) block evaluated at once without gradients.
+_MAX_BLOCK = 1 << 24
+
+
+class Problem(abc.ABC):
+    """Something candidates can be scored on, with exact accounting of the cost.
+
+    Attributes:
+        space: the search space whose candidates this problem scores.
+        metric: the loss that optimizers minimise.
+        forward_equivalents: compute spent so far (see module docstring).
+        examples_seen: examples consumed so far, summed over evaluations.
+    """
+
+    def __init__(self, space: Space, metric: Metric) -> None:
+        if metric.higher_is_better:
+            raise SearchlabError(f"metric {metric.name} is a score, not a loss; optimizers minimise a loss")
+        self.space = space
+        self.metric = metric
+        self.forward_equivalents = 0
+        self.examples_seen = 0
+
+    @property
+    @abc.abstractmethod
+    def n_examples(self) -> int:
+        """Number of training examples, the size of a full batch."""
+
+    def evaluate(self, population: torch.Tensor, batch: torch.Tensor | None = None, *, gradient: bool = False) -> torch.Tensor:
+        """Loss of each candidate on a batch, counted.
+
+        Args:
+            population: (K, d) candidates.
+            batch: indices of the examples to use; None for all of them.
+            gradient: keep the autograd graph (the population must require grad)
+                so that the caller can call `.backward()`; counted as 3 per example.
+
+        Returns:
+            (K,) losses; detached unless `gradient`.
+        """
+        n = self.n_examples if batch is None else int(batch.shape[0])
+        k = int(population.shape[0])
+        self.forward_equivalents += (3 if gradient else 1) * k * n
+        self.examples_seen += n
+        if gradient:
+            return self._losses(population, batch)
+        with torch.no_grad():
+            return self._losses(population, batch)
+
+    @abc.abstractmethod
+    def _losses(self, population: torch.Tensor, batch: torch.Tensor | None) -> torch.Tensor:
+        """(K,) losses of the population on the batch (uncounted; autograd as the caller set)."""
+
+    def full_loss(self, candidate: torch.Tensor) -> float:
+        """Loss of one (d,) candidate on all the training data; a measurement, not counted."""
+        with torch.no_grad():
+            return float(self._losses(candidate.detach().unsqueeze(0), None)[0])
+
+    def counters(self) -> dict[str, int]:
+        return {"forward_equivalents": self.forward_equivalents, "examples_seen": self.examples_seen}
+
+    def load_counters(self, counters: dict[str, int]) -> None:
+        self.forward_equivalents = int(counters["forward_equivalents"])
+        self.examples_seen = int(counters["examples_seen"])
+
+
+class SupervisedProblem(Problem):
+    """Inputs with known targets: regression and classification.
+
+    Args:
+        space: a space with a batched `forward(population, inputs)`.
+        inputs: (N, n_in) training inputs.
+        targets: (N, n_out) targets, or (N,) class indices.
+        metric: the loss to minimise.
+    """
+
+    def __init__(self, space: Space, inputs: torch.Tensor, targets: torch.Tensor, metric: Metric) -> None:
+        super().__init__(space, metric)
+        if inputs.shape[0] != targets.shape[0]:
+            raise SearchlabError(f"{inputs.shape[0]} inputs but {targets.shape[0]} targets; they must pair up")
+        if inputs.shape[0] == 0:
+            raise SearchlabError("the training set is empty; give at least one example")
+        self.inputs = inputs
+        self.targets = targets
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def device(self) -> torch.device:
+        return self.inputs.device
+
+    def _losses(self, population: torch.Tensor, batch: torch.Tensor | None) -> torch.Tensor:
+        inputs = self.inputs if batch is None else self.inputs[batch]
+        targets = self.targets if batch is None else self.targets[batch]
+        return self.score(population, inputs, targets, self.metric)
+
+    def score(self, population: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor, metric: Metric) -> torch.Tensor:
+        """Uncounted (K,) scores on any data: for reports, test sets and human scores.
+
+        Without autograd, large populations are split into chunks so that memory
+        stays bounded; with autograd the whole population is one graph.
+        """
+        population = population.to(device=inputs.device, dtype=inputs.dtype)
+        if torch.is_grad_enabled() and population.requires_grad:
+            return metric(self.space.forward(population, inputs), targets)
+        width = max(1, self._output_width(inputs))
+        chunk = max(1, _MAX_BLOCK // (inputs.shape[0] * width))
+        parts = [metric(self.space.forward(population[i : i + chunk], inputs), targets) for i in range(0, population.shape[0], chunk)]
+        return torch.cat(parts)
+
+    def _output_width(self, inputs: torch.Tensor) -> int:
+        widths = getattr(self.space, "widths", None)
+        return max(widths) if widths else (self.targets.shape[1] if self.targets.dim() > 1 else inputs.shape[1])

@@ -1,0 +1,141 @@
+"""The one driver: loop any optimizer on any problem until its budget is spent."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from searchlab.core import checkpoint
+from searchlab.core.budget import Budget
+from searchlab.core.errors import SearchlabError
+from searchlab.core.optimizer import Optimizer
+from searchlab.core.problem import Problem
+from searchlab.core.seeding import torch_generator
+from searchlab.core.trace import Result, Trace
+
+
+def run(
+    problem: Problem,
+    optimizer: Optimizer,
+    budget: Budget,
+    seed: int,
+    *,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    checkpoint_every: int = 500,
+    checkpoint_seconds: float = 20.0,
+    progress: str | None = None,
+    callback: Callable[[Optimizer, Trace], None] | None = None,
+) -> Result:
+    """Search `problem` with `optimizer` until `budget` is spent or the search is finished.
+
+    Args:
+        problem: what to search; its counters are reset (or restored on resume).
+        optimizer: how to search.
+        budget: when to stop.
+        seed: seeds the run's one random generator.
+        checkpoint_dir: where to keep checkpoints; None keeps none.
+        resume: continue from the checkpoint in `checkpoint_dir` if there is one.
+        checkpoint_every: steps between checkpoints.
+        checkpoint_seconds: also checkpoint when this long has passed since the
+            last one. An interrupted run loses at most the steps since then:
+            checkpoints are only taken between whole steps, so resuming is exact.
+        progress: label of a progress bar on stderr; None shows none.
+        callback: called after every step with the optimizer and trace.
+
+    Returns:
+        The `Result`. A run resumed from a checkpoint ends bitwise where an
+        uninterrupted run with the same seed would (budgets in seconds aside).
+
+    Raises:
+        SearchlabError: the optimizer cannot search the problem, or the loss
+            stopped being a finite number (the last good checkpoint is kept).
+    """
+    problem.load_counters({"forward_equivalents": 0, "examples_seen": 0})
+    optimizer.start(problem, torch_generator(seed))
+    trace = Trace()
+    seconds_before = 0.0
+    if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
+        state = checkpoint.load(checkpoint_dir)
+        optimizer.load_state_dict(state["optimizer"])
+        problem.load_counters(state["counters"])
+        trace = Trace.from_state(state["trace"])
+        seconds_before = float(state["seconds"])
+
+    def save(seconds: float) -> None:
+        if checkpoint_dir is not None:
+            state = {
+                "optimizer": optimizer.state_dict(),
+                "counters": problem.counters(),
+                "trace": trace.state(),
+                "seconds": seconds,
+            }
+            checkpoint.save(checkpoint_dir, state, tag=str(optimizer.step_))
+
+    bar = _progress_bar(progress, budget, optimizer.step_)
+    start = time.perf_counter() - seconds_before
+    last_save = time.perf_counter()
+    stopped_because = None
+    try:
+        while True:
+            seconds = time.perf_counter() - start
+            stopped_because = "finished" if optimizer.finished_ else budget.exhausted(
+                forward_equivalents=problem.forward_equivalents,
+                seconds=seconds,
+                steps=optimizer.step_,
+                best_loss=optimizer.best_loss_,
+            )
+            if stopped_because:
+                break
+            loss = optimizer.step(problem)
+            if not math.isfinite(loss):
+                raise SearchlabError(
+                    f"{optimizer.name}: the loss became {loss} at step {optimizer.step_}; "
+                    "lower the learning rate or step size (the last good checkpoint is kept)"
+                )
+            trace.record(
+                step=optimizer.step_,
+                forward_equivalents=problem.forward_equivalents,
+                examples_seen=problem.examples_seen,
+                seconds=time.perf_counter() - start,
+                loss=loss,
+                best_loss=optimizer.best_loss_,
+            )
+            if bar is not None:
+                bar.update(1)
+                if optimizer.step_ % 50 == 0:
+                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            if callback is not None:
+                callback(optimizer, trace)
+            if checkpoint_dir is not None:
+                now = time.perf_counter()
+                if optimizer.step_ % checkpoint_every == 0 or now - last_save >= checkpoint_seconds:
+                    save(now - start)
+                    last_save = now
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    save(seconds)
+    return Result(
+        optimizer=optimizer.name,
+        candidate=optimizer.candidate_.detach(),
+        final_loss=problem.full_loss(optimizer.candidate_),
+        best_loss=optimizer.best_loss_,
+        forward_equivalents=problem.forward_equivalents,
+        examples_seen=problem.examples_seen,
+        seconds=seconds,
+        steps=optimizer.step_,
+        stopped_because=stopped_because,
+        trace=trace,
+    )
+
+
+def _progress_bar(label: str | None, budget: Budget, initial: int) -> tqdm | None:
+    if label is None:
+        return None
+    return tqdm(total=budget.steps, initial=initial, desc=label, unit="step", leave=False, mininterval=0.5, dynamic_ncols=True)

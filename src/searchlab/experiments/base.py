@@ -1,0 +1,165 @@
+"""What every experiment is: a frozen config dataclass, `prepare` and `run`.
+
+`prepare(config) -> data` loads and checks everything the run needs and writes
+nothing, so bad input fails before any folder is made. `run(config, data,
+context) -> result` does the work and writes figures, checkpoints and metrics
+under the run folder.
+
+The result is a JSON-ready dict. Besides the experiment's own headline keys it
+holds a "report" section that the HTML report renders as it is:
+
+    "report": {
+        "summary": "prose, one paragraph per line",
+        "headline": [{"label": "...", "value": "..."}],
+        "figures": [{"path": "figures/name.png", "caption": "..."}],
+        "tables": [{"title": "...", "columns": [...], "rows": [[...], ...]}],
+    }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import save_figure, write_jsonl
+
+DEVICES = ("cpu", "cuda", "auto")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment.
+
+    Attributes:
+        name: the command-line name (`searchlab run NAME`).
+        title: the report's heading.
+        essay_section: the essay section the experiment measures.
+        config: the frozen dataclass of settings; its defaults are the full size.
+            It checks its own values in `__post_init__` (raising SearchlabError).
+        prepare: `prepare(config) -> data`; raises SearchlabError on bad input, writes nothing.
+        run: `run(config, data, context) -> result dict`.
+        tour: overrides that shrink the full size to the tour's budget.
+        quick: overrides for `--quick` (CI-sized).
+    """
+
+    name: str
+    title: str
+    essay_section: str
+    config: type
+    prepare: Callable[[Any], Any]
+    run: Callable[[Any, Any, RunContext], dict]
+    tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    quick: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def make_config(self, size: str = "full", **overrides: Any) -> Any:
+        """The config at a size ("full", "tour" or "quick") with overrides on top."""
+        base = {"full": {}, "tour": dict(self.tour), "quick": {**self.tour, **self.quick}}[size]
+        return self.config(**{**base, **overrides})
+
+
+@dataclass
+class RunContext:
+    """Where and how an experiment writes.
+
+    Attributes:
+        out: the run folder (created by the caller).
+        resume: continue from checkpoints under `out/checkpoints`.
+        progress: show progress bars.
+    """
+
+    out: Path
+    resume: bool = False
+    progress: bool = True
+
+    def figure(self, figure, name: str, *, dpi: int = 120) -> str:
+        """Save a matplotlib figure as figures/NAME (atomically), close it, return its relative path."""
+        import matplotlib.pyplot as plt
+
+        path = self.out / "figures" / name
+        save_figure(figure, path, dpi=dpi, bbox_inches="tight")
+        plt.close(figure)
+        return f"figures/{name}"
+
+    def checkpoint_dir(self, stage: str) -> Path:
+        return self.out / "checkpoints" / stage
+
+    def write_metrics(self, rows: list[dict]) -> None:
+        write_jsonl(self.out / "metrics.jsonl", rows)
+
+    def bar_label(self, label: str) -> str | None:
+        return label if self.progress else None
+
+
+def resolve_device(name: str) -> torch.device:
+    """'cpu', 'cuda' or 'auto' -> a torch.device, with a clear error when CUDA is missing."""
+    if name not in DEVICES:
+        raise SearchlabError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SearchlabError("--device cuda was asked for but no CUDA GPU is available here; use --device cpu or auto")
+    return torch.device(name)
+
+
+def config_fields(config_cls: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(config_cls)}
+
+
+def parse_overrides(config_cls: type, raw: Mapping[str, str]) -> dict[str, Any]:
+    """Turn command-line strings into typed config values; unknown keys name the valid ones."""
+    fields = config_fields(config_cls)
+    hints = typing.get_type_hints(config_cls)
+    values = {}
+    for key, text in raw.items():
+        name = key.replace("-", "_")
+        if name not in fields:
+            raise SearchlabError(f"unknown setting --{key}; valid settings are {', '.join('--' + f for f in fields)}")
+        values[name] = _parse_value(name, text, hints[name])
+    return values
+
+
+def _parse_value(name: str, text: str, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if text.lower() in ("none", "null", ""):
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return _parse_value(name, text, inner[0])
+    if origin is tuple:
+        element = args[0] if args else str
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        return tuple(_parse_value(name, item, element) for item in items)
+    if hint is bool:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1", "on"):
+            return True
+        if lowered in ("false", "no", "0", "off"):
+            return False
+        raise SearchlabError(f"--{name} expects true or false, got {text!r}")
+    if hint in (int, float):
+        try:
+            return hint(text)
+        except ValueError:
+            kind = "a whole number" if hint is int else "a number"
+            raise SearchlabError(f"--{name} expects {kind}, got {text!r}") from None
+    return text
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise `SearchlabError(message)` unless `condition`; for config validation."""
+    if not condition:
+        raise SearchlabError(message)

@@ -1,0 +1,79 @@
+"""Gradient descent through autograd and `torch.optim`: SGD, momentum and Adam."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.optimizer import Optimizer
+from searchlab.core.problem import Problem
+from searchlab.core.space import ParametricSpace
+
+ALGORITHMS = ("sgd", "adam")
+
+
+class GradientDescent(Optimizer):
+    """Follow the gradient of the loss: every small tweak tried at once, in one backward pass.
+
+    Plain SGD is `algorithm="sgd", momentum=0`; momentum and Adam are settings.
+    One step on a batch of B examples costs 3B forward-equivalents.
+
+    Args:
+        algorithm: "sgd" (with optional momentum) or "adam".
+        lr: learning rate.
+        momentum: SGD momentum (0 for plain SGD).
+        weight_decay: L2 penalty coefficient, as torch.optim applies it.
+        batch_size: examples per step (None: all, i.e. full-batch gradient descent).
+    """
+
+    name = "gradient"
+    uses_gradient = True
+
+    def __init__(self, *, algorithm: str = "adam", lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0, batch_size: int | None = None) -> None:
+        super().__init__(batch_size=batch_size)
+        if algorithm not in ALGORITHMS:
+            raise SearchlabError(f"unknown gradient algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+        if lr <= 0 or momentum < 0 or weight_decay < 0:
+            raise SearchlabError("lr must be positive; momentum and weight_decay must not be negative")
+        self.algorithm = algorithm
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+
+    def unsupported(self, problem: Problem) -> str | None:
+        if not isinstance(problem.space, ParametricSpace):
+            return "its candidates are not real-valued parameters, so there is no gradient to follow"
+        return None
+
+    def _start(self, problem: Problem) -> None:
+        inputs = getattr(problem, "inputs", None)
+        initial = problem.space.sample(1, self.generator_)[0]
+        if inputs is not None:
+            initial = initial.to(device=inputs.device, dtype=inputs.dtype)
+        self._params = initial.requires_grad_(True)
+        if self.algorithm == "adam":
+            self._torch_optimizer = torch.optim.Adam([self._params], lr=self.lr, weight_decay=self.weight_decay)
+        else:
+            self._torch_optimizer = torch.optim.SGD([self._params], lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+        self.candidate_ = self._params.detach()  # shares storage: always the current parameters
+
+    def _ask(self, problem: Problem) -> torch.Tensor:
+        return self._params.unsqueeze(0)
+
+    def _tell(self, population: torch.Tensor, losses: torch.Tensor) -> float:
+        self._torch_optimizer.zero_grad(set_to_none=True)
+        loss = losses[0]
+        loss.backward()
+        self._torch_optimizer.step()
+        return loss.item()  # the loss of the parameters that were evaluated, before this step
+
+    def _state(self) -> dict[str, Any]:
+        return {"params": self._params.detach().clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        with torch.no_grad():
+            self._params.copy_(state["params"])
+        self._torch_optimizer.load_state_dict(state["torch_optimizer"])
+        self.candidate_ = self._params.detach()

@@ -1,0 +1,65 @@
+"""Local search by random perturbation: the essay's simplest kind of local search."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.optimizer import Optimizer
+from searchlab.core.problem import Problem
+
+
+class LocalSearch(Optimizer):
+    """Start from a random candidate; each step try K random tweaks and keep the best if it improves.
+
+    This is a (1+K) evolution strategy with a fixed step size. With minibatches
+    the incumbent is re-scored on each batch beside its tweaks, so the
+    comparison is always made on the same examples.
+
+    Args:
+        population_size: K, the tweaks tried per step.
+        step_size: standard deviation of the Gaussian tweak (for grid spaces,
+            the number of parameters moved to another level).
+        batch_size: examples per evaluation (None: all).
+    """
+
+    name = "local_search"
+
+    def __init__(self, *, population_size: int = 16, step_size: float = 0.05, batch_size: int | None = None) -> None:
+        super().__init__(batch_size=batch_size)
+        if population_size <= 0 or step_size <= 0:
+            raise SearchlabError("population_size and step_size must be positive")
+        self.population_size = population_size
+        self.step_size = step_size
+
+    def _start(self, problem: Problem) -> None:
+        self.candidate_ = problem.space.sample(1, self.generator_)[0]
+        self._incumbent_loss = math.inf
+        self._rescore = True
+
+    def _ask(self, problem: Problem) -> torch.Tensor:
+        parents = self.candidate_.unsqueeze(0).expand(self.population_size, -1)
+        tweaks = problem.space.perturb(parents, self.step_size, self.generator_)
+        # Full batch: the incumbent's loss is known after the first step. Minibatch: score it again.
+        self._rescore = not self.full_batch or not math.isfinite(self._incumbent_loss)
+        return torch.cat([self.candidate_.unsqueeze(0), tweaks]) if self._rescore else tweaks
+
+    def _tell(self, population: torch.Tensor, losses: torch.Tensor) -> float:
+        if self._rescore:
+            self._incumbent_loss = float(losses[0])
+            population, losses = population[1:], losses[1:]
+        best = int(torch.argmin(losses))
+        if float(losses[best]) < self._incumbent_loss:
+            self._incumbent_loss = float(losses[best])
+            self.candidate_ = population[best].cpu()
+        return self._incumbent_loss
+
+    def _state(self) -> dict[str, Any]:
+        return {"incumbent_loss": self._incumbent_loss if math.isfinite(self._incumbent_loss) else None}
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        value = state["incumbent_loss"]
+        self._incumbent_loss = math.inf if value is None else float(value)

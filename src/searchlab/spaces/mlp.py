@@ -1,0 +1,127 @@
+"""Feedforward networks (multi-layer perceptrons) as a parametric search space.
+
+Weights are stored like `torch.nn.Linear` (out, in), so a flat parameter vector
+copies straight into an ordinary `nn.Sequential`. The essay's names are used
+for display: w(l)i,j multiplies input i of layer l on its way to neuron j.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.space import ParametricSpace
+
+ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "identity": lambda h: h}
+_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
+
+
+class MLPSpace(ParametricSpace):
+    """All feedforward networks with the given layer widths.
+
+    Args:
+        widths: [inputs, hidden..., outputs], e.g. [3, 2, 2] for the essay's network.
+        bias: give every neuron a bias parameter.
+        activation: nonlinearity after each hidden layer ("relu", "tanh", "identity").
+        output_activation: nonlinearity after the last layer (the essay's network
+            applies ReLU there too); "identity" leaves logits or values as they are.
+    """
+
+    def __init__(self, widths: Sequence[int], *, bias: bool = True, activation: str = "relu", output_activation: str = "identity") -> None:
+        widths = [int(w) for w in widths]
+        if len(widths) < 2 or any(w <= 0 for w in widths):
+            raise SearchlabError(f"widths must list at least an input and an output size, all positive; got {widths}")
+        for act in (activation, output_activation):
+            if act not in ACTIVATIONS:
+                raise SearchlabError(f"unknown activation {act!r}; choose one of {', '.join(ACTIVATIONS)}")
+        self.widths = widths
+        self.bias = bias
+        self.activation = activation
+        self.output_activation = output_activation
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
+            shapes[f"weight{layer}"] = (n_out, n_in)
+            if bias:
+                shapes[f"bias{layer}"] = (n_out,)
+        self._shapes = shapes
+
+    @property
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return self._shapes
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.widths) - 1
+
+    def forward(self, population: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        params = self.unflatten(population)
+        k = population.shape[0]
+        hidden = ACTIVATIONS[self.activation]
+        if k == 1:
+            # One candidate (the gradient path): plain F.linear, exactly as nn.Linear does.
+            h = inputs
+            for layer in range(1, self.n_layers + 1):
+                bias = params[f"bias{layer}"][0] if self.bias else None
+                h = F.linear(h, params[f"weight{layer}"][0], bias)
+                h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
+            return h.unsqueeze(0)
+        # A population: one batched matmul per layer. h: (N, n_in) then (K, N, width).
+        h = inputs
+        for layer in range(1, self.n_layers + 1):
+            weight = params[f"weight{layer}"]  # (K, out, in)
+            h = torch.matmul(h, weight.transpose(1, 2))  # (K, N, out)
+            if self.bias:
+                h = h + params[f"bias{layer}"].unsqueeze(1)  # (K, 1, out)
+            h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
+        return h
+
+    def init_scales(self) -> torch.Tensor:
+        # nn.Linear's default: uniform in +-1/sqrt(fan_in) for weights and biases.
+        scales = []
+        for name, shape in self.shapes.items():
+            fan_in = shape[1] if name.startswith("weight") else self.widths[int(name[4:]) - 1]
+            scales.append(torch.full((int(torch.tensor(shape).prod()),), fan_in ** -0.5))
+        return torch.cat(scales)
+
+    def module(self, params: torch.Tensor) -> nn.Sequential:
+        named = self.unflatten(params.detach().reshape(1, -1))
+        layers: list[nn.Module] = []
+        for layer, (n_in, n_out) in enumerate(zip(self.widths[:-1], self.widths[1:]), start=1):
+            linear = nn.Linear(n_in, n_out, bias=self.bias, dtype=params.dtype, device=params.device)
+            with torch.no_grad():
+                linear.weight.copy_(named[f"weight{layer}"][0])
+                if self.bias:
+                    linear.bias.copy_(named[f"bias{layer}"][0])
+            layers.append(linear)
+            act = self.activation if layer < self.n_layers else self.output_activation
+            layers.append(_MODULES[act]())
+        return nn.Sequential(*layers)
+
+    def params_from_module(self, module: nn.Module) -> torch.Tensor:
+        """Flat (d,) vector of an `nn.Sequential` built like `module()` builds it."""
+        linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
+        named = {}
+        for layer, linear in enumerate(linears, start=1):
+            named[f"weight{layer}"] = linear.weight.detach()
+            if self.bias:
+                named[f"bias{layer}"] = linear.bias.detach()
+        return self.flatten(named)
+
+    def parameter_names(self) -> list[str]:
+        """The essay's names: w(l)i,j for weights, b(l)j for biases (1-based)."""
+        names = []
+        for name, shape in self.shapes.items():
+            if name.startswith("weight"):
+                layer = name[6:]
+                names.extend(f"w({layer}){i + 1},{j + 1}" for j in range(shape[0]) for i in range(shape[1]))
+            else:
+                layer = name[4:]
+                names.extend(f"b({layer}){j + 1}" for j in range(shape[0]))
+        return names
+
+    def describe(self) -> str:
+        return f"MLP {'-'.join(map(str, self.widths))} ({self.dim} parameters, {self.activation}{', bias' if self.bias else ', no bias'})"
