@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from searchlab.core.errors import SearchlabError
@@ -51,7 +52,7 @@ def load(directory: str | Path) -> dict[str, Any]:
     try:
         meta = json.loads(pointer.read_text(encoding="utf-8"))
         tensors = load_file(str(directory / meta["tensors"]))
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, SafetensorError) as err:
         raise SearchlabError(f"checkpoint in {directory} is unreadable ({err}); delete it to start afresh") from err
     return _join(meta["state"], tensors)
 

@@ -47,7 +47,7 @@ class Problem(abc.ABC):
         """Loss of each candidate on a batch, counted.
 
         Args:
-            population: (K, d) candidates.
+            population: (K, d) candidates, or named (K, *shape) tensors.
             batch: indices of the examples to use; None for all of them.
             gradient: keep the autograd graph (the population must require grad)
                 so that the caller can call `.backward()`; counted as 3 per example.
@@ -56,7 +56,7 @@ class Problem(abc.ABC):
             (K,) losses; detached unless `gradient`.
         """
         n = self.n_examples if batch is None else int(batch.shape[0])
-        k = int(population.shape[0])
+        k = population_size(population)
         self.forward_equivalents += (3 if gradient else 1) * k * n
         self.examples_seen += n
         if gradient:
@@ -119,9 +119,9 @@ class SupervisedProblem(Problem):
         Without autograd, large populations are split into chunks so that memory
         stays bounded; with autograd the whole population is one graph.
         """
-        population = population.to(device=inputs.device, dtype=inputs.dtype)
-        if torch.is_grad_enabled() and population.requires_grad:
+        if isinstance(population, dict) or (torch.is_grad_enabled() and population.requires_grad):
             return metric(self.space.forward(population, inputs), targets)
+        population = population.to(device=inputs.device, dtype=inputs.dtype)
         width = max(1, self._output_width(inputs))
         chunk = max(1, _MAX_BLOCK // (inputs.shape[0] * width))
         parts = [metric(self.space.forward(population[i : i + chunk], inputs), targets) for i in range(0, population.shape[0], chunk)]
@@ -130,3 +130,10 @@ class SupervisedProblem(Problem):
     def _output_width(self, inputs: torch.Tensor) -> int:
         widths = getattr(self.space, "widths", None)
         return max(widths) if widths else (self.targets.shape[1] if self.targets.dim() > 1 else inputs.shape[1])
+
+
+def population_size(population: torch.Tensor | dict[str, torch.Tensor]) -> int:
+    """K, the number of candidates, of a (K, d) tensor or of named (K, *shape) tensors."""
+    if isinstance(population, dict):
+        return int(next(iter(population.values())).shape[0])
+    return int(population.shape[0])

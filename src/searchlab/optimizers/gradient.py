@@ -52,17 +52,21 @@ class GradientDescent(Optimizer):
         initial = problem.space.sample(1, self.generator_)[0]
         if inputs is not None:
             initial = initial.to(device=inputs.device, dtype=inputs.dtype)
-        self._params = initial.requires_grad_(True)
+        # One flat vector is the candidate; the trainable tensors are views into it,
+        # shaped like the layers, exactly as a hand-written PyTorch model holds them.
+        self._flat = initial.clone()
+        self._leaves = problem.space.leaves(self._flat)
+        params = list(self._leaves.values())
         if self.algorithm == "adam":
-            self._torch_optimizer = torch.optim.Adam([self._params], lr=self.lr, weight_decay=self.weight_decay)
+            self._torch_optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
         else:
-            self._torch_optimizer = torch.optim.SGD([self._params], lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
-        self.candidate_ = self._params.detach()  # shares storage: always the current parameters
+            self._torch_optimizer = torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+        self.candidate_ = self._flat
 
-    def _ask(self, problem: Problem) -> torch.Tensor:
-        return self._params.unsqueeze(0)
+    def _ask(self, problem: Problem) -> dict[str, torch.Tensor]:
+        return self._leaves
 
-    def _tell(self, population: torch.Tensor, losses: torch.Tensor) -> float:
+    def _tell(self, population: dict[str, torch.Tensor], losses: torch.Tensor) -> float:
         self._torch_optimizer.zero_grad(set_to_none=True)
         loss = losses[0]
         loss.backward()
@@ -70,10 +74,10 @@ class GradientDescent(Optimizer):
         return loss.item()  # the loss of the parameters that were evaluated, before this step
 
     def _state(self) -> dict[str, Any]:
-        return {"params": self._params.detach().clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
+        return {"params": self._flat.clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
 
     def _load_state(self, state: dict[str, Any]) -> None:
         with torch.no_grad():
-            self._params.copy_(state["params"])
+            self._flat.copy_(state["params"])  # the leaves see it: they share storage
         self._torch_optimizer.load_state_dict(state["torch_optimizer"])
-        self.candidate_ = self._params.detach()
+        self.candidate_ = self._flat

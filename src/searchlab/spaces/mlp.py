@@ -57,9 +57,8 @@ class MLPSpace(ParametricSpace):
     def n_layers(self) -> int:
         return len(self.widths) - 1
 
-    def forward(self, population: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        params = self.unflatten(population)
-        k = population.shape[0]
+    def forward_named(self, params: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
+        k = params["weight1"].shape[0]
         hidden = ACTIVATIONS[self.activation]
         if k == 1:
             # One candidate (the gradient path): plain F.linear, exactly as nn.Linear does.

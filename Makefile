@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make tour` and `make test`. Both create .venv when missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: tour quick test bench install clean
+
+tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/index.html
+	$(BIN)/searchlab tour
+
+quick: $(STAMP) ## the CI-sized tour
+	$(BIN)/searchlab tour --quick
+
+test: $(STAMP) ## the test suite (slow end-to-end tests included)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) ## every performance script in bench/; each prints a JSON ratio last
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# pip reads the torch pin from constraints.txt (the CPU build of torch 2.13.0).
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info src/*.egg-info

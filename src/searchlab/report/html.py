@@ -1,0 +1,440 @@
+"""The HTML report: one self-contained page that shows a list of run folders.
+
+`write_report(path, run_dirs)` reads each run's `result.json` (its "report" section,
+see `searchlab.experiments.base`) and `config.json`, and writes one page with a
+section per run, in the order given. Figures and files are linked by paths
+relative to the page's folder, so the page keeps working when the folder that
+holds it and the runs is opened elsewhere or moved as a whole. The page uses
+inline CSS only: no JavaScript, no fonts or scripts from the network.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import math
+import os
+import platform
+import re
+import sys
+import urllib.parse
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from searchlab import __version__
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import write_text
+
+TITLE = "searchlab: machine learning as search over programs"
+
+INTRODUCTION = (
+    "Instead of writing a program by hand, machine learning searches for one. Every "
+    "experiment on this page is built from the same four parts: a <b>search space</b> "
+    "(the model class: every program the search may return), <b>training data</b>, a "
+    "<b>performance metric</b> that scores a candidate on that data, and an "
+    "<b>optimization algorithm</b> that decides which candidates to try next.",
+    "Each section below takes one idea from the essay, runs the search, and reports what "
+    "it found and what it cost. Cost is counted in <i>forward-equivalents</i>: scoring one "
+    "candidate on one example costs 1, and a backward pass for a gradient costs 2 more, "
+    "so exhaustive search, random perturbation and gradient descent can be compared on "
+    "the same scale.",
+)
+
+# Keys of result.json that the page shows elsewhere, not as "other results".
+_KNOWN_KEYS = {"experiment", "title", "essay_section", "report"}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run folder as read from disk."""
+
+    folder: Path
+    result: dict[str, Any]
+    config: dict[str, Any] | None
+    config_note: str | None  # why config.json could not be shown, if it could not
+
+
+def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, seconds: float | None = None) -> Path:
+    """Write the HTML report for `run_dirs` (in that order) to `path`, atomically.
+
+    Args:
+        path: the HTML file to write; its folder is created if missing.
+        run_dirs: finished run folders, each holding result.json (and usually config.json,
+            metrics.jsonl and figures/).
+        size: the budget the runs were made at ("tour", "quick" or "full"), for the footer.
+        seconds: total wall time of the runs, for the footer.
+
+    Returns:
+        `path`.
+
+    Raises:
+        SearchlabError: a run folder has no result.json, or one that is not valid JSON.
+    """
+    path = Path(path)
+    runs = [_load_run(Path(folder)) for folder in run_dirs]  # read everything before writing
+    page_dir = Path(os.path.abspath(path.parent))
+    anchors = _anchors(runs)
+    sections = "\n".join(
+        _section(number, run, anchor, page_dir) for number, (run, anchor) in enumerate(zip(runs, anchors), start=1)
+    )
+    body = "\n".join(
+        [
+            '<header class="masthead">',
+            f"<h1>{_esc(TITLE)}</h1>",
+            *(f'<p class="lede">{paragraph}</p>' for paragraph in INTRODUCTION),
+            "</header>",
+            _contents(runs, anchors),
+            sections or '<p class="note">No runs were given, so there is nothing to show yet.</p>',
+            _footer(size, seconds, len(runs)),
+        ]
+    )
+    page = (
+        "<!doctype html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="color-scheme" content="light dark">\n'
+        f"<title>{_esc(TITLE)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+    write_text(path, page)
+    return path
+
+
+# ----- reading --------------------------------------------------------------
+
+
+def _load_run(folder: Path) -> _Run:
+    result_path = folder / "result.json"
+    if not folder.is_dir():
+        raise SearchlabError(f"run folder {folder} does not exist; check the path, or run the experiment first")
+    if not result_path.is_file():
+        raise SearchlabError(
+            f"{folder} has no result.json, so its run did not finish; finish it with "
+            f"`searchlab run NAME --out {folder} --resume`, or leave the folder out of the report"
+        )
+    try:
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise SearchlabError(
+            f"{result_path} is not valid JSON ({err}); run the experiment again to rewrite it, "
+            "or leave the folder out of the report"
+        ) from None
+    if not isinstance(result, dict):
+        raise SearchlabError(f"{result_path} holds a JSON {type(result).__name__}, not an object; run the experiment again")
+
+    config, note = None, None
+    config_path = folder / "config.json"
+    if config_path.is_file():
+        try:
+            loaded = json.loads(config_path.read_text(encoding="utf-8"))
+            config = loaded if isinstance(loaded, dict) else None
+            note = None if config is not None else "config.json does not hold a JSON object."
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            note = "config.json is not valid JSON."
+    else:
+        note = "This run folder has no config.json."
+    return _Run(folder=folder, result=result, config=config, config_note=note)
+
+
+def _anchors(runs: list[_Run]) -> list[str]:
+    """A unique, URL-safe id per section: the experiment name, with -2, -3 ... on repeats."""
+    seen: dict[str, int] = {}
+    anchors = []
+    for run in runs:
+        base = re.sub(r"[^a-z0-9]+", "-", _name(run).lower()).strip("-") or "run"
+        seen[base] = seen.get(base, 0) + 1
+        anchors.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return anchors
+
+
+def _name(run: _Run) -> str:
+    return str(run.result.get("experiment") or (run.config or {}).get("experiment") or run.folder.name)
+
+
+def _title(run: _Run) -> str:
+    return str(run.result.get("title") or _name(run))
+
+
+# ----- rendering ------------------------------------------------------------
+
+
+def _contents(runs: list[_Run], anchors: list[str]) -> str:
+    if not runs:
+        return ""
+    items = []
+    for run, anchor in zip(runs, anchors):
+        essay = str(run.result.get("essay_section") or "")
+        cite = f' <span class="toc-essay">{_esc(essay)}</span>' if essay else ""
+        items.append(f'<li><a href="#{anchor}">{_esc(_title(run))}</a>{cite}</li>')
+    return '<nav class="toc" aria-label="Contents">\n<h2>Contents</h2>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>"
+
+
+def _section(number: int, run: _Run, anchor: str, page_dir: Path) -> str:
+    parts = [f'<section class="run" id="{anchor}">', f'<h2><span class="num">{number}.</span> {_esc(_title(run))}</h2>']
+    essay = str(run.result.get("essay_section") or "")
+    if essay:
+        parts.append(f'<p class="essay">Measures the essay section <cite>“{_esc(essay)}”</cite></p>')
+    report = run.result.get("report")
+    if isinstance(report, dict):
+        parts += [_summary(report.get("summary")), _headline(report.get("headline"))]
+        parts += [_figure(item, run.folder, page_dir) for item in _items(report.get("figures"))]
+        parts += [_table(item) for item in _items(report.get("tables"))]
+    else:
+        parts.append(
+            '<p class="note">This run\'s result.json has no report section, so there is no summary '
+            "or figure to show; its numbers are below and in result.json.</p>"
+        )
+        parts.append(_other_results(run.result))
+    parts += [_config(run), _links(run.folder, page_dir), "</section>"]
+    return "\n".join(part for part in parts if part)
+
+
+def _items(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _summary(summary: Any) -> str:
+    if not summary:
+        return ""
+    lines = summary if isinstance(summary, list) else str(summary).splitlines()
+    return "\n".join(f"<p>{_esc(line.strip())}</p>" for line in map(str, lines) if line.strip())
+
+
+def _headline(headline: Any) -> str:
+    cards = [
+        f'<div class="card"><div class="value">{_esc(_format(item.get("value")))}</div>'
+        f'<div class="label">{_esc(item.get("label", ""))}</div></div>'
+        for item in _items(headline)
+    ]
+    return f'<div class="cards">\n{"".join(cards)}\n</div>' if cards else ""
+
+
+def _figure(item: dict, folder: Path, page_dir: Path) -> str:
+    relative = str(item.get("path") or "")
+    caption = str(item.get("caption") or "")
+    file = folder / relative
+    if not relative or not file.is_file():
+        return f'<p class="note">Figure missing: {_esc(relative or "(no path given)")} {_esc(caption)}</p>'
+    size = _image_size(file)
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    alt = caption or f"figure {Path(relative).name}"
+    href = _href(file, page_dir)
+    return (
+        f'<figure>\n<a href="{href}"><img src="{href}" alt="{_esc(alt)}"{dims} loading="lazy" decoding="async"></a>\n'
+        f"<figcaption>{_esc(caption)}</figcaption>\n</figure>"
+    )
+
+
+def _image_size(file: Path) -> tuple[int, int] | None:
+    """Pixel size of a raster image (reads the header only), so lazy images keep their place."""
+    if file.suffix.lower() == ".svg":
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(file) as image:
+            return image.size
+    except Exception:  # an unreadable image still gets an <img>; the browser decides
+        return None
+
+
+def _table(item: dict) -> str:
+    columns = [str(c) for c in item.get("columns") or []]
+    rows = [row if isinstance(row, list) else [row] for row in item.get("rows") or []]
+    width = max([len(columns), *(len(row) for row in rows)], default=0)
+    numeric = [
+        all(_is_number(row[i]) for row in rows if i < len(row) and row[i] is not None)
+        and any(i < len(row) and _is_number(row[i]) for row in rows)
+        for i in range(width)
+    ]
+    head = "".join(f'<th{_align(numeric[i])} scope="col">{_esc(c)}</th>' for i, c in enumerate(columns))
+    body = "\n".join(
+        "<tr>" + "".join(f"<td{_align(_is_number(cell))}>{_esc(_format(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    title = str(item.get("title") or "")
+    caption = f"<caption>{_esc(title)}</caption>" if title else ""
+    thead = f"<thead><tr>{head}</tr></thead>" if columns else ""
+    return f'<div class="table-wrap"><table>{caption}{thead}\n<tbody>\n{body}\n</tbody></table></div>'
+
+
+def _align(numeric: bool) -> str:
+    return ' class="n"' if numeric else ""
+
+
+def _other_results(result: dict) -> str:
+    rows = [[key, value] for key, value in result.items() if key not in _KNOWN_KEYS]
+    return _table({"columns": ["result", "value"], "rows": rows}) if rows else ""
+
+
+def _config(run: _Run) -> str:
+    if run.config is None:
+        return f'<p class="note">{_esc(run.config_note or "No configuration recorded.")}</p>'
+    settings = run.config.get("config", run.config)
+    if not isinstance(settings, dict):
+        settings = {"config": settings}
+    rows = "\n".join(
+        f'<tr><th scope="row">{_esc(key)}</th><td>{_esc(_format(value))}</td></tr>'
+        for key, value in settings.items()
+    )
+    return (
+        f'<details class="config"><summary>Configuration ({len(settings)} settings)</summary>\n'
+        f'<div class="table-wrap"><table class="kv"><tbody>\n{rows}\n</tbody></table></div>\n</details>'
+    )
+
+
+def _links(folder: Path, page_dir: Path) -> str:
+    names = ["result.json", "config.json", "metrics.jsonl"]
+    links = [f'<a href="{_href(folder / name, page_dir)}">{name}</a>' for name in names if (folder / name).is_file()]
+    links.append(f'<a href="{_href(folder, page_dir)}/">run folder</a>')
+    return f'<p class="files">Files: {" · ".join(links)}</p>'
+
+
+def _footer(size: str | None, seconds: float | None, count: int) -> str:
+    generated = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+    facts = [f"Generated {generated}", f"{count} run{'s' if count != 1 else ''}"]
+    if size:
+        facts.append(f"size: {size}")
+    if seconds is not None:
+        facts.append(f"total time {_duration(seconds)}")
+    versions = f"Python {platform.python_version()} · torch {_torch_version()} · searchlab {__version__}"
+    return (
+        f'<footer>\n<p>{_esc(" · ".join(facts))}</p>\n<p>{_esc(versions)}</p>\n'
+        "<p>Every number on this page is read from the run folders; rerun with "
+        "<code>searchlab tour</code> or rebuild the page with <code>searchlab report</code>.</p>\n</footer>"
+    )
+
+
+def _torch_version() -> str:
+    module = sys.modules.get("torch")
+    if module is not None:
+        return str(module.__version__)
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+# ----- small helpers --------------------------------------------------------
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _href(target: Path, page_dir: Path) -> str:
+    """`target` as a URL relative to the page's folder (percent-encoded, '/' separated)."""
+    absolute = os.path.abspath(target)
+    try:
+        relative = Path(os.path.relpath(absolute, page_dir)).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return _esc(Path(absolute).as_uri())
+    return _esc(urllib.parse.quote(relative, safe="/"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _format(value: Any) -> str:
+    """Numbers for people: ints with thousands separators, floats to 4 significant digits."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return _format_float(value)
+    if isinstance(value, (list, tuple)) and all(v is None or isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(_format(v) for v in value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _format_float(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if -4 <= magnitude < 6:
+        decimals = max(0, 3 - magnitude)
+        text = f"{value:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, exponent = f"{value:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+_CSS = """
+:root { --text: #1d1d1f; --muted: #5f6368; --line: #e3e3e8; --card: #f5f6f8; --accent: #2457c5;
+  --bg: #fff; color-scheme: light dark; }
+@media (prefers-color-scheme: dark) {
+  :root { --text: #e8e8ea; --muted: #a0a4ab; --line: #34363b; --card: #1f2126; --accent: #8ab4f8; --bg: #131417; }
+  figure img { background: #fff; }
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 48rem; margin: 0 auto; padding: 2.5rem 1.25rem 3rem; }
+h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 1rem; letter-spacing: -0.01em; }
+h2 { font-size: 1.45rem; line-height: 1.3; margin: 0 0 0.4rem; }
+h2 .num { color: var(--muted); font-weight: 500; }
+p { margin: 0 0 0.9rem; }
+a { color: var(--accent); }
+.lede { font-size: 1.05rem; }
+.toc { border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; margin: 2rem 0; }
+.toc h2 { font-size: 1rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); }
+.toc ol { margin: 0; padding-left: 1.4rem; }
+.toc li { margin: 0.25rem 0; }
+.toc-essay { display: block; color: var(--muted); font-size: 0.88rem; line-height: 1.4; }
+.run { border-top: 1px solid var(--line); padding-top: 2rem; margin-top: 2.5rem; }
+.essay { color: var(--muted); margin-bottom: 1.2rem; }
+cite { font-style: italic; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: 0.6rem; margin: 1.2rem 0 1.6rem; }
+.card { background: var(--card); border-radius: 10px; padding: 0.7rem 0.85rem; }
+.card .value { font-size: 1.3rem; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; line-height: 1.3; }
+.card .label { color: var(--muted); font-size: 0.85rem; line-height: 1.35; margin-top: 0.2rem; }
+figure { margin: 1.6rem 0; }
+figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; border-radius: 4px; }
+figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 0.5rem; }
+.table-wrap { overflow-x: auto; margin: 1.2rem 0 1.6rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.4rem; }
+th, td { padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid var(--line); white-space: nowrap; }
+.n { text-align: right; white-space: nowrap; }
+table.kv th { font-weight: 500; color: var(--muted); width: 40%; }
+details.config { margin: 1rem 0; }
+details.config summary { cursor: pointer; color: var(--accent); }
+.files { font-size: 0.92rem; color: var(--muted); }
+.note { color: var(--muted); font-style: italic; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
+footer { border-top: 1px solid var(--line); margin-top: 3rem; padding-top: 1rem; color: var(--muted); font-size: 0.88rem; }
+footer p { margin: 0 0 0.4rem; }
+@media (max-width: 600px) {
+  body { font-size: 16px; }
+  main { padding: 1.5rem 1rem 2rem; }
+  h1 { font-size: 1.6rem; }
+  h2 { font-size: 1.25rem; }
+}
+@media print { details.config { display: none; } a { color: inherit; } }
+"""

@@ -1,0 +1,94 @@
+"""Every registered optimizer, on every small problem it supports: it improves, and a seed fixes it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from searchlab.core import Budget, SearchlabError, run
+from searchlab.optimizers import OPTIMIZERS, make_optimizer
+
+from small_problems import PROBLEMS
+
+
+def _supported(name: str) -> list[str]:
+    return [p for p, make in PROBLEMS.items() if make_optimizer(name).unsupported(make()) is None]
+
+
+def _initial_loss(problem, seed: int = 123) -> float:
+    """Median loss of random candidates: what an optimizer that learns nothing would get."""
+    population = problem.space.sample(64, torch.Generator().manual_seed(seed))
+    return float(problem.evaluate(population).median())
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_supports_some_small_problem(name):
+    assert _supported(name), f"{name} supports none of the test problems"
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("problem_name", list(PROBLEMS))
+def test_optimizer_improves_and_is_deterministic(name, problem_name):
+    if problem_name not in _supported(name):
+        pytest.skip(f"{name} does not support {problem_name}")
+    make = PROBLEMS[problem_name]
+    budget = Budget(forward_equivalents=400_000)
+    first = run(make(), make_optimizer(name), budget, seed=7)
+    second = run(make(), make_optimizer(name), budget, seed=7)
+    baseline = _initial_loss(make())
+    assert first.final_loss < 0.5 * baseline, f"{name} on {problem_name}: {first.final_loss} vs random {baseline}"
+    assert torch.equal(first.candidate, second.candidate)
+    assert first.trace["loss"] == second.trace["loss"]
+    assert first.forward_equivalents == second.forward_equivalents
+
+
+@pytest.mark.parametrize("name", ["random_search", "local_search", "evolution", "gradient"])
+def test_different_seeds_give_different_searches(name):
+    from small_problems import mlp_problem
+
+    budget = Budget(steps=5)
+    a = run(mlp_problem(), make_optimizer(name), budget, seed=1)
+    b = run(mlp_problem(), make_optimizer(name), budget, seed=2)
+    assert not torch.equal(a.candidate, b.candidate)
+
+
+def test_unsupported_pairs_are_refused_with_a_reason():
+    from small_problems import grid_problem, mlp_problem
+
+    with pytest.raises(SearchlabError, match="linear"):
+        run(mlp_problem(), make_optimizer("least_squares"), Budget(steps=1), seed=0)
+    with pytest.raises(SearchlabError, match="infinitely many"):
+        run(mlp_problem(), make_optimizer("exhaustive"), Budget(steps=1), seed=0)
+    with pytest.raises(SearchlabError, match="gradient"):
+        run(grid_problem(), make_optimizer("gradient"), Budget(steps=1), seed=0)
+
+
+def test_exhaustive_refuses_huge_space_with_time_estimate():
+    from searchlab.core import SquaredError, SupervisedProblem
+    from searchlab.spaces import GridSpace, MLPSpace
+
+    space = GridSpace(MLPSpace([4, 8, 2]), [-1.0, 0.0, 1.0])  # 3**58 candidates
+    x, y = torch.randn(32, 4), torch.randn(32, 2)
+    problem = SupervisedProblem(space, x, y, SquaredError())
+    with pytest.raises(SearchlabError, match=r"would take about .*years"):
+        run(problem, make_optimizer("exhaustive"), Budget(steps=1), seed=0)
+    assert problem.forward_equivalents == 0  # refused before spending anything
+
+
+def test_exhaustive_finds_the_true_grid_optimum():
+    from small_problems import grid_problem
+
+    problem = grid_problem()
+    result = run(problem, make_optimizer("exhaustive", candidates_per_step=10), Budget(steps=10_000), seed=0)
+    every = problem.space.candidates(0, problem.space.size)
+    losses = problem.evaluate(every)
+    assert result.stopped_because == "finished"
+    assert result.final_loss == pytest.approx(float(losses.min()), rel=1e-6)
+    assert torch.equal(result.candidate, every[int(losses.argmin())])
+
+
+def test_unknown_optimizer_and_setting_name_the_valid_choices():
+    with pytest.raises(SearchlabError, match="local_search"):
+        make_optimizer("hill_climb")
+    with pytest.raises(SearchlabError, match="step_size"):
+        make_optimizer("local_search", stepsize=0.1)

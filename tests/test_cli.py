@@ -1,0 +1,70 @@
+"""The command line's contract: clear one-line errors with exit 2, and working help and listing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from searchlab.cli import main
+
+
+def _error(capsys, argv: list[str]) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, captured
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["run", "nonexistent"], "choose one of regression"),
+        (["run", "regression", "--no-such-key", "1"], "valid settings are"),
+        (["run", "regression", "--seed", "abc"], "invalid int"),
+        (["run", "regression", "--budget"], "needs a value"),
+        (["run", "regression", "stray"], "unexpected argument"),
+        (["run", "regression", "--device", "tpu"], "invalid choice"),
+        (["tour", "--only", "nonexistent"], "unknown experiment"),
+        (["tour", "--bogus"], "unrecognised arguments"),
+        (["--bogus"], "unrecognised arguments"),
+        (["frobnicate"], "invalid choice"),
+        (["report", "/nonexistent/run"], "not a finished run folder"),
+    ],
+)
+def test_bad_command_lines_fail_cleanly(capsys, tmp_path, argv, needle):
+    line = _error(capsys, argv)
+    assert needle in line
+
+
+def test_resume_without_a_run_is_an_error(capsys, tmp_path):
+    line = _error(capsys, ["run", "regression", "--resume", "--out", str(tmp_path / "none")])
+    assert "no run to resume" in line
+    assert not (tmp_path / "none").exists()
+
+
+def test_out_folder_that_is_not_empty_is_not_overwritten(capsys, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    line = _error(capsys, ["run", "regression", "--out", str(tmp_path)])
+    assert "not empty" in line
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_list_names_every_experiment_and_optimizer(capsys):
+    from searchlab.experiments import EXPERIMENTS
+    from searchlab.optimizers import OPTIMIZERS
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in [*EXPERIMENTS, *OPTIMIZERS]:
+        assert name in out
+
+
+def test_help_and_module_entry_point():
+    for argv in (["--help"], ["run", "--help"], ["tour", "--help"]):
+        done = subprocess.run([sys.executable, "-m", "searchlab", *argv], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "usage: searchlab" in done.stdout, done.stderr
