@@ -32,6 +32,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="searchlab",
+        allow_abbrev=False,
         description=(
             "Machine learning as search over programs. Each experiment picks a search space, "
             "data, a metric and an optimizer, runs the search, and measures what it found."
@@ -42,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"searchlab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # No abbreviations: `--n 50` is the experiment's setting n, not short for --no-progress.
 
-    commands.add_parser("list", help="list the experiments (in essay order) and the optimizers")
+    commands.add_parser("list", allow_abbrev=False, help="list the experiments (in essay order) and the optimizers")
 
     run = commands.add_parser(
         "run",
+        allow_abbrev=False,
         help="run one experiment into a run folder",
         description=(
             "Run one experiment at its full size (or --quick / --size tour) and write a run folder: "
@@ -64,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = commands.add_parser(
         "tour",
+        allow_abbrev=False,
         help="run every experiment in essay order and write an HTML report",
         description="Run every experiment in essay order at the tour budget and write DIR/index.html.",
     )
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     tour_size.add_argument("--full", action="store_const", const="full", dest="size", help="every experiment at full size")
     tour.add_argument("--only", help="comma-separated experiment names to include (default: all)")
 
-    report = commands.add_parser("report", help="(re)write the HTML report from existing run folders")
+    report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
     report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
     return parser

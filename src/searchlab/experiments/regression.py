@@ -1,24 +1,390 @@
-"""PLACEHOLDER, being written by a helper: the regression experiment."""
+"""Linear regression, y = a*x + b, solved by every optimizer on the same problem.
+
+The essay opens "Deep learning: gradient descent on deep neural networks" with
+linear regression: a model class of lines, squared error as the metric, and a
+closed form that needs no search at all. Here the closed form and the search
+optimizers (gradient descent, random search, local search, an evolution
+strategy, and exhaustive search over a grid of lines) fit the same data with the
+same accounting, so the cost of searching is measured against the exact answer.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
-from searchlab.experiments.base import Experiment, RunContext
+import numpy as np
+import torch
+
+from searchlab.core import Budget, SquaredError, SupervisedProblem
+from searchlab.core import run as run_search
+from searchlab.core.optimizer import Optimizer
+from searchlab.core.seeding import spawn_seeds, torch_generator
+from searchlab.core.trace import Result
+from searchlab.data import synthetic, tabular
+from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
+from searchlab.optimizers import OPTIMIZERS, make_optimizer
+from searchlab.spaces import GridSpace, LinearSpace
+
+DEFAULT_OPTIMIZERS = ("least_squares", "gradient", "random_search", "local_search", "evolution", "exhaustive")
+# Child-seed slots: fixed per purpose and per registered optimizer, so that one
+# optimizer's numbers do not change when others are added to or left out of a run.
+SEED_SLOTS = ("data", "cloud", *OPTIMIZERS)
+# "Reached the optimum" means a loss within this fraction above the closed form's.
+WITHIN = 0.01
+# When the optimum is (nearly) 0, gaps are measured against this fraction of the variance of y.
+FLOOR = 1e-6
+SECTIONS = ("Deep learning: gradient descent on deep neural networks", "Deep neural networks")
 
 
 @dataclass(frozen=True)
 class Config:
+    """Settings of the regression experiment; the defaults are the full size.
+
+    Attributes:
+        seed: seeds the synthetic data, the cloud figure and every optimizer.
+        device: "cpu", "cuda" or "auto".
+        n: number of synthetic (temperature, sales) pairs (ignored with `csv`).
+        noise: standard deviation of the synthetic sales noise, in ice creams.
+        csv: the user's own CSV file; None uses synthetic data.
+        x, y: the CSV columns to use as input and target.
+        optimizers: registry names to run, in order.
+        budget: forward-equivalents each search optimizer may spend.
+        batch_size: examples per evaluation for the search optimizers (None: all).
+        algorithm, lr, momentum: gradient descent ("sgd" or "adam").
+        population_size: candidates per step for random search, local search and evolution.
+        step_size: local search's perturbation size (standardised units).
+        sigma, evolution_lr: the evolution strategy's perturbation size and learning rate.
+        grid_levels: exhaustive search's levels per parameter, spread evenly over
+            [-grid_range, grid_range] in standardised units.
+        grid_range: half-width of that grid.
+        cloud: number of sampled candidate lines in the cloud figure.
+    """
+
     seed: int = 0
     device: str = "cpu"
+    n: int = 200
+    noise: float = 40.0
+    csv: str | None = None
+    x: str = "temperature"
+    y: str = "sales"
+    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
+    budget: int = 3_000_000
+    batch_size: int | None = None
+    algorithm: str = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.0
+    population_size: int = 16
+    step_size: float = 0.05
+    sigma: float = 0.05
+    evolution_lr: float = 0.05
+    grid_levels: int = 121
+    grid_range: float = 1.5
+    cloud: int = 14
+
+    def __post_init__(self) -> None:
+        require(len(self.optimizers) > 0, f"--optimizers lists none; choose from {', '.join(OPTIMIZERS)}")
+        for name in self.optimizers:
+            require(name in OPTIMIZERS, f"unknown optimizer {name!r} in --optimizers; choose from {', '.join(OPTIMIZERS)}")
+        repeated = sorted({name for name in self.optimizers if self.optimizers.count(name) > 1})
+        require(not repeated, f"--optimizers lists {', '.join(repeated)} more than once; list each optimizer once")
+        require(self.budget > 0, f"--budget must be a positive number of forward-equivalents, got {self.budget}")
+        require(self.n >= 2, f"--n must be at least 2 pairs to fit a line, got {self.n}")
+        require(math.isfinite(self.noise) and self.noise >= 0, f"--noise must be a finite number >= 0, got {self.noise}")
+        require(self.grid_levels >= 2, f"--grid_levels must be at least 2, got {self.grid_levels}")
+        require(math.isfinite(self.grid_range) and self.grid_range > 0, f"--grid_range must be a positive number, got {self.grid_range}")
+        require(self.cloud >= 0, f"--cloud must be 0 or more candidate lines, got {self.cloud}")
+        require(
+            self.csv is not None or (self.x, self.y) == ("temperature", "sales"),
+            "--x and --y pick columns of a CSV file; give the file with --csv FILE (without it the data are synthetic temperature and sales)",
+        )
+        require(self.csv is None or self.csv.strip() != "", "--csv needs a file path")
+        require(self.batch_size is None or self.batch_size > 0, f"--batch_size must be positive (or none for all examples), got {self.batch_size}")
+        if "evolution" in self.optimizers:
+            require(
+                self.population_size >= 2 and self.population_size % 2 == 0,
+                f"--population_size must be an even number >= 2 for evolution (it scores antithetic pairs), got {self.population_size}",
+            )
+        make_optimizers(self)  # each optimizer checks its own settings now, before anything is written
 
 
-def prepare(config: Config) -> None:
-    return None
+@dataclass(frozen=True)
+class RegressionData:
+    """The pairs to fit, in their original units, and where they came from."""
+
+    x: np.ndarray  # (N,) float64
+    y: np.ndarray  # (N,) float64
+    x_name: str
+    y_name: str
+    source: str
+    truth: tuple[float, float] | None  # (a, b) the synthetic pairs were drawn around
 
 
-def run(config: Config, data: None, context: RunContext) -> dict:
-    raise NotImplementedError
+def make_optimizers(config: Config) -> dict[str, Optimizer]:
+    """The configured optimizers by name, built from the config's settings."""
+    batch = {"batch_size": config.batch_size}
+    settings = {
+        "least_squares": {},
+        "gradient": {"algorithm": config.algorithm, "lr": config.lr, "momentum": config.momentum, **batch},
+        "random_search": {"population_size": config.population_size, **batch},
+        "local_search": {"population_size": config.population_size, "step_size": config.step_size, **batch},
+        "evolution": {"population_size": config.population_size, "sigma": config.sigma, "lr": config.evolution_lr, **batch},
+        "exhaustive": {"candidates_per_step": config.grid_levels},
+    }
+    return {name: make_optimizer(name, **settings.get(name, {})) for name in config.optimizers}
 
 
-EXPERIMENT = Experiment(name="regression", title="regression", essay_section="", config=Config, prepare=prepare, run=run)
+def prepare(config: Config) -> RegressionData:
+    """Load (or make) the pairs and check them; writes nothing."""
+    resolve_device(config.device)
+    if config.csv is not None:
+        x, y = tabular.load_xy(config.csv, config.x, config.y)
+        return RegressionData(x, y, config.x, config.y, f"{len(x)} rows of columns {config.x!r} and {config.y!r} from {config.csv}", None)
+    seed = spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("data")]
+    pairs = synthetic.temperature_sales(config.n, config.noise, seed)
+    source = (
+        f"{config.n} synthetic days of temperature (degrees C) and ice creams sold, drawn around "
+        f"sales = {pairs.slope:g}*temperature + {pairs.intercept:g} with noise of standard deviation {pairs.noise:g}"
+    )
+    return RegressionData(pairs.x, pairs.y, "temperature", "sales", source, (pairs.slope, pairs.intercept))
+
+
+@dataclass(frozen=True)
+class Standardiser:
+    """x and y shifted to mean 0 and scaled to standard deviation 1, and back."""
+
+    x_mean: float
+    x_std: float
+    y_mean: float
+    y_std: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> Standardiser:
+        y_std = float(y.std())
+        return cls(float(x.mean()), float(x.std()), float(y.mean()), y_std if y_std > 0 else 1.0)
+
+    def to_original(self, a: float, b: float) -> tuple[float, float]:
+        """(a, b) of the standardised line -> (a, b) in the data's units."""
+        slope = a * self.y_std / self.x_std
+        return slope, self.y_mean + self.y_std * b - slope * self.x_mean
+
+    def to_standard(self, a: float, b: float) -> tuple[float, float]:
+        slope = a * self.x_std / self.y_std
+        return slope, (b + a * self.x_mean - self.y_mean) / self.y_std
+
+    def loss_to_original(self, loss: float) -> float:
+        """A mean squared error of standardised y in the data's squared units of y."""
+        return loss * self.y_std**2
+
+
+def run(config: Config, data: RegressionData, context: RunContext) -> dict:
+    """Fit the line with every configured optimizer and report the comparison."""
+    device = resolve_device(config.device)
+    scale = Standardiser.of(data.x, data.y)
+    inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(-1, 1)  # (N, 1)
+    targets = torch.tensor((data.y - scale.y_mean) / scale.y_std, dtype=torch.float64, device=device).reshape(-1, 1)  # (N, 1)
+    line = SupervisedProblem(LinearSpace(1, 1), inputs, targets, SquaredError())
+    levels = np.linspace(-config.grid_range, config.grid_range, config.grid_levels)
+    grid = SupervisedProblem(GridSpace(LinearSpace(1, 1), levels), inputs, targets, SquaredError())
+    seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
+    budget = Budget(forward_equivalents=config.budget)
+
+    def fit(name: str, optimizer: Optimizer) -> Result:
+        problem = grid if name == "exhaustive" else line
+        return run_search(
+            problem,
+            optimizer,
+            budget,
+            seeds[name],
+            checkpoint_dir=context.checkpoint_dir(name),
+            resume=context.resume,
+            progress=context.bar_label(f"regression/{name}"),
+        )
+
+    optimizers = make_optimizers(config)
+    results = {name: fit(name, optimizer) for name, optimizer in optimizers.items()}
+    # The closed form is the yardstick, computed even when it is not among the listed optimizers.
+    exact = results["least_squares"] if "least_squares" in results else fit("least_squares", make_optimizer("least_squares"))
+    closed = _line_summary(exact, data, scale)
+    # Gaps to the optimum are relative to it; data exactly on a line (optimum 0) use a sliver of y's variance instead.
+    reference = max(closed["loss"], FLOOR * float(np.var(data.y)))
+
+    summaries = {
+        name: {**_line_summary(result, data, scale), **_search_summary(name, result, closed["loss"], reference, scale, grid)}
+        for name, result in results.items()
+    }
+    # One row per step of every optimizer; losses in the data's units, as in result.json.
+    context.write_metrics(
+        [
+            {
+                "optimizer": name,
+                **row,
+                "loss": scale.loss_to_original(row["loss"]),
+                "best_loss": scale.loss_to_original(row["best_loss"]),
+                "standardised_loss": row["loss"],
+            }
+            for name, result in results.items()
+            for row in result.trace.rows()
+        ]
+    )
+    figures = _figures(config, data, scale, results, closed, reference, seeds["cloud"], context)
+    return {
+        "closed_form": closed,
+        "optimizers": summaries,
+        "data": {"n": int(len(data.x)), "source": data.source, "x": data.x_name, "y": data.y_name, "standardisation": dataclasses.asdict(scale)},
+        "report": _report(config, data, closed, reference, summaries, figures),
+    }
+
+
+def _line_summary(result: Result, data: RegressionData, scale: Standardiser) -> dict:
+    """a, b and the mean squared error of a result's line, all in the data's units (float64)."""
+    a_std, b_std = (float(v) for v in result.candidate.detach().to("cpu", torch.float64))
+    a, b = scale.to_original(a_std, b_std)
+    loss = float(np.mean((a * data.x + b - data.y) ** 2))
+    return {"a": a, "b": b, "loss": loss}
+
+
+def _search_summary(name: str, result: Result, optimum: float, reference: float, scale: Standardiser, grid: SupervisedProblem) -> dict:
+    """What a search spent and how close it got; gaps to the optimum are fractions of `reference`."""
+    losses = [scale.loss_to_original(v) for v in result.trace["loss"]]
+    reached = next((fe for fe, loss in zip(result.trace["forward_equivalents"], losses) if loss <= optimum + WITHIN * reference), None)
+    final = scale.loss_to_original(result.final_loss)
+    summary = {
+        "final_loss": final,
+        "excess_percent": _percent_above(final, optimum, reference),
+        "forward_equivalents": int(result.forward_equivalents),
+        "forward_equivalents_to_within_1_percent": None if reached is None else int(reached),
+        "seconds": round(result.seconds, 4),
+        "steps": int(result.steps),
+        "stopped_because": result.stopped_because,
+    }
+    if name == "exhaustive":
+        size = grid.space.size
+        summary["grid_candidates"] = size
+        summary["grid_candidates_evaluated"] = min(size, result.forward_equivalents // grid.n_examples)
+    return summary
+
+
+def _figures(config, data, scale, results, closed, reference, cloud_seed, context) -> list[dict]:
+    from searchlab.report.figures import candidate_cloud_figure, convergence_figure
+    from searchlab.report.graphs import linear_graph_figure
+
+    curves = {
+        name: (result.trace["forward_equivalents"], [scale.loss_to_original(v) for v in result.trace["loss"]])
+        for name, result in results.items()
+    }
+    units = f"mean squared error ({data.y_name} squared)"
+    convergence = convergence_figure(
+        curves, optimum=closed["loss"], optimum_label="closed form", within=WITHIN, relative_to=reference, ylabel=units,
+        title=f"y = a*x + b on {len(data.x)} points: loss against compute spent",
+    )
+    example_x = float(np.round(np.median(data.x), 1))
+    graph = linear_graph_figure(
+        closed["a"], closed["b"], x_value=example_x, x_label=data.x_name, y_label=data.y_name,
+        title=f"y = a*x + b as a computational graph\nfilled in with the closed-form a and b, for {data.x_name} = {example_x:g}",
+    )
+    sampled = LinearSpace(1, 1).sample(config.cloud, torch_generator(cloud_seed)).to(torch.float64)  # (cloud, 2)
+    candidates = [scale.to_original(float(a), float(b)) for a, b in sampled.tolist()]
+    cloud = candidate_cloud_figure(
+        data.x, data.y, candidates, (closed["a"], closed["b"]), xlabel=data.x_name, ylabel=data.y_name,
+        fitted_label="closed form", title=f"the model class: {config.cloud} random lines (a, b) and the best one",
+    )
+    return [
+        {"path": context.figure(convergence, "convergence.png"),
+         "caption": "Loss (mean squared error, original units) against forward-equivalents spent, one line per optimizer; "
+         "the dashed line is the closed-form optimum. Right: how far above the optimum each optimizer is, relative to it."},
+        {"path": context.figure(graph, "computational_graph.png"),
+         "caption": "The computational graph of y = a*x + b: input x (grey), parameters a and b (blue), output y (green), "
+         "multiply and add (red), filled in with the closed-form a and b for one example input."},
+        {"path": context.figure(cloud, "candidate_cloud.png"),
+         "caption": "Candidate models: lines with (a, b) drawn at random from the search space (light, labelled with (a, b)), "
+         "and the closed-form line (bold) through the data."},
+    ]
+
+
+def _report(config: Config, data: RegressionData, closed: dict, reference: float, summaries: dict, figures: list[dict]) -> dict:
+    searched = {name: s for name, s in summaries.items() if name != "least_squares"}
+    line = f"{data.y_name} = {closed['a']:.4g} * {data.x_name} {_signed(closed['b'])}"
+    paragraphs = [
+        f"Measured: how much compute each optimizer spends to find the line y = a*x + b that fits {data.source}, "
+        f"compared with the exact least-squares answer (essay: \"{SECTIONS[0]}\"). Every optimizer searched the same problem "
+        f"(the same data, squared error, forward-equivalents counted the same way). Internally x and y were standardised to mean 0 "
+        f"and standard deviation 1, so that one set of step sizes suits any data; a, b and the losses here are converted back to the data's units.",
+        f"The closed form needs no search: {line}, with mean squared error {closed['loss']:.4g}."
+        + (f" The pairs were drawn around a = {data.truth[0]:g}, b = {data.truth[1]:g}; with noise of standard deviation "
+           f"{config.noise:g} the best achievable error is about {config.noise**2:.4g}." if data.truth else ""),
+    ]
+    if reference > closed["loss"]:
+        paragraphs.append(
+            f"The points lie on a line (the closed form's error is {closed['loss']:.3g}), so a gap to the optimum cannot be a "
+            f"percentage of it; here gaps are percentages of {reference:.3g}, a millionth of the variance of {data.y_name}."
+        )
+    if searched:
+        parts = []
+        for name, s in searched.items():
+            if s["forward_equivalents_to_within_1_percent"] is not None:
+                parts.append(f"{name} came within 1% of the closed-form loss after {s['forward_equivalents_to_within_1_percent']:,} forward-equivalents "
+                             f"and ended {_above(s['excess_percent'])}")
+            else:
+                parts.append(f"{name} never came within 1% (it ended {_above(s['excess_percent'])}, after {s['forward_equivalents']:,})")
+        ranked = sorted(searched, key=lambda n: (searched[n]["forward_equivalents_to_within_1_percent"] is None,
+                                                 searched[n]["forward_equivalents_to_within_1_percent"] or 0))
+        paragraphs.append(
+            f"With up to {config.budget:,} forward-equivalents each: " + "; ".join(parts) + ". "
+            + (f"Fastest to the optimum: {ranked[0]}." if searched[ranked[0]]["forward_equivalents_to_within_1_percent"] is not None else "None reached it within the budget.")
+        )
+        if "exhaustive" in searched:
+            s = searched["exhaustive"]
+            paragraphs.append(
+                f"Exhaustive search tried {s['grid_candidates_evaluated']:,} of the {s['grid_candidates']:,} lines on a grid of "
+                f"{config.grid_levels} levels per parameter; its answer can only be as good as the grid is fine."
+            )
+    paragraphs.append(
+        f"The computational-graph figure draws y = a*x + b as the essay's \"{SECTIONS[1]}\" section does, with the fitted numbers on it; "
+        f"the cloud figure shows {config.cloud} lines drawn at random from the same model class, each one a different candidate program."
+    )
+    headline = [{"label": "closed-form line", "value": line}, {"label": "closed-form mean squared error", "value": f"{closed['loss']:.4g}"}]
+    for name, s in searched.items():
+        reached = s["forward_equivalents_to_within_1_percent"]
+        headline.append({"label": f"{name}: forward-equivalents to within 1% of optimum",
+                         "value": f"{reached:,}" if reached is not None else f"not reached (ended {_above(s['excess_percent'])})"})
+    columns = ["optimizer", "a", "b", "mean squared error", "above optimum (%)", "forward-equivalents",
+               "forward-equivalents to within 1%", "steps", "seconds", "stopped because"]
+    rows = [[name, s["a"], s["b"], s["final_loss"], s["excess_percent"], s["forward_equivalents"],
+             s["forward_equivalents_to_within_1_percent"], s["steps"], s["seconds"], s["stopped_because"]] for name, s in summaries.items()]
+    return {
+        "summary": "\n".join(paragraphs),
+        "headline": headline,
+        "figures": figures,
+        "tables": [{"title": f"Every optimizer on the same {len(data.x)} points (losses in the data's units)", "columns": columns, "rows": rows}],
+    }
+
+
+def _percent_above(loss: float, optimum: float, reference: float) -> float:
+    """100 * (loss - optimum) / reference, with float rounding around the optimum read as 0."""
+    percent = 100 * (loss - optimum) / reference
+    return 0.0 if abs(percent) < 1e-9 else percent
+
+
+def _above(percent: float) -> str:
+    """How far above the closed-form loss, in words: '0.26% above it' or 'level with it'."""
+    if percent < 1e-6:
+        return "level with it (less than 1e-6% above)"
+    return f"{percent:.2g}% above it"
+
+
+def _signed(value: float) -> str:
+    return f"- {abs(value):.4g}" if value < 0 else f"+ {value:.4g}"
+
+
+EXPERIMENT = Experiment(
+    name="regression",
+    title="Linear regression: one closed form and five searches",
+    essay_section=SECTIONS[0],
+    config=Config,
+    prepare=prepare,
+    run=run,
+    tour={"budget": 1_000_000, "grid_levels": 61},
+    quick={"n": 100, "budget": 200_000, "grid_levels": 41, "cloud": 10},
+)
