@@ -22,6 +22,10 @@ class Metric(abc.ABC):
     def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Mean score over the N examples for each of the K candidates."""
 
+    def one(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The score of one candidate's (N, n_out) outputs, a 0-d tensor (the gradient path)."""
+        return self(outputs.unsqueeze(0), targets)[0]
+
 
 class SquaredError(Metric):
     """Mean over examples of the squared difference, summed over output components."""
@@ -31,6 +35,9 @@ class SquaredError(Metric):
     def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         # outputs (K, N, o), targets (N, o)
         return (outputs - targets).square().sum(dim=2).mean(dim=1)
+
+    def one(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return (outputs - targets).square().sum(dim=1).mean()
 
 
 class CrossEntropy(Metric):
@@ -49,6 +56,9 @@ class CrossEntropy(Metric):
             flat_targets = targets.expand(k, n, c).reshape(k * n, c)
         losses = F.cross_entropy(outputs.reshape(k * n, c), flat_targets, reduction="none")
         return losses.reshape(k, n).mean(dim=1)
+
+    def one(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(outputs, targets)
 
 
 class ZeroOneAccuracy(Metric):

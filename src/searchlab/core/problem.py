@@ -47,7 +47,8 @@ class Problem(abc.ABC):
         """Loss of each candidate on a batch, counted.
 
         Args:
-            population: (K, d) candidates, or named (K, *shape) tensors.
+            population: (K, d) candidates, or one candidate as named (*shape) tensors
+                (see `ParametricSpace.forward_one`).
             batch: indices of the examples to use; None for all of them.
             gradient: keep the autograd graph (the population must require grad)
                 so that the caller can call `.backward()`; counted as 3 per example.
@@ -56,7 +57,7 @@ class Problem(abc.ABC):
             (K,) losses; detached unless `gradient`.
         """
         n = self.n_examples if batch is None else int(batch.shape[0])
-        k = population_size(population)
+        k = 1 if isinstance(population, dict) else int(population.shape[0])
         self.forward_equivalents += (3 if gradient else 1) * k * n
         self.examples_seen += n
         if gradient:
@@ -119,7 +120,9 @@ class SupervisedProblem(Problem):
         Without autograd, large populations are split into chunks so that memory
         stays bounded; with autograd the whole population is one graph.
         """
-        if isinstance(population, dict) or (torch.is_grad_enabled() and population.requires_grad):
+        if isinstance(population, dict):
+            return metric.one(self.space.forward_one(population, inputs), targets).unsqueeze(0)
+        if torch.is_grad_enabled() and population.requires_grad:
             return metric(self.space.forward(population, inputs), targets)
         population = population.to(device=inputs.device, dtype=inputs.dtype)
         width = max(1, self._output_width(inputs))
@@ -131,9 +134,3 @@ class SupervisedProblem(Problem):
         widths = getattr(self.space, "widths", None)
         return max(widths) if widths else (self.targets.shape[1] if self.targets.dim() > 1 else inputs.shape[1])
 
-
-def population_size(population: torch.Tensor | dict[str, torch.Tensor]) -> int:
-    """K, the number of candidates, of a (K, d) tensor or of named (K, *shape) tensors."""
-    if isinstance(population, dict):
-        return int(next(iter(population.values())).shape[0])
-    return int(population.shape[0])

@@ -2,9 +2,10 @@
 
 A *candidate* is one program in the space; a *population* is a stack of them.
 For parametric and finite parameter spaces a population is a (K, d) tensor:
-K candidates, each a flat vector of d parameters. A parametric space also
-accepts a population as named tensors of shape (K, *shape), which is how the
-gradient optimizer hands over its parameters without slicing a flat vector.
+K candidates, each a flat vector of d parameters. A parametric space also runs
+one candidate given as named (*shape) tensors (`forward_one`): that is how the
+gradient optimizer hands over its trainable parameters, shaped like those of a
+hand-written model, so that a training step costs what a hand-written one does.
 """
 
 from __future__ import annotations
@@ -48,16 +49,12 @@ class ParametricSpace(Space):
     """A space whose candidates are real parameter vectors mapped to `torch.nn.Module`s.
 
     Subclasses define the layout of the flat vector (`shapes`), the batched
-    `forward_named`, and `module` (flat vector -> an ordinary nn.Module).
+    `forward` (a population) and `forward_one` (named tensors), and `module` (flat vector -> an ordinary nn.Module).
     """
 
-    def forward(self, population: torch.Tensor | dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
-        named = population if isinstance(population, dict) else self.unflatten(population)
-        return self.forward_named(named, inputs)
-
     @abc.abstractmethod
-    def forward_named(self, named: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
-        """`forward` on named (K, *shape) parameter tensors; returns (K, N, n_out)."""
+    def forward_one(self, named: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
+        """Run one candidate given as named (*shape) tensors on (N, n_in) inputs: (N, n_out)."""
 
     @property
     @abc.abstractmethod
@@ -86,13 +83,13 @@ class ParametricSpace(Space):
         return views
 
     def leaves(self, flat: torch.Tensor) -> dict[str, torch.nn.Parameter]:
-        """Trainable (1, *shape) parameters that share storage with the flat (d,) vector.
+        """Trainable (*shape) parameters of one candidate that share storage with its flat (d,) vector.
 
         Updating them in place (as torch.optim does) updates `flat`, so the flat
         vector is always the current candidate, at no copying cost.
         """
         views = self.unflatten(flat.detach().unsqueeze(0))
-        return {name: torch.nn.Parameter(view) for name, view in views.items()}
+        return {name: torch.nn.Parameter(view[0]) for name, view in views.items()}
 
     def flatten(self, named: dict[str, torch.Tensor]) -> torch.Tensor:
         """Inverse of `unflatten` for one candidate: named tensors -> flat (d,) vector."""

@@ -57,10 +57,12 @@ class GradientDescent(Optimizer):
         self._flat = initial.clone()
         self._leaves = problem.space.leaves(self._flat)
         params = list(self._leaves.values())
+        # The fused kernels update every tensor in one call instead of a Python loop over them.
+        fused = initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")
         if self.algorithm == "adam":
-            self._torch_optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+            self._torch_optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, fused=fused)
         else:
-            self._torch_optimizer = torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+            self._torch_optimizer = torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay, fused=fused)
         self.candidate_ = self._flat
 
     def _ask(self, problem: Problem) -> dict[str, torch.Tensor]:
@@ -68,10 +70,9 @@ class GradientDescent(Optimizer):
 
     def _tell(self, population: dict[str, torch.Tensor], losses: torch.Tensor) -> float:
         self._torch_optimizer.zero_grad(set_to_none=True)
-        loss = losses[0]
-        loss.backward()
+        losses.backward(torch.ones_like(losses))  # (1,) losses: no indexing op on the graph
         self._torch_optimizer.step()
-        return loss.item()  # the loss of the parameters that were evaluated, before this step
+        return losses.item()  # the loss of the parameters that were evaluated, before this step
 
     def _state(self) -> dict[str, Any]:
         return {"params": self._flat.clone(), "torch_optimizer": self._torch_optimizer.state_dict()}

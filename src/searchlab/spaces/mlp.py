@@ -57,24 +57,25 @@ class MLPSpace(ParametricSpace):
     def n_layers(self) -> int:
         return len(self.widths) - 1
 
-    def forward_named(self, params: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
-        k = params["weight1"].shape[0]
+    def forward(self, population: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        params = self.unflatten(population)
         hidden = ACTIVATIONS[self.activation]
-        if k == 1:
-            # One candidate (the gradient path): plain F.linear, exactly as nn.Linear does.
-            h = inputs
-            for layer in range(1, self.n_layers + 1):
-                bias = params[f"bias{layer}"][0] if self.bias else None
-                h = F.linear(h, params[f"weight{layer}"][0], bias)
-                h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
-            return h.unsqueeze(0)
-        # A population: one batched matmul per layer. h: (N, n_in) then (K, N, width).
+        # One batched matmul per layer for the whole population. h: (N, n_in), then (K, N, width).
         h = inputs
         for layer in range(1, self.n_layers + 1):
             weight = params[f"weight{layer}"]  # (K, out, in)
             h = torch.matmul(h, weight.transpose(1, 2))  # (K, N, out)
             if self.bias:
                 h = h + params[f"bias{layer}"].unsqueeze(1)  # (K, 1, out)
+            h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
+        return h
+
+    def forward_one(self, named: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
+        # Exactly the operations of the nn.Sequential that `module` builds.
+        hidden = ACTIVATIONS[self.activation]
+        h = inputs
+        for layer in range(1, self.n_layers + 1):
+            h = F.linear(h, named[f"weight{layer}"], named[f"bias{layer}"] if self.bias else None)
             h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
         return h
 
