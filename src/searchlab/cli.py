@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; continue where it stopped with the same command and --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`searchlab list | head`): stop quietly, as other tools do.
+        sys.stdout = None
+        return 0
 
 
 # ----- list ---------------------------------------------------------------

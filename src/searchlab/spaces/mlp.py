@@ -18,6 +18,7 @@ from searchlab.core.space import ParametricSpace
 
 ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "identity": lambda h: h}
 _MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
+INITS = ("pytorch", "glorot")
 
 
 class MLPSpace(ParametricSpace):
@@ -29,16 +30,30 @@ class MLPSpace(ParametricSpace):
         activation: nonlinearity after each hidden layer ("relu", "tanh", "identity").
         output_activation: nonlinearity after the last layer (the essay's network
             applies ReLU there too); "identity" leaves logits or values as they are.
+        init: the distribution `sample` draws from, uniform in +-s per layer:
+            "pytorch" (s = 1/sqrt(fan_in), nn.Linear's default) or "glorot"
+            (s = sqrt(6 / (fan_in + fan_out)), scikit-learn's MLP default).
     """
 
-    def __init__(self, widths: Sequence[int], *, bias: bool = True, activation: str = "relu", output_activation: str = "identity") -> None:
+    def __init__(
+        self,
+        widths: Sequence[int],
+        *,
+        bias: bool = True,
+        activation: str = "relu",
+        output_activation: str = "identity",
+        init: str = "pytorch",
+    ) -> None:
         widths = [int(w) for w in widths]
         if len(widths) < 2 or any(w <= 0 for w in widths):
             raise SearchlabError(f"widths must list at least an input and an output size, all positive; got {widths}")
         for act in (activation, output_activation):
             if act not in ACTIVATIONS:
                 raise SearchlabError(f"unknown activation {act!r}; choose one of {', '.join(ACTIVATIONS)}")
+        if init not in INITS:
+            raise SearchlabError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
         self.widths = widths
+        self.init = init
         self.bias = bias
         self.activation = activation
         self.output_activation = output_activation
@@ -80,11 +95,11 @@ class MLPSpace(ParametricSpace):
         return h
 
     def init_scales(self) -> torch.Tensor:
-        # nn.Linear's default: uniform in +-1/sqrt(fan_in) for weights and biases.
         scales = []
-        for name, shape in self.shapes.items():
-            fan_in = shape[1] if name.startswith("weight") else self.widths[int(name[4:]) - 1]
-            scales.append(torch.full((int(torch.tensor(shape).prod()),), fan_in ** -0.5))
+        for layer, (fan_in, fan_out) in enumerate(zip(self.widths[:-1], self.widths[1:]), start=1):
+            scale = fan_in**-0.5 if self.init == "pytorch" else (6.0 / (fan_in + fan_out)) ** 0.5
+            count = fan_in * fan_out + (fan_out if self.bias else 0)  # the layer's weights, then its biases
+            scales.append(torch.full((count,), scale))
         return torch.cat(scales)
 
     def module(self, params: torch.Tensor) -> nn.Sequential:

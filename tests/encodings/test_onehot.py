@@ -1,0 +1,57 @@
+"""One-hot vectors: labels in, vectors out, and argmax back to labels."""
+
+import pytest
+import torch
+
+from searchlab.core.errors import SearchlabError
+from searchlab.encodings.onehot import OneHot
+
+
+def test_round_trip_of_string_labels():
+    encoding = OneHot(["cat", "dog", "emu"])
+    labels = ["dog", "emu", "cat", "dog"]
+    vectors = encoding.encode(labels)
+    assert vectors.shape == (4, 3)
+    assert vectors.dtype == torch.float32
+    assert torch.equal(vectors, torch.tensor([[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]], dtype=torch.float32))
+    assert encoding.decode(vectors) == labels
+
+
+def test_round_trip_of_positions():
+    encoding = OneHot(range(10))
+    positions = torch.tensor([3, 0, 9, 9, 5])
+    vectors = encoding.encode_indices(positions, dtype=torch.float64)
+    assert vectors.dtype == torch.float64
+    assert torch.equal(vectors.sum(dim=1), torch.ones(5, dtype=torch.float64))
+    assert torch.equal(encoding.decode_indices(vectors), positions)
+    assert encoding.decode(vectors) == [3, 0, 9, 9, 5]
+
+
+def test_probabilities_decode_to_the_most_likely_label():
+    encoding = OneHot(["a", "b", "c"])
+    probabilities = torch.tensor([[0.2, 0.7, 0.1], [0.5, 0.1, 0.4], [0.3, 0.3, 0.4]])
+    assert encoding.decode(probabilities) == ["b", "a", "c"]
+    # A tie goes to the first of the tied positions.
+    assert encoding.decode(torch.tensor([[0.5, 0.5, 0.0]])) == ["a"]
+
+
+def test_size_indices_and_repr():
+    encoding = OneHot(("x", "y"))
+    assert encoding.size == 2
+    assert encoding.indices(["y", "x"]).tolist() == [1, 0]
+    assert "x" in repr(encoding)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: OneHot([]), "at least one label"),
+        (lambda: OneHot(["a", "b", "a"]), "listed twice"),
+        (lambda: OneHot(["a", "b"]).encode(["c"]), "unknown label 'c'"),
+        (lambda: OneHot(["a", "b"]).encode_indices(torch.tensor([2])), "0..1"),
+        (lambda: OneHot(["a", "b"]).decode(torch.zeros(1, 3)), "3 entries but there are 2 labels"),
+    ],
+)
+def test_bad_use_is_a_clear_error(make, words):
+    with pytest.raises(SearchlabError, match=words):
+        make()
