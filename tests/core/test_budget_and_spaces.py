@@ -47,3 +47,12 @@ def test_sample_respects_init_scale_and_perturb_scale():
     assert population[:, : 16 * 4].abs().max() <= 16 ** -0.5
     tweaked = space.perturb(population, 1e-3, g)
     assert (tweaked - population).std() == pytest.approx(1e-3, rel=0.05)
+
+
+def test_glorot_init_matches_scikit_learn_bounds():
+    space = MLPSpace([64, 100, 10], init="glorot")
+    scales = space.unflatten(space.init_scales().unsqueeze(0))
+    assert float(scales["weight1"].max()) == pytest.approx((6 / 164) ** 0.5)
+    assert float(scales["bias2"].max()) == pytest.approx((6 / 110) ** 0.5)
+    with pytest.raises(SearchlabError, match="glorot"):
+        MLPSpace([2, 2], init="he")

@@ -223,13 +223,13 @@ def _figure(item: dict, folder: Path, page_dir: Path) -> str:
     alt = caption or f"figure {Path(relative).name}"
     href = _href(file, page_dir)
     return (
-        f'<figure>\n<a href="{href}"><img src="{href}" alt="{_esc(alt)}"{dims} loading="lazy" decoding="async"></a>\n'
+        f'<figure>\n<a href="{href}"><img src="{href}" alt="{_esc(alt)}"{dims}></a>\n'
         f"<figcaption>{_esc(caption)}</figcaption>\n</figure>"
     )
 
 
 def _image_size(file: Path) -> tuple[int, int] | None:
-    """Pixel size of a raster image (reads the header only), so lazy images keep their place."""
+    """Pixel size of a raster image (reads the header only), so the page keeps its layout while images load."""
     if file.suffix.lower() == ".svg":
         return None
     try:
