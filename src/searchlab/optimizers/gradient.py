@@ -52,33 +52,36 @@ class GradientDescent(Optimizer):
         initial = problem.space.sample(1, self.generator_)[0]
         if inputs is not None:
             initial = initial.to(device=inputs.device, dtype=inputs.dtype)
-        # One flat vector is the candidate; the trainable tensors are views into it,
-        # shaped like the layers, exactly as a hand-written PyTorch model holds them.
-        self._flat = initial.clone()
-        self._leaves = problem.space.leaves(self._flat)
-        params = list(self._leaves.values())
-        # The fused kernels update every tensor in one call instead of a Python loop over them.
+        # One flat vector is the candidate, and the one tensor torch.optim updates (one
+        # fused kernel call, no Python loop over layers). The forward pass uses views of
+        # it shaped like the layers, exactly as a hand-written PyTorch model holds them.
+        self._flat = torch.nn.Parameter(initial.clone())
+        self._leaves = problem.space.leaves(self._flat.detach())
+        self._leaf_list = list(self._leaves.values())
         fused = initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")
         if self.algorithm == "adam":
-            self._torch_optimizer = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, fused=fused)
+            self._torch_optimizer = torch.optim.Adam([self._flat], lr=self.lr, weight_decay=self.weight_decay, fused=fused)
         else:
-            self._torch_optimizer = torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay, fused=fused)
-        self.candidate_ = self._flat
+            self._torch_optimizer = torch.optim.SGD([self._flat], lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay, fused=fused)
+        self.candidate_ = self._flat.detach()
+        self._seed_gradient = torch.ones(1, dtype=initial.dtype, device=initial.device)
 
     def _ask(self, problem: Problem) -> dict[str, torch.Tensor]:
         return self._leaves
 
     def _tell(self, population: dict[str, torch.Tensor], losses: torch.Tensor) -> float:
-        self._torch_optimizer.zero_grad(set_to_none=True)
-        losses.backward(torch.ones_like(losses))  # (1,) losses: no indexing op on the graph
-        self._torch_optimizer.step()
+        for leaf in self._leaf_list:
+            leaf.grad = None
+        losses.backward(self._seed_gradient)  # (1,) losses: no indexing op on the graph
+        self._flat.grad = torch.cat([leaf.grad.reshape(-1) for leaf in self._leaf_list])  # (d,)
+        self._torch_optimizer.step()  # updates the flat vector in place, so the views too
         return losses.item()  # the loss of the parameters that were evaluated, before this step
 
     def _state(self) -> dict[str, Any]:
-        return {"params": self._flat.clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
+        return {"params": self._flat.detach().clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
 
     def _load_state(self, state: dict[str, Any]) -> None:
         with torch.no_grad():
             self._flat.copy_(state["params"])  # the leaves see it: they share storage
         self._torch_optimizer.load_state_dict(state["torch_optimizer"])
-        self.candidate_ = self._flat
+        self.candidate_ = self._flat.detach()
