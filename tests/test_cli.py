@@ -9,15 +9,7 @@ import pytest
 
 from searchlab.cli import main
 
-
-def _error(capsys, argv: list[str]) -> str:
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2, captured
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0]
+from cli_checks import error_line
 
 
 @pytest.mark.parametrize(
@@ -25,7 +17,9 @@ def _error(capsys, argv: list[str]) -> str:
     [
         (["run", "nonexistent"], "choose one of regression"),
         (["run", "regression", "--no-such-key", "1"], "valid settings are"),
-        (["run", "regression", "--seed", "abc"], "invalid int"),
+        (["run", "regression", "--seed", "abc"], "whole number"),
+        (["run", "regression", "--seed", "-1"], "whole number >= 0"),
+        (["tour", "--seed", "-1"], "whole number >= 0"),
         (["run", "regression", "--budget"], "needs a value"),
         (["run", "regression", "stray"], "unexpected argument"),
         (["run", "regression", "--device", "tpu"], "invalid choice"),
@@ -37,19 +31,19 @@ def _error(capsys, argv: list[str]) -> str:
     ],
 )
 def test_bad_command_lines_fail_cleanly(capsys, tmp_path, argv, needle):
-    line = _error(capsys, argv)
+    line = error_line(capsys, argv)
     assert needle in line
 
 
-def test_resume_without_a_run_is_an_error(capsys, tmp_path):
-    line = _error(capsys, ["run", "regression", "--resume", "--out", str(tmp_path / "none")])
+def test_resume_without_a_run_is_anerror_line(capsys, tmp_path):
+    line = error_line(capsys, ["run", "regression", "--resume", "--out", str(tmp_path / "none")])
     assert "no run to resume" in line
     assert not (tmp_path / "none").exists()
 
 
 def test_out_folder_that_is_not_empty_is_not_overwritten(capsys, tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
-    line = _error(capsys, ["run", "regression", "--out", str(tmp_path)])
+    line = error_line(capsys, ["run", "regression", "--out", str(tmp_path)])
     assert "not empty" in line
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
@@ -68,3 +62,16 @@ def test_help_and_module_entry_point():
     for argv in (["--help"], ["run", "--help"], ["tour", "--help"]):
         done = subprocess.run([sys.executable, "-m", "searchlab", *argv], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "usage: searchlab" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["run", "regression", "--lr", "nan"], "lr=nan"),
+        (["run", "regression", "--sigma", "inf"], "sigma=inf"),
+        (["run", "regression", "--csv", ""], "--csv needs a file path"),
+        (["run", "digits", "--epochs", "0"], "--epochs"),
+    ],
+)
+def test_non_finite_and_empty_values_are_refused(capsys, argv, needle):
+    assert needle in error_line(capsys, argv)

@@ -86,9 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the experiment's, 0)")
+    parser.add_argument("--seed", type=_seed, default=None, help="random seed, a whole number >= 0 (default: 0)")
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None, help="where tensors live (default: cpu)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

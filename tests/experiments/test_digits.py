@@ -13,6 +13,8 @@ from searchlab.cli import main
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments.digits import EXPERIMENT, Config, prepare
 
+from cli_checks import error_line
+
 FIGURES = ("confusion_matrix.png", "misclassified.png", "vectors.png", "training_curve.png")
 
 
@@ -32,16 +34,6 @@ def bars(root: Path, per_label: int = 6, seed: int = 0) -> Path:
             pixels[tuple(index)] = 255
             write_png(root / label / f"{i}.png", pixels)
     return root
-
-
-def error_line(capsys, argv: list[str]) -> str:
-    code = main(argv)
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2, captured
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0]
 
 
 # ----- config -----------------------------------------------------------------

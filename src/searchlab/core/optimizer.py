@@ -141,3 +141,8 @@ class Optimizer(abc.ABC):
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+def positive(value: float, *, zero: bool = False) -> bool:
+    """True for a finite number above 0 (or at 0 with `zero`); False for NaN, inf and the rest."""
+    return math.isfinite(value) and (value > 0 or (zero and value == 0))

@@ -130,9 +130,8 @@ def _parse_value(name: str, text: str, hint: Any) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null", ""):
-            if type(None) in args:
-                return None
+        if text.lower() in ("none", "null") and type(None) in args:
+            return None
         inner = [a for a in args if a is not type(None)]
         return _parse_value(name, text, inner[0])
     if origin is tuple:

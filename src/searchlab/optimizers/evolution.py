@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.optimizer import Optimizer
+from searchlab.core.optimizer import Optimizer, positive
 from searchlab.core.problem import Problem
 from searchlab.core.space import ParametricSpace
 
@@ -33,8 +33,8 @@ class EvolutionStrategy(Optimizer):
         super().__init__(batch_size=batch_size)
         if population_size < 2 or population_size % 2:
             raise SearchlabError(f"population_size must be an even number >= 2 (antithetic pairs), got {population_size}")
-        if sigma <= 0 or lr <= 0:
-            raise SearchlabError("sigma and lr must be positive")
+        if not (positive(sigma) and positive(lr)):
+            raise SearchlabError(f"evolution: sigma and lr must be positive numbers, got sigma={sigma}, lr={lr}")
         self.population_size = population_size
         self.sigma = sigma
         self.lr = lr

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.optimizer import Optimizer
+from searchlab.core.optimizer import Optimizer, positive
 from searchlab.core.problem import Problem
 from searchlab.core.space import FiniteSpace
 
@@ -31,8 +31,8 @@ class Exhaustive(Optimizer):
 
     def __init__(self, *, candidates_per_step: int = 4096, max_seconds: float = 3600.0) -> None:
         super().__init__(batch_size=None)
-        if candidates_per_step <= 0 or max_seconds <= 0:
-            raise SearchlabError("candidates_per_step and max_seconds must be positive")
+        if candidates_per_step <= 0 or not positive(max_seconds):
+            raise SearchlabError(f"exhaustive: candidates_per_step and max_seconds must be positive, got {candidates_per_step} and {max_seconds}")
         self.candidates_per_step = candidates_per_step
         self.max_seconds = max_seconds
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.optimizer import Optimizer
+from searchlab.core.optimizer import Optimizer, positive
 from searchlab.core.problem import Problem
 from searchlab.core.space import ParametricSpace
 
@@ -35,8 +35,8 @@ class GradientDescent(Optimizer):
         super().__init__(batch_size=batch_size)
         if algorithm not in ALGORITHMS:
             raise SearchlabError(f"unknown gradient algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-        if lr <= 0 or momentum < 0 or weight_decay < 0:
-            raise SearchlabError("lr must be positive; momentum and weight_decay must not be negative")
+        if not (positive(lr) and positive(momentum, zero=True) and positive(weight_decay, zero=True)):
+            raise SearchlabError(f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, momentum={momentum}, weight_decay={weight_decay}")
         self.algorithm = algorithm
         self.lr = lr
         self.momentum = momentum

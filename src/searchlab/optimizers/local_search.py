@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.optimizer import Optimizer
+from searchlab.core.optimizer import Optimizer, positive
 from searchlab.core.problem import Problem
 
 
@@ -30,8 +30,8 @@ class LocalSearch(Optimizer):
 
     def __init__(self, *, population_size: int = 16, step_size: float = 0.05, batch_size: int | None = None) -> None:
         super().__init__(batch_size=batch_size)
-        if population_size <= 0 or step_size <= 0:
-            raise SearchlabError("population_size and step_size must be positive")
+        if population_size <= 0 or not positive(step_size):
+            raise SearchlabError(f"local_search: population_size and step_size must be positive, got {population_size} and {step_size}")
         self.population_size = population_size
         self.step_size = step_size
 
