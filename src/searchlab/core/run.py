@@ -76,7 +76,7 @@ def run(
             }
             checkpoint.save(checkpoint_dir, state, tag=str(optimizer.step_))
 
-    bar = _progress_bar(progress, budget, optimizer.step_)
+    bar = _ProgressBar(progress, budget, optimizer.step_, problem.forward_equivalents)
     start = time.perf_counter() - seconds_before
     last_save = time.perf_counter()
     stopped_because = None
@@ -105,10 +105,7 @@ def run(
                 loss=loss,
                 best_loss=optimizer.best_loss_,
             )
-            if bar is not None:
-                bar.update(1)
-                if optimizer.step_ % 50 == 0:
-                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            bar.update(optimizer.step_, problem.forward_equivalents, loss)
             if callback is not None:
                 callback(optimizer, trace)
             if checkpoint_dir is not None:
@@ -117,8 +114,7 @@ def run(
                     save(now - start)
                     last_save = now
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     seconds = time.perf_counter() - start
     save(seconds)
     return Result(
@@ -135,7 +131,25 @@ def run(
     )
 
 
-def _progress_bar(label: str | None, budget: Budget, initial: int) -> tqdm | None:
-    if label is None:
-        return None
-    return tqdm(total=budget.steps, initial=initial, desc=label, unit="step", leave=False, mininterval=0.5, dynamic_ncols=True)
+class _ProgressBar:
+    """A tqdm bar on stderr counting steps, or forward-equivalents when that is the budget."""
+
+    def __init__(self, label: str | None, budget: Budget, step: int, forward_equivalents: int) -> None:
+        self.by_steps = budget.steps is not None or budget.forward_equivalents is None
+        self.bar = None
+        if label is not None:
+            total, initial = (budget.steps, step) if self.by_steps else (budget.forward_equivalents, forward_equivalents)
+            unit = "step" if self.by_steps else "fe"
+            self.bar = tqdm(total=total, initial=initial, desc=label, unit=unit, unit_scale=not self.by_steps,
+                            leave=False, mininterval=0.5, dynamic_ncols=True)
+
+    def update(self, step: int, forward_equivalents: int, loss: float) -> None:
+        if self.bar is None:
+            return
+        self.bar.update((step if self.by_steps else forward_equivalents) - self.bar.n)
+        if step % 50 == 0:
+            self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
