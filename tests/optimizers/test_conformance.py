@@ -92,3 +92,20 @@ def test_unknown_optimizer_and_setting_name_the_valid_choices():
         make_optimizer("hill_climb")
     with pytest.raises(SearchlabError, match="step_size"):
         make_optimizer("local_search", stepsize=0.1)
+
+
+def test_ask_and_tell_by_hand_equal_step():
+    """A caller may score candidates itself: ask -> evaluate -> tell is exactly what step does."""
+    from searchlab.core.seeding import torch_generator
+    from small_problems import mlp_problem
+
+    stepped, by_hand = make_optimizer("local_search"), make_optimizer("local_search")
+    first, second = mlp_problem(), mlp_problem()
+    stepped.start(first, torch_generator(4))
+    by_hand.start(second, torch_generator(4))
+    for _ in range(5):
+        stepped.step(first)
+        population = by_hand.ask(second)
+        by_hand.tell(population, second.evaluate(population))
+    assert torch.equal(stepped.candidate_, by_hand.candidate_)
+    assert stepped.step_ == by_hand.step_ == 5 and stepped.best_loss_ == by_hand.best_loss_

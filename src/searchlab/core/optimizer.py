@@ -2,7 +2,9 @@
 
 A new optimizer writes `_start`, `_ask` and `_tell` (and `_state`/`_load_state`
 when it keeps state); the base class draws minibatches, calls the problem, and
-keeps the books: the current answer, best so far, step count and RNG.
+keeps the books: the current answer, best so far, step count and RNG. Callers
+either let `run` drive `step`, or call `ask`, score the candidates themselves
+and `tell` the losses.
 """
 
 from __future__ import annotations
@@ -59,16 +61,24 @@ class Optimizer(abc.ABC):
         self._cursor = 0
         self._start(problem)
 
-    def step(self, problem: Problem) -> float:
-        """One round: ask for candidates, evaluate them, tell the losses. Returns `loss_`."""
-        batch = self._next_batch(problem)
-        population = self._ask(problem)
-        losses = problem.evaluate(population, batch, gradient=self.uses_gradient)
+    def ask(self, problem: Problem) -> torch.Tensor | dict[str, torch.Tensor]:
+        """The candidates to evaluate next: a (K, d) population (or, for gradient
+        methods, the one candidate's trainable tensors)."""
+        return self._ask(problem)
+
+    def tell(self, population: torch.Tensor | dict[str, torch.Tensor], losses: torch.Tensor) -> float:
+        """Update from the (K,) losses of what `ask` returned; returns the current candidate's loss."""
         self.loss_ = self._tell(population, losses)
         self.step_ += 1
         if self.loss_ < self.best_loss_:
             self.best_loss_ = self.loss_
         return self.loss_
+
+    def step(self, problem: Problem) -> float:
+        """One round: draw a batch, ask for candidates, let the problem evaluate them, tell the losses."""
+        batch = self._next_batch(problem)
+        population = self.ask(problem)
+        return self.tell(population, problem.evaluate(population, batch, gradient=self.uses_gradient))
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly where this optimizer stands."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from searchlab.core.files import write_jsonl
 
 COLUMNS = ("step", "forward_equivalents", "examples_seen", "seconds", "loss", "best_loss")
 
@@ -35,10 +33,6 @@ class Trace:
             {name: (int(self.columns[name][i]) if name in ints else self.columns[name][i]) for name in COLUMNS}
             for i in range(len(self))
         ]
-
-    def write_jsonl(self, path: str | Path, **extra: Any) -> None:
-        """Write the rows as JSON lines, each tagged with `extra` (e.g. optimizer=...)."""
-        write_jsonl(path, [{**extra, **row} for row in self.rows()])
 
     def state(self) -> dict[str, torch.Tensor]:
         return {name: torch.tensor(values, dtype=torch.float64) for name, values in self.columns.items()}
