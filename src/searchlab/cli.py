@@ -7,7 +7,6 @@ no traceback, and nothing already on disk overwritten.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -188,7 +187,7 @@ def _common_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     from searchlab.experiments import get_experiment
-    from searchlab.experiments.base import config_dict, parse_overrides
+    from searchlab.experiments.base import parse_overrides
 
     experiment = get_experiment(args.name)
     overrides = {**parse_overrides(experiment.config, _pairs(extra)), **_common_overrides(args)}

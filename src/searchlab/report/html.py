@@ -20,7 +20,7 @@ import re
 import sys
 import urllib.parse
 from dataclasses import dataclass
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
-        f"<title>{_esc(TITLE)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<title>{_esc(TITLE)}</title>\n<style>{_css()}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
     write_text(path, page)
@@ -383,58 +383,6 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-_CSS = """
-:root { --text: #1d1d1f; --muted: #5f6368; --line: #e3e3e8; --card: #f5f6f8; --accent: #2457c5;
-  --bg: #fff; color-scheme: light dark; }
-@media (prefers-color-scheme: dark) {
-  :root { --text: #e8e8ea; --muted: #a0a4ab; --line: #34363b; --card: #1f2126; --accent: #8ab4f8; --bg: #131417; }
-  figure img { background: #fff; }
-}
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; background: var(--bg); color: var(--text);
-  font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 48rem; margin: 0 auto; padding: 2.5rem 1.25rem 3rem; }
-h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 1rem; letter-spacing: -0.01em; }
-h2 { font-size: 1.45rem; line-height: 1.3; margin: 0 0 0.4rem; }
-h2 .num { color: var(--muted); font-weight: 500; }
-p { margin: 0 0 0.9rem; }
-a { color: var(--accent); }
-.lede { font-size: 1.05rem; }
-.toc { border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; margin: 2rem 0; }
-.toc h2 { font-size: 1rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); }
-.toc ol { margin: 0; padding-left: 1.4rem; }
-.toc li { margin: 0.25rem 0; }
-.toc-essay { display: block; color: var(--muted); font-size: 0.88rem; line-height: 1.4; }
-.run { border-top: 1px solid var(--line); padding-top: 2rem; margin-top: 2.5rem; }
-.essay { color: var(--muted); margin-bottom: 1.2rem; }
-cite { font-style: italic; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: 0.6rem; margin: 1.2rem 0 1.6rem; }
-.card { background: var(--card); border-radius: 10px; padding: 0.7rem 0.85rem; }
-.card .value { font-size: 1.3rem; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; line-height: 1.3; }
-.card .label { color: var(--muted); font-size: 0.85rem; line-height: 1.35; margin-top: 0.2rem; }
-figure { margin: 1.6rem 0; }
-figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; border-radius: 4px; }
-figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 0.5rem; }
-.table-wrap { overflow-x: auto; margin: 1.2rem 0 1.6rem; }
-table { border-collapse: collapse; width: 100%; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.4rem; }
-th, td { padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-thead th { border-bottom: 2px solid var(--line); white-space: nowrap; }
-.n { text-align: right; white-space: nowrap; }
-table.kv th { font-weight: 500; color: var(--muted); width: 40%; }
-details.config { margin: 1rem 0; }
-details.config summary { cursor: pointer; color: var(--accent); }
-.files { font-size: 0.92rem; color: var(--muted); }
-.note { color: var(--muted); font-style: italic; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
-footer { border-top: 1px solid var(--line); margin-top: 3rem; padding-top: 1rem; color: var(--muted); font-size: 0.88rem; }
-footer p { margin: 0 0 0.4rem; }
-@media (max-width: 600px) {
-  body { font-size: 16px; }
-  main { padding: 1.5rem 1rem 2rem; }
-  h1 { font-size: 1.6rem; }
-  h2 { font-size: 1.25rem; }
-}
-@media print { details.config { display: none; } a { color: inherit; } }
-"""
+def _css() -> str:
+    """The style sheet shipped beside this module (inlined so the page needs no other file)."""
+    return resources.files("searchlab.report").joinpath("style.css").read_text(encoding="utf-8")
