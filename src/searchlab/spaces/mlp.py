@@ -18,6 +18,7 @@ from searchlab.core.space import ParametricSpace
 
 ACTIVATIONS = {"relu": F.relu, "tanh": torch.tanh, "identity": lambda h: h}
 _MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
+_IN_PLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "identity": lambda h: h}
 INITS = ("pytorch", "glorot")
 
 
@@ -74,16 +75,31 @@ class MLPSpace(ParametricSpace):
 
     def forward(self, population: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         params = self.unflatten(population)
-        hidden = ACTIVATIONS[self.activation]
-        # One batched matmul per layer for the whole population. h: (N, n_in), then (K, N, width).
-        h = inputs
-        for layer in range(1, self.n_layers + 1):
-            weight = params[f"weight{layer}"]  # (K, out, in)
-            h = torch.matmul(h, weight.transpose(1, 2))  # (K, N, out)
+        k, n = population.shape[0], inputs.shape[0]
+        # Layer 1: every candidate reads the same inputs, so all K of them are one wide
+        # GEMM: (N, n_in) @ (n_in, K * width) -> (N, K * width), bias added in the same call.
+        width = self.widths[1]
+        weight = params["weight1"].reshape(k * width, self.widths[0])  # (K * width, n_in)
+        if self.bias:
+            h = torch.addmm(params["bias1"].reshape(k * width), inputs, weight.T)
+        else:
+            h = inputs @ weight.T
+        h = self._activate(h, 1)
+        h = h.view(n, k, width).transpose(0, 1)  # (K, N, width), a strided view: no copy
+        # Later layers: one batched matmul over the K candidates, bias included.
+        for layer in range(2, self.n_layers + 1):
+            weight_t = params[f"weight{layer}"].transpose(1, 2)  # (K, in, out)
             if self.bias:
-                h = h + params[f"bias{layer}"].unsqueeze(1)  # (K, 1, out)
-            h = hidden(h) if layer < self.n_layers else ACTIVATIONS[self.output_activation](h)
+                h = torch.baddbmm(params[f"bias{layer}"].unsqueeze(1), h, weight_t)  # (K, N, out)
+            else:
+                h = torch.bmm(h, weight_t)
+            h = self._activate(h, layer)
         return h
+
+    def _activate(self, h: torch.Tensor, layer: int) -> torch.Tensor:
+        """The layer's nonlinearity, in place (h is always a fresh result here)."""
+        name = self.activation if layer < self.n_layers else self.output_activation
+        return _IN_PLACE[name](h)
 
     def forward_one(self, named: dict[str, torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
         # Exactly the operations of the nn.Sequential that `module` builds.
