@@ -9,6 +9,7 @@ import torch
 
 from searchlab.cli import main
 from searchlab.core import Budget, run
+from searchlab.experiments import EXPERIMENTS
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 
 from small_problems import PROBLEMS
@@ -33,7 +34,7 @@ def test_every_optimizer_runs_on_cuda_like_on_cpu(name):
         assert gpu.final_loss == pytest.approx(cpu.final_loss, rel=1e-2, abs=1e-4), (name, problem_name)
 
 
-@pytest.mark.parametrize("experiment", ["regression", "digits"])
+@pytest.mark.parametrize("experiment", list(EXPERIMENTS))
 def test_experiments_run_with_device_cuda(experiment, tmp_path):
     out = tmp_path / experiment
     assert main(["run", experiment, "--quick", "--device", "cuda", "--no-progress", "--out", str(out)]) == 0

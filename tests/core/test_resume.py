@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from searchlab.core import Budget, SearchlabError, checkpoint, run
+from searchlab.core import Budget, DivergedError, checkpoint, run
 from searchlab.optimizers import make_optimizer
 
 from small_problems import grid_problem, mlp_problem
@@ -57,7 +57,7 @@ def test_resuming_a_finished_run_does_no_more_work(tmp_path):
 
 
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_path):
-    with pytest.raises(SearchlabError, match="lower the learning rate"):
+    with pytest.raises(DivergedError, match="lower the learning rate"):
         run(mlp_problem(), make_optimizer("gradient", algorithm="sgd", lr=1e30), Budget(steps=50), seed=0,
             checkpoint_dir=tmp_path, checkpoint_every=1)
     assert checkpoint.exists(tmp_path)

@@ -1,7 +1,7 @@
 """The core: spaces, metrics, problems, optimizers, the run driver and its records."""
 
 from searchlab.core.budget import Budget
-from searchlab.core.errors import SearchlabError
+from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.metric import CrossEntropy, Metric, SquaredError, ZeroOneAccuracy
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.problem import Problem, SupervisedProblem
@@ -12,6 +12,7 @@ from searchlab.core.trace import Result, Trace
 __all__ = [
     "Budget",
     "CrossEntropy",
+    "DivergedError",
     "FiniteSpace",
     "Metric",
     "Optimizer",

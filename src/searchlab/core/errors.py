@@ -7,3 +7,11 @@ class SearchlabError(Exception):
     The message says what is wrong and how to fix it, in one line, so that the
     command line can print it as ``error: <message>`` without a traceback.
     """
+
+
+class DivergedError(SearchlabError):
+    """The loss stopped being a finite number during a search (the step size was too large).
+
+    Experiments that sweep settings may record it as an outcome; elsewhere it is
+    reported like any other SearchlabError.
+    """

@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 
 from searchlab.core import checkpoint
 from searchlab.core.budget import Budget
-from searchlab.core.errors import SearchlabError
+from searchlab.core.errors import DivergedError
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.problem import Problem
 from searchlab.core.seeding import torch_generator
@@ -52,8 +52,9 @@ def run(
         uninterrupted run with the same seed would (budgets in seconds aside).
 
     Raises:
-        SearchlabError: the optimizer cannot search the problem, or the loss
-            stopped being a finite number (the last good checkpoint is kept).
+        SearchlabError: the optimizer cannot search the problem.
+        DivergedError: the loss stopped being a finite number (a SearchlabError;
+            the last good checkpoint is kept).
     """
     problem.load_counters({"forward_equivalents": 0, "examples_seen": 0})
     optimizer.start(problem, torch_generator(seed))
@@ -93,7 +94,7 @@ def run(
                 break
             loss = optimizer.step(problem)
             if not math.isfinite(loss):
-                raise SearchlabError(
+                raise DivergedError(
                     f"{optimizer.name}: the loss became {loss} at step {optimizer.step_}; "
                     "lower the learning rate or step size (the last good checkpoint is kept)"
                 )

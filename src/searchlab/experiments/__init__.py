@@ -5,12 +5,16 @@ from __future__ import annotations
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import Experiment
 from searchlab.experiments.digits import EXPERIMENT as DIGITS
+from searchlab.experiments.networks import EXPERIMENT as NETWORKS
+from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
 from searchlab.experiments.regression import EXPERIMENT as REGRESSION
 
 # Essay order: linear regression opens "Deep learning: gradient descent on deep
-# neural networks"; digits illustrates "Why use deep neural networks" (pixels and
-# one-hot labels as vectors) trained by "Stochastic gradient descent".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (REGRESSION, DIGITS)}
+# neural networks"; the 3-2-2 network is "Example of a simple neural network";
+# digits illustrates "Why use deep neural networks to define the model class?"
+# (pixels and one-hot labels as vectors); random perturbation against gradient
+# descent is "Stochastic gradient descent".
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (REGRESSION, NETWORKS, DIGITS, PERTURBATION)}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -12,11 +12,9 @@ models' test accuracy and training time.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +26,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
 from searchlab.data.images import ImageSet, load_digits, load_image_folder, stratified_split
 from searchlab.encodings.onehot import OneHot
-from searchlab.experiments.base import DEVICES, Experiment, RunContext, require, resolve_device
+from searchlab.experiments.base import DEVICES, Experiment, RunContext, cpu_threads, require, resolve_device
 from searchlab.experiments.digits_report import SECTION, figures, report
 from searchlab.optimizers import OPTIMIZERS, make_optimizer, settings_of
 from searchlab.optimizers.gradient import ALGORITHMS
@@ -150,7 +148,7 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
     # all full, so it sees a few more examples, counted in its forward-equivalents.
     steps_per_epoch = math.ceil(n_train / batch)
     steps = config.epochs * steps_per_epoch
-    with _threads(config.threads):
+    with cpu_threads(config.threads):
         result = run_search(
             problem,
             data.optimizer,
@@ -271,23 +269,6 @@ def _train_sklearn(config: Config, images: ImageSet, train: np.ndarray, test: np
         "final_loss": float(model.loss_),
         "loss_curve": list(model.loss_curve_),
     }
-
-
-@contextlib.contextmanager
-def _threads(count: int) -> Iterator[None]:
-    """Use `count` CPU threads in torch and in numpy's BLAS for the block, then restore (0: change nothing)."""
-    if count <= 0:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        with threadpool_limits(limits=count):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 EXPERIMENT = Experiment(
