@@ -1,10 +1,19 @@
-"""Gradient descent through autograd and `torch.optim`: SGD, momentum and Adam."""
+"""Gradient descent through autograd and `torch.optim`: SGD, momentum and Adam.
+
+The update is torch.optim's own functional `adam`/`sgd` (the code `torch.optim.Adam`
+and `torch.optim.SGD` call, fused kernels on CPU and CUDA), applied to the one
+flat parameter vector. Calling it directly skips the per-step bookkeeping of the
+`torch.optim.Optimizer` object (hooks, profiling scopes, state lookups), about
+a tenth of a small network's step; the arithmetic is the same.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
+from torch.optim.adam import adam
+from torch.optim.sgd import sgd
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer, positive
@@ -52,18 +61,19 @@ class GradientDescent(Optimizer):
         initial = problem.space.sample(1, self.generator_)[0]
         if inputs is not None:
             initial = initial.to(device=inputs.device, dtype=inputs.dtype)
-        # One flat vector is the candidate, and the one tensor torch.optim updates (one
+        # One flat vector is the candidate, and the one tensor the update touches (one
         # fused kernel call, no Python loop over layers). The forward pass uses views of
         # it shaped like the layers, exactly as a hand-written PyTorch model holds them.
-        self._flat = torch.nn.Parameter(initial.clone())
-        self._leaves = problem.space.leaves(self._flat.detach())
+        self._flat = initial.clone()
+        self._leaves = problem.space.leaves(self._flat)
         self._leaf_list = list(self._leaves.values())
-        fused = initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")
-        if self.algorithm == "adam":
-            self._torch_optimizer = torch.optim.Adam([self._flat], lr=self.lr, weight_decay=self.weight_decay, fused=fused)
-        else:
-            self._torch_optimizer = torch.optim.SGD([self._flat], lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay, fused=fused)
-        self.candidate_ = self._flat.detach()
+        self._fused = (initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")) or None
+        # The optimizer's state, laid out as torch.optim.Adam / SGD keep it.
+        self._exp_avg = torch.zeros_like(initial)
+        self._exp_avg_sq = torch.zeros_like(initial)
+        self._steps = torch.zeros((), dtype=torch.float32, device=initial.device)
+        self._momentum_buffer: list[torch.Tensor | None] = [None]
+        self.candidate_ = self._flat
         self._seed_gradient = torch.ones(1, dtype=initial.dtype, device=initial.device)
 
     def _ask(self, problem: Problem) -> dict[str, torch.Tensor]:
@@ -73,15 +83,32 @@ class GradientDescent(Optimizer):
         for leaf in self._leaf_list:
             leaf.grad = None
         losses.backward(self._seed_gradient)  # (1,) losses: no indexing op on the graph
-        self._flat.grad = torch.cat([leaf.grad.reshape(-1) for leaf in self._leaf_list])  # (d,)
-        self._torch_optimizer.step()  # updates the flat vector in place, so the views too
+        gradient = torch.cat([leaf.grad.reshape(-1) for leaf in self._leaf_list])  # (d,)
+        with torch.no_grad():  # updates the flat vector in place, so the layer views too
+            if self.algorithm == "adam":
+                adam([self._flat], [gradient], [self._exp_avg], [self._exp_avg_sq], [], [self._steps], fused=self._fused,
+                     amsgrad=False, beta1=0.9, beta2=0.999, lr=self.lr, weight_decay=self.weight_decay, eps=1e-8, maximize=False)
+            else:
+                sgd([self._flat], [gradient], self._momentum_buffer, fused=self._fused, weight_decay=self.weight_decay,
+                    momentum=self.momentum, lr=self.lr, dampening=0.0, nesterov=False, maximize=False)
         return losses.item()  # the loss of the parameters that were evaluated, before this step
 
     def _state(self) -> dict[str, Any]:
-        return {"params": self._flat.detach().clone(), "torch_optimizer": self._torch_optimizer.state_dict()}
+        return {
+            "params": self._flat.clone(),
+            "exp_avg": self._exp_avg.clone(),
+            "exp_avg_sq": self._exp_avg_sq.clone(),
+            "steps": self._steps.clone(),
+            "momentum_buffer": self._momentum_buffer[0],
+        }
 
     def _load_state(self, state: dict[str, Any]) -> None:
+        device = self._flat.device
         with torch.no_grad():
             self._flat.copy_(state["params"])  # the leaves see it: they share storage
-        self._torch_optimizer.load_state_dict(state["torch_optimizer"])
-        self.candidate_ = self._flat.detach()
+        self._exp_avg.copy_(state["exp_avg"])
+        self._exp_avg_sq.copy_(state["exp_avg_sq"])
+        self._steps.copy_(state["steps"])
+        buffer = state["momentum_buffer"]
+        self._momentum_buffer = [None if buffer is None else buffer.to(device)]
+        self.candidate_ = self._flat
