@@ -33,6 +33,7 @@ from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import read_json, write_json
+from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
 from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
@@ -113,24 +114,20 @@ class Config:
         require(all(w >= 1 for w in self.widths), f"--widths must all be at least 1, got {self.widths}")
         require(list(self.widths) == sorted(set(self.widths)), f"--widths must increase, each listed once; got {self.widths}")
         require(self.teacher_width >= 1, f"--teacher_width must be at least 1, got {self.teacher_width}")
-        require(_positive(self.teacher_scale), f"--teacher_scale must be a positive number, got {self.teacher_scale}")
+        require(positive(self.teacher_scale), f"--teacher_scale must be a positive number, got {self.teacher_scale}")
         require(self.examples >= 2, f"--examples must be at least 2, got {self.examples}")
         require(self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}")
         require(self.budget > 0, f"--budget must be a positive number of forward-equivalents, got {self.budget}")
         require(0 < self.target_fraction < 1, f"--target_fraction must be between 0 and 1 (a fraction of the zero predictor's loss), got {self.target_fraction}")
         for key in ("sgd_lrs", "adam_lrs", "local_search_steps", "evolution_lrs"):
             values = getattr(self, key)
-            require(len(values) > 0 and all(_positive(v) for v in values), f"--{key} must list one or more positive numbers, got {values}")
+            require(len(values) > 0 and all(positive(v) for v in values), f"--{key} must list one or more positive numbers, got {values}")
         require(self.population_size >= 1, f"--population_size must be at least 1, got {self.population_size}")
         require(
             self.evolution_population >= 2 and self.evolution_population % 2 == 0,
             f"--evolution_population must be an even number >= 2 (antithetic pairs), got {self.evolution_population}",
         )
-        require(_positive(self.evolution_sigma), f"--evolution_sigma must be a positive number, got {self.evolution_sigma}")
-
-
-def _positive(value: float) -> bool:
-    return math.isfinite(value) and value > 0
+        require(positive(self.evolution_sigma), f"--evolution_sigma must be a positive number, got {self.evolution_sigma}")
 
 
 def _tiny_problem() -> SupervisedProblem:
