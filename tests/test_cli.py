@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -75,3 +76,14 @@ def test_help_and_module_entry_point():
 )
 def test_non_finite_and_empty_values_are_refused(capsys, argv, needle):
     assert needle in error_line(capsys, argv)
+
+
+def test_run_name_help_lists_the_experiment_settings(capsys):
+    from searchlab.experiments import EXPERIMENTS
+
+    for name, experiment in EXPERIMENTS.items():
+        assert main(["run", name, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert experiment.title in out and experiment.essay_section in out
+        for field in dataclasses.fields(experiment.config):
+            assert f"--{field.name} " in out

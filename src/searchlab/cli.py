@@ -103,6 +103,9 @@ def _seed(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-") and {"-h", "--help"} & set(argv[2:]):
+            print(experiment_help(argv[1]))
+            return 0
         parser = build_parser()
         args, extra = parser.parse_known_args(argv)
         if args.command is None:
@@ -154,6 +157,44 @@ def cmd_list() -> int:
 
 
 # ----- run ----------------------------------------------------------------
+
+
+def experiment_help(name: str) -> str:
+    """`searchlab run NAME --help`: the experiment's settings, defaults and sizes."""
+    import dataclasses
+    import inspect
+    import textwrap
+
+    from searchlab.experiments import get_experiment
+
+    experiment = get_experiment(name)
+    defaults = experiment.config()
+    lines = [
+        f"usage: searchlab run {experiment.name} [--KEY VALUE ...] [--out DIR] [--seed N] [--device cpu|cuda|auto]",
+        f"                     [--quick | --size full|tour|quick] [--resume] [--no-progress]",
+        "",
+        f"{experiment.title}",
+        f"Essay section: {experiment.essay_section}",
+        "",
+        "Settings (defaults are the full size):",
+    ]
+    for field in dataclasses.fields(experiment.config):
+        lines.append(f"  --{field.name} {_show(getattr(defaults, field.name))}")
+    for size in ("tour", "quick"):
+        changes = {**experiment.tour, **experiment.quick} if size == "quick" else dict(experiment.tour)
+        shown = ", ".join(f"--{k} {_show(v)}" for k, v in changes.items()) or "the full size"
+        lines.append(f"Size {size}: {shown}")
+    doc = inspect.getdoc(experiment.config) or ""
+    if "Attributes:" in doc:
+        block = textwrap.dedent(doc.split("Attributes:", 1)[1].strip("\n")).rstrip()
+        lines += ["", "What they mean:", *("  " + line for line in block.splitlines())]
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value) or "''"
+    return "none" if value is None else str(value)
 
 
 def _pairs(extra: list[str]) -> dict[str, str]:
