@@ -171,7 +171,7 @@ def experiment_help(name: str) -> str:
     defaults = experiment.config()
     lines = [
         f"usage: searchlab run {experiment.name} [--KEY VALUE ...] [--out DIR] [--seed N] [--device cpu|cuda|auto]",
-        f"                     [--quick | --size full|tour|quick] [--resume] [--no-progress]",
+        "                     [--quick | --size full|tour|quick] [--resume] [--no-progress]",
         "",
         f"{experiment.title}",
         f"Essay section: {experiment.essay_section}",
