@@ -78,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     tour_size.add_argument("--full", action="store_const", const="full", dest="size", help="every experiment at full size")
     tour.add_argument("--only", help="comma-separated experiment names to include (default: all)")
 
+    play = commands.add_parser(
+        "play",
+        allow_abbrev=False,
+        help="play Tic-Tac-Toe in the terminal against a computer player",
+        description="Play one game of Tic-Tac-Toe: type a square number (1-9, row by row) on your turn.",
+    )
+    play.add_argument("game", choices=("tictactoe",), help="the game (tictactoe)")
+    play.add_argument("--against", choices=("solver", "random"), default="solver", help="the opponent: the perfect minimax player (default) or random moves")
+    play.add_argument("--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)")
+    play.add_argument("--seed", type=_seed, default=0, help="seeds the opponent's choices among equal moves")
+
     report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
     report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
@@ -121,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, extra)
         if args.command == "tour":
             return cmd_tour(args)
+        if args.command == "play":
+            from searchlab.games.play import play
+
+            play(args.against, args.side, args.seed, sys.stdin, sys.stdout)
+            return 0
         return cmd_report(args)
     except SearchlabError as err:
         print(f"error: {err}", file=sys.stderr)

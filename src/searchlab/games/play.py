@@ -1,0 +1,81 @@
+"""Play Tic-Tac-Toe in the terminal against a computer player.
+
+The board is drawn with the squares numbered 1-9 (row by row, as on a phone
+keypad read top to bottom); the human types a number. Anything that is not a
+legal move gets a polite line saying what is allowed, and the game goes on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TextIO
+
+from searchlab.core.errors import SearchlabError
+from searchlab.games.minimax import solve
+from searchlab.games.tictactoe import PLAYER_X, State, TicTacToe
+
+OPPONENTS = ("solver", "random")
+
+
+def computer_player(name: str, game: TicTacToe, seed: int) -> Callable[[State], int]:
+    """A move-choosing function: "solver" plays perfectly (random among the best moves), "random" anything legal."""
+    rng = random.Random(seed)
+    if name == "solver":
+        solution = solve(game)
+        return lambda state: rng.choice(solution.best_actions[state])
+    if name == "random":
+        return lambda state: rng.choice(game.legal_actions(state))
+    raise SearchlabError(f"unknown opponent {name!r}; choose one of {', '.join(OPPONENTS)}")
+
+
+def board_text(game: TicTacToe, state: State) -> str:
+    """The board with blanks shown as their square numbers 1-9."""
+    marks = game.render(state).replace("\n", "")
+    cells = [str(square + 1) if mark == "." else mark for square, mark in enumerate(marks)]
+    return "\n---+---+---\n".join(" " + " | ".join(cells[row : row + 3]) for row in (0, 3, 6))
+
+
+def play(opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO) -> float:
+    """Play one game; returns the result from X's side (+1, 0, -1).
+
+    Raises:
+        SearchlabError: an unknown opponent or side, or the input ended before the game did.
+    """
+    if human not in ("X", "O"):
+        raise SearchlabError(f"--as must be X or O, got {human!r}")
+    game = TicTacToe()
+    computer = computer_player(opponent, game, seed)
+    human_player = PLAYER_X if human == "X" else 1 - PLAYER_X
+    state = game.initial_state()
+    print(f"You are {human}; the {opponent} plays {'O' if human == 'X' else 'X'}. X moves first.", file=stdout)
+    while not game.is_terminal(state):
+        print("\n" + board_text(game, state) + "\n", file=stdout)
+        if game.current_player(state) == human_player:
+            state = game.apply(state, _ask_move(game, state, stdin, stdout))
+        else:
+            action = computer(state)
+            print(f"The {opponent} plays {action + 1}.", file=stdout)
+            state = game.apply(state, action)
+    print("\n" + board_text(game, state) + "\n", file=stdout)
+    result = game.returns(state)
+    human_result = result if human_player == PLAYER_X else -result
+    print({1.0: "You win!", 0.0: "A draw.", -1.0: f"The {opponent} wins."}[human_result], file=stdout)
+    return result
+
+
+def _ask_move(game: TicTacToe, state: State, stdin: TextIO, stdout: TextIO) -> int:
+    legal = game.legal_actions(state)
+    choices = ", ".join(str(a + 1) for a in legal)
+    while True:
+        print(f"Your move ({choices}): ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            raise SearchlabError("the input ended before the game did")
+        text = line.strip()
+        if text.isdigit() and int(text) - 1 in legal:
+            return int(text) - 1
+        if text.isdigit() and 1 <= int(text) <= 9:
+            print(f"Square {text} is taken; pick one of {choices}.", file=stdout)
+        else:
+            print(f"{text!r} is not a square; type one number from {choices}.", file=stdout)
