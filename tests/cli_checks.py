@@ -14,3 +14,17 @@ def error_line(capsys, argv: list[str]) -> str:
     assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
     assert "Traceback" not in captured.err + captured.out
     return lines[0]
+
+
+def assert_config_refuses(config_cls, settings: dict, words: list[str]) -> None:
+    """Building `config_cls(**settings)` raises one one-line SearchlabError that names every word in `words`."""
+    import pytest
+
+    from searchlab.core.errors import SearchlabError
+
+    with pytest.raises(SearchlabError) as caught:
+        config_cls(**settings)
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from searchlab.cli import main
-from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.regression import EXPERIMENT, Config, prepare
 from searchlab.optimizers import OPTIMIZERS
+
+from cli_checks import assert_config_refuses
 
 FIGURES = ("convergence.png", "computational_graph.png", "candidate_cloud.png")
 
@@ -57,12 +58,7 @@ def quick_run(tmp_path_factory) -> Path:
     ],
 )
 def test_bad_settings_are_refused_by_the_config(settings, words):
-    with pytest.raises(SearchlabError) as caught:
-        Config(**settings)
-    message = str(caught.value)
-    assert "\n" not in message
-    for word in words:
-        assert word in message, message
+    assert_config_refuses(Config, settings, words)
 
 
 def test_every_size_is_a_valid_config_of_registered_optimizers():

@@ -35,9 +35,9 @@ def test_bad_input_is_refused_politely_and_the_game_goes_on():
 
 
 def test_the_random_opponent_is_fixed_by_the_seed():
-    runs = [io.StringIO() for _ in range(3)]
-    for seed, out in zip((3, 3, 4), runs):
-        play("random", "O", seed, io.StringIO(FIRST_FREE), out)
+    runs = [io.StringIO() for _ in range(2)]
+    for out in runs:
+        play("random", "O", 3, io.StringIO(FIRST_FREE), out)
     assert runs[0].getvalue() == runs[1].getvalue()
 
 
