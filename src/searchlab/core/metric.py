@@ -77,3 +77,24 @@ METRICS: dict[str, type[Metric]] = {
     "cross_entropy": CrossEntropy,
     "accuracy": ZeroOneAccuracy,
 }
+
+
+class MaskedCrossEntropy(Metric):
+    """Cross-entropy over the allowed outputs only: logits of disallowed ones are masked out first.
+
+    For choices whose set of options changes from example to example, such as the
+    legal moves of a board game. Targets pack both halves side by side, (N, 2C):
+    the first C columns are the target probabilities (zero on disallowed options),
+    the last C are the mask (1 allowed, 0 not). Masked logits become a large
+    negative number rather than -inf, so that 0 * log p stays 0 and no gradient
+    reaches them.
+    """
+
+    name = "masked_cross_entropy"
+
+    def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        # outputs (K, N, C), targets (N, 2C)
+        c = outputs.shape[-1]
+        probabilities, allowed = targets[:, :c], targets[:, c:] > 0.5
+        masked = torch.where(allowed, outputs, torch.full_like(outputs, -1e9))
+        return -(probabilities * masked.log_softmax(dim=-1)).sum(dim=-1).mean(dim=-1)
