@@ -85,7 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Play one game of Tic-Tac-Toe: type a square number (1-9, row by row) on your turn.",
     )
     play.add_argument("game", choices=("tictactoe",), help="the game (tictactoe)")
-    play.add_argument("--against", choices=("solver", "random"), default="solver", help="the opponent: the perfect minimax player (default) or random moves")
+    play.add_argument("--against", choices=("solver", "random", "local", "net"), default="solver",
+                      help="the opponent: the perfect minimax player (default), random moves, the strategy local search found, "
+                           "or the network trained to imitate the solver")
+    play.add_argument("--run", type=Path, default=None,
+                      help="a `searchlab run tictactoe` folder to take the local/net player from "
+                           "(default: runs/tictactoe or runs/tour/tictactoe; if neither exists a small player is made on the spot)")
     play.add_argument("--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)")
     play.add_argument("--seed", type=_seed, default=0, help="seeds the opponent's choices among equal moves")
 
@@ -135,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "play":
             from searchlab.games.play import play
 
-            play(args.against, args.side, args.seed, sys.stdin, sys.stdout)
+            play(args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run)
             return 0
         return cmd_report(args)
     except SearchlabError as err:

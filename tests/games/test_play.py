@@ -31,7 +31,7 @@ def test_bad_input_is_refused_politely_and_the_game_goes_on():
     text = out.getvalue()
     assert "'abc' is not a square" in text and "'0' is not a square" in text and "'10' is not a square" in text
     assert "Square 5 is taken" in text
-    assert text.rstrip().endswith(("You win!", "A draw.", "The random wins."))
+    assert text.rstrip().endswith(("You win!", "A draw.", "The random player wins."))
 
 
 def test_the_random_opponent_is_fixed_by_the_seed():

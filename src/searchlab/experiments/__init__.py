@@ -8,13 +8,15 @@ from searchlab.experiments.digits import EXPERIMENT as DIGITS
 from searchlab.experiments.networks import EXPERIMENT as NETWORKS
 from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
 from searchlab.experiments.regression import EXPERIMENT as REGRESSION
+from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 
-# Essay order: linear regression opens "Deep learning: gradient descent on deep
+# Essay order: the Tic-Tac-Toe search space is "Basics of machine learning: search
+# over programs"; linear regression opens "Deep learning: gradient descent on deep
 # neural networks"; the 3-2-2 network is "Example of a simple neural network";
 # digits illustrates "Why use deep neural networks to define the model class?"
 # (pixels and one-hot labels as vectors); random perturbation against gradient
 # descent is "Stochastic gradient descent".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (REGRESSION, NETWORKS, DIGITS, PERTURBATION)}
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, PERTURBATION)}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -9,24 +9,66 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
+
+import numpy as np
 
 from searchlab.core.errors import SearchlabError
 from searchlab.games.minimax import solve
 from searchlab.games.tictactoe import PLAYER_X, State, TicTacToe
 
-OPPONENTS = ("solver", "random")
+OPPONENTS = ("solver", "random", "local", "net")
+NAMES = {"solver": "solver", "random": "random player", "local": "local-search strategy", "net": "network"}
+# Where `searchlab run tictactoe` and `searchlab tour` leave their strategies by default.
+DEFAULT_RUNS = (Path("runs/tictactoe"), Path("runs/tour/tictactoe"))
 
 
-def computer_player(name: str, game: TicTacToe, seed: int) -> Callable[[State], int]:
-    """A move-choosing function: "solver" plays perfectly (random among the best moves), "random" anything legal."""
+def computer_player(name: str, game: TicTacToe, seed: int, run: Path | None = None, stdout: TextIO | None = None) -> Callable[[State], int]:
+    """A move-choosing function.
+
+    "solver" plays perfectly (random among the best moves), "random" anything legal;
+    "local" and "net" play the lookup table found by local search and the network
+    trained to imitate the solver, read from a tictactoe run folder (`run`, or the
+    default run folders); with no saved run, a small one is made on the spot.
+    """
     rng = random.Random(seed)
     if name == "solver":
         solution = solve(game)
         return lambda state: rng.choice(solution.best_actions[state])
     if name == "random":
         return lambda state: rng.choice(game.legal_actions(state))
+    if name in ("local", "net"):
+        from searchlab.games.tables import PositionIndex
+
+        index = PositionIndex(game)
+        table = _saved_table(name, index, run, seed, stdout)
+        return lambda state: int(table[index.ids[state]])
     raise SearchlabError(f"unknown opponent {name!r}; choose one of {', '.join(OPPONENTS)}")
+
+
+def _saved_table(name: str, index, run: Path | None, seed: int, stdout: TextIO | None):
+    """The strategy's lookup table from a run folder, or made now when there is none."""
+    from searchlab.experiments.tictactoe import NET_FOLDER, STRATEGIES, load_local_strategy
+    from searchlab.games.neural import NeuralStrategy
+
+    folders = [run] if run is not None else [folder for folder in DEFAULT_RUNS if (folder / STRATEGIES).is_dir()]
+    if run is not None and not (run / STRATEGIES).is_dir():
+        raise SearchlabError(f"{run} holds no saved strategies (no {STRATEGIES}/ folder); pass the folder of a `searchlab run tictactoe` run")
+    if folders:
+        if name == "local":
+            table, _ = load_local_strategy(folders[0])
+            return index.check_tables(table)[0]
+        return NeuralStrategy.load(folders[0] / STRATEGIES / NET_FOLDER, index).table
+    print(f"No saved tictactoe run found; making a small {name} player now (a few seconds). "
+          "For the full one, run `searchlab run tictactoe` first.", file=stdout)
+    if name == "local":
+        from searchlab.games.selfplay import search
+
+        return search(index, "vs_perfect", evaluations=20_000, seed_rng=np.random.default_rng(seed)).table
+    from searchlab.games.neural import train_strategy
+
+    return train_strategy(index, steps=1500, seed=seed).table
 
 
 def board_text(game: TicTacToe, state: State) -> str:
@@ -36,7 +78,7 @@ def board_text(game: TicTacToe, state: State) -> str:
     return "\n---+---+---\n".join(" " + " | ".join(cells[row : row + 3]) for row in (0, 3, 6))
 
 
-def play(opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO) -> float:
+def play(opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO, run: Path | None = None) -> float:
     """Play one game; returns the result from X's side (+1, 0, -1).
 
     Raises:
@@ -45,22 +87,23 @@ def play(opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO) ->
     if human not in ("X", "O"):
         raise SearchlabError(f"--as must be X or O, got {human!r}")
     game = TicTacToe()
-    computer = computer_player(opponent, game, seed)
+    computer = computer_player(opponent, game, seed, run, stdout)
+    them = NAMES[opponent]
     human_player = PLAYER_X if human == "X" else 1 - PLAYER_X
     state = game.initial_state()
-    print(f"You are {human}; the {opponent} plays {'O' if human == 'X' else 'X'}. X moves first.", file=stdout)
+    print(f"You are {human}; the {them} plays {'O' if human == 'X' else 'X'}. X moves first.", file=stdout)
     while not game.is_terminal(state):
         print("\n" + board_text(game, state) + "\n", file=stdout)
         if game.current_player(state) == human_player:
             state = game.apply(state, _ask_move(game, state, stdin, stdout))
         else:
             action = computer(state)
-            print(f"The {opponent} plays {action + 1}.", file=stdout)
+            print(f"The {them} plays {action + 1}.", file=stdout)
             state = game.apply(state, action)
     print("\n" + board_text(game, state) + "\n", file=stdout)
     result = game.returns(state)
     human_result = result if human_player == PLAYER_X else -result
-    print({1.0: "You win!", 0.0: "A draw.", -1.0: f"The {opponent} wins."}[human_result], file=stdout)
+    print({1.0: "You win!", 0.0: "A draw.", -1.0: f"The {them} wins."}[human_result], file=stdout)
     return result
 
 

@@ -1,0 +1,343 @@
+"""Tic-Tac-Toe: the space of all strategies, searched exhaustively, locally and by a network.
+
+Essay: "Basics of machine learning: search over programs". Instead of writing a Tic-Tac-Toe program, list
+the strategies (the search space), play them against each other (data made by
+play, scored +1 / 0 / -1) and search. This experiment measures each step:
+
+* the exact size of the space: positions, games, and strategies for X and for O
+  counted as lookup tables and as game trees, and how many of those never lose;
+* exhaustive search done for real: the whole round robin from mid-game positions
+  with k empty squares, as far as a time budget allows, and what the whole game
+  would cost at the measured rate;
+* local search by self-play (change a handful of moves, keep the change if it beats
+  the current strategy), the same local search scored against the perfect player,
+  and random search, all measured against perfect play along the way;
+* a network that imitates the solver (moves as masked probabilities, or the next
+  board drawn as a vector), scored on every position.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import atomic_write, read_json, write_json
+from searchlab.core.optimizer import positive
+from searchlab.core.seeding import numpy_generator, spawn_seeds
+from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
+from searchlab.games import TicTacToe
+from searchlab.games.selfplay import VARIANTS, improving_neighbours, search
+from searchlab.games.strategies import game_facts, log10, strategy_space
+
+SECTION = "Basics of machine learning: search over programs"
+SEED_SLOTS = ("round_robin", "local_search", "network")
+STRATEGIES = "strategies"  # folder of the run with the strategies `searchlab play` can load
+LOCAL_FILE = "local_search.safetensors"
+NET_FOLDER = "net"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the Tic-Tac-Toe experiment; the defaults are the full size (about 3 minutes on 2 cores).
+
+    Attributes:
+        seed: seeds the mid-game line, every search and every network.
+        device: "cpu", "cuda" or "auto" (only the networks use it).
+        round_robin_seconds: time budget of the exhaustive round robins; k grows while the
+            next k's predicted time fits.
+        variants: the strategy searches to run: self_play, vs_perfect, random_search.
+        evaluations: candidate strategies each search may score.
+        changes: moves changed per local-search step (the essay's "handful").
+        seeds: independent runs of each search.
+        net_hidden: hidden widths of the networks.
+        net_steps: Adam steps of each network.
+        net_lr: Adam's learning rate.
+        net_holdout: fraction of symmetry classes kept out of training in the held-out runs
+            (0 skips those runs).
+    """
+
+    seed: int = 0
+    device: str = "cpu"
+    round_robin_seconds: float = 60.0
+    variants: tuple[str, ...] = VARIANTS
+    evaluations: int = 300_000
+    changes: int = 3
+    seeds: int = 2
+    net_hidden: tuple[int, ...] = (64, 64)
+    net_steps: int = 3000
+    net_lr: float = 0.01
+    net_holdout: float = 0.2
+
+    def __post_init__(self) -> None:
+        require(positive(self.round_robin_seconds), f"--round_robin_seconds must be a positive number, got {self.round_robin_seconds}")
+        require(len(self.variants) > 0, f"--variants lists none; choose from {', '.join(VARIANTS)}")
+        for name in self.variants:
+            require(name in VARIANTS, f"unknown search {name!r} in --variants; choose from {', '.join(VARIANTS)}")
+        require(len(set(self.variants)) == len(self.variants), f"--variants lists a search twice: {', '.join(self.variants)}")
+        require(self.evaluations >= 1, f"--evaluations must be at least 1, got {self.evaluations}")
+        require(1 <= self.changes <= 100, f"--changes must be between 1 and 100 moves, got {self.changes}")
+        require(self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}")
+        require(len(self.net_hidden) >= 1 and all(w >= 1 for w in self.net_hidden), f"--net_hidden needs widths of at least 1, got {self.net_hidden}")
+        require(self.net_steps >= 1, f"--net_steps must be at least 1, got {self.net_steps}")
+        require(positive(self.net_lr), f"--net_lr must be a positive number, got {self.net_lr}")
+        require(0.0 <= self.net_holdout < 1.0, f"--net_holdout must be in [0, 1), got {self.net_holdout}")
+
+
+def prepare(config: Config):
+    """Check the device and build the numbered positions with their solution (about a second); writes nothing."""
+    from searchlab.games.tables import PositionIndex
+
+    resolve_device(config.device)
+    return PositionIndex(TicTacToe())
+
+
+def run(config: Config, index, context: RunContext) -> dict[str, Any]:
+    """Count the space, search it three ways, train the networks, and write the report's pieces."""
+    from searchlab.experiments.tictactoe_report import figures, report
+
+    seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
+    numbers: dict[str, Any] = space_facts(index.game)
+    numbers["exhaustive"] = _exhaustive(config, index.game, seeds["round_robin"], context)
+    numbers["local_search"] = _local_searches(config, index, seeds["local_search"], context)
+    numbers["neural"] = _networks(config, index, seeds["network"], context)
+    numbers["decision_positions"] = index.decisions
+    context.write_metrics([
+        {"search": variant, "run": number, "evaluations": e, "losses_vs_perfect": loss, "optimal_fraction": fraction}
+        for variant, data in numbers["local_search"].items() if variant in VARIANTS
+        for number, (losses, fractions) in enumerate(zip(data["per_run_losses_vs_perfect"], data["per_run_optimal_fraction"]))
+        for e, loss, fraction in zip(data["evaluations"], losses, fractions)
+    ])
+    paths = figures(config, index, numbers, context)
+    numbers["report"] = report(config, numbers, paths)
+    return numbers
+
+
+def space_facts(game: TicTacToe) -> dict[str, Any]:
+    """The exact counts, as the result keys the issue names (strategy counts as log10)."""
+    facts = game_facts(game)
+    strategies = {}
+    for player, mark in ((0, "X"), (1, "O")):
+        counts = strategy_space(game, player)
+        strategies[mark] = {
+            "table_log10": round(counts.log10_lookup_table, 4),
+            "tree_log10": round(counts.log10_game_tree, 4),
+            "never_lose_log10": round(counts.log10_never_losing, 4),
+            "never_lose_fraction_log10": round(counts.log10_never_losing - counts.log10_game_tree, 4),
+        }
+    return {
+        "positions": facts.positions,
+        "positions_up_to_symmetry": facts.positions_up_to_symmetry,
+        "terminal_positions": facts.terminal_positions,
+        "games": facts.complete_games,
+        "value": facts.value,
+        "strategies": strategies,
+    }
+
+
+# ----- exhaustive search --------------------------------------------------------
+
+
+def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext) -> dict[str, Any]:
+    """Round robins along one perfect game until the budget; kept whole so a resumed run skips them."""
+    from searchlab.games.roundrobin import perfect_line, sweep, whole_game_estimate
+    from searchlab.games.strategies import count_tree_strategies
+
+    done = context.checkpoint_dir("exhaustive") / "outcome.json"
+    if context.resume and done.is_file():
+        return read_json(done)
+    result = sweep(game, seconds_budget=config.round_robin_seconds, seed=seed, progress=context.progress)
+    rows = [
+        {
+            "empty_squares": r.empty_squares,
+            "position": game.render(r.position).replace("\n", " "),
+            "strategies_x": r.strategies_x,
+            "strategies_o": r.strategies_o,
+            "games": r.games,
+            "seconds": round(r.seconds, 4),
+            "games_per_second": round(r.games_per_second, 1),
+            "value": r.value,
+            "x_guarantee": r.x_guarantee,
+            "o_guarantee": r.o_guarantee,
+            "optimal": r.optimal,
+            "first_move": r.first_move,
+        }
+        for r in result.results
+    ]
+    # The exact game count of every k on the same line, played or not, for the explosion figure.
+    line = perfect_line(game, seed)
+    sizes = []
+    for k in range(1, len(line)):
+        root = line[len(line) - 1 - k]
+        games = count_tree_strategies(game, 0, root) * count_tree_strategies(game, 1, root)
+        sizes.append({"empty_squares": k, "games_log10": round(log10(games), 4)})
+    rate = result.games_per_second or 1.0
+    whole = whole_game_estimate(game, rate)
+    outcome = {
+        "rows": rows,
+        "all_optimal": all(row["optimal"] for row in rows),
+        "largest_k": rows[-1]["empty_squares"] if rows else 0,
+        "budget_seconds": config.round_robin_seconds,
+        "games_per_second": round(rate, 1),
+        "next": None if result.next_empty_squares is None else {
+            "empty_squares": result.next_empty_squares,
+            "games_log10": round(log10(result.next_games), 4),
+            "predicted_seconds_log10": round(math.log10(result.next_seconds), 4),
+        },
+        "game_sizes": sizes,
+        "whole_game": {
+            "games_log10": round(whole.log10_games, 4),
+            "seconds_log10": round(whole.log10_seconds, 4),
+            "ages_of_universe_log10": round(whole.log10_ages_of_universe, 4),
+        },
+    }
+    write_json(done, outcome)
+    return outcome
+
+
+# ----- local search and random search -------------------------------------------
+
+
+def _local_searches(config: Config, index, seed: int, context: RunContext) -> dict[str, Any]:
+    """Every search variant, `seeds` runs each; per variant the mean curve and every run's outcome."""
+    from safetensors.numpy import save_file
+
+    seeds = spawn_seeds(seed, config.seeds)
+    out: dict[str, Any] = {}
+    best_local = None
+    for variant in config.variants:
+        runs = [_search_run(config, index, variant, run_seed, i, context) for i, run_seed in enumerate(seeds)]
+        curves = [run["curve"] for run in runs]
+        out[variant] = {
+            "evaluations": curves[0]["evaluations"],
+            "losses_vs_perfect": _mean([c["losses_vs_perfect"] for c in curves]),
+            "optimal_fraction": _mean([c["optimal_fraction"] for c in curves], digits=5),
+            "runs": [{key: value for key, value in run.items() if key not in ("curve", "table")} for run in runs],
+            "per_run_losses_vs_perfect": [c["losses_vs_perfect"] for c in curves],
+            "per_run_optimal_fraction": [c["optimal_fraction"] for c in curves],
+        }
+        if variant == "vs_perfect" or (best_local is None and variant == "self_play"):
+            pick = min(runs, key=lambda run: run["final_losses_vs_perfect"])
+            best_local = (variant, pick)
+    if best_local is not None:
+        variant, pick = best_local
+        table = np.asarray(pick["table"], dtype=np.int8)
+        path = context.out / STRATEGIES / LOCAL_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        metadata = {"variant": variant, "seed": str(pick["seed"]), "losses_vs_perfect": str(pick["final_losses_vs_perfect"])}
+        atomic_write(path, lambda tmp: save_file({"table": table}, str(tmp), metadata=metadata))
+        out["saved"] = {"path": f"{STRATEGIES}/{LOCAL_FILE}", "variant": variant, "seed": pick["seed"]}
+    return out
+
+
+def _search_run(config: Config, index, variant: str, seed: int, number: int, context: RunContext) -> dict[str, Any]:
+    """One search, measured; its outcome (with the final table) is kept so a resumed run skips it."""
+    done = context.checkpoint_dir(f"local_search/{variant}-{number}") / "outcome.json"
+    if context.resume and done.is_file():
+        return read_json(done)
+    bar = None
+    if context.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.evaluations, desc=f"tictactoe/{variant} run {number + 1}", unit="eval", unit_scale=True, leave=False)
+    start = time.perf_counter()
+    try:
+        trace = search(index, variant, evaluations=config.evaluations, changes=config.changes, seed_rng=numpy_generator(seed),
+                       progress=(lambda done: bar.update(done - bar.n)) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    improving, neighbours = improving_neighbours(index, trace.table)
+    table = trace.table
+    outcome = {
+        "seed": seed,
+        "seconds": round(seconds, 3),
+        "accepted": trace.accepted,
+        "games": trace.games,
+        "never_loses_after": trace.never_loses_after,
+        "unbeatable_after": trace.unbeatable_after,
+        "final_losses_vs_perfect": round(float(index.losses_vs(table)[0]) * 1000, 4),
+        "final_losses_vs_perfect_two_move_openings": round(float(index.losses_vs(table, plies=2)[0]) * 1000, 4),
+        "final_losses_vs_random": round(float(index.losses_vs(table, "random")[0]) * 1000, 4),
+        "final_optimal_fraction": round(float(index.optimal_fraction(table)[0]), 5),
+        "improving_one_move_changes": improving,
+        "one_move_changes": neighbours,
+        "curve": {
+            "evaluations": [int(e) for e in trace.evaluations],
+            "losses_vs_perfect": [round(v, 4) for v in trace.losses_vs_perfect],
+            "optimal_fraction": [round(v, 5) for v in trace.optimal_fraction],
+        },
+        "table": table.astype(int).tolist(),
+    }
+    write_json(done, outcome)
+    return outcome
+
+
+def _mean(rows: list[list[float]], digits: int = 4) -> list[float]:
+    return [round(float(v), digits) for v in np.mean(np.asarray(rows, dtype=float), axis=0)]
+
+
+# ----- the networks --------------------------------------------------------------
+
+
+def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str, Any]:
+    """Both outputs trained on every position (saved for `play`), and again with symmetry classes held out."""
+    from searchlab.games.neural import OUTPUTS, NeuralStrategy, train_strategy
+
+    out: dict[str, Any] = {}
+    runs = [(output, 0.0) for output in OUTPUTS]
+    if config.net_holdout > 0:
+        runs += [(output, config.net_holdout) for output in OUTPUTS]
+    for output, holdout in runs:
+        name = output if holdout == 0 else f"{output}_heldout"
+        folder = context.checkpoint_dir(f"net/{name}")
+        if context.resume and (folder / "done.json").is_file():
+            strategy = NeuralStrategy.load(folder, index)
+        else:
+            strategy = train_strategy(
+                index, output=output, hidden=config.net_hidden, steps=config.net_steps, lr=config.net_lr,
+                holdout_fraction=holdout, seed=seed, device=config.device, checkpoint_dir=folder / "training",
+                resume=context.resume, progress=context.bar_label(f"tictactoe/network ({name})"),
+            )
+            strategy.save(folder)
+            write_json(folder / "done.json", {"done": True})
+        metrics = dict(strategy.metrics)
+        metrics["losses_vs_perfect_two_move_openings"] = round(float(index.losses_vs(strategy.table, plies=2)[0]) * 1000, 4)
+        out[name] = metrics
+        if name == "moves":
+            strategy.save(context.out / STRATEGIES / NET_FOLDER)
+            out["saved"] = {"path": f"{STRATEGIES}/{NET_FOLDER}", "output": output}
+    return out
+
+
+def load_local_strategy(run_folder) -> tuple[np.ndarray, dict]:
+    """The local-search strategy a tictactoe run saved: (table, metadata)."""
+    from pathlib import Path
+
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(run_folder) / STRATEGIES / LOCAL_FILE
+    if not path.is_file():
+        raise SearchlabError(f"no local-search strategy in {run_folder} (expected {STRATEGIES}/{LOCAL_FILE}); run `searchlab run tictactoe` first")
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            return handle.get_tensor("table"), handle.metadata() or {}
+    except (OSError, SafetensorError, KeyError) as err:
+        raise SearchlabError(f"{path} is not a readable strategy ({err}); run `searchlab run tictactoe` again") from err
+
+
+EXPERIMENT = Experiment(
+    name="tictactoe",
+    title="Tic-Tac-Toe: searching the space of strategies",
+    essay_section=SECTION,
+    config=Config,
+    prepare=prepare,
+    run=run,
+    tour={"round_robin_seconds": 30.0, "evaluations": 60_000, "seeds": 1},
+    quick={"round_robin_seconds": 3.0, "evaluations": 5_000, "seeds": 1, "net_steps": 600, "net_holdout": 0.0},
+)
