@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 
 .PHONY: tour quick test bench install clean
 
@@ -15,7 +16,7 @@ quick: $(STAMP) ## the CI-sized tour
 test: $(STAMP) ## the test suite (slow end-to-end tests included)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) ## every performance script in bench/; each prints a JSON ratio last
+bench: $(BENCH_STAMP) ## every performance script in bench/; each prints a JSON ratio last
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 install: $(STAMP)
@@ -27,6 +28,11 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# The bench extra: OpenSpiel, the reference that bench/selfplay.py measures against.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from searchlab.experiments.base import RunContext
     from searchlab.experiments.tictactoe import Config
@@ -26,7 +28,53 @@ def figures(config: Config, index, numbers: dict, context: RunContext) -> dict[s
     searches = {k: v for k, v in numbers["local_search"].items() if k in VARIANT_NAMES}
     if searches:
         paths["local_search"] = context.figure(_search_figure(searches, index.decisions), "local_search.png")
+    saved = numbers["neural"].get("saved")
+    if saved:
+        from searchlab.games.neural import NeuralStrategy
+
+        strategy = NeuralStrategy.load(context.out / saved["path"], index)
+        paths["network"] = context.figure(_network_figure(index, strategy), "network_moves.png")
     return paths
+
+
+# Positions that show what the network learned: the opening, the reply to the centre,
+# a forced block, and the defence against a fork (O must take an edge, not a corner).
+EXAMPLE_BOARDS = (("...\n...\n...", "X to move: the opening"), ("...\n.X.\n...", "O answers the centre"),
+                  ("XX.\n.O.\n...", "O must block"), ("X..\n.O.\n..X", "O must avoid the fork"))
+
+
+def _network_figure(index, strategy):
+    import matplotlib.pyplot as plt
+    import torch
+
+    from searchlab.encodings.board import BoardVector
+
+    game = index.game
+    states = [game.state_from_string(text) for text, _ in EXAMPLE_BOARDS]
+    with torch.no_grad():
+        logits = strategy.space.forward(strategy.parameters.reshape(1, -1), BoardVector().encode_many(states))[0]
+    fig, axes = plt.subplots(1, len(states), figsize=(2.6 * len(states), 3.0))
+    for ax, state, (_, title), row in zip(axes, states, EXAMPLE_BOARDS, logits):
+        i = index.id_of(state)
+        legal = torch.from_numpy(index.legal[i])
+        probabilities = row.masked_fill(~legal, -float("inf")).softmax(dim=0).numpy()
+        grid = np.where(index.legal[i], probabilities, np.nan).reshape(3, 3)
+        ax.imshow(grid, cmap="Blues", vmin=0, vmax=1)
+        for square in range(9):
+            r, c = divmod(square, 3)
+            if state[square]:
+                ax.text(c, r, "X" if state[square] == 1 else "O", ha="center", va="center", fontsize=20, fontweight="bold")
+            else:
+                p = probabilities[square]
+                ax.text(c, r, f"{p:.0%}", ha="center", va="center", fontsize=9, color="white" if p > 0.5 else "black")
+                if index.optimal[i, square]:
+                    ax.add_patch(plt.Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor="#1b9e77", linewidth=2))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=9)
+    fig.suptitle("The network's move probabilities (blue), legal moves only; green boxes: the solver's optimal moves", fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def _space_figure(numbers: dict):
@@ -64,7 +112,8 @@ def _exhaustive_figure(exhaustive: dict):
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     ax.bar(ks, digits, color=["#1b9e77" if k in played else "#bbbbbb" for k in ks])
     for k, size, n in zip(ks, sizes, digits):
-        label = f"{played[k]['games']:,} games\n{played[k]['seconds']:.2g} s" if k in played else f"10^{size['games_log10']:.0f}"
+        games = played[k]["games"] if k in played else 0
+        label = f"{games:,} game{'s' if games != 1 else ''}\n{_duration(played[k]['seconds'])}" if k in played else f"10^{size['games_log10']:.0f}"
         ax.text(k, n * 1.08, label, ha="center", va="bottom", fontsize=7)
     budget = max(exhaustive["games_per_second"] * exhaustive["budget_seconds"], 1.0)
     ax.axhline(math.floor(math.log10(budget)) + 1, color="#444444", linestyle="--", linewidth=1)
@@ -129,29 +178,30 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         last = rows[-1]
         nxt = exhaustive["next"]
         whole = exhaustive["whole_game"]
-        stop = (f" The next step, k = {nxt['empty_squares']}, would need 10^{nxt['games_log10']:.1f} games, about "
-                f"10^{nxt['predicted_seconds_log10']:.1f} seconds." if nxt else "")
+        stop = (f" The next step, k = {nxt['empty_squares']}, would need 10^{nxt['games_log10']:.1f} games, "
+                f"{_predicted(nxt['predicted_seconds_log10'])}." if nxt else "")
         summary.append(
             f"Exhaustive search, done for real: from positions of one perfect game with k empty squares, every X strategy played every "
             f"O strategy. Within a budget of {exhaustive['budget_seconds']:g} s the largest was k = {last['empty_squares']}: "
-            f"{last['strategies_x']:,} x {last['strategies_o']:,} strategies, {last['games']:,} games in {last['seconds']:.2f} s. "
-            f"The strategy with the best worst case was minimax-optimal every time ({'yes' if exhaustive['all_optimal'] else 'NO'})."
-            f"{stop} At the measured {exhaustive['games_per_second']:.3g} games per second the whole game's round robin "
+            f"{last['strategies_x']:,} x {last['strategies_o']:,} strategies, {last['games']:,} games in {_duration(last['seconds'])}. "
+            + ("Each time, the strategy with the best worst case guaranteed exactly the solver's minimax value: exhaustive search "
+               "found optimal play." if exhaustive["all_optimal"] else "The best worst case did NOT match the solver's value at some k.")
+            + f"{stop} At the measured {exhaustive['games_per_second']:.3g} games per second the whole game's round robin "
             f"(10^{whole['games_log10']:.0f} games) would take 10^{whole['seconds_log10']:.0f} seconds, "
             f"10^{whole['ages_of_universe_log10']:.0f} times the age of the universe."
         )
     if searches:
-        parts = []
-        for variant, data in searches.items():
-            runs = data["runs"]
-            final = sum(r["final_losses_vs_perfect"] for r in runs) / len(runs)
-            found = [r["never_loses_after"] for r in runs if r["never_loses_after"] is not None]
-            outcome = (f"found a strategy that never loses to perfect play in {len(found)} of {len(runs)} run(s), after "
-                       f"{min(found):,} evaluations at best" if found else "never found a strategy that does not lose to perfect play")
-            parts.append(f"{VARIANT_NAMES[variant]} ends at {final:.0f} losses per 1,000 games and {outcome}")
+        finals = "; ".join(f"{VARIANT_NAMES[v]}: {_mean_of(d['runs'], 'final_losses_vs_perfect'):.0f}" for v, d in searches.items())
+        found = {v: [r["never_loses_after"] for r in d["runs"] if r["never_loses_after"] is not None] for v, d in searches.items()}
+        if any(found.values()):
+            verdict = " ".join(f"{VARIANT_NAMES[v]} found a strategy that never loses to perfect play in {len(f)} of "
+                               f"{len(searches[v]['runs'])} runs, after {min(f):,} evaluations at best." for v, f in found.items() if f)
+        else:
+            verdict = "None of them found a strategy that never loses to perfect play."
         summary.append(
-            f"Local search as the essay sketches it starts from a random table and changes {config.changes} moves at a time. "
-            f"With {config.evaluations:,} evaluations per run: " + "; ".join(parts) + ". " + _search_reading(searches)
+            f"Local search as the essay sketches it starts from a random table and changes {config.changes} moves at a time; every run "
+            f"scored {config.evaluations:,} candidate strategies. Losses per 1,000 games against perfect play at the end: {finals}. "
+            f"{verdict} {_search_reading(searches)}"
         )
     if "moves" in nets:
         moves = nets["moves"]
@@ -210,31 +260,35 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
          "rows": [[mark, f"{s[mark]['table_log10']:.2f}", f"{s[mark]['tree_log10']:.2f}", f"{s[mark]['never_lose_log10']:.2f}"] for mark in ("X", "O")]},
     ]
     if rows:
+        nxt, whole = exhaustive["next"], exhaustive["whole_game"]
         tables.append({
-            "title": "Exhaustive round robins from mid-game",
-            "columns": ["k", "position", "X strategies", "O strategies", "games", "seconds", "games / s", "X gets", "O concedes", "minimax value", "optimal"],
-            "rows": [[r["empty_squares"], r["position"], f"{r['strategies_x']:,}", f"{r['strategies_o']:,}", f"{r['games']:,}", f"{r['seconds']:.3f}",
-                      f"{r['games_per_second']:.3g}", r["x_guarantee"], r["o_guarantee"], f"{r['value']:g}", "yes" if r["optimal"] else "NO"] for r in rows]
-            + ([[exhaustive["next"]["empty_squares"], "(not run)", "", "", f"10^{exhaustive['next']['games_log10']:.1f}",
-                 f"10^{exhaustive['next']['predicted_seconds_log10']:.1f} (predicted)", "", "", "", "", ""]] if exhaustive["next"] else [])
-            + [[9, "empty board (not run)", "", "", f"10^{exhaustive['whole_game']['games_log10']:.1f}",
-                f"10^{exhaustive['whole_game']['seconds_log10']:.1f} (predicted)", "", "", "", "", ""]],
+            "title": "Exhaustive round robins from mid-game (k empty squares)",
+            "columns": ["k", "position", "strategies X / O", "games", "time", "guarantee X / O", "minimax value"],
+            "rows": [[r["empty_squares"], r["position"].replace(" ", "/"), f"{r['strategies_x']:,} / {r['strategies_o']:,}", f"{r['games']:,}",
+                      _duration(r["seconds"]), f"{r['x_guarantee']:+d} / {r['o_guarantee']:+d}", f"{r['value']:+g}" + ("" if r["optimal"] else " (NOT matched)")]
+                     for r in rows]
+            + ([[nxt["empty_squares"], "not run", "", f"10^{nxt['games_log10']:.1f}", _predicted(nxt["predicted_seconds_log10"]), "", ""]] if nxt else [])
+            + [[9, "empty board, not run", "", f"10^{whole['games_log10']:.1f}", _predicted(whole["seconds_log10"]), "", ""]],
         })
     if searches:
+        runs = f"mean of {config.seeds} runs" if config.seeds > 1 else "one run"
         tables.append({
-            "title": f"The searches after {config.evaluations:,} evaluations (mean of {config.seeds} run(s))",
-            "columns": ["search", "changes kept", "losses / 1,000 vs perfect", "from every 2-move opening", "vs random player", "optimal moves",
-                        "never loses after", "improving 1-move changes", "seconds"],
+            "title": f"The searches after {config.evaluations:,} evaluations ({runs}); losses per 1,000 games",
+            "columns": ["search", "changes kept", "vs perfect player", "vs perfect, from every 2-move opening", "vs random player", "optimal moves",
+                        "improving 1-move changes left"],
             "rows": [_search_row(variant, data) for variant, data in searches.items()],
         })
     net_rows = [_net_row(name, metrics) for name, metrics in nets.items() if name != "saved"]
     if net_rows:
         tables.append({
-            "title": "Networks imitating the solver (board vector in)",
-            "columns": ["output", "trained on", "optimal moves (all)", "seen / unseen positions", "losses / 1,000 vs perfect", "vs random player",
-                        "can be beaten", "weights", "seconds"],
+            "title": "Networks imitating the solver: the board vector in, a move out; losses per 1,000 games",
+            "columns": ["output", "trained on", "optimal moves: all (unseen)", "vs perfect player", "vs random player", "can be beaten"],
             "rows": net_rows,
         })
+    if "network" in paths:
+        figures.append({"path": paths["network"], "caption": "What the network trained on every position answers: the board goes in as nine "
+                        "numbers (X = 1, O = -1, blank = 0), nine scores come out, taken squares are masked and the rest turned into "
+                        "probabilities. It plays the most likely square."})
     return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": tables}
 
 
@@ -243,8 +297,16 @@ def _search_reading(searches: dict) -> str:
     notes = []
     if "self_play" in searches:
         curve = searches["self_play"]["losses_vs_perfect"]
-        notes.append(f"Beating a copy of itself is a moving target: the self-play strategy's losses to perfect play went from "
-                     f"{curve[0]:.0f} to as low as {min(curve):.0f} and back up to {max(curve):.0f} along the way.")
+        low = int(np.argmin(curve))
+        later = max(curve[low:])
+        if later <= curve[low]:
+            turn = ""
+        elif later == curve[-1]:
+            turn = f" and back up to {later:.0f} by the end"
+        else:
+            turn = f", back up to {later:.0f}, and ended at {curve[-1]:.0f}"
+        notes.append(f"Beating a copy of itself is a moving target: along the way the self-play strategy's losses to perfect play went "
+                     f"from {curve[0]:.0f} down to {curve[low]:.0f}{turn}.")
     if "vs_perfect" in searches:
         runs = searches["vs_perfect"]["runs"]
         stuck = sum(1 for r in runs if r["improving_one_move_changes"] == 0 and r["final_losses_vs_perfect"] > 0)
@@ -254,30 +316,39 @@ def _search_reading(searches: dict) -> str:
     return " ".join(notes)
 
 
+def _mean_of(runs: list[dict], key: str) -> float:
+    return sum(run[key] for run in runs) / len(runs)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 0.001:
+        return "under 1 ms"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _predicted(log10_seconds: float) -> str:
+    """A predicted time, readable whether it is a minute or 10^500 years."""
+    if log10_seconds < 5:
+        return f"about {_duration(10 ** log10_seconds)}"
+    return f"about 10^{log10_seconds - 7.499:.1f} years"  # log10 of a year in seconds is 7.499
+
+
 def _search_row(variant: str, data: dict) -> list:
     runs = data["runs"]
-
-    def mean(key: str) -> float:
-        return sum(r[key] for r in runs) / len(runs)
-
-    found = [r["never_loses_after"] for r in runs if r["never_loses_after"] is not None]
     return [
         VARIANT_NAMES[variant],
-        f"{mean('accepted'):.0f}",
-        f"{mean('final_losses_vs_perfect'):.1f}",
-        f"{mean('final_losses_vs_perfect_two_move_openings'):.1f}",
-        f"{mean('final_losses_vs_random'):.1f}",
-        f"{mean('final_optimal_fraction'):.1%}",
-        f"{min(found):,}" if found else "not found",
-        f"{mean('improving_one_move_changes'):.0f} of {runs[0]['one_move_changes']:,}",
-        f"{mean('seconds'):.1f}",
+        f"{_mean_of(runs, 'accepted'):.0f}",
+        f"{_mean_of(runs, 'final_losses_vs_perfect'):.1f}",
+        f"{_mean_of(runs, 'final_losses_vs_perfect_two_move_openings'):.1f}",
+        f"{_mean_of(runs, 'final_losses_vs_random'):.1f}",
+        f"{_mean_of(runs, 'final_optimal_fraction'):.1%}",
+        f"{_mean_of(runs, 'improving_one_move_changes'):.0f} of {runs[0]['one_move_changes']:,}",
     ]
 
 
 def _net_row(name: str, m: dict) -> list:
     output = name.replace("_heldout", "")
     held = m.get("optimal_fraction_heldout")
-    seen = f"{m['optimal_fraction_train']:.1%} / {held:.1%}" if held is not None else "all seen"
-    trained = f"{m['train_positions']:,} positions" + (f" ({m['heldout_positions']:,} held out)" if held is not None else "")
-    return [NET_NAMES[output], trained, f"{m['optimal_fraction']:.2%}", seen, f"{m['losses_vs_perfect']:.1f}",
-            f"{m['losses_vs_random']:.1f}", "yes" if m["can_be_beaten"] else "no", f"{m['params']:,}", f"{m['seconds']:.1f}"]
+    trained = f"{m['train_positions']:,} of {m['train_positions'] + m['heldout_positions']:,} positions"
+    optimal = f"{m['optimal_fraction']:.2%}" + (f" ({held:.1%})" if held is not None else "")
+    return [NET_NAMES[output], trained, optimal, f"{m['losses_vs_perfect']:.1f}", f"{m['losses_vs_random']:.1f}", "yes" if m["can_be_beaten"] else "no"]
