@@ -16,7 +16,7 @@ from searchlab.games.tables import PositionIndex
 
 pytestmark = pytest.mark.slow  # every test here shares one end-to-end run
 
-FIGURES = ("strategy_space.png", "exhaustive.png", "local_search.png")
+FIGURES = ("strategy_space.png", "exhaustive.png", "local_search.png", "network_moves.png")
 # A seconds-sized run: tiny round-robin budget, few evaluations, a short network.
 TINY = ["--round_robin_seconds", "0.5", "--evaluations", "600", "--seeds", "2", "--net_steps", "200", "--net_holdout", "0.2"]
 
