@@ -1,0 +1,150 @@
+"""What a user would reach for instead of a transformer, scored on the same split.
+
+Every baseline gives bits per character (bpc) of the validation text, having
+seen the training text first:
+
+- gzip, bz2, xz: the standard-library compressors at their strongest settings.
+  The validation text costs what it adds to the compressed training text:
+
+      bpc = 8 * (len(compress(train + val)) - len(compress(train))) / characters(val)
+
+  Compressors work on bytes, so the texts are UTF-8 encoded, but the count
+  divides by characters, like the model's bpc. Headers and trailers appear in
+  both terms and cancel. gzip only looks 32 KB back, so for it the training text
+  is mostly out of reach: that is gzip's own limit, not the measurement's.
+- ngram: an interpolated Kneser-Ney character model of order 5 (below).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from searchlab.core.errors import SearchlabError
+
+NGRAM_ORDER = 5
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
+    "bz2": lambda data: bz2.compress(data, compresslevel=9),
+    "xz": lambda data: lzma.compress(data, preset=9 | lzma.PRESET_EXTREME),
+}
+
+
+def compression_bpc(compress: Callable[[bytes], bytes], train: str, validation: str) -> float:
+    """Bits per character of `validation` after `train`, by what it adds to the compressed size."""
+    _check(validation)
+    together = len(compress((train + validation).encode("utf-8")))
+    alone = len(compress(train.encode("utf-8")))
+    return 8.0 * (together - alone) / len(validation)
+
+
+class KneserNey:
+    """Interpolated Kneser-Ney character n-gram model (Chen & Goodman 1999, section 3).
+
+    For a history h of the last order - 1 characters and a next character w:
+
+        P_k(w | h) = max(c_k(hw) - D_k, 0) / c_k(h.) + D_k * N_k(h.) / c_k(h.) * P_{k-1}(w | h')
+
+    where h' drops h's first character, c_k(h.) = sum over w of c_k(hw), and
+    N_k(h.) is how many distinct w follow h. The highest order counts
+    occurrences; lower orders count continuations, c_k(g) = the number of
+    distinct characters seen before g, which is what makes it Kneser-Ney. A
+    history never seen (c_k(h.) = 0) passes all weight to P_{k-1}. Order 0 is
+    uniform over the alphabet, 1 / V, so unseen characters keep some
+    probability. Discounts: D_k = n1 / (n1 + 2 n2) from the numbers n1, n2 of
+    k-grams whose count is 1 and 2 (Ney, Essen & Kneser 1994), unless given.
+
+    Args:
+        text: the training text.
+        order: n, the characters the model looks at including the predicted one.
+        alphabet: characters with probability (default: those of `text`).
+        discount: one fixed discount for every order (default: estimated per order).
+    """
+
+    def __init__(self, text: str, order: int = NGRAM_ORDER, alphabet: str | None = None, discount: float | None = None):
+        if order < 1:
+            raise SearchlabError(f"an n-gram order must be >= 1, got {order}")
+        if not text:
+            raise SearchlabError("an n-gram model needs a non-empty training text")
+        self.order = order
+        self.vocabulary = len(set(alphabet if alphabet is not None else text) | set(text))
+        # counts[k - 1]: k-gram -> its count at order k (occurrences at the top, continuations below).
+        counts: list[dict[str, int]] = [{} for _ in range(order)]
+        counts[order - 1] = dict(Counter(text[i : i + order] for i in range(len(text) - order + 1)))
+        for k in range(1, order):
+            # c_k(g) = how many distinct characters x precede g, i.e. distinct (k+1)-grams xg.
+            distinct = set(counts[k]) if k == order - 1 else {text[i : i + k + 1] for i in range(len(text) - k)}
+            counts[k - 1] = dict(Counter(gram[1:] for gram in distinct))
+        self.counts = counts
+        self.discounts = []
+        self.totals: list[dict[str, int]] = []  # history -> c_k(h.)
+        self.types: list[dict[str, int]] = []  # history -> N_k(h.)
+        for table in counts:
+            histories_total: dict[str, int] = defaultdict(int)
+            histories_types: dict[str, int] = defaultdict(int)
+            for gram, count in table.items():
+                histories_total[gram[:-1]] += count
+                histories_types[gram[:-1]] += 1
+            self.totals.append(dict(histories_total))
+            self.types.append(dict(histories_types))
+            if discount is None:
+                of_counts = Counter(table.values())
+                n1, n2 = of_counts.get(1, 0), of_counts.get(2, 0)
+                self.discounts.append(n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5)
+            else:
+                self.discounts.append(float(discount))
+
+    def probability(self, history: str, character: str) -> float:
+        """P(character | the last order - 1 characters of history)."""
+        history = history[len(history) - self.order + 1 :] if self.order > 1 else ""
+        probability = 1.0 / self.vocabulary
+        for k in range(1, self.order + 1):  # from unigrams up, each order interpolating the one below
+            if len(history) < k - 1:
+                break
+            context = history[len(history) - (k - 1) :] if k > 1 else ""
+            total = self.totals[k - 1].get(context, 0)
+            if total == 0:
+                continue
+            discount = self.discounts[k - 1]
+            count = self.counts[k - 1].get(context + character, 0)
+            probability = (max(count - discount, 0.0) + discount * self.types[k - 1][context] * probability) / total
+        return probability
+
+    def bits(self, history: str, text: str) -> float:
+        """Total bits of `text`, each character predicted from what precedes it (starting after `history`)."""
+        joined = history + text
+        offset = len(history)
+        reach = self.order - 1
+        return -sum(
+            math.log2(self.probability(joined[max(0, offset + i - reach) : offset + i], character))
+            for i, character in enumerate(text)
+        )
+
+
+def ngram_bpc(train: str, validation: str, order: int = NGRAM_ORDER, discount: float | None = None) -> float:
+    """Bits per character of `validation` under a `KneserNey` model of `train`.
+
+    The alphabet is every character of train and validation (as the model's
+    character vocabulary), and the first characters of the validation text are
+    predicted from the end of the training text, as the compressors see it.
+    """
+    _check(validation)
+    model = KneserNey(train, order, alphabet=train + validation, discount=discount)
+    return model.bits(train[-(order - 1) :] if order > 1 else "", validation) / len(validation)
+
+
+def baselines(train: str, validation: str, order: int = NGRAM_ORDER) -> dict[str, float]:
+    """{"gzip", "bz2", "xz", "ngram"}: bits per character of `validation` after `train`."""
+    result = {name: compression_bpc(compress, train, validation) for name, compress in COMPRESSORS.items()}
+    result["ngram"] = ngram_bpc(train, validation, order)
+    return result
+
+
+def _check(validation: str) -> None:
+    if not validation:
+        raise SearchlabError("the validation text is empty; a baseline needs characters to score")

@@ -1,0 +1,110 @@
+"""Training: the loss falls, resuming is exact, a NaN stops the run and keeps the last checkpoint."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from searchlab.core import checkpoint
+from searchlab.core.errors import DivergedError, SearchlabError
+from searchlab.lm import TrainConfig, train
+
+from lm.lm_helpers import tiny_data, tiny_model, tiny_training
+
+
+def test_loss_falls_on_a_repetitive_text():
+    data = tiny_data()
+    result = train(tiny_model(data.vocab.size), tiny_training(steps=200, eval_every=50), data, seed=0)
+    first, last = result.curve[0], result.curve[-1]
+    assert [row["step"] for row in result.curve] == [50, 100, 150, 200]
+    assert last["train_loss"] < 0.5 * first["train_loss"]
+    assert last["validation_loss"] < 0.5  # nats; uniform over the 13 letters would be 2.56
+    assert result.validation_bpc == pytest.approx(result.validation_loss / math.log(2), rel=1e-9)
+    assert result.validation_bpc < 1.0
+    assert result.tokens == 200 * 8 * 16
+    assert result.stopped_because == "steps"
+    assert result.tokens_per_second > 0 and result.fraction_of_peak(1e12) > 0
+
+
+def test_the_same_seed_trains_the_same_model():
+    data = tiny_data()
+    one = train(tiny_model(data.vocab.size), tiny_training(), data, seed=4)
+    two = train(tiny_model(data.vocab.size), tiny_training(), data, seed=4)
+    three = train(tiny_model(data.vocab.size), tiny_training(), data, seed=5)
+    assert all(torch.equal(a, b) for a, b in zip(one.model.parameters(), two.model.parameters()))
+    assert not torch.equal(one.model.token_embedding.weight, three.model.token_embedding.weight)
+
+
+class _Interrupt:
+    def __init__(self, at_step: int) -> None:
+        self.at_step = at_step
+
+    def __call__(self, model, step, loss) -> None:
+        if step == self.at_step:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+def test_resume_is_bitwise_exact(tmp_path, dropout):
+    data = tiny_data()
+    config, training = tiny_model(data.vocab.size, dropout=dropout), tiny_training(checkpoint_every=8)
+    whole = train(config, training, data, seed=3)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, training, data, seed=3, checkpoint_dir=tmp_path, callback=_Interrupt(21))
+    assert checkpoint.load(tmp_path)["step"] == 16  # the last checkpoint before the interruption
+    resumed = train(config, training, data, seed=3, checkpoint_dir=tmp_path, resume=True)
+
+    for (name, a), b in zip(whole.model.named_parameters(), resumed.model.parameters()):
+        assert torch.equal(a, b), name
+    untimed = lambda curve: [{k: v for k, v in row.items() if k != "seconds"} for row in curve]  # noqa: E731
+    assert untimed(resumed.curve) == untimed(whole.curve)
+    assert resumed.steps == whole.steps == 30
+    assert checkpoint.load(tmp_path)["step"] == 30
+
+
+def test_resuming_another_models_checkpoint_is_refused(tmp_path):
+    data = tiny_data()
+    train(tiny_model(data.vocab.size), tiny_training(steps=2), data, seed=0, checkpoint_dir=tmp_path)
+    with pytest.raises(SearchlabError, match="another model"):
+        train(tiny_model(data.vocab.size, width=16), tiny_training(steps=2), data, seed=0,
+              checkpoint_dir=tmp_path, resume=True)
+
+
+def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
+    data = tiny_data()
+
+    def poison(model, step, loss):
+        if step == 7:
+            with torch.no_grad():
+                model.final_norm.weight.fill_(float("nan"))
+
+    with pytest.raises(DivergedError, match="step 8"):
+        train(tiny_model(data.vocab.size), tiny_training(checkpoint_every=5), data, seed=0,
+              checkpoint_dir=tmp_path, callback=poison)
+    state = checkpoint.load(tmp_path)
+    assert state["step"] == 5
+    assert all(torch.isfinite(tensor).all() for tensor in state["model"].values())
+
+
+def test_configs_are_checked():
+    data = tiny_data()
+    with pytest.raises(SearchlabError, match="vocab_size"):
+        train(tiny_model(data.vocab.size + 1), tiny_training(), data, seed=0)
+    with pytest.raises(SearchlabError, match="budget"):
+        TrainConfig(steps=None, minutes=None)
+    with pytest.raises(SearchlabError, match="steps"):
+        TrainConfig(steps=0)
+
+
+def test_learning_rate_warms_up_then_decays_to_its_floor():
+    config = TrainConfig(steps=100, minutes=None, lr=1.0, warmup_steps=10, min_lr_fraction=0.1)
+    assert config.learning_rate(0, 0.0) == pytest.approx(0.1)
+    assert config.learning_rate(9, 0.0) == pytest.approx(1.0)
+    assert config.learning_rate(10, 0.0) == pytest.approx(1.0)
+    assert config.learning_rate(55, 0.0) == pytest.approx(0.55)
+    assert config.learning_rate(100, 0.0) == pytest.approx(0.1)
+    timed = TrainConfig(steps=None, minutes=1.0, lr=1.0, warmup_steps=0, min_lr_fraction=0.0)
+    assert timed.learning_rate(5, 30.0) == pytest.approx(0.5)
