@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)")
     play.add_argument("--seed", type=_seed, default=0, help="seeds the opponent's choices among equal moves")
 
+    sample = commands.add_parser(
+        "sample",
+        allow_abbrev=False,
+        help="let a trained language model write, one character (or subword) at a time",
+        description="Stream text from the model of a `searchlab run charlm` run, printed as each piece is drawn.",
+    )
+    sample.add_argument("--run", type=Path, required=True, help="a charlm run folder (or its checkpoints/model folder)")
+    sample.add_argument("--prompt", default="The ", help="text to continue (default: 'The ')")
+    sample.add_argument("--chars", type=_seed, default=500, help="characters to write (default: 500)")
+    sample.add_argument("--temperature", type=_temperature, default=0.8, help="0 picks the likeliest piece; higher is more random (default: 0.8)")
+    sample.add_argument("--seed", type=_seed, default=0, help="seeds the draws (default: 0)")
+
     report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
     report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
@@ -113,6 +125,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {value}")
+    return value
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a number >= 0, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expects a number >= 0, got {value}")
     return value
 
 
@@ -142,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
             play(args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run)
             return 0
+        if args.command == "sample":
+            return cmd_sample(args)
         return cmd_report(args)
     except SearchlabError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -378,6 +402,24 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
 
 # ----- report -------------------------------------------------------------
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Print the model's continuation of the prompt as it is drawn."""
+    from searchlab.experiments.charlm import MODEL_FOLDER, speak
+    from searchlab.lm import load_model
+
+    folder = args.run / "checkpoints" / MODEL_FOLDER if (args.run / "checkpoints" / MODEL_FOLDER).is_dir() else args.run
+    if not folder.is_dir():
+        raise SearchlabError(f"{args.run} is not a folder; pass the folder of a `searchlab run charlm` run")
+    model, vocab = load_model(folder)
+    vocab.encode(args.prompt)  # a character the model cannot read is an error before anything is printed
+    sys.stdout.write(args.prompt)
+    for piece in speak(model, vocab, args.prompt, args.chars, args.temperature, args.seed):
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

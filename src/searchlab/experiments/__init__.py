@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import Experiment
+from searchlab.experiments.charlm import EXPERIMENT as CHARLM
 from searchlab.experiments.digits import EXPERIMENT as DIGITS
 from searchlab.experiments.networks import EXPERIMENT as NETWORKS
 from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
@@ -14,9 +15,10 @@ from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 # over programs"; linear regression opens "Deep learning: gradient descent on deep
 # neural networks"; the 3-2-2 network is "Example of a simple neural network";
 # digits illustrates "Why use deep neural networks to define the model class?"
-# (pixels and one-hot labels as vectors); random perturbation against gradient
+# (pixels and one-hot labels as vectors), and so is the language model that reads
+# and writes text one character at a time; random perturbation against gradient
 # descent is "Stochastic gradient descent".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, PERTURBATION)}
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION)}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -13,6 +13,7 @@ holds a "report" section that the HTML report renders as it is:
         "headline": [{"label": "...", "value": "..."}],
         "figures": [{"path": "figures/name.png", "caption": "..."}],
         "tables": [{"title": "...", "columns": [...], "rows": [[...], ...]}],
+        "texts": [{"title": "...", "text": "shown as written, e.g. a model's sample"}],
     }
 """
 

@@ -182,6 +182,7 @@ def _section(number: int, run: _Run, anchor: str, page_dir: Path) -> str:
         parts += [_summary(report.get("summary")), _headline(report.get("headline"))]
         parts += [_figure(item, run.folder, page_dir) for item in _items(report.get("figures"))]
         parts += [_table(item) for item in _items(report.get("tables"))]
+        parts += [_text(item) for item in _items(report.get("texts"))]
     else:
         parts.append(
             '<p class="note">This run\'s result.json has no report section, so there is no summary '
@@ -259,6 +260,13 @@ def _table(item: dict) -> str:
     caption = f"<caption>{_esc(title)}</caption>" if title else ""
     thead = f"<thead><tr>{head}</tr></thead>" if columns else ""
     return f'<div class="table-wrap"><table>{caption}{thead}\n<tbody>\n{body}\n</tbody></table></div>'
+
+
+def _text(item: dict) -> str:
+    """A block of text shown as written (a model's sample), with its title."""
+    title = str(item.get("title") or "")
+    caption = f"<figcaption>{_esc(title)}</figcaption>" if title else ""
+    return f'<figure class="text">{caption}<pre>{_esc(str(item.get("text") or ""))}</pre></figure>'
 
 
 def _align(numeric: bool) -> str:

@@ -1,0 +1,240 @@
+"""A language model that reads and writes one letter at a time, against the compressors.
+
+Essay: "Why use deep neural networks to define the model class?" (any input and
+output can be a list of numbers, down to text fed in and spoken one character at a
+time, from a fixed vocabulary of symbols; subwords give common words and pieces of
+words a symbol of their own). The model is a small causal transformer trained with
+AdamW on English text that ships with Python (or the user's file). Its validation
+bits per character are set beside what a user would reach for instead, measured on
+the same split in the same run: gzip, bzip2 and xz compressing the validation text
+after the training text, and a character n-gram model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from searchlab.core.errors import SearchlabError
+from searchlab.core.optimizer import positive
+from searchlab.experiments.base import Experiment, RunContext, cpu_threads, require, resolve_device
+
+SECTION = "Why use deep neural networks to define the model class?"
+VOCABS = ("corpus", "essay", "bpe")
+MODEL_FOLDER = "model"  # checkpoints/model: what `searchlab sample --run DIR` loads
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the character language model; the defaults are the full size (about 10 minutes on 2 cores).
+
+    Attributes:
+        seed: seeds the initial weights, the batches and the sample.
+        device: "cpu", "cuda" or "auto".
+        text: a UTF-8 text file to learn; none: the English help texts CPython ships (pydoc_data).
+        vocab: "corpus" (every character of the text), "essay" (the essay's 77 symbols) or
+            "bpe" (byte-pair subwords learned on the training part).
+        vocab_size: the number of subwords for "bpe".
+        fallback: for "essay": the symbol that characters outside the 77 become, after the
+            documented one-to-one replacements (newline to space, curly quotes to straight, ...);
+            none: such characters are an error that names them.
+        minutes: training time (evaluation included).
+        steps: a step budget instead of, or as well as, the time (none: time only).
+        layers, heads, width, context: the transformer's size.
+        dropout: dropout probability while training (0 turns it off).
+        batch_size: windows of `context` tokens per step.
+        lr: AdamW's peak learning rate.
+        threads: CPU threads (0: torch's default).
+        sample_prompt, sample_chars, temperature: the sample shown in the report.
+    """
+
+    seed: int = 0
+    device: str = "cpu"
+    text: str | None = None
+    vocab: str = "corpus"
+    vocab_size: int = 512
+    fallback: str | None = None
+    minutes: float = 10.0
+    steps: int | None = None
+    layers: int = 4
+    heads: int = 4
+    width: int = 128
+    context: int = 128
+    dropout: float = 0.1
+    batch_size: int = 32
+    lr: float = 3e-3
+    threads: int = 0
+    sample_prompt: str = "The "
+    sample_chars: int = 400
+    temperature: float = 0.8
+
+    def __post_init__(self) -> None:
+        require(self.vocab in VOCABS, f"unknown --vocab {self.vocab!r}; choose one of {', '.join(VOCABS)}")
+        require(self.vocab_size >= 257, f"--vocab_size must be at least 257 (the 256 bytes plus one merge), got {self.vocab_size}")
+        require(self.fallback is None or len(self.fallback) == 1, f"--fallback must be one character, got {self.fallback!r}")
+        require(positive(self.minutes), f"--minutes must be a positive number, got {self.minutes}")
+        require(self.steps is None or self.steps >= 1, f"--steps must be at least 1, got {self.steps}")
+        for name in ("layers", "heads", "width", "context", "batch_size"):
+            require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
+        require(self.width % self.heads == 0, f"--width {self.width} must be a multiple of --heads {self.heads}")
+        require(0.0 <= self.dropout < 1.0, f"--dropout must be in [0, 1), got {self.dropout}")
+        require(positive(self.lr), f"--lr must be a positive number, got {self.lr}")
+        require(self.threads >= 0, f"--threads must be 0 (torch's default) or more, got {self.threads}")
+        require(self.sample_chars >= 0, f"--sample_chars must be 0 or more, got {self.sample_chars}")
+        require(self.temperature >= 0, f"--temperature must be 0 (greedy) or more, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class LMData:
+    corpus: Any
+    vocab: Any
+    tokens: Any
+    mapped: int  # characters replaced to fit the essay vocabulary
+
+
+def prepare(config: Config) -> LMData:
+    """Read and split the text, build the vocabulary and encode; every bad input fails here, before any folder exists."""
+    from searchlab.encodings.text import CharVocab
+    from searchlab.lm import load_corpus, make_vocab, tokenize
+
+    resolve_device(config.device)
+    corpus = load_corpus(config.text)
+    mapped = 0
+    if config.vocab == "essay":
+        corpus, mapped = _essay_corpus(corpus, config.fallback)
+        vocab = CharVocab.essay()
+    elif config.vocab == "corpus":
+        vocab = CharVocab.from_text(corpus.text)
+    else:
+        vocab = make_vocab("bpe", corpus, config.vocab_size)
+    tokens = tokenize(corpus, vocab, config.context)
+    return LMData(corpus, vocab, tokens, mapped)
+
+
+def _essay_corpus(corpus, fallback: str | None):
+    """The corpus written in the essay's 77 symbols: the one-to-one replacements, then the fallback (or an error)."""
+    from searchlab.encodings.text import CharVocab
+    from searchlab.lm import Corpus
+
+    vocab = CharVocab.essay(fallback=fallback, nearest=True)
+    parts = []
+    for part in (corpus.train, corpus.validation):
+        try:
+            vocab.encode(part)
+        except SearchlabError as err:
+            raise SearchlabError(f"{err} (--fallback ' ' maps them to a space)") from None
+        parts.append(vocab.decode(vocab.encode(part)))
+    mapped = sum(a != b for a, b in zip(corpus.text, "".join(parts)))
+    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), mapped
+
+
+def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
+    """Measure the baselines, train the model, sample from it, and write the report's pieces."""
+    from searchlab.core.files import read_json, write_json
+    from searchlab.experiments.charlm_report import figures, report
+    from searchlab.lm import ModelConfig, TrainConfig, baselines, train
+
+    device = resolve_device(config.device)
+    corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
+    done = context.checkpoint_dir("baselines") / "outcome.json"
+    if context.resume and done.is_file():
+        reference = read_json(done)
+    else:
+        start = time.perf_counter()
+        reference = baselines(corpus.train, corpus.validation)
+        reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
+        reference["seconds"] = round(time.perf_counter() - start, 2)
+        write_json(done, reference)
+    model_config = ModelConfig(vocab_size=vocab.size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
+                               dropout=config.dropout)
+    train_config = TrainConfig(batch_size=config.batch_size, steps=config.steps, minutes=config.minutes, lr=config.lr)
+    with cpu_threads(config.threads):
+        peak = matmul_flops_per_second(device)
+        result = train(model_config, train_config, tokens, config.seed, checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
+                       resume=context.resume, progress=context.bar_label("charlm"), device=device)
+        sample = "".join(speak(result.model, vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed))
+    context.write_metrics(result.curve)
+    characters = tokens.validation_characters
+    best_baseline = min(("gzip", "bz2", "xz", "ngram"), key=lambda name: reference[name])
+    numbers: dict[str, Any] = {
+        "val_bpc": round(result.validation_bpc, 4),
+        "baselines": {name: reference[name] for name in ("gzip", "bz2", "xz", "ngram")},
+        "beats_every_baseline": result.validation_bpc < reference[best_baseline],
+        "best_baseline": best_baseline,
+        "params": result.parameters["total"],
+        "params_non_embedding": result.parameters["non_embedding"],
+        "tokens_per_second": round(result.tokens_per_second, 1),
+        "model_flops_utilization": round(result.fraction_of_peak(peak), 4),
+        "matmul_flops_per_second": round(peak, 1),
+        "model_flops_per_second": round(result.model_flops_per_second, 1),
+        "flops_per_token": result.flops_per_token,
+        "steps": result.steps,
+        "tokens": result.tokens,
+        "seconds": round(result.seconds, 2),
+        "stopped_because": result.stopped_because,
+        "validation_loss_nats_per_token": round(result.validation_loss, 5),
+        "validation_characters": characters,
+        "validation_tokens": int(len(tokens.validation_ids)),
+        "train_characters": len(corpus.train),
+        "vocab": config.vocab,
+        "vocab_symbols": vocab.size,
+        "characters_mapped_to_essay_symbols": data.mapped,
+        "source": corpus.source,
+        "model": model_config.to_dict(),
+        "baseline_seconds": reference.get("seconds"),
+        "sample_prompt": config.sample_prompt,
+        "sample": sample,
+        "curve": result.curve,
+    }
+    paths = figures(config, numbers, context)
+    numbers["report"] = report(config, numbers, paths)
+    return numbers
+
+
+def speak(model, vocab, prompt: str, chars: int, temperature: float, seed: int):
+    """Yield the model's continuation of `prompt` piece by piece (a character, or a subword) until `chars` characters."""
+    from searchlab.lm import generate
+
+    written = 0
+    if chars <= 0:
+        return
+    # A token is at least one byte, and a character at most four bytes, so 4 x chars tokens always suffice.
+    for piece in generate(model, vocab, prompt, 4 * chars, temperature=temperature, seed=seed):
+        piece = piece[: chars - written]
+        written += len(piece)
+        yield piece
+        if written >= chars:
+            return
+
+
+def matmul_flops_per_second(device, size: int = 1024, repeats: int = 5) -> float:
+    """The best FLOP/s of a (size x size) float32 matmul on `device`, measured now: the peak that utilization is taken against."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=generator).to(device)
+    b = torch.randn(size, size, generator=generator).to(device)
+    torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        torch.matmul(a, b)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size**3 / best
+
+
+EXPERIMENT = Experiment(
+    name="charlm",
+    title="A language model that speaks one letter at a time",
+    essay_section=SECTION,
+    config=Config,
+    prepare=prepare,
+    run=run,
+    tour={"minutes": 1.5, "sample_chars": 300},
+    quick={"minutes": 0.25, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},
+)

@@ -1,0 +1,129 @@
+"""The charlm experiment end to end: result keys, baselines beside the model, sampling from the run, bad text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from cli_checks import assert_config_refuses, error_line
+
+from searchlab.cli import main
+from searchlab.experiments.charlm import EXPERIMENT, Config
+
+pytestmark = pytest.mark.slow  # the fixture trains one tiny model end to end
+
+# A seconds-sized run: a tiny model for a few steps.
+TINY = ["--steps", "20", "--layers", "1", "--heads", "2", "--width", "32", "--context", "32", "--batch_size", "8",
+        "--sample_chars", "40", "--dropout", "0"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lm") / "run"
+    assert main(["run", "charlm", "--out", str(out), "--no-progress", *TINY]) == 0
+    return out, json.loads((out / "result.json").read_text())
+
+
+def test_result_has_the_issue_keys(finished):
+    _, result = finished
+    assert set(result) >= {"val_bpc", "baselines", "params", "tokens_per_second", "model_flops_utilization"}
+    assert set(result["baselines"]) == {"gzip", "bz2", "xz", "ngram"}
+    # A 20-step model is far from the compressors; the comparison is reported, not assumed.
+    assert result["beats_every_baseline"] == (result["val_bpc"] < min(result["baselines"].values()))
+    assert 0 < result["model_flops_utilization"] < 5
+    assert result["steps"] == 20 and result["stopped_because"] == "steps"
+    assert len(result["sample"]) == 40
+
+
+def test_report_and_metrics_are_written(finished):
+    out, result = finished
+    assert (out / "figures" / "learning_curve.png").stat().st_size > 1000
+    assert result["report"]["texts"][0]["text"].startswith(result["sample_prompt"])
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows and {"step", "tokens", "validation_loss"} <= set(rows[0])
+
+
+def test_sample_streams_from_the_run(finished, capsys):
+    out, _ = finished
+    assert main(["sample", "--run", str(out), "--chars", "25", "--prompt", "The ", "--seed", "3"]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("The ") and len(first.rstrip("\n")) == len("The ") + 25
+    assert main(["sample", "--run", str(out), "--chars", "25", "--prompt", "The ", "--seed", "3"]) == 0
+    assert capsys.readouterr().out == first  # seeded
+
+
+def test_sample_refuses_bad_input(finished, capsys, tmp_path):
+    out, _ = finished
+    assert "not a folder" in error_line(capsys, ["sample", "--run", str(tmp_path / "none")])
+    assert "outside" in error_line(capsys, ["sample", "--run", str(out), "--prompt", "\u2192"])
+    assert "--temperature" in error_line(capsys, ["sample", "--run", str(out), "--temperature", "-1"])
+
+
+def test_resume_of_a_finished_run_gives_the_same_numbers(finished, tmp_path):
+    """Bitwise resume from the middle of training is tested in tests/lm; here: the run folder's plumbing."""
+    out, result = finished
+    copy = tmp_path / "again"
+    shutil.copytree(out, copy)
+    (copy / "result.json").unlink()
+    assert main(["run", "charlm", "--out", str(copy), "--no-progress", "--resume", *TINY]) == 0
+    again = json.loads((copy / "result.json").read_text())
+    assert again["val_bpc"] == result["val_bpc"] and again["baselines"] == result["baselines"] and again["steps"] == 20
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, ["does not exist"]),
+        (b"", ["empty"]),
+        (b"abc\x00def" * 50, ["binary"]),
+        (b"caf\xe9 " * 50, ["not UTF-8"]),
+        (b"short text", ["too short", "shorter", "context"]),
+    ],
+)
+def test_bad_text_files_are_one_line_errors_and_write_nothing(content, words, capsys, tmp_path):
+    path = tmp_path / "corpus.txt"
+    if content is not None:
+        path.write_bytes(content)
+    out = tmp_path / "run"
+    line = error_line(capsys, ["run", "charlm", "--text", str(path), "--out", str(out), *TINY])
+    assert any(word in line for word in words), line
+    assert not out.exists()
+
+
+def test_the_essay_vocabulary_names_characters_outside_it(capsys, tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("Plain words, then a caret ^ and more plain words. " * 40, encoding="utf-8")
+    line = error_line(capsys, ["run", "charlm", "--text", str(path), "--vocab", "essay", "--out", str(tmp_path / "run"), *TINY])
+    assert "'^'" in line and "--fallback" in line
+
+
+def test_bpe_and_essay_vocabularies_run(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("The model writes one letter at a time; \u201cquotes\u201d become straight ones.\n" * 60, encoding="utf-8")
+    for vocab in (["--vocab", "bpe", "--vocab_size", "300"], ["--vocab", "essay"]):
+        out = tmp_path / vocab[1]
+        assert main(["run", "charlm", "--text", str(path), "--out", str(out), "--no-progress", *TINY, *vocab]) == 0
+        result = json.loads((out / "result.json").read_text())
+        assert result["vocab"] == vocab[1] and result["val_bpc"] > 0
+    assert json.loads((tmp_path / "essay" / "result.json").read_text())["characters_mapped_to_essay_symbols"] > 0
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"vocab": "words"}, ["--vocab", "words"]),
+        ({"vocab_size": 100}, ["--vocab_size"]),
+        ({"width": 30, "heads": 4}, ["--width", "--heads"]),
+        ({"minutes": 0}, ["--minutes"]),
+        ({"fallback": "ab"}, ["--fallback"]),
+        ({"dropout": 1.0}, ["--dropout"]),
+    ],
+)
+def test_bad_settings_are_refused(settings, words):
+    assert_config_refuses(Config, settings, words)
+
+
+def test_sizes_shrink():
+    full, tour, quick = (EXPERIMENT.make_config(size) for size in ("full", "tour", "quick"))
+    assert quick.minutes <= tour.minutes <= full.minutes
