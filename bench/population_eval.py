@@ -18,7 +18,6 @@ import json
 import time
 
 import torch
-import torch.nn.functional as F
 
 from searchlab.core import SquaredError, SupervisedProblem
 from searchlab.spaces import MLPSpace

@@ -45,7 +45,7 @@ def test_bad_files_are_refused_with_a_fix(tmp_path, content, words):
 
 
 def test_a_folder_is_not_a_text_file(tmp_path):
-    with pytest.raises(SearchlabError, match="not a file"):
+    with pytest.raises(SearchlabError, match="is a folder"):
         read_text_file(tmp_path)
 
 

@@ -58,6 +58,42 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def read_user_text(path: str | Path, *, kind: str, empty: str, binary: str, encoding: str = "utf-8") -> str:
+    """A file the user pointed at, read as text, or a one-line SearchlabError that says what to fix.
+
+    Args:
+        path: the file.
+        kind: what the file should be, for the messages ("CSV file", "text file").
+        empty: what an empty (or blank) file should hold instead.
+        binary: what to do about a binary file (one with NUL bytes).
+        encoding: "utf-8", or "utf-8-sig" to drop a byte-order mark.
+
+    Raises:
+        SearchlabError: the path is missing or a folder, or the file is unreadable,
+            empty, binary or not UTF-8.
+    """
+    from searchlab.core.errors import SearchlabError
+
+    path = Path(path)
+    if not path.exists():
+        raise SearchlabError(f"{kind} {path} does not exist; check the path (relative paths start at {Path.cwd()})")
+    if path.is_dir():
+        raise SearchlabError(f"{path} is a folder, not a {kind}; give the path of a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SearchlabError(f"cannot read {path} ({err.strerror}); check its permissions") from None
+    if not raw.strip():
+        raise SearchlabError(f"{path} is empty; {empty}")
+    if b"\x00" in raw:
+        raise SearchlabError(f"{path} is a binary file (it holds NUL bytes), not a {kind}; {binary}")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise SearchlabError(f"{path} is not UTF-8 text (byte {err.start} cannot be decoded); save it with UTF-8 encoding, "
+                             "e.g. `iconv -t UTF-8`") from None
+
+
 def _jsonable(value: Any) -> Any:
     """Turn numpy/torch scalars and paths into plain JSON values."""
     if hasattr(value, "tolist"):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
+from searchlab.core.files import read_user_text
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -87,22 +88,8 @@ def load_xy(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise SearchlabError(f"CSV file {path} does not exist; check the path (relative paths start at {Path.cwd()})")
-    if path.is_dir():
-        raise SearchlabError(f"{path} is a folder, not a CSV file; give the path of a .csv file")
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise SearchlabError(f"cannot read {path} ({err.strerror}); check its permissions") from None
-    if not raw.strip():
-        raise SearchlabError(f"{path} is empty; it needs a header row of column names and rows of numbers")
-    if b"\x00" in raw:
-        raise SearchlabError(f"{path} is a binary file, not CSV text; export the table as CSV (UTF-8)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise SearchlabError(f"{path} is not UTF-8 text (bad byte at offset {err.start}); save it as CSV with UTF-8 encoding") from None
+    return read_user_text(path, kind="CSV file", empty="it needs a header row of column names and rows of numbers",
+                          binary="export the table as CSV (UTF-8)", encoding="utf-8-sig")
 
 
 def _delimiter(header_line: str) -> str:

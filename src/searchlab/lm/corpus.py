@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from searchlab.core.errors import SearchlabError
+from searchlab.core.files import read_user_text
 
 VALIDATION_FRACTION = 0.1
 EMBEDDED = "pydoc_data.topics"
@@ -55,22 +56,8 @@ def read_text_file(path: str | Path) -> str:
         SearchlabError: the file is missing, is a folder, is empty, holds NUL
             bytes (a binary file) or is not valid UTF-8.
     """
-    path = Path(path)
-    if not path.exists():
-        raise SearchlabError(f"text file {path} does not exist; pass the path of a UTF-8 text file")
-    if not path.is_file():
-        raise SearchlabError(f"{path} is not a file; pass the path of a UTF-8 text file")
-    data = path.read_bytes()
-    if not data.strip():
-        raise SearchlabError(f"text file {path} is empty; give the language model a file with text in it")
-    if b"\x00" in data:
-        raise SearchlabError(f"{path} looks binary (it holds NUL bytes); pass a UTF-8 text file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise SearchlabError(
-            f"{path} is not UTF-8 (byte {err.start} cannot be decoded); convert it, e.g. `iconv -t UTF-8`"
-        ) from err
+    return read_user_text(path, kind="text file", empty="give the language model a file with text in it",
+                          binary="pass a UTF-8 text file")
 
 
 def split_text(text: str, validation_fraction: float = VALIDATION_FRACTION) -> tuple[str, str]:
