@@ -57,7 +57,7 @@ ESSAY_NEAREST: dict[str, str] = {
     "\u2026": ".",  # ellipsis (one character for one, so positions stay aligned)
 }
 
-_SHOWN_OUTSIDERS = 5  # how many outside characters an error message lists
+_SHOWN_OUTSIDERS = 5  # how many distinct outside characters an error message lists
 
 
 def essay_fallback_map(text: str) -> str:
@@ -153,7 +153,7 @@ class CharVocab:
 
         Raises:
             SearchlabError: a character outside the vocabulary and no fallback; the message
-                names the first few, their positions and how many there are.
+                names the first few distinct ones with their first positions and counts.
         """
         if not isinstance(text, str):
             raise SearchlabError(f"text to encode must be a str, got {type(text).__name__}")
@@ -161,10 +161,20 @@ class CharVocab:
         outside = np.flatnonzero(ids < 0)
         if outside.size:
             if self.fallback is None:
-                shown = ", ".join(f"{text[i]!r} at {i}" for i in outside[:_SHOWN_OUTSIDERS].tolist())
-                more = f" (and {outside.size - _SHOWN_OUTSIDERS} more)" if outside.size > _SHOWN_OUTSIDERS else ""
+                # The first few distinct offenders, each with its first position and its count.
+                first: dict[str, int] = {}
+                for i in outside.tolist():
+                    first.setdefault(text[i], i)
+                counts = {c: 0 for c in first}
+                for i in outside.tolist():
+                    counts[text[i]] += 1
+                shown = ", ".join(
+                    f"{c!r} at {i}" + (f" ({counts[c]:,} times)" if counts[c] > 1 else "")
+                    for c, i in list(first.items())[:_SHOWN_OUTSIDERS]
+                )
+                more = f" (and {len(first) - _SHOWN_OUTSIDERS} more kinds)" if len(first) > _SHOWN_OUTSIDERS else ""
                 raise SearchlabError(
-                    f"{outside.size} character(s) outside the {self.name} vocabulary: {shown}{more}; "
+                    f"{outside.size:,} character(s) outside the {self.name} vocabulary: {shown}{more}; "
                     f"clean the text or set a fallback symbol"
                 )
             ids[outside] = self.symbols.index(self.fallback)
