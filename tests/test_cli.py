@@ -16,7 +16,7 @@ from cli_checks import error_line
 @pytest.mark.parametrize(
     "argv,needle",
     [
-        (["run", "nonexistent"], "choose one of regression"),
+        (["run", "nonexistent"], "choose one of tictactoe, regression"),
         (["run", "regression", "--no-such-key", "1"], "valid settings are"),
         (["run", "regression", "--seed", "abc"], "whole number"),
         (["run", "regression", "--seed", "-1"], "whole number >= 0"),
