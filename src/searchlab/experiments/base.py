@@ -19,21 +19,17 @@ holds a "report" section that the HTML report renders as it is:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import save_figure, write_jsonl
 
-DEVICES = ("cpu", "cuda", "auto")
 
 
 @dataclass(frozen=True)
@@ -100,17 +96,6 @@ class RunContext:
         return label if self.progress else None
 
 
-def resolve_device(name: str) -> torch.device:
-    """'cpu', 'cuda' or 'auto' -> a torch.device, with a clear error when CUDA is missing."""
-    if name not in DEVICES:
-        raise SearchlabError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SearchlabError("--device cuda was asked for but no CUDA GPU is available here; use --device cpu or auto")
-    return torch.device(name)
-
-
 def config_fields(config_cls: type) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(config_cls)}
 
@@ -164,24 +149,3 @@ def require(condition: bool, message: str) -> None:
     """Raise `SearchlabError(message)` unless `condition`; for config validation."""
     if not condition:
         raise SearchlabError(message)
-
-
-@contextlib.contextmanager
-def cpu_threads(count: int) -> Iterator[None]:
-    """Use `count` CPU threads in torch and in numpy's BLAS inside the block, then restore.
-
-    Small networks run faster on one thread: splitting a tiny matmul costs more
-    than it saves, and on a busy machine idle threads spin. 0 changes nothing.
-    """
-    if count <= 0:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        with threadpool_limits(limits=count):
-            yield
-    finally:
-        torch.set_num_threads(before)

@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import positive
-from searchlab.experiments.base import Experiment, RunContext, cpu_threads, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 
 SECTION = "Why use deep neural networks to define the model class?"
 VOCABS = ("corpus", "essay", "bpe")
@@ -45,6 +46,7 @@ class Config:
         dropout: dropout probability while training (0 turns it off).
         batch_size: windows of `context` tokens per step.
         lr: AdamW's peak learning rate.
+        warmup_steps: steps of linear warmup to `lr` (then a cosine decay to the end of the budget).
         threads: CPU threads (0: torch's default).
         sample_prompt, sample_chars, temperature: the sample shown in the report.
     """
@@ -64,6 +66,7 @@ class Config:
     dropout: float = 0.1
     batch_size: int = 32
     lr: float = 3e-3
+    warmup_steps: int = 100
     threads: int = 0
     sample_prompt: str = "The "
     sample_chars: int = 400
@@ -80,6 +83,7 @@ class Config:
         require(self.width % self.heads == 0, f"--width {self.width} must be a multiple of --heads {self.heads}")
         require(0.0 <= self.dropout < 1.0, f"--dropout must be in [0, 1), got {self.dropout}")
         require(positive(self.lr), f"--lr must be a positive number, got {self.lr}")
+        require(self.warmup_steps >= 0, f"--warmup_steps must be 0 or more, got {self.warmup_steps}")
         require(self.threads >= 0, f"--threads must be 0 (torch's default) or more, got {self.threads}")
         require(self.sample_chars >= 0, f"--sample_chars must be 0 or more, got {self.sample_chars}")
         require(self.temperature >= 0, f"--temperature must be 0 (greedy) or more, got {self.temperature}")
@@ -148,7 +152,8 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         write_json(done, reference)
     model_config = ModelConfig(vocab_size=vocab.size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
                                dropout=config.dropout)
-    train_config = TrainConfig(batch_size=config.batch_size, steps=config.steps, minutes=config.minutes, lr=config.lr)
+    train_config = TrainConfig(batch_size=config.batch_size, steps=config.steps, minutes=config.minutes, lr=config.lr,
+                               warmup_steps=config.warmup_steps)
     with cpu_threads(config.threads):
         peak = matmul_flops_per_second(device)
         result = train(model_config, train_config, tokens, config.seed, checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
@@ -235,6 +240,7 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"minutes": 1.5, "sample_chars": 300},
+    # A 1.5-minute budget learns most from a shallower net on small batches (measured: 1.93 bpc against 3.0 for the full shape).
+    tour={"minutes": 1.5, "layers": 2, "batch_size": 8, "warmup_steps": 30, "sample_chars": 300},
     quick={"minutes": 0.25, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},
 )

@@ -22,11 +22,12 @@ import torch
 
 from searchlab.core import Budget, CrossEntropy, SupervisedProblem, ZeroOneAccuracy
 from searchlab.core import run as run_search
+from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
 from searchlab.data.images import ImageSet, load_digits, load_image_folder, stratified_split
 from searchlab.encodings.onehot import OneHot
-from searchlab.experiments.base import DEVICES, Experiment, RunContext, cpu_threads, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.experiments.digits_report import SECTION, figures, report
 from searchlab.optimizers import OPTIMIZERS, make_optimizer, settings_of
 from searchlab.optimizers.gradient import ALGORITHMS

@@ -27,11 +27,12 @@ import torch
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
+from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Result
-from searchlab.experiments.base import Experiment, RunContext, cpu_threads, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.optimizers import make_optimizer
 from searchlab.optimizers.exhaustive import human_duration
 from searchlab.spaces import GridSpace, MLPSpace, PlaneSpace

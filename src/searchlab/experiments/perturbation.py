@@ -31,12 +31,13 @@ import torch
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
+from searchlab.core.device import resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import read_json, write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
-from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 from searchlab.spaces import MLPSpace
 

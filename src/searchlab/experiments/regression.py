@@ -19,11 +19,12 @@ import torch
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
+from searchlab.core.device import resolve_device
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Result
 from searchlab.data import synthetic, tabular
-from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 from searchlab.spaces import GridSpace, LinearSpace
 

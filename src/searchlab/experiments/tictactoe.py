@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import atomic_write, read_json, write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import numpy_generator, spawn_seeds
-from searchlab.experiments.base import Experiment, RunContext, require, resolve_device
+from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.games import TicTacToe
 from searchlab.games.selfplay import VARIANTS, improving_neighbours, search
 from searchlab.games.strategies import game_facts, log10, strategy_space

@@ -48,7 +48,7 @@ from searchlab.core.files import atomic_write, read_json, write_json
 from searchlab.core.metric import MaskedCrossEntropy
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds
 from searchlab.encodings.board import BoardVector
-from searchlab.experiments.base import cpu_threads, resolve_device
+from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.games.tables import PositionIndex
 from searchlab.games.tictactoe import NUM_SQUARES
 from searchlab.optimizers.gradient import GradientDescent
