@@ -1,8 +1,8 @@
 """Local search over lookup-table strategies, scored by self-play or against perfect play.
 
-The essay's recipe ("Optimization algorithm"): start from a random strategy, play
-it against a copy of itself, change a handful of its moves at random until the
-changed strategy beats the original, keep the change, and repeat. Three searches
+The essay's local search (its "optimization algorithm" ingredient), in short: begin
+with a random strategy, let it play its own copy, alter a few moves at random until
+the altered strategy wins that match, keep it, and go again. Three searches
 share one loop so that they can be compared on the same count of evaluations:
 
 * "self_play": the changed strategy must beat the current one in a match from
@@ -141,8 +141,9 @@ def search(
         variant: one of VARIANTS.
         evaluations: how many candidate strategies the search may score.
         changes: moves changed per local step (the essay's "handful").
-        batch: candidates proposed and scored together; the first one that improves is kept,
-            and all of them count as evaluations.
+        batch: candidates proposed and scored together (a speed setting only): the first one
+            that improves is kept, and evaluations are counted as a one-at-a-time search would
+            spend them, up to and including that one; random search counts the whole batch.
         seed_rng: the generator every random choice comes from.
         progress: called with the number of evaluations done after each batch.
 
