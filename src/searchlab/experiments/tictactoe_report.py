@@ -211,10 +211,10 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
                 "to perfect play." if held else "")
         board = nets.get("board")
         board_text = (f" Drawing the next board instead (nine numbers, decoded to the nearest legal board) gives "
-                      f"{board['optimal_fraction']:.1%} optimal moves and {board['losses_vs_perfect']:.0f} losses per 1,000." if board else "")
+                      f"{board['optimal_fraction']:.2%} optimal moves and {board['losses_vs_perfect']:.0f} losses per 1,000." if board else "")
         summary.append(
             f"A network that reads the board as nine numbers and imitates the solver by gradient descent ({moves['params']:,} weights, "
-            f"{moves['steps']:,} Adam steps, {moves['seconds']:.1f} s) plays an optimal move in {moves['optimal_fraction']:.1%} of the "
+            f"{moves['steps']:,} Adam steps, {moves['seconds']:.1f} s) plays an optimal move in {moves['optimal_fraction']:.2%} of the "
             f"{numbers['decision_positions']:,} positions and loses {moves['losses_vs_perfect']:.0f} games per 1,000 to perfect play"
             f"{'; nothing can beat it' if not moves['can_be_beaten'] else ''}.{tail}{board_text}"
         )
@@ -230,7 +230,7 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         data = searches["vs_perfect"]
         headline.append({"label": "local search vs perfect: losses / 1,000", "value": f"{data['losses_vs_perfect'][-1]:.0f}"})
     if "moves" in nets:
-        headline.append({"label": "network: optimal moves", "value": f"{nets['moves']['optimal_fraction']:.1%}"})
+        headline.append({"label": "network: optimal moves", "value": f"{nets['moves']['optimal_fraction']:.2%}"})
 
     figures = [
         {"path": paths["space"], "caption": "The size of the search space, counted exactly and shown as log10. A lookup table names a move for "
