@@ -19,30 +19,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import time
 
 import torch
 
+from searchlab.core.device import matmul_flops_per_second
 from searchlab.lm import DEFAULT_MODEL, DEFAULT_TRAINING, DEFAULT_VOCAB, ModelConfig, TrainConfig
 from searchlab.lm import load_corpus, make_vocab, tokenize, train
 
 MATMUL_SIZE = 2048
 MATMUL_REPEATS = 10
-
-
-def matmul_flops_per_second(size: int = MATMUL_SIZE, repeats: int = MATMUL_REPEATS) -> float:
-    """Best FLOP/s of (size x size) @ (size x size) in float32 over `repeats` timed products."""
-    generator = torch.Generator().manual_seed(0)
-    a = torch.randn(size, size, generator=generator)
-    b = torch.randn(size, size, generator=generator)
-    out = torch.empty(size, size)
-    torch.matmul(a, b, out=out)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * size**3 / best
 
 
 def main() -> None:
@@ -56,7 +41,7 @@ def main() -> None:
     data = tokenize(corpus, vocab, model_config.context)
     settings = {**DEFAULT_TRAINING, "minutes": None, "eval_every": 10**9}
 
-    before = matmul_flops_per_second()
+    before = matmul_flops_per_second(size=MATMUL_SIZE, repeats=MATMUL_REPEATS)
     print(f"matmul {MATMUL_SIZE}^3 float32: {before / 1e9:.1f} GFLOP/s")
     train(model_config, TrainConfig(**{**settings, "steps": 10}), data, seed=0)  # warm-up
     result = train(model_config, TrainConfig(**{**settings, "steps": args.steps}), data, seed=0)
@@ -65,7 +50,7 @@ def main() -> None:
     for label, timed in (("default", result), ("no dropout", no_dropout)):
         print(f"training {timed.model_config} ({label}): {timed.tokens_per_second:.0f} tokens/s, "
               f"{timed.model_flops_per_second / 1e9:.1f} GFLOP/s ({timed.flops_per_token} FLOPs per token)")
-    after = matmul_flops_per_second()
+    after = matmul_flops_per_second(size=MATMUL_SIZE, repeats=MATMUL_REPEATS)
     print(f"matmul {MATMUL_SIZE}^3 float32: {after / 1e9:.1f} GFLOP/s")
     peak = max(before, after)
     print(json.dumps({

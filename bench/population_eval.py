@@ -20,6 +20,7 @@ import time
 import torch
 
 from searchlab.core import SquaredError, SupervisedProblem
+from searchlab.core.device import matmul_flops_per_second
 from searchlab.spaces import MLPSpace
 
 REPEATS = 7
@@ -66,18 +67,13 @@ def compare(widths: list[int], n: int, k: int, **space_kwargs) -> dict:
             "speedup": t_loop / t_batched, "gflops": flops / t_batched / 1e9}
 
 
-def matmul_peak_gflops(size: int = 1024) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    return 2 * size**3 / best_time(lambda: torch.matmul(a, b)) / 1e9
-
-
 def main() -> None:
     small = [
         compare([3, 2, 2], n=32, k=1024, bias=False, output_activation="relu"),
         compare([10, 32, 1], n=64, k=256),
     ]
     large = compare([64, 256, 10], n=256, k=256)
-    peak = matmul_peak_gflops()
+    peak = matmul_flops_per_second(size=1024) / 1e9
     for row in [*small, large]:
         print(f"{row['net']:>10} K={row['k']:<5} N={row['n']:<4} batched {row['batched_s'] * 1e3:8.3f} ms  "
               f"loop {row['loop_s'] * 1e3:9.2f} ms  speedup {row['speedup']:7.1f}  {row['gflops']:7.2f} GFLOP/s")

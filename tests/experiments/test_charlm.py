@@ -106,7 +106,9 @@ def test_bpe_and_essay_vocabularies_run(tmp_path):
         assert main(["run", "charlm", "--text", str(path), "--out", str(out), "--no-progress", *TINY, *vocab]) == 0
         result = json.loads((out / "result.json").read_text())
         assert result["vocab"] == vocab[1] and result["val_bpc"] > 0
-    assert json.loads((tmp_path / "essay" / "result.json").read_text())["characters_mapped_to_essay_symbols"] > 0
+    essay = json.loads((tmp_path / "essay" / "result.json").read_text())
+    assert essay["vocab_symbols"] == 77 and essay["characters_mapped_to_essay_symbols"] == 2 * 60 + 60  # 2 curly quotes and a newline per line
+    assert 256 <= json.loads((tmp_path / "bpe" / "result.json").read_text())["vocab_symbols"] <= 300
 
 
 @pytest.mark.parametrize(

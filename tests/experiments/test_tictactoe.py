@@ -93,6 +93,7 @@ def test_play_without_a_saved_run_makes_a_small_player(monkeypatch, tmp_path):
     text = io.StringIO()
     play("local", "O", 1, io.StringIO("".join(f"{s}\n" for s in range(1, 10)) * 9), text)
     assert "No saved tictactoe run found" in text.getvalue()
+    assert text.getvalue().rstrip().endswith(("You win!", "A draw.", "wins."))  # the made-up player finished a game
 
 
 def test_resume_skips_finished_stages_and_gives_the_same_numbers(finished, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 import torch
@@ -42,3 +43,26 @@ def cpu_threads(count: int) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(before)
+
+
+def matmul_flops_per_second(device: str | torch.device = "cpu", size: int = 1024, repeats: int = 5) -> float:
+    """The best FLOP/s of a (size x size) float32 matmul on `device` over `repeats` timed products.
+
+    The reference that model FLOP utilization is measured against, in the same run
+    and on the same threads as the work it is compared with.
+    """
+    device = torch.device(device)
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=generator).to(device)
+    b = torch.randn(size, size, generator=generator).to(device)
+    out = torch.matmul(a, b)  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        torch.matmul(a, b, out=out)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size**3 / best

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from searchlab.core.device import cpu_threads, resolve_device
+from searchlab.core.device import cpu_threads, matmul_flops_per_second, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import positive
 from searchlab.experiments.base import Experiment, RunContext, require
@@ -211,26 +211,6 @@ def speak(model, vocab, prompt: str, chars: int, temperature: float, seed: int):
         yield piece
         if written >= chars:
             return
-
-
-def matmul_flops_per_second(device, size: int = 1024, repeats: int = 5) -> float:
-    """The best FLOP/s of a (size x size) float32 matmul on `device`, measured now: the peak that utilization is taken against."""
-    import torch
-
-    generator = torch.Generator().manual_seed(0)
-    a = torch.randn(size, size, generator=generator).to(device)
-    b = torch.randn(size, size, generator=generator).to(device)
-    torch.matmul(a, b)
-    best = float("inf")
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        torch.matmul(a, b)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * size**3 / best
 
 
 EXPERIMENT = Experiment(
