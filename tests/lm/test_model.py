@@ -7,6 +7,7 @@ import torch
 
 from searchlab.core.errors import SearchlabError
 from searchlab.lm import CausalTransformer, ModelConfig, flops_per_token
+from searchlab.lm.model import dropout
 
 
 def make(config: ModelConfig, seed: int = 0) -> CausalTransformer:
@@ -73,3 +74,29 @@ def test_cached_inference_matches_the_full_forward():
     assert torch.allclose(torch.cat(steps, dim=1), full, atol=1e-5)
     with pytest.raises(SearchlabError, match="context"):
         model.forward_cached(ids[:, :1], cache)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_drops_the_stated_share_and_keeps_the_mean(p):
+    x = torch.ones(400_000, requires_grad=True)
+    torch.manual_seed(0)
+    y = dropout(x, p, training=True)
+    dropped = float((y == 0).float().mean())
+    # Binomial standard deviation sqrt(p (1 - p) / n) is below 0.001 here; allow 5 of them.
+    assert abs(dropped - p) < 0.005
+    kept = y[y != 0]
+    assert torch.allclose(kept, torch.full_like(kept, 1 / (1 - p)), rtol=1e-4)
+    # The gradient is the same mask and scale: d(sum y)/dx = y for an input of ones.
+    y.sum().backward()
+    assert torch.equal(x.grad, y.detach())
+
+
+def test_dropout_is_seeded_and_off_in_evaluation():
+    x = torch.randn(3, 50, 16)
+    assert dropout(x, 0.3, training=False) is x
+    assert dropout(x, 0.0, training=True) is x
+    torch.manual_seed(7)
+    first = dropout(x, 0.3, training=True)
+    torch.manual_seed(7)
+    assert torch.equal(first, dropout(x, 0.3, training=True))
+    assert not torch.equal(first, dropout(x, 0.3, training=True))
