@@ -7,6 +7,7 @@ no traceback, and nothing already on disk overwritten.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -106,6 +107,48 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--temperature", type=_temperature, default=0.8, help="0 picks the likeliest piece; higher is more random (default: 0.8)")
     sample.add_argument("--seed", type=_seed, default=0, help="seeds the draws (default: 0)")
 
+    sweep = commands.add_parser(
+        "sweep",
+        allow_abbrev=False,
+        help="run an experiment over a grid of settings and seeds, trials in parallel",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Run experiment NAME once per grid point and seed (a trial), several trials at a time, and\n"
+            "write each finished trial to DIR/trials/ as it ends; DIR/table.csv has one row per trial.\n"
+            "Stopped in any way (Ctrl-C, kill -9), the same command with --resume runs only the\n"
+            "missing trials. Settings that stay fixed are given as --KEY VALUE, as for `searchlab run`.\n\n"
+            "Grid syntax (--grid KEY=VALUES, once per key; values typed like the setting):\n"
+            "  lr=0.01,0.03,0.1      a list of values\n"
+            "  budget=log:1000:100000:5   5 log-spaced values from LOW to HIGH (whole-number\n"
+            "                        settings are rounded and repeats dropped)\n"
+            "  noise=lin:0:40:3      3 evenly spaced values from LOW to HIGH: 0, 20, 40\n"
+            "  widths=1,4;16,64      a setting that is itself a list: `;` separates the values"
+        ),
+        epilog=(
+            "Example:\n"
+            "  searchlab sweep regression --quick --grid lr=0.01,0.1 --grid n=log:20:200:3 --seeds 0,1\n\n"
+            "Each trial runs like `searchlab run NAME` (device cpu unless --device) into\n"
+            "DIR/trials/KEY/, and its numbers (result.json's, timings left out) are the table's\n"
+            "columns. Exit status: 0 when at least one trial finished (failed ones are listed and\n"
+            "run again by --resume), 1 when every trial failed, 2 for a bad command line."
+        ),
+    )
+    sweep.add_argument("name", help="experiment name (see `searchlab list`)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=VALUES",
+                       help="a setting and its values, e.g. lr=0.01,0.1 or budget=log:1000:100000:5 (repeat per key)")
+    sweep.add_argument("--seeds", type=_seeds, default=(0,), help="comma-separated seeds, each trial runs once per seed (default: 0)")
+    sweep_size = sweep.add_mutually_exclusive_group()
+    sweep_size.add_argument("--quick", action="store_const", const="quick", dest="size", help="CI-sized budget per trial")
+    sweep_size.add_argument("--size", choices=("full", "tour", "quick"), default="full", help="budget size per trial (default: full)")
+    sweep.add_argument("--workers", type=_positive, default=None, help="trials at once (default: the usable CPU cores)")
+    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="local processes (default) or a Ray cluster (needs pip install 'searchlab[ray]')")
+    sweep.add_argument("--address", default=None, help="an existing Ray cluster's address (default: start a local Ray)")
+    sweep.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None, help="where each trial's tensors live (default: cpu)")
+    sweep.add_argument("--out", type=Path, help="sweep folder (default: runs/sweep-NAME, or runs/sweep-NAME-2 ... if taken)")
+    sweep.add_argument("--resume", action="store_true", help="run the missing trials of the sweep in --out (same NAME, grid, seeds and settings)")
+    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
     report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
@@ -125,6 +168,22 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expects a whole number >= 0, got {value}")
+    return value
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    seeds = tuple(_seed(item.strip()) for item in text.split(",") if item.strip())
+    if not seeds:
+        raise argparse.ArgumentTypeError("expects comma-separated whole numbers >= 0, e.g. 0,1,2")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"lists a seed twice in {text!r}; list each seed once")
+    return seeds
+
+
+def _positive(text: str) -> int:
+    value = _seed(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expects a whole number >= 1, got {value}")
     return value
 
 
@@ -151,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SearchlabError(f"unrecognised arguments: {' '.join(extra)} (see `searchlab --help`)")
             parser.print_help()
             return 0
-        if args.command != "run" and extra:
+        if args.command not in ("run", "sweep") and extra:
             raise SearchlabError(f"unrecognised arguments: {' '.join(extra)} (see `searchlab {args.command} --help`)")
         if args.command == "list":
             return cmd_list()
@@ -164,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
 
             play(args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run)
             return 0
+        if args.command == "sweep":
+            return cmd_sweep(args, extra)
         if args.command == "sample":
             return cmd_sample(args)
         return cmd_report(args)
@@ -399,6 +460,120 @@ def cmd_tour(args: argparse.Namespace) -> int:
     index_path = write_report(out / "index.html", run_dirs, size=args.size, seconds=time.perf_counter() - started)
     print(f"tour finished in {time.perf_counter() - started:.1f} s; report: {index_path}")
     return 0
+
+
+# ----- sweep --------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
+    """Check the whole sweep (every grid point's config) first, then run the missing trials."""
+    import functools
+
+    from searchlab.core.files import _jsonable
+    from searchlab.experiments import get_experiment
+    from searchlab.experiments.base import config_fields, parse_overrides
+    from searchlab.scaling.sweep import check_grid, expand, grid_points, parse_grid, pending_trials, run_sweep
+
+    experiment = get_experiment(args.name)
+    fixed = parse_overrides(experiment.config, _pairs(extra))
+    if "seed" in fixed:
+        raise SearchlabError("a sweep takes its seeds from --seeds 0,1,2, not --seed")
+    if "device" in config_fields(experiment.config):
+        fixed["device"] = args.device or fixed.get("device", "cpu")  # trials share the cores: cpu unless asked
+    if not args.grid:
+        raise SearchlabError("the grid is empty; give at least one --grid KEY=VALUES, e.g. --grid lr=0.01,0.1")
+    grid = parse_grid(experiment.config, args.grid)
+    both = sorted(set(grid) & set(fixed))
+    if both:
+        raise SearchlabError(f"--{both[0]} is both fixed and in the grid; give it once")
+    size = args.size or "full"
+    seeds = list(args.seeds)
+    make_config = functools.partial(experiment.make_config, size, **fixed)
+    check_grid(make_config, grid, seeds)
+    experiment.prepare(make_config(**grid_points(grid)[0], seed=seeds[0]))  # the user's files, checked before writing
+    spec = json.loads(json.dumps({"experiment": experiment.name, "size": size, "grid": grid, "seeds": seeds,
+                                  "overrides": fixed}, default=_jsonable))
+    if args.resume:
+        out = args.out or Path("runs") / f"sweep-{experiment.name}"
+        _check_resumed_spec(out, spec)
+    else:
+        out = args.out or _free_folder(Path("runs") / f"sweep-{experiment.name}")
+        if out.exists() and any(out.iterdir()):
+            raise SearchlabError(f"{out} is not empty; add --resume to continue the sweep there, or choose another --out")
+        write_json(out / "sweep.json", spec)
+
+    trials = expand(grid, seeds)
+    todo = pending_trials(trials, out)
+    print(f"sweep {experiment.name}: {len(trials)} trials ({len(trials) // len(seeds)} grid points x {len(seeds)} seeds), "
+          f"{len(trials) - len(todo)} already done, {len(todo)} to run ({args.backend})", flush=True)
+    started = time.perf_counter()
+    trial_fn = functools.partial(_sweep_trial, experiment.name, size, fixed)
+    rows = run_sweep(trial_fn, trials, out, backend=args.backend, workers=args.workers, address=args.address,
+                     progress=not args.no_progress)
+    print(f"ran {len(todo)} trials in {time.perf_counter() - started:.1f} s")
+    _print_sweep_table(rows, list(grid))
+    failed = [row for row in rows if row["status"] != "done"]
+    if failed:
+        print(f"{len(failed)} of {len(rows)} trials failed (errors in {out}/trials/KEY.json); "
+              "the same command with --resume runs them again")
+    print(f"wrote {out}/ (sweep.json, trials/, table.csv)")
+    return 1 if rows and len(failed) == len(rows) else 0
+
+
+def _check_resumed_spec(out: Path, spec: dict) -> None:
+    saved_path = out / "sweep.json"
+    if not saved_path.is_file():
+        raise SearchlabError(f"{out} holds no sweep to resume (no sweep.json); run without --resume first")
+    saved = read_json(saved_path)
+    for key in spec:
+        if saved.get(key) != spec[key]:
+            raise SearchlabError(
+                f"this sweep's {key} ({json.dumps(spec[key])}) differs from the one in {out} ({json.dumps(saved.get(key))}); "
+                "repeat the original command with --resume, or choose another --out")
+
+
+def _sweep_trial(name: str, size: str, fixed: dict[str, Any], params: dict, seed: int, folder: Path) -> dict:
+    """One trial: `searchlab run NAME` with the grid point and seed into `folder`; its numbers, flattened."""
+    from searchlab.experiments import get_experiment
+
+    experiment = get_experiment(name)
+    config = experiment.make_config(size, **fixed, **params, seed=seed)
+    result = _execute(experiment, config, experiment.prepare(config), folder, resume=False, progress=False)
+    return _numbers(result)
+
+
+def _numbers(result: dict, prefix: str = "") -> dict[str, Any]:
+    """Numbers and booleans of a result, nested keys joined with dots.
+
+    Text, lists and the "report" section are left out, and so are timings (keys
+    naming seconds): they differ from run to run, and a trial's result must not.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in result.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name != "report":
+            flat.update(_numbers(value, f"{name}."))
+        elif isinstance(value, (bool, int, float)) and "seconds" not in key:
+            flat[name] = value
+    return flat
+
+
+def _print_sweep_table(rows: list[dict], params: list[str]) -> None:
+    """Params, seed, status and two headline numbers: ones that vary across trials, losses and accuracies first."""
+    numbers = [c for c in dict.fromkeys(k for row in rows for k in row) if c not in (*params, "seed", "status")]
+    varying = [c for c in numbers if len({repr(row.get(c)) for row in rows}) > 1]
+    scores = [c for c in varying if any(word in c.rsplit(".", 1)[-1] for word in ("loss", "accuracy"))]
+    columns = [*params, "seed", "status", *list(dict.fromkeys(scores + varying + numbers))[:2]]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    for line in [columns, *cells]:
+        print("  " + "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return _show(value) if value is not None else "-"
 
 
 # ----- report -------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""The local sweep backend keeps both cores busy: the same 8 trials with 1 worker, then 2.
+
+Each trial fits a student MLP to a teacher with searchlab's gradient descent
+(`searchlab.scaling.sweep.demo_trial`, about 1.5 s of single-threaded CPU work).
+The serial sweep runs the trials in this process (what `--workers 1` does); the
+parallel one starts 2 spawned worker processes, and their start-up (importing
+torch) is part of its time, as it is for a user. Both use one torch thread per
+trial, and their results must be identical. Goal: speedup >= 1.7 on 2 cores.
+
+On a machine shared with other busy processes the number reads low: Linux gives
+each session (autogroup) a share of the CPU, so the second worker mostly takes
+time from the first. The load average at the start is printed to judge that by.
+
+Prints a human line per sweep, then a JSON object as the last line:
+{"speedup": serial_seconds / parallel_seconds, ...}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from searchlab.scaling.sweep import demo_trial, expand, run_sweep
+
+GRID = {"width": (16, 32, 48, 64), "steps": (2500,)}
+SEEDS = (0, 1)  # 4 widths x 2 seeds = 8 trials
+WORKERS = 2
+
+
+def timed_sweep(out: Path, workers: int) -> tuple[float, list[dict]]:
+    trials = expand(GRID, SEEDS)
+    start = time.perf_counter()
+    rows = run_sweep(demo_trial, trials, out, workers=workers, progress=False)
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        demo_trial({"steps": 20}, 0, Path(tmp) / "warm-up")  # one-off imports are not what is measured
+        serial, serial_rows = timed_sweep(Path(tmp) / "serial", 1)
+        print(f"1 worker:  {serial:.2f} s for {len(serial_rows)} trials")
+        parallel, parallel_rows = timed_sweep(Path(tmp) / "parallel", WORKERS)
+        print(f"{WORKERS} workers: {parallel:.2f} s for {len(parallel_rows)} trials (including the workers' start-up)")
+    failed = sum(row["status"] != "done" for row in serial_rows + parallel_rows)
+    print(json.dumps({
+        "speedup": round(serial / parallel, 3), "goal": 1.7, "serial_seconds": round(serial, 3),
+        "parallel_seconds": round(parallel, 3), "workers": WORKERS, "trials": len(serial_rows),
+        "failed": failed, "same_results": serial_rows == parallel_rows, "load_average": round(load, 2),
+        "cores": len(os.sched_getaffinity(0)),
+    }))
+
+
+if __name__ == "__main__":
+    main()
