@@ -9,6 +9,7 @@ from searchlab.experiments.digits import EXPERIMENT as DIGITS
 from searchlab.experiments.networks import EXPERIMENT as NETWORKS
 from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
 from searchlab.experiments.regression import EXPERIMENT as REGRESSION
+from searchlab.experiments.scaling import EXPERIMENT as SCALING
 from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 
 # Essay order: the Tic-Tac-Toe search space is "Basics of machine learning: search
@@ -17,8 +18,9 @@ from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 # digits illustrates "Why use deep neural networks to define the model class?"
 # (pixels and one-hot labels as vectors), and so is the language model that reads
 # and writes text one character at a time; random perturbation against gradient
-# descent is "Stochastic gradient descent".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION)}
+# descent is "Stochastic gradient descent"; model and data size are "How big would
+# these models need to be?".
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING)}
 
 
 def get_experiment(name: str) -> Experiment:
