@@ -8,7 +8,7 @@ import random
 import pytest
 
 from searchlab.core.errors import SearchlabError
-from searchlab.lm import COMPRESSORS, KneserNey, baselines, compression_bpc, ngram_bpc
+from searchlab.lm import COMPRESSORS, KneserNey, baselines, compression_bpc, long_repeats, ngram_bpc
 
 
 def random_text(length: int, seed: int) -> str:
@@ -56,3 +56,33 @@ def test_ngram_probabilities_sum_to_one():
     assert 0.0 < model.discounts[0] < 1.0
     with pytest.raises(SearchlabError):
         KneserNey(text, order=0)
+
+
+def _brute_repeats(train: str, validation: str, length: int, context: int) -> tuple[float, float]:
+    """The same shares by brute force: every window of every validation character against every earlier window."""
+    text, start = train + validation, len(train)
+    repeated = beyond = 0
+    for j in range(start, len(text)):
+        copies = [(i, b) for i in range(max(0, j - length + 1), min(j, len(text) - length) + 1)
+                  for b in range(0, i) if text[b : b + length] == text[i : i + length]]
+        if copies:
+            repeated += 1
+            beyond += all(i - b > context for i, b in copies)
+    return repeated / len(validation), beyond / len(validation)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_long_repeats_match_brute_force(seed):
+    rng = random.Random(seed)
+    words = ["ab", "cab", "bca", "aab", "c"]
+    text = "".join(rng.choice(words) for _ in range(40))
+    train, validation = text[:70], text[70:]
+    found = long_repeats(train, validation, length=5, context=12)
+    assert (found["repeated"], found["beyond_context"]) == pytest.approx(_brute_repeats(train, validation, 5, 12))
+
+
+def test_long_repeats_by_hand():
+    # "abcd" was seen 10 characters earlier: six validation characters are repeats, all within reach.
+    assert long_repeats("abcdefgh", "xxabcdefyy", length=4, context=100)["repeated"] == pytest.approx(0.6)
+    far = long_repeats("abcdefgh" + "z" * 200, "abcdyy", length=4, context=100)
+    assert far["repeated"] == far["beyond_context"] == pytest.approx(4 / 6)

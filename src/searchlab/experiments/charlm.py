@@ -137,7 +137,7 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
     """Measure the baselines, train the model, sample from it, and write the report's pieces."""
     from searchlab.core.files import read_json, write_json
     from searchlab.experiments.charlm_report import figures, report
-    from searchlab.lm import ModelConfig, TrainConfig, baselines, train
+    from searchlab.lm import ModelConfig, TrainConfig, baselines, long_repeats, train
 
     device = resolve_device(config.device)
     corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
@@ -149,6 +149,7 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         reference = baselines(corpus.train, corpus.validation)
         reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
         reference["seconds"] = round(time.perf_counter() - start, 2)
+        reference["repeats"] = long_repeats(corpus.train, corpus.validation, context=config.context)
         write_json(done, reference)
     model_config = ModelConfig(vocab_size=vocab.size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
                                dropout=config.dropout)
@@ -188,6 +189,7 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         "source": corpus.source,
         "model": model_config.to_dict(),
         "baseline_seconds": reference.get("seconds"),
+        "validation_repeats": reference.get("repeats"),
         "sample_prompt": config.sample_prompt,
         "sample": sample,
         "curve": result.curve,

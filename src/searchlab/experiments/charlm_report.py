@@ -47,6 +47,17 @@ def figures(config: Config, numbers: dict, context: RunContext) -> dict[str, str
     return {"curve": context.figure(fig, "learning_curve.png")}
 
 
+def _repeats_sentence(numbers: dict) -> str:
+    """Why the compressors do well: how much of the validation text they can copy from what came before."""
+    repeats = numbers.get("validation_repeats")
+    if not repeats:
+        return ""
+    return (f" Copying is what the compressors do best: {repeats['repeated']:.0%} of the validation characters lie in a stretch of "
+            f"{repeats['length']} or more characters that appeared earlier word for word, and for {repeats['beyond_context']:.0%} every "
+            f"such copy is farther back than the model's window of {repeats['context']} characters, so the model must have "
+            "learned it rather than read it.")
+
+
 def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, Any]:
     """The report section: summary, headline numbers, the figure, tables and the sample."""
     baselines = numbers["baselines"]
@@ -66,7 +77,8 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         f"trained with AdamW for {numbers['seconds'] / 60:.1f} minutes ({numbers['steps']:,} steps, {numbers['tokens']:,} tokens, "
         f"{numbers['tokens_per_second']:,.0f} tokens/s) reaches {numbers['val_bpc']:.3f} bits per character on the validation text, "
         f"{verdict}. The compressors, given the training text first, need {baselines['gzip']:.2f} (gzip), {baselines['bz2']:.2f} (bzip2) "
-        f"and {baselines['xz']:.2f} (xz) bits per character; a character 5-gram model needs {baselines['ngram']:.2f}.",
+        f"and {baselines['xz']:.2f} (xz) bits per character; a character 5-gram model needs {baselines['ngram']:.2f}."
+        + _repeats_sentence(numbers),
         f"Its training arithmetic ran at {numbers['model_flops_utilization']:.0%} of the FLOP/s of a large matrix product measured in the "
         f"same run ({numbers['model_flops_per_second'] / 1e9:.1f} of {numbers['matmul_flops_per_second'] / 1e9:.1f} GFLOP/s, "
         "counting 6 FLOPs per weight per token plus attention).",

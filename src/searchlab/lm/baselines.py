@@ -145,6 +145,42 @@ def baselines(train: str, validation: str, order: int = NGRAM_ORDER) -> dict[str
     return result
 
 
+def long_repeats(train: str, validation: str, length: int = 24, context: int = 128) -> dict[str, float]:
+    """How much of the validation text repeats, word for word, a stretch seen before it.
+
+    Compressors copy such stretches for a few bits each; a model with a window of
+    `context` characters can copy only what is inside its window and must have
+    learned the rest. A validation character counts as repeated when it lies in
+    a stretch of `length` characters that also starts somewhere earlier (in the
+    training text or earlier in the validation text); as out of the model's reach
+    when every such earlier start is more than `context` characters back.
+
+    Returns:
+        {"repeated": share of validation characters in a repeated stretch,
+         "beyond_context": share in one whose nearest earlier copy is out of the window,
+         "length": length, "context": context}.
+    """
+    _check(validation)
+    text, start = train + validation, len(train)
+    last: dict[str, int] = {}
+    for i in range(max(start - length + 1, 0)):  # the training text's stretches, last occurrence wins
+        last[text[i : i + length]] = i
+    repeated = [False] * len(validation)
+    near = [False] * len(validation)
+    for i in range(max(start - length + 1, 0), len(text) - length + 1):
+        window = text[i : i + length]
+        before = last.get(window)
+        if before is not None:  # the nearest earlier copy (it may overlap this one, as LZ copies may)
+            close = i - before <= context
+            for j in range(max(i, start), i + length):
+                repeated[j - start] = True
+                near[j - start] = near[j - start] or close
+        last[window] = i
+    count = len(validation)
+    return {"repeated": sum(repeated) / count, "beyond_context": sum(r and not n for r, n in zip(repeated, near)) / count,
+            "length": length, "context": context}
+
+
 def _check(validation: str) -> None:
     if not validation:
         raise SearchlabError("the validation text is empty; a baseline needs characters to score")
