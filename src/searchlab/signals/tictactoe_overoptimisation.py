@@ -1,0 +1,150 @@
+"""The learned rater's limits on Tic-Tac-Toe: accuracy against labels, active queries, and over-optimisation.
+
+* `reward_model_accuracy`: held-out accuracy (against the rater's labels and against the
+  truth) of a reward model fitted on each fraction of the 16,167 legal pairs.
+* `active_vs_random`: `label_efficiency` on the pairs, random and active, with the rater's
+  label book as the oracle (so every label bought is counted) and a held-out half.
+* `overoptimisation`: optimise harder and harder against a reward model fitted on a small
+  fraction of labels, starting from a behaviour-cloned policy pi0:
+  - best-of-n, n = 1 .. 1024: in each position draw n moves from pi0 and keep the reward
+    model's favourite. The resulting policy is computed exactly, not sampled: with the
+    legal moves sorted by predicted approval and F the cumulative pi0 in that order,
+    P(move i) = F_i^n - F_(i-1)^n. d = sqrt(log n - (n - 1)/n), the analytic KL of Gao et al.
+    (an upper bound here: with nine moves the exact KL saturates; it is reported too);
+  - RL: gradient ascent on the reward model's expected approval, summed exactly over every
+    move of every contested position (no sampling), so "more steps" is the only knob;
+    d = sqrt(KL(pi || pi0)) measured exactly.
+  Proxy = the reward model's mean predicted approval; true = the share of optimal moves
+  (both averaged over the contested positions), and the exact Outcome score. `gao_fit`
+  fits both arms and reports where true performance peaks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from searchlab.core.device import cpu_threads
+from searchlab.core.seeding import numpy_generator, spawn_seeds
+from searchlab.signals.outcome import Outcome
+from searchlab.signals.people import TicTacToePeople
+from searchlab.signals.reward_model import GaoFit, LabelEfficiency, bon_distance, gao_fit, label_efficiency
+from searchlab.signals.tictactoe_paths import SignalSettings, _check, behaviour_cloning, fit_reward_model, label_book
+from searchlab.signals.tictactoe_policy import TicTacToePolicy
+from searchlab.signals.tictactoe_task import default_task
+
+FRACTIONS = (1.0, 0.1, 0.01, 0.001)
+BEST_OF = tuple(2**k for k in range(11))  # 1 .. 1024
+
+
+def reward_model_accuracy(people: TicTacToePeople, settings: SignalSettings, seed: int, fractions=FRACTIONS) -> list[dict]:
+    """Per fraction: labels seen, accuracy on the rest of the rater's labels and against the truth."""
+    _check(people, settings, seed)
+    return [{"fraction": f, **fit_reward_model(people, settings, SignalSettings(fraction=f).fraction, s)[1]}
+            for f, s in zip(fractions, spawn_seeds(seed, len(fractions)))]
+
+
+def active_vs_random(people: TicTacToePeople, settings: SignalSettings, seed: int,
+                     counts=(100, 200, 400, 800, 1600, 3200)) -> dict[str, LabelEfficiency]:
+    """Label-efficiency curves of random and disagreement-driven queries on one half of the pairs, scored on the other."""
+    _check(people, settings, seed)
+    _, _, labels, features = label_book(people)
+    split_seed, curve_seed = spawn_seeds(seed, 2)
+    order = numpy_generator(split_seed).permutation(labels.size)
+    pool, heldout = order[: labels.size // 2], order[labels.size // 2:]
+    oracle = lambda indices: labels[pool[indices]]  # noqa: E731 - the rater's book, looked up only when asked
+    return {name: label_efficiency(features[pool], oracle, features[heldout], labels[heldout], counts, curve_seed,
+                                   active=(name == "active"), ensemble=settings.reward_ensemble())
+            for name in ("random", "active")}
+
+
+def best_of_n(initial: np.ndarray, reward: np.ndarray, n: int) -> np.ndarray:
+    """(decisions, 9) the exact best-of-n policy: n draws from `initial`, the one with the highest `reward` kept."""
+    legal = initial > 0
+    order = np.argsort(np.where(legal, reward, -np.inf), axis=1, kind="stable")  # ascending reward
+    cumulative = np.cumsum(np.take_along_axis(initial, order, axis=1), axis=1)  # F_i in that order
+    below = np.concatenate([np.zeros((initial.shape[0], 1)), cumulative[:, :-1]], axis=1)
+    chosen = np.clip(cumulative, 0, 1) ** n - np.clip(below, 0, 1) ** n
+    out = np.zeros_like(initial)
+    np.put_along_axis(out, order, chosen, axis=1)
+    return np.where(legal, out, 0.0)
+
+
+@dataclass
+class OveroptimisationArm:
+    """One way of optimising against the reward model, point by point.
+
+    Attributes:
+        knob: n (best-of-n) or the step (RL) at each point.
+        d: sqrt(KL) used for the fit (analytic for best-of-n, measured for RL).
+        kl: the exact KL(pi || pi0), mean over contested positions.
+        proxy, true, score: predicted approval, share of optimal moves, exact Outcome score.
+        fit: the Gao et al. fit of `true`; peak_knob: the knob where `true` was highest.
+    """
+
+    knob: list[int]
+    d: list[float]
+    kl: list[float]
+    proxy: list[float]
+    true: list[float]
+    score: list[float]
+    fit: GaoFit | None = None
+
+    @property
+    def peak_knob(self) -> int:
+        return self.knob[int(np.argmax(self.true))]
+
+
+def _point(arm: OveroptimisationArm, knob: int, d: float, policy: np.ndarray, initial: np.ndarray,
+           reward: np.ndarray, outcome: Outcome) -> None:
+    contested = outcome.task.contested
+    p, p0 = policy[contested], initial[contested]
+    log_ratio = np.log(np.where(p > 0, p, 1.0)) - np.log(np.where(p > 0, p0, 1.0))
+    arm.knob.append(knob)
+    arm.d.append(float(d))
+    arm.kl.append(float((p * log_ratio).sum(axis=1).mean()))
+    arm.proxy.append(float((p * reward[contested]).sum(axis=1).mean()))
+    arm.true.append(float((p * outcome.task.optimal[contested]).sum(axis=1).mean()))
+    arm.score.append(float(outcome.scores(policy)[0]))
+
+
+def overoptimisation(people: TicTacToePeople, settings: SignalSettings, seed: int, fraction: float = 0.1,
+                     rl_steps: int = 600, record_every: int = 25, start: TicTacToePolicy | None = None) -> dict:
+    """Best-of-n and RL against a reward model fitted on `fraction` of the labels; both arms and their fits.
+
+    Returns:
+        {"best_of_n": arm, "rl": arm, "reward model": accuracies, "seconds": s}.
+    """
+    _check(people, settings, seed)
+    began = time.perf_counter()
+    clone_seed, rm_seed = spawn_seeds(seed, 2)
+    outcome = Outcome()
+    policy = start.copy() if start is not None else behaviour_cloning(people, settings, clone_seed).policy
+    initial = policy.probabilities()
+    reward, accuracy = fit_reward_model(people, settings, SignalSettings(fraction=fraction).fraction, rm_seed)
+
+    bon = OveroptimisationArm([], [], [], [], [], [])
+    for n in BEST_OF:
+        _point(bon, n, float(bon_distance(n)), best_of_n(initial, reward, n), initial, reward, outcome)
+    bon.fit = gao_fit(bon.d, bon.true, "bon", baseline=bon.true[0])
+
+    rl = OveroptimisationArm([], [], [], [], [], [])
+    contested = torch.from_numpy(default_task().contested)
+    target = torch.from_numpy(reward).to(torch.float32)[contested]  # (c, 9) predicted approval
+    optimizer = torch.optim.Adam(policy.parameters(), lr=settings.rl_lr)
+    _point(rl, 0, 0.0, initial, initial, reward, outcome)
+    with cpu_threads(1):
+        for step in range(1, rl_steps + 1):
+            expected = (policy()[contested].exp() * target).sum(dim=1).mean()  # the proxy, exactly
+            optimizer.zero_grad()
+            (-expected).backward()
+            optimizer.step()
+            if step % record_every == 0:
+                table = policy.probabilities()
+                _point(rl, step, 0.0, table, initial, reward, outcome)
+                rl.d[-1] = float(np.sqrt(max(rl.kl[-1], 0.0)))
+    rl.fit = gao_fit(rl.d, rl.true, "rl", baseline=rl.true[0])
+    return {"best_of_n": bon, "rl": rl, "reward model": accuracy, "seconds": time.perf_counter() - began}

@@ -1,0 +1,122 @@
+"""The Tic-Tac-Toe training paths: one model class, each signal improves it, the people's levels, over-optimisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from searchlab.core.errors import SearchlabError
+from searchlab.signals import Outcome, TicTacToePeople, default_task
+from searchlab.signals.tictactoe_overoptimisation import best_of_n, overoptimisation
+from searchlab.signals.tictactoe_paths import PATHS, SignalSettings, pipeline
+from searchlab.signals.tictactoe_policy import (
+    TicTacToePolicy, demonstrator_probabilities, measure, pair_features, play_games, rater_probabilities, sampler,
+)
+from searchlab.signals.tictactoe_task import Rater
+
+PEOPLE = TicTacToePeople(p=0.7, q=0.9, seed=0)
+SMALL = SignalSettings.small()
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    return Outcome()
+
+
+def test_the_policy_is_a_table_outcome_scores_and_is_seeded(outcome):
+    policy = TicTacToePolicy((16,), seed=3)
+    table = policy.probabilities()
+    assert table.shape == (4520, 9) and np.allclose(table.sum(axis=1), 1.0) and (table[~default_task().legal] == 0).all()
+    assert np.array_equal(table, TicTacToePolicy((16,), seed=3).probabilities())
+    assert 0.0 < measure(policy, outcome).score < 1.0
+    assert pair_features([0, 7], [4, 0]).shape == (2, 36)
+
+
+def test_the_people_as_policies_have_the_configured_accuracy(outcome):
+    task = default_task()
+    demo = measure(demonstrator_probabilities(0.7), outcome)
+    assert demo.optimal_share == pytest.approx(0.7)
+    assert measure(demonstrator_probabilities(1.0), outcome).loss < 1e-12
+    rater = rater_probabilities(0.9)
+    assert np.allclose(rater.sum(axis=1), 1.0)
+    position = int(np.flatnonzero(task.contested)[5])  # Monte Carlo of "play one of the approved moves"
+    legal = np.flatnonzero(task.legal[position])
+    judge, rng, counts = Rater(0.9, seed=1), np.random.default_rng(0), np.zeros(9)
+    for _ in range(2000):
+        approved = legal[judge.rate(np.full(legal.size, position), legal)]
+        counts[rng.choice(approved if approved.size else legal)] += 1
+    assert np.abs(counts / 2000 - rater[position]).max() < 0.04
+
+
+def test_games_record_the_learners_moves(outcome):
+    table = TicTacToePolicy((16,), seed=0).probabilities()
+    rollout = play_games(sampler(table, np.random.default_rng(0)), 60, np.random.default_rng(1), outcome)
+    assert set(rollout.opponent.tolist()) == {0, 1, 2} and set(rollout.side.tolist()) == {0, 1}
+    assert default_task().legal[rollout.positions, rollout.moves].all()
+    assert set(np.unique(rollout.score)) <= {0.0, 0.5, 1.0} and rollout.game.max() < 60
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_each_path_improves_on_its_starting_point(name):
+    result = PATHS[name](PEOPLE, SMALL, seed=0)
+    assert result.performance.score > result.start.score + 0.01, result.summary()
+    assert result.curve[0][1] == pytest.approx(result.start.score) and sum(result.queries.values()) > 0
+
+
+@pytest.mark.parametrize("name", ["approval (rater)", "outcomes"])
+def test_paths_are_seeded(name):
+    quick = SignalSettings.small(rl_steps=20)
+    assert PATHS[name](PEOPLE, quick, seed=2).performance == PATHS[name](PEOPLE, quick, seed=2).performance
+
+
+def test_the_pipeline_reports_every_stage():
+    stages = pipeline(PEOPLE, SignalSettings.small(imitation_steps=150, rl_steps=40), seed=1)
+    assert [s.name.split(" ")[0] for s in stages] == ["pretrain", "fine-tune", "approval", "outcomes"]
+    assert all(b.start == a.performance for a, b in zip(stages, stages[1:]))  # each stage starts where the last ended
+    assert stages[1].performance.score > stages[0].start.score
+
+
+def test_best_of_n_is_exact_and_goes_to_the_reward_models_favourite():
+    task = default_task()
+    initial = demonstrator_probabilities(0.5)
+    reward = np.random.default_rng(0).random(task.legal.shape)
+    assert np.allclose(best_of_n(initial, reward, 1), initial)
+    two = best_of_n(initial, reward, 2)
+    position = int(np.flatnonzero(task.contested)[0])
+    moves = np.flatnonzero(initial[position] > 0)
+    manual = np.zeros(9)
+    for a in moves:  # two independent draws, keep the higher reward
+        for b in moves:
+            manual[a if reward[position, a] >= reward[position, b] else b] += initial[position, a] * initial[position, b]
+    assert np.allclose(two[position], manual) and np.allclose(two.sum(axis=1), 1.0)
+    favourite = np.argmax(np.where(initial > 0, reward, -1), axis=1)
+    assert (best_of_n(initial, reward, 4096)[task.positions, favourite] > 0.99).mean() > 0.95
+
+
+def test_overoptimisation_curves_and_fits():
+    result = overoptimisation(PEOPLE, SMALL, seed=0, fraction=0.05, rl_steps=60, record_every=20)
+    bon, rl = result["best_of_n"], result["rl"]
+    assert bon.knob[0] == 1 and bon.knob[-1] == 1024 and bon.d[0] == 0.0
+    assert np.all(np.diff(bon.proxy) >= -1e-9)  # more samples never lower the proxy
+    assert rl.proxy[-1] > rl.proxy[0] and rl.kl[0] == 0.0 and rl.kl[-1] > 0
+    assert np.isfinite(bon.fit.alpha) and np.isfinite(rl.fit.beta)
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"rl_steps": 0}, "rl_steps"), ({"fraction": 0.0}, "fraction"), ({"fraction": 1.5}, "fraction"),
+    ({"hidden": ()}, "hidden"), ({"rl_lr": float("nan")}, "rl_lr"), ({"entropy": -1.0}, "entropy"),
+])  # fmt: skip
+def test_bad_settings_are_one_line_errors(settings, words):
+    with pytest.raises(SearchlabError, match=words) as caught:
+        SignalSettings(**settings)
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_arguments_are_one_line_errors():
+    for call, words in [(lambda: PATHS["outcomes"]("people", SMALL, 0), "TicTacToePeople"),
+                        (lambda: PATHS["dagger"](PEOPLE, {"rl_steps": 3}, 0), "SignalSettings"),
+                        (lambda: PATHS["approval (rater)"](PEOPLE, SMALL, -1), "seed"),
+                        (lambda: PATHS["approval (reward model)"](PEOPLE, SMALL, 0, fraction=2.0), "fraction")]:
+        with pytest.raises(SearchlabError, match=words) as caught:
+            call()
+        assert "\n" not in str(caught.value)
