@@ -10,6 +10,7 @@ from searchlab.experiments.networks import EXPERIMENT as NETWORKS
 from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
 from searchlab.experiments.regression import EXPERIMENT as REGRESSION
 from searchlab.experiments.scaling import EXPERIMENT as SCALING
+from searchlab.experiments.signals import EXPERIMENT as SIGNALS
 from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 
 # Essay order: the Tic-Tac-Toe search space is "Basics of machine learning: search
@@ -19,8 +20,9 @@ from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 # (pixels and one-hot labels as vectors), and so is the language model that reads
 # and writes text one character at a time; random perturbation against gradient
 # descent is "Stochastic gradient descent"; model and data size are "How big would
-# these models need to be?".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING)}
+# these models need to be?", and imitation, approval and outcomes are "Example
+# datasets and performance metrics".
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING, SIGNALS)}
 
 
 def get_experiment(name: str) -> Experiment:

@@ -1,0 +1,198 @@
+"""Training signals: imitation, approval and outcomes, head to head, on tasks where the truth is known.
+
+The essay's "How we might produce superhuman models with deep learning" sketches
+three kinds of training data ("what would a human do", "what would a human
+approve of", "what would actually work"), a reward model that learns a person's
+judgements from a small share of cases, models that ask where feedback is most
+informative, and a staged pipeline. Here each becomes a number, because the
+people are simulated with known accuracies and the truth is computed exactly.
+
+`--task tictactoe`: the policy picks moves in every Tic-Tac-Toe decision position.
+The demonstrator plays an optimal move with probability p, else a plausible
+mistake; the rater judges a move correctly with probability q; the outcome is
+the exact expected score against a fixed pool of opponents (the perfect player,
+a random player and a greedy one), playing both sides. True performance is that
+score. The library code is in `searchlab.signals` (the task and its people, the
+policy, the paths, the reward model and its limits); this module runs it and
+collects the numbers, `signals_report` draws them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from searchlab.core.device import resolve_device
+from searchlab.core.seeding import spawn_seeds
+from searchlab.experiments.base import Experiment, RunContext, require
+
+SECTION = "How we might produce superhuman models with deep learning"
+TASKS = ("tictactoe",)
+FRACTIONS = (1.0, 0.1, 0.01, 0.001)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the training-signals experiment; the defaults are the full size.
+
+    Attributes:
+        seed: seeds the people, every path and every reward model.
+        device: "cpu" (the networks are tiny; one CPU thread is fastest).
+        task: "tictactoe".
+        p: the demonstrator's chance of playing an optimal move.
+        q: the rater's chance of judging a move correctly (the essay: recognising
+            is easier than demonstrating, so q > p).
+        fractions: shares of the rater's labels the reward models see.
+        imitation_steps: Adam steps of every imitation stage.
+        rl_steps: policy-gradient steps of every approval and outcome path.
+        demonstration_games: games the demonstrator plays to show its moves.
+        label_counts: labels bought at each point of the active-vs-random curves.
+        overoptimization_steps: policy steps of the over-optimisation run.
+        rm_steps: Adam steps of every reward-model fit (each member of the ensemble).
+    """
+
+    seed: int = 0
+    device: str = "cpu"
+    task: str = "tictactoe"
+    p: float = 0.7
+    q: float = 0.9
+    fractions: tuple[float, ...] = FRACTIONS
+    imitation_steps: int = 1500
+    rl_steps: int = 300
+    demonstration_games: int = 600
+    label_counts: tuple[int, ...] = (100, 200, 400, 800, 1600, 3200)
+    overoptimization_steps: int = 600
+    rm_steps: int = 600
+
+    def __post_init__(self) -> None:
+        require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
+        require(self.device in ("cpu", "auto"), f"--device {self.device}: these networks are tiny and run on the CPU; use --device cpu")
+        require(self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        require(0.0 <= self.p <= 1.0 and 0.0 <= self.q <= 1.0, f"--p and --q are probabilities in [0, 1], got {self.p} and {self.q}")
+        require(len(self.fractions) > 0 and all(0.0 < f <= 1.0 for f in self.fractions),
+                f"--fractions must be shares in (0, 1], got {self.fractions}")
+        require(len(set(self.fractions)) == len(self.fractions), "--fractions lists a share twice; list each once")
+        for name in ("imitation_steps", "rl_steps", "demonstration_games", "overoptimization_steps", "rm_steps"):
+            require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
+        require(len(self.label_counts) >= 2 and list(self.label_counts) == sorted(set(self.label_counts)) and self.label_counts[0] >= 2,
+                f"--label_counts must be at least 2 increasing counts from 2 up, got {self.label_counts}")
+
+
+def prepare(config: Config) -> None:
+    """Nothing to load: the tasks and people are made from the seed. Checks the device."""
+    resolve_device(config.device)
+
+
+def run(config: Config, data: None, context: RunContext) -> dict:
+    """Measure the people, train every path, probe the reward model, run the pipeline."""
+    study = _tictactoe(config, context)
+    from searchlab.experiments.signals_report import report
+
+    result = {"task": config.task, **study}
+    result["report"] = report(config, study, context)
+    return result
+
+
+def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from searchlab.signals.people import TicTacToePeople
+    from searchlab.signals.tictactoe_overoptimisation import active_vs_random, overoptimisation, reward_model_accuracy
+    from searchlab.signals.tictactoe_paths import (
+        SignalSettings, approval_direct, approval_reward_model, behaviour_cloning, dagger, outcomes, pipeline,
+    )
+    from searchlab.signals.tictactoe_policy import demonstrator_probabilities, measure, rater_probabilities
+
+    people_seed, paths_seed, rm_seed, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)
+    people = TicTacToePeople(p=config.p, q=config.q, seed=people_seed)
+    settings = SignalSettings(imitation_steps=config.imitation_steps, rl_steps=config.rl_steps,
+                              demonstration_games=config.demonstration_games, rm_steps=config.rm_steps)
+    measured = people.measure(seed=config.seed)
+    steps = ["paths", *[f"reward model {f:g}" for f in config.fractions], "label efficiency", "over-optimisation", "pipeline"]
+    bar = tqdm(total=len(steps), desc="signals", unit="stage", disable=not context.progress)
+
+    runs = [behaviour_cloning(people, settings, paths_seed), dagger(people, settings, paths_seed),
+            approval_direct(people, settings, paths_seed), outcomes(people, settings, paths_seed)]
+    bar.update(1)
+    for fraction in config.fractions:
+        runs.insert(-1, approval_reward_model(people, settings, paths_seed, fraction=fraction))
+        bar.update(1)
+    accuracy = reward_model_accuracy(people, settings, rm_seed, config.fractions)
+    curves = active_vs_random(people, settings, active_seed, config.label_counts)
+    bar.update(1)
+    over = overoptimisation(people, settings, over_seed, rl_steps=config.overoptimization_steps,
+                            record_every=max(1, config.overoptimization_steps // 12))
+    bar.update(1)
+    stages = pipeline(people, settings, pipe_seed)
+    bar.update(1)
+    bar.close()
+
+    context.write_metrics([{"path": r.name, "step": step, "score": score} for r in runs + stages for step, score in r.curve])
+    return {
+        "metric": "exact expected score against the pool (win 1, draw 1/2, loss 0), both sides",
+        "demonstrator": {"p": config.p, "measured_accuracy": measured["demonstrator accuracy"].measured,
+                         "samples": measured["demonstrator accuracy"].samples,
+                         "performance": measure(demonstrator_probabilities(config.p)).as_dict()},
+        "rater": {"q": config.q, "measured_accuracy": measured["rater accuracy"].measured,
+                  "samples": measured["rater accuracy"].samples,
+                  "performance": measure(rater_probabilities(config.q)).as_dict()},
+        "perfect": measure(_perfect_table()).as_dict(),
+        "paths": {r.name: r.performance.score for r in runs},
+        "path_details": [_jsonable(r.summary()) for r in runs],
+        "reward_model": {
+            "by_fraction": [_jsonable(row) for row in accuracy],
+            "active": {"counts": curves["active"].counts, "accuracy": curves["active"].accuracy,
+                       "picked_disagreement": curves["active"].picked_disagreement,
+                       "pool_median_disagreement": curves["active"].pool_median_disagreement},
+            "random": {"counts": curves["random"].counts, "accuracy": curves["random"].accuracy},
+        },
+        "overoptimization": {name: _arm(over[name]) for name in ("best_of_n", "rl")} | {"reward_model": _jsonable(over["reward model"])},
+        "pipeline": {r.name: r.performance.score for r in stages},
+        "pipeline_details": [_jsonable(r.summary()) for r in stages],
+    }
+
+
+def _perfect_table():
+    from searchlab.signals.tictactoe_task import default_task
+
+    return default_task().optimal_probabilities
+
+
+def _arm(arm) -> dict:
+    rows = [dict(zip(("knob", "d", "kl", "proxy", "true", "score"), values))
+            for values in zip(arm.knob, arm.d, arm.kl, arm.proxy, arm.true, arm.score)]
+    return {"rows": rows, "fit": _jsonable(arm.fit.as_dict()) if arm.fit is not None else None, "peak_knob": arm.peak_knob}
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN and infinities to None, tuples to lists, numpy numbers to floats: strict JSON for result.json."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if dataclasses.is_dataclass(value):
+        return _jsonable(dataclasses.asdict(value))
+    return value
+
+
+EXPERIMENT = Experiment(
+    name="signals",
+    title="Training signals: imitation, approval and outcomes, with a reward model and its limits",
+    essay_section=SECTION,
+    config=Config,
+    prepare=prepare,
+    run=run,
+    tour={"imitation_steps": 800, "rl_steps": 150, "demonstration_games": 400, "label_counts": (100, 400, 1600),
+          "overoptimization_steps": 300},
+    quick={"imitation_steps": 300, "rl_steps": 60, "demonstration_games": 150, "fractions": (1.0, 0.1),
+           "label_counts": (50, 200), "overoptimization_steps": 100},
+)

@@ -1,0 +1,181 @@
+"""The training-signals experiment's numbers turned into figures, tables and prose.
+
+The experiment module computes; this module only summarises and draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from searchlab.experiments.base import RunContext
+from searchlab.experiments.signals import Config
+
+KIND = {"behaviour cloning": "imitation", "dagger": "imitation", "approval (rater)": "approval", "outcomes": "outcomes"}
+KIND_COLOURS = {"imitation": "#1f77b4", "approval": "#2ca02c", "outcomes": "#d62728"}
+
+
+def _kind(name: str) -> str:
+    return KIND.get(name, "approval" if name.startswith("approval") else "imitation")
+
+
+def _levels(study: dict) -> list[tuple[str, float, str]]:
+    return [("demonstrator", study["demonstrator"]["performance"]["score"], "#1f77b4"),
+            ("rater's pick", study["rater"]["performance"]["score"], "#2ca02c"),
+            ("perfect play", study["perfect"]["score"], "black")]
+
+
+def _paths_figure(study: dict, context: RunContext) -> str:
+    import matplotlib.pyplot as plt
+
+    names = list(study["paths"]) + [f"pipeline: {name}" for name in study["pipeline"]]
+    scores = list(study["paths"].values()) + list(study["pipeline"].values())
+    colours = [KIND_COLOURS[_kind(n)] for n in study["paths"]] + ["#7f7f7f"] * len(study["pipeline"])
+    figure, ax = plt.subplots(figsize=(8.5, 0.42 * len(names) + 1.6))
+    rows = np.arange(len(names))[::-1]
+    ax.barh(rows, scores, color=colours, alpha=0.85)
+    for row, score in zip(rows, scores):
+        ax.text(score + 0.005, row, f"{score:.3f}", va="center", fontsize=8)
+    start = study["path_details"][0]["start"]["score"]
+    for label, value, colour in [*_levels(study), ("untrained network", start, "#999999")]:
+        ax.axvline(value, color=colour, ls="--", lw=1.1, label=f"{label}: {value:.3f}")
+    ax.set_yticks(rows, names, fontsize=8)
+    ax.set_xlabel(study["metric"])
+    ax.set_xlim(0, max(scores + [study["perfect"]["score"]]) * 1.15)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("True performance of the same network trained on each signal (blue: imitation, green: approval, red: outcomes)",
+                 fontsize=9)
+    return context.figure(figure, "paths.png")
+
+
+def _reward_model_figure(study: dict, context: RunContext) -> str:
+    import matplotlib.pyplot as plt
+
+    rm = study["reward_model"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    rows = [r for r in rm["by_fraction"]]
+    labels = [r["labels"] for r in rows]
+    left.plot(labels, [r["truth accuracy"] for r in rows], "o-", label="against the truth (is the move optimal?)")
+    heldout = [(r["labels"], r["heldout accuracy"]) for r in rows if r["heldout accuracy"] is not None]
+    if heldout:
+        left.plot(*zip(*heldout), "s--", label="against the rater's held-out labels")
+    left.set_xscale("log")
+    left.set_xlabel("rater labels the reward model saw")
+    left.set_ylabel("accuracy")
+    left.set_title("Reward model: accuracy against labels seen", fontsize=10)
+    left.legend(fontsize=8)
+    left.grid(alpha=0.3)
+    for name, style in (("random", "o-"), ("active", "s-")):
+        right.plot(rm[name]["counts"], rm[name]["accuracy"], style, label=f"{name} queries")
+    right.set_xscale("log")
+    right.set_xlabel("labels bought")
+    right.set_ylabel("held-out accuracy (rater's labels)")
+    right.set_title("Asking where the ensemble disagrees, against asking at random", fontsize=10)
+    right.legend(fontsize=8)
+    right.grid(alpha=0.3)
+    return context.figure(figure, "reward_model.png")
+
+
+def _overoptimization_figure(study: dict, context: RunContext) -> str:
+    import matplotlib.pyplot as plt
+
+    from searchlab.signals.reward_model import GaoFit
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    titles = {"best_of_n": "best-of-n, n = 1 ... 1024", "rl": "more policy steps against the reward model"}
+    for ax, name in zip(axes, ("best_of_n", "rl")):
+        arm = study["overoptimization"][name]
+        d = [row["d"] for row in arm["rows"]]
+        ax.plot(d, [row["proxy"] for row in arm["rows"]], "o-", color="#ff7f0e", label="proxy: the reward model's approval")
+        ax.plot(d, [row["true"] for row in arm["rows"]], "s-", color="#1f77b4", label="true: share of optimal moves")
+        if arm["fit"] is not None:
+            fit = GaoFit(**{k: (np.inf if v is None else v) for k, v in arm["fit"].items()})
+            grid = np.linspace(1e-3, max(d), 100)
+            ax.plot(grid, arm["rows"][0]["true"] + fit.predict(grid), ":", color="#1f77b4", label=f"Gao et al. form ({fit.kind})")
+            if np.isfinite(fit.peak_d):
+                ax.axvline(fit.peak_d, color="grey", lw=0.8, ls="--", label=f"fitted peak, d = {fit.peak_d:.2f}")
+        ax.set_xlabel("d = sqrt(KL from the starting policy)")
+        ax.set_ylabel("mean over contested positions")
+        ax.set_title(titles[name], fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    return context.figure(figure, "overoptimization.png")
+
+
+def _tables(config: Config, study: dict) -> list[dict]:
+    people = [["demonstrator", f"optimal move with p = {config.p:g}", f"{study['demonstrator']['measured_accuracy']:.3f}",
+               f"{study['demonstrator']['samples']:,}", f"{study['demonstrator']['performance']['score']:.3f}"],
+              ["rater", f"correct judgement with q = {config.q:g}", f"{study['rater']['measured_accuracy']:.3f}",
+               f"{study['rater']['samples']:,}", f"{study['rater']['performance']['score']:.3f}"]]
+    paths = [[d["name"], _kind(d["name"]), f"{d['performance']['score']:.3f}", f"{d['start']['score']:.3f}",
+              f"{d['performance']['optimal_share']:.3f}", ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())]
+             for d in study["path_details"]]
+    fractions = [[f"{r['fraction']:g}", f"{r['labels']:,}", "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
+                  f"{r['truth accuracy']:.3f}"] for r in study["reward_model"]["by_fraction"]]
+    over = []
+    for name, label in (("best_of_n", "best-of-n"), ("rl", "policy steps")):
+        arm = study["overoptimization"][name]
+        best = max(arm["rows"], key=lambda row: row["true"])
+        fit = arm["fit"] or {}
+        over.append([label, f"{arm['rows'][0]['true']:.3f}", f"{best['true']:.3f} at {'n' if name == 'best_of_n' else 'step'} {best['knob']:,}",
+                     f"{arm['rows'][-1]['true']:.3f}", f"{arm['rows'][-1]['proxy']:.3f}",
+                     "-" if fit.get("alpha") is None else f"{fit['alpha']:.3g}", "-" if fit.get("beta") is None else f"{fit['beta']:.3g}",
+                     "-" if fit.get("peak_d") is None else f"{fit['peak_d']:.2f}"])
+    stages = [[d["name"], f"{d['start']['score']:.3f}", f"{d['performance']['score']:.3f}",
+               ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())] for d in study["pipeline_details"]]
+    return [
+        {"title": "The simulated people: configured, measured, and their level as players",
+         "columns": ["who", "configured", "measured on samples", "samples", "true performance"], "rows": people},
+        {"title": "Each path from the same untrained network (DAgger from its own behaviour cloning)",
+         "columns": ["path", "signal", "true performance", "start", "optimal-move share", "signal spent"], "rows": paths},
+        {"title": "Reward model: accuracy by the share of the rater's labels it saw",
+         "columns": ["share", "labels", "held-out accuracy (rater)", "accuracy (truth)"], "rows": fractions},
+        {"title": "Over-optimisation against the reward model: true performance (share of optimal moves) as optimisation grows",
+         "columns": ["optimising by", "start", "best", "last", "proxy at last", "alpha", "beta", "fitted peak d"], "rows": over},
+        {"title": "The staged pipeline: true performance after each stage",
+         "columns": ["stage", "before", "after", "signal spent"], "rows": stages},
+    ]
+
+
+def report(config: Config, study: dict, context: RunContext) -> dict:
+    """The report section: headline, prose, figures and tables."""
+    paths, levels = study["paths"], {name: value for name, value, _ in _levels(study)}
+    imitation = max(v for k, v in paths.items() if _kind(k) == "imitation")
+    approval = max(v for k, v in paths.items() if _kind(k) == "approval")
+    outcome = paths["outcomes"]
+    demo, rater = levels["demonstrator"], levels["rater's pick"]
+    order = sorted((("imitation", imitation), ("approval", approval), ("outcomes", outcome)), key=lambda item: item[1])
+    verdict = "agrees with the essay's ordering" if [k for k, _ in order] == ["imitation", "approval", "outcomes"] else "does not follow the essay's ordering"
+    over = study["overoptimization"]["best_of_n"]
+    best = max(over["rows"], key=lambda row: row["true"])
+    summary = [
+        "The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
+        "(approval) and what actually works (outcomes). Here one policy network is trained on each, on Tic-Tac-Toe, where the "
+        f"truth is exact: a demonstrator who plays an optimal move with probability {config.p:g}, a rater who judges a move "
+        f"correctly with probability {config.q:g}, and games against a fixed pool scored exactly.",
+        f"Measured: the best imitation path reaches {imitation:.3f}, the best approval path {approval:.3f} and outcomes "
+        f"{outcome:.3f}, against the demonstrator's own {demo:.3f}, the rater's pick {rater:.3f} and perfect play "
+        f"{levels['perfect play']:.3f}. The ordering {' < '.join(k for k, _ in order)} {verdict} "
+        "(imitation at about the demonstrator's level, approval above it, outcomes beyond).",
+        "A reward model that learns the rater's judgements from a share of them is only as good as its labels: "
+        + "; ".join(f"{r['labels']:,} labels give {r['truth accuracy']:.2f} accuracy against the truth" for r in study["reward_model"]["by_fraction"])
+        + ". Optimising a policy against it harder and harder raises its predicted approval while the true share of optimal "
+        f"moves peaks (best-of-n: {best['true']:.3f} at n = {best['knob']}) and then falls: over-optimisation, measured.",
+    ]
+    figures = [
+        {"path": _paths_figure(study, context),
+         "caption": "True performance (exact expected score against the pool) after each training path and after each stage of "
+                    "the pipeline, beside the demonstrator, the rater's pick among the moves it approves, and perfect play."},
+        {"path": _reward_model_figure(study, context),
+         "caption": "Left: the reward model's accuracy against how many rater labels it saw. Right: buying labels where an "
+                    "ensemble of reward models disagrees most (active) against buying them at random."},
+        {"path": _overoptimization_figure(study, context),
+         "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves away from where it "
+                    "started, while the true share of optimal moves rises, peaks and falls; dotted, the functional forms of "
+                    "Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL)."},
+    ]
+    headline = [
+        {"label": "imitation / approval / outcomes", "value": f"{imitation:.3f} / {approval:.3f} / {outcome:.3f}"},
+        {"label": "demonstrator / rater's pick", "value": f"{demo:.3f} / {rater:.3f}"},
+        {"label": "pipeline, last stage", "value": f"{list(study['pipeline'].values())[-1]:.3f}"},
+    ]
+    return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": _tables(config, study)}
