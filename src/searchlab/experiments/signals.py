@@ -192,7 +192,7 @@ EXPERIMENT = Experiment(
     prepare=prepare,
     run=run,
     tour={"imitation_steps": 800, "rl_steps": 150, "demonstration_games": 400, "label_counts": (100, 400, 1600),
-          "overoptimization_steps": 300},
+          "overoptimization_steps": 300, "rm_steps": 400},
     quick={"imitation_steps": 300, "rl_steps": 60, "demonstration_games": 150, "fractions": (1.0, 0.1),
-           "label_counts": (50, 200), "overoptimization_steps": 100},
+           "label_counts": (50, 200), "overoptimization_steps": 100, "rm_steps": 200},
 )
