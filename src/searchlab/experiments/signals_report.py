@@ -158,8 +158,11 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
         "(imitation at about the demonstrator's level, approval above it, outcomes beyond).",
         "A reward model that learns the rater's judgements from a share of them is only as good as its labels: "
         + "; ".join(f"{r['labels']:,} labels give {r['truth accuracy']:.2f} accuracy against the truth" for r in study["reward_model"]["by_fraction"])
-        + ". Optimising a policy against it harder and harder raises its predicted approval while the true share of optimal "
-        f"moves peaks (best-of-n: {best['true']:.3f} at n = {best['knob']}) and then falls: over-optimisation, measured.",
+        + ". Optimising a policy against it harder and harder raises its predicted approval from "
+        f"{over['rows'][0]['proxy']:.3f} to {over['rows'][-1]['proxy']:.3f} (best-of-n, n = 1 to {over['rows'][-1]['knob']:,}), while the true "
+        f"share of optimal moves goes from {over['rows'][0]['true']:.3f} "
+        + (f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
+           if best is not over["rows"][-1] else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."),
     ]
     figures = [
         {"path": _paths_figure(study, context),
