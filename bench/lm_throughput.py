@@ -7,8 +7,8 @@ large float32 `torch.matmul` (2 n^3 FLOPs) on the same threads, measured before
 and after training; the better of the two is the peak. Goal: fraction >= 0.5.
 
 The default model trains with dropout 0.1 (the embedded corpus is small enough to
-overfit in minutes); drawing the dropout masks costs about a fifth of a step on
-two cores, so the same model is also timed without dropout.
+overfit in minutes); the same model is also timed without dropout, to show what
+the masks cost.
 
 Prints a human line per measurement, then a JSON object as the last line:
 {"fraction_of_matmul_peak": model FLOP/s / matmul FLOP/s, ...}
