@@ -125,3 +125,17 @@ def test_a_small_run_end_to_end_and_resumed(tmp_path):
     again = json.loads(lost.read_text())["result"]
     assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in before.items() if k != "seconds"}
     assert json.loads((out / "result.json").read_text())["trials"] == result["trials"]
+
+
+@pytest.mark.slow
+def test_digits_as_the_mlp_data(tmp_path):
+    out = tmp_path / "digits"
+    argv = ["run", "scaling", "--out", str(out), "--no-progress", "--tasks", "mlp", "--mlp_data", "digits",
+            "--mlp_widths", "4,16", "--mlp_examples", "25,100,400", "--mlp_seeds", "1", "--workers", "2"]
+    assert main(argv) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert set(result["tasks"]) == {"mlp"} and len(result["trials"]) == 6
+    assert "MLPs on digits" in result["report"]["summary"]
+    # Cross-entropy on ten classes starts near ln 10 and falls with data for the wider net.
+    losses = {(t["width"], t["examples"]): t["loss"] for t in result["trials"]}
+    assert losses[(16, 400)] < losses[(16, 25)] < 3.0

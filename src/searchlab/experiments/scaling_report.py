@@ -41,7 +41,7 @@ def _colors(sizes):
     return {size: cmap(i / max(len(sizes) - 1, 1) * 0.9) for i, size in enumerate(sizes)}
 
 
-def _loss_vs_data(outcomes: dict, analyses: dict, context: RunContext) -> str:
+def _loss_vs_data(outcomes: dict, analyses: dict, context: RunContext, labels: dict) -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, len(outcomes), figsize=(6.2 * len(outcomes), 4.6), squeeze=False)
@@ -65,14 +65,14 @@ def _loss_vs_data(outcomes: dict, analyses: dict, context: RunContext) -> str:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(DATA_NAMES[task])
-        ax.set_ylabel(LOSS_NAMES[task])
-        ax.set_title(f"{TASK_NAMES[task]}\nloss against data, one colour per model size", fontsize=10)
+        ax.set_ylabel(labels["loss"][task])
+        ax.set_title(f"{labels['name'][task]}\nloss against data, one colour per model size", fontsize=10)
         ax.legend(fontsize=7, ncol=2, title="solid: Chinchilla fit, dotted: Kaplan", title_fontsize=7)
         ax.grid(True, which="both", alpha=0.25)
     return context.figure(figure, "loss_vs_data.png")
 
 
-def _examples_to_target(outcomes: dict, analyses: dict, context: RunContext) -> str:
+def _examples_to_target(outcomes: dict, analyses: dict, context: RunContext, labels: dict) -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 4.0), squeeze=False)
@@ -91,13 +91,13 @@ def _examples_to_target(outcomes: dict, analyses: dict, context: RunContext) -> 
         ax.set_yscale("log")
         ax.set_xlabel("parameters N")
         ax.set_ylabel(f"{DATA_NAMES[task]} to reach {analysis['target']:.3g}")
-        ax.set_title(f"{TASK_NAMES[task]}\ndata needed to reach one target loss", fontsize=10)
+        ax.set_title(f"{labels['name'][task]}\ndata needed to reach one target loss", fontsize=10)
         ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.25)
     return context.figure(figure, "examples_to_target.png")
 
 
-def _iso_loss(outcomes: dict, analyses: dict, context: RunContext) -> str:
+def _iso_loss(outcomes: dict, analyses: dict, context: RunContext, labels: dict) -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, len(outcomes), figsize=(5.6 * len(outcomes), 4.4), squeeze=False)
@@ -126,12 +126,12 @@ def _iso_loss(outcomes: dict, analyses: dict, context: RunContext) -> str:
         ax.set_ylim(*d_range)
         ax.set_xlabel("parameters N")
         ax.set_ylabel(DATA_NAMES[task])
-        ax.set_title(f"{TASK_NAMES[task]}\niso-loss contours of the Chinchilla fit", fontsize=10)
+        ax.set_title(f"{labels['name'][task]}\niso-loss contours of the Chinchilla fit", fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
     return context.figure(figure, "iso_loss.png")
 
 
-def _learning_curves(outcomes: dict, context: RunContext) -> str:
+def _learning_curves(outcomes: dict, context: RunContext, labels: dict) -> str:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, len(outcomes), figsize=(5.6 * len(outcomes), 4.0), squeeze=False)
@@ -147,8 +147,8 @@ def _learning_curves(outcomes: dict, context: RunContext) -> str:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("examples seen in training" if task == "mlp" else "characters seen in training")
-        ax.set_ylabel(LOSS_NAMES[task])
-        ax.set_title(f"{TASK_NAMES[task]}\nlearning curves at D = {int(largest):,}", fontsize=10)
+        ax.set_ylabel(labels["loss"][task])
+        ax.set_title(f"{labels['name'][task]}\nlearning curves at D = {int(largest):,}", fontsize=10)
         ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.25)
     return context.figure(figure, "learning_curves.png")
@@ -160,10 +160,10 @@ def _number(value: float | None, digits: int = 3) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
 
 
-def _tables(outcomes: dict, analyses: dict) -> list[dict]:
+def _tables(outcomes: dict, analyses: dict, labels: dict) -> list[dict]:
     exponents, heldout, sizes, optimal = [], [], [], []
     for task, analysis in analyses.items():
-        name = TASK_NAMES[task]
+        name = labels["name"][task]
         for row in analysis["exponents"]:
             shown = _number(row["fitted"]) + (f" ± {_number(row['stderr'], 2)}" if row["stderr"] is not None else " (undetermined)")
             exponents.append([name, FORM_NAMES[row["form"]], row["exponent"], shown, row["published"]])
@@ -199,8 +199,8 @@ def _tables(outcomes: dict, analyses: dict) -> list[dict]:
     ]
 
 
-def _claims(task: str, analysis: dict) -> list[str]:
-    name = TASK_NAMES[task]
+def _claims(task: str, analysis: dict, labels: dict) -> list[str]:
+    name = labels["name"][task]
     needed = [(r["params"], r["examples"]) for r in analysis["examples_to_target"]]
     reached = [(n, d) for n, d in needed if d is not None]
     largest = analysis["loss_at_largest_data"]
@@ -254,19 +254,27 @@ def _heldout_sentence(heldout: dict) -> str:
             f"{_percent(heldout['chinchilla'])} (Chinchilla) and {_percent(heldout['kaplan'])} (Kaplan) on average.")
 
 
+def _labels(config: Config) -> dict[str, dict[str, str]]:
+    """Task names and loss names for the figures and prose; the MLP task's depend on its data."""
+    digits = config.mlp_data == "digits"
+    return {"name": {**TASK_NAMES, "mlp": "MLPs on digits" if digits else TASK_NAMES["mlp"]},
+            "loss": {**LOSS_NAMES, "mlp": "test loss (cross-entropy)" if digits else LOSS_NAMES["mlp"]}}
+
+
 def report(config: Config, outcomes: dict, analyses: dict, context: RunContext) -> dict:
     """The report section: headline, prose, figures and tables."""
+    labels = _labels(config)
     figures = [
-        {"path": _loss_vs_data(outcomes, analyses, context),
+        {"path": _loss_vs_data(outcomes, analyses, context, labels),
          "caption": "Held-out loss against training-set size, one colour per model size (points: mean over seeds, bars: "
                     "lowest and highest seed), with both laws fitted to every trial."},
-        {"path": _examples_to_target(outcomes, analyses, context),
+        {"path": _examples_to_target(outcomes, analyses, context, labels),
          "caption": "How many training examples each model size needs to reach one target loss: larger networks need fewer "
                     "(the essay's footnote 14, first half)."},
-        {"path": _iso_loss(outcomes, analyses, context),
+        {"path": _iso_loss(outcomes, analyses, context, labels),
          "caption": "Iso-loss contours of the Chinchilla fit over model size and data, the trials as dots, and the split of "
                     "each compute budget C = 6·N·D that the fit says is best (red). The fit is extrapolated beyond the dots."},
-        {"path": _learning_curves(outcomes, context),
+        {"path": _learning_curves(outcomes, context, labels),
          "caption": "Learning curves at the largest data size (first seed): held-out loss as training goes on, per model size."},
     ]
     trials = sum(len(rows) for rows in outcomes.values())
@@ -275,7 +283,7 @@ def report(config: Config, outcomes: dict, analyses: dict, context: RunContext) 
         "training examples, and it tops out at a better performance when data is plentiful. Here both are measured on a grid "
         f"of model sizes and data sizes ({trials} trials, each a separate training run with its own seed), and the two "
         "published scaling laws are fitted to the results with scipy.",
-        *[line for task, analysis in analyses.items() for line in _claims(task, analysis)],
+        *[line for task, analysis in analyses.items() for line in _claims(task, analysis, labels)],
         "The published exponents come from language models with up to billions of parameters and tokens (Kaplan et al. 2020; "
         "Hoffmann et al. 2022). These tasks are tiny, a different domain and trained differently (early stopping on a held-out "
         "part of each training set, many epochs), so the fitted exponents are not expected to match; the shape of the laws is "
@@ -290,4 +298,4 @@ def report(config: Config, outcomes: dict, analyses: dict, context: RunContext) 
         {"label": "held-out prediction error (Chinchilla)",
          "value": _percent(primary["heldout_prediction_error"]["chinchilla"])},
     ]
-    return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": _tables(outcomes, analyses)}
+    return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": _tables(outcomes, analyses, labels)}
