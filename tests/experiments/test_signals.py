@@ -51,5 +51,10 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
     assert abs(result["rater"]["measured_accuracy"] - 0.9) < 0.015
     assert [row["knob"] for row in result["overoptimization"]["best_of_n"]["rows"]][:3] == [1, 2, 4]
     assert len(result["pipeline"]) == 4
+    # The reward model's accuracy is reported per share of labels: every legal (position, move) pair, then a tenth.
+    by_fraction = result["reward_model"]["by_fraction"]
+    assert [row["fraction"] for row in by_fraction] == [1.0, 0.1]
+    assert [row["labels"] for row in by_fraction] == [16_167, 1_617]
+    assert by_fraction[0]["heldout accuracy"] is None and 0.0 <= by_fraction[1]["heldout accuracy"] <= 1.0
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()

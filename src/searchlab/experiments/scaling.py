@@ -36,12 +36,11 @@ from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.scaling import laws
 from searchlab.scaling.sweep import Trial, run_sweep
 from searchlab.scaling.tasks import scaling_trial
-from searchlab.scaling.teacher import DIGITS_TEST
+from searchlab.scaling.teacher import DIGITS_POOL
 
 SECTION = "How big would these models need to be?"
 TASKS = ("mlp", "charlm")
 BACKENDS = ("local", "ray")
-DIGITS_POOL = 1797 - DIGITS_TEST  # training images the digits trials draw from
 
 
 @dataclass(frozen=True)

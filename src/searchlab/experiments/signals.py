@@ -98,13 +98,13 @@ def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
     from tqdm import tqdm
 
     from searchlab.signals.people import TicTacToePeople
-    from searchlab.signals.tictactoe_overoptimisation import active_vs_random, overoptimisation, reward_model_accuracy
+    from searchlab.signals.tictactoe_overoptimisation import active_vs_random, overoptimisation
     from searchlab.signals.tictactoe_paths import (
         SignalSettings, approval_direct, approval_reward_model, behaviour_cloning, dagger, outcomes, pipeline,
     )
     from searchlab.signals.tictactoe_policy import demonstrator_probabilities, measure, rater_probabilities
 
-    people_seed, paths_seed, rm_seed, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)
+    people_seed, paths_seed, _, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)
     people = TicTacToePeople(p=config.p, q=config.q, seed=people_seed)
     settings = SignalSettings(imitation_steps=config.imitation_steps, rl_steps=config.rl_steps,
                               demonstration_games=config.demonstration_games, rm_steps=config.rm_steps)
@@ -118,7 +118,8 @@ def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
     for fraction in config.fractions:
         runs.insert(-1, approval_reward_model(people, settings, paths_seed, fraction=fraction))
         bar.update(1)
-    accuracy = reward_model_accuracy(people, settings, rm_seed, config.fractions)
+    # Each approval path fitted its reward model on its share of the labels and measured it: reuse those numbers.
+    accuracy = [{"fraction": r.details["fraction"], **r.details["reward model"]} for r in runs if "reward model" in r.details]
     curves = active_vs_random(people, settings, active_seed, config.label_counts)
     bar.update(1)
     over = overoptimisation(people, settings, over_seed, rl_steps=config.overoptimization_steps,

@@ -195,6 +195,7 @@ MLP_DEFAULTS: dict[str, Any] = {
 }
 MLP_DATA = ("teacher", "digits")
 DIGITS_TEST = 297  # 1,797 images: a fixed 297 test, the other 1,500 are the trials' pool
+DIGITS_POOL = 1797 - DIGITS_TEST  # the training images a digits trial draws its D from
 
 
 def _mlp_settings(params: dict) -> dict[str, Any]:
@@ -216,8 +217,8 @@ def _mlp_settings(params: dict) -> dict[str, Any]:
             f"{task}: {settings['examples']} examples with holdout {settings['holdout']} leave {held} held out; "
             f"give at least {math.ceil(1 / settings['holdout']) + 1} examples so both parts are non-empty"
         )
-    if settings["data"] == "digits" and settings["examples"] > 1797 - DIGITS_TEST:
-        raise SearchlabError(f"{task}: digits has {1797 - DIGITS_TEST} training images; examples must be at most that")
+    if settings["data"] == "digits" and settings["examples"] > DIGITS_POOL:
+        raise SearchlabError(f"{task}: digits has {DIGITS_POOL} training images; examples must be at most that")
     return settings
 
 
