@@ -34,7 +34,19 @@ def test_every_optimizer_runs_on_cuda_like_on_cpu(name):
         assert gpu.final_loss == pytest.approx(cpu.final_loss, rel=1e-2, abs=1e-4), (name, problem_name)
 
 
-@pytest.mark.parametrize("experiment", list(EXPERIMENTS))
+# Their networks are tiny or their work is spread over CPU worker processes: they refuse cuda on purpose.
+CPU_ONLY = {"scaling", "signals"}
+
+
+@pytest.mark.parametrize("experiment", sorted(CPU_ONLY))
+def test_cpu_only_experiments_refuse_cuda_in_one_line(experiment, tmp_path, capsys):
+    assert main(["run", experiment, "--quick", "--device", "cuda", "--no-progress", "--out", str(tmp_path / "x")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and "\n" not in error and "--device cpu" in error
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("experiment", [name for name in EXPERIMENTS if name not in CPU_ONLY])
 def test_experiments_run_with_device_cuda(experiment, tmp_path):
     out = tmp_path / experiment
     assert main(["run", experiment, "--quick", "--device", "cuda", "--no-progress", "--out", str(out)]) == 0
