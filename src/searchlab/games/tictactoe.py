@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import operator
 
+import numpy as np
+
 from searchlab.core.errors import SearchlabError
 
 State = tuple[int, ...]
@@ -81,6 +83,8 @@ class TicTacToe:
     name = "tictactoe"
     num_players = 2
     num_actions = NUM_SQUARES
+    observation_shape = (2, 3, 3)  # (planes, rows, columns), see `observation`
+    num_symmetries = len(SYMMETRIES)  # 8: the dihedral group of the square
 
     def initial_state(self) -> State:
         """The empty board, X to move."""
@@ -125,6 +129,16 @@ class TicTacToe:
         """+1 if X has won, -1 if O has won, 0 otherwise (a draw, or a game still going)."""
         winner = self.winner(state)
         return float(winner) if winner is not None else 0.0
+
+    def observation(self, state: State) -> np.ndarray:
+        """The board as the player to move sees it: (2, 3, 3) float32, plane 0 its marks, plane 1 the opponent's.
+
+        Seen from the mover, X and O positions that differ only in who holds which
+        marks look alike, so a network learns one game instead of two.
+        """
+        board = np.asarray(state, dtype=np.int8).reshape(3, 3)
+        mine = MARKS[self.current_player(state)]
+        return np.stack([board == mine, board == -mine]).astype(np.float32)
 
     # ---- symmetries -----------------------------------------------------------------
 

@@ -1,0 +1,345 @@
+"""AlphaZero-style training over the Game API: self-play with PUCT, train, and gate by an arena.
+
+One iteration (the alpha-zero-general Coach/Arena split):
+
+1. Self-play: `selfplay_games` games at once, all searched together by `puct_search_many`
+   with the current network (Dirichlet noise at the root, temperature 1 for the first
+   `temperature_moves` plies, then the most visited move). Every position gives an
+   example (observation, visit distribution, final return from the mover's view),
+   multiplied by the game's `num_symmetries` symmetries.
+2. Train: a copy of the current network (the candidate) takes `train_steps` Adam steps
+   on random batches from the last `replay_iterations` iterations of examples; the
+   loss is policy cross-entropy plus value squared error.
+3. Arena: candidate against current, `arena_games` games, alternating who starts, both
+   with PUCT; the first `arena_temperature_moves` plies are sampled so that the games
+   differ. The candidate replaces the current network if it scores at least
+   `accept_score` (a win 1, a draw 1/2).
+
+Every iteration ends with a checkpoint (`searchlab.core.checkpoint`: the current
+network, the replay window and the records, safetensors + JSON). All randomness of
+iteration i comes from seeds derived from (seed, i), so a resumed run gives the same
+numbers as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from searchlab.core import checkpoint
+from searchlab.core.device import cpu_threads, resolve_device
+from searchlab.core.errors import DivergedError, SearchlabError
+from searchlab.core.files import write_jsonl
+from searchlab.core.seeding import check_seed, spawn_seeds, torch_generator
+from searchlab.games.mcts import PUCTSettings, _check_int, _check_number, puct_search_many, select_action
+from searchlab.games.policy_value import PolicyValueNet, net_evaluator, save_net
+
+_FORMAT = "searchlab-alphazero/1"
+CHECKPOINT_DIR = "checkpoints"
+NETWORK_FILE = "network.safetensors"
+RECORDS_FILE = "metrics.jsonl"
+
+
+@dataclass(frozen=True)
+class AlphaZeroSettings:
+    """Settings of `train`; every field is checked when the object is made (one-line SearchlabError).
+
+    Attributes:
+        iterations: self-play / train / arena rounds (>= 1).
+        selfplay_games: games per iteration, all searched in one batch (>= 1).
+        simulations: PUCT simulations per self-play move (>= 1).
+        c_puct: PUCT exploration weight (> 0).
+        dirichlet_alpha, dirichlet_epsilon: root noise in self-play (alpha > 0, 0 <= epsilon <= 1).
+        temperature_moves: self-play plies sampled in proportion to visits before playing greedily (>= 0).
+        leaves_per_step: leaves per tree per batched search step (>= 1; > 1 uses virtual loss).
+        replay_iterations: iterations of examples kept for training (>= 1).
+        train_steps: Adam steps per iteration (>= 1).
+        batch_size: examples per step (>= 1).
+        lr: Adam's learning rate (> 0).
+        weight_decay: L2 penalty (>= 0).
+        arena_games: candidate-vs-current games per iteration (>= 0; 0 accepts every candidate).
+        arena_simulations: PUCT simulations per arena move (>= 1).
+        arena_temperature_moves: arena plies sampled at temperature 1 (>= 0).
+        accept_score: the candidate's arena score needed to replace the current net (0..1).
+        channels, layers, hidden: the network (see `PolicyValueNet`).
+        augment: add the symmetric images of every example.
+    """
+
+    iterations: int = 10
+    selfplay_games: int = 32
+    simulations: int = 50
+    c_puct: float = 1.5
+    dirichlet_alpha: float = 0.5
+    dirichlet_epsilon: float = 0.25
+    temperature_moves: int = 4
+    leaves_per_step: int = 1
+    replay_iterations: int = 4
+    train_steps: int = 200
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    arena_games: int = 20
+    arena_simulations: int = 25
+    arena_temperature_moves: int = 2
+    accept_score: float = 0.55
+    channels: int = 32
+    layers: int = 2
+    hidden: int = 64
+    augment: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("iterations", "selfplay_games", "simulations", "leaves_per_step", "replay_iterations",
+                     "train_steps", "batch_size", "arena_simulations", "channels", "layers", "hidden"):
+            _check_int(name, getattr(self, name), 1)
+        for name in ("temperature_moves", "arena_games", "arena_temperature_moves"):
+            _check_int(name, getattr(self, name), 0)
+        _check_number("c_puct", self.c_puct, 0.0, open_low=True)
+        _check_number("dirichlet_alpha", self.dirichlet_alpha, 0.0, open_low=True)
+        _check_number("dirichlet_epsilon", self.dirichlet_epsilon, 0.0, 1.0)
+        _check_number("lr", self.lr, 0.0, open_low=True)
+        _check_number("weight_decay", self.weight_decay, 0.0)
+        _check_number("accept_score", self.accept_score, 0.0, 1.0)
+        if not isinstance(self.augment, bool):
+            raise SearchlabError(f"augment must be true or false, got {self.augment!r}")
+
+    def selfplay_search(self) -> PUCTSettings:
+        return PUCTSettings(simulations=self.simulations, c_puct=self.c_puct, dirichlet_alpha=self.dirichlet_alpha,
+                            dirichlet_epsilon=self.dirichlet_epsilon, leaves_per_step=self.leaves_per_step)
+
+    def arena_search(self) -> PUCTSettings:
+        return PUCTSettings(simulations=self.arena_simulations, c_puct=self.c_puct, leaves_per_step=self.leaves_per_step)
+
+
+def new_net(game: Any, settings: AlphaZeroSettings, seed: int) -> PolicyValueNet:
+    """A freshly initialised network for `game`, its weights drawn from `seed` (the global torch RNG is restored)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
+        net = PolicyValueNet(game.observation_shape, game.num_actions, settings.channels, settings.layers, settings.hidden)
+    return net.eval()
+
+
+# ----- self-play ------------------------------------------------------------------
+
+
+def self_play(game: Any, net: PolicyValueNet, settings: AlphaZeroSettings, seed: int) -> dict[str, torch.Tensor]:
+    """Play `selfplay_games` games of the network against itself, searched in one batch.
+
+    Returns:
+        Examples as CPU tensors: "observations" (N, C, H, W) float32, "policies" (N, A) float32
+        (visit distributions), "legal" (N, A) bool, "values" (N,) float32 (the final return
+        from the mover's view); N counts every symmetric image when `augment` is on.
+    """
+    evaluator = net_evaluator(net, game)
+    search = settings.selfplay_search()
+    games = settings.selfplay_games
+    generators = [np.random.default_rng(s) for s in spawn_seeds(seed, games)]
+    states = [game.initial_state()] * games
+    histories: list[list[tuple[Any, np.ndarray, int]]] = [[] for _ in range(games)]
+    active, ply = list(range(games)), 0
+    while active:
+        results = puct_search_many(game, [states[g] for g in active], evaluator, search, [generators[g] for g in active])
+        temperature = 1.0 if ply < settings.temperature_moves else 0.0
+        for g, result in zip(active, results):
+            histories[g].append((states[g], result.policy(), game.current_player(states[g])))
+            states[g] = game.apply(states[g], select_action(result.visits, temperature, generators[g]))
+        active = [g for g in active if not game.is_terminal(states[g])]
+        ply += 1
+    examples = []
+    for g in range(games):
+        final = float(game.returns(states[g]))  # player 0's view
+        for state, policy, player in histories[g]:
+            examples.append((state, policy, final if player == 0 else -final))
+    return _tensors(game, examples, settings.augment)
+
+
+def _tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], augment: bool) -> dict[str, torch.Tensor]:
+    """(state, policy, value) triples -> example tensors, with every symmetric image if `augment`."""
+    symmetries = range(game.num_symmetries) if augment else range(1)
+    observations, policies, legal, values = [], [], [], []
+    for state, policy, value in examples:
+        for k in symmetries:
+            image = game.transform_state(state, k)
+            moved = np.zeros(game.num_actions, dtype=np.float32)
+            mask = np.zeros(game.num_actions, dtype=bool)
+            for action in game.legal_actions(state):
+                moved[game.transform_action(action, k)] = policy[action]
+                mask[game.transform_action(action, k)] = True
+            observations.append(game.observation(image))
+            policies.append(moved)
+            legal.append(mask)
+            values.append(value)
+    return {
+        "observations": torch.from_numpy(np.stack(observations).astype(np.float32)),
+        "policies": torch.from_numpy(np.stack(policies)),
+        "legal": torch.from_numpy(np.stack(legal)),
+        "values": torch.tensor(values, dtype=torch.float32),
+    }
+
+
+# ----- training ---------------------------------------------------------------------
+
+
+def train_candidate(net: PolicyValueNet, replay: list[dict[str, torch.Tensor]], settings: AlphaZeroSettings, seed: int) -> tuple[PolicyValueNet, float, float]:
+    """A trained copy of `net` (which is left alone) and its mean policy and value losses over the steps.
+
+    Raises:
+        DivergedError: the loss stopped being finite (lower `lr`).
+    """
+    device = next(net.parameters()).device
+    data = {key: torch.cat([chunk[key] for chunk in replay]).to(device) for key in replay[0]}
+    candidate = copy.deepcopy(net).train()
+    optimizer = torch.optim.Adam(candidate.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    generator = torch_generator(seed)  # batches drawn on the CPU: the same on every device
+    size = data["values"].shape[0]
+    policy_sum = value_sum = 0.0
+    for step in range(settings.train_steps):
+        rows = torch.randint(size, (settings.batch_size,), generator=generator).to(device)
+        logits, values = candidate(data["observations"][rows], data["legal"][rows])  # (B, A), (B,)
+        policy_loss = -(data["policies"][rows] * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+        value_loss = (values - data["values"][rows]).square().mean()
+        loss = policy_loss + value_loss
+        if not torch.isfinite(loss):
+            raise DivergedError(f"the training loss became {loss.item()} at step {step}; lower lr (now {settings.lr})")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        policy_sum += policy_loss.item()
+        value_sum += value_loss.item()
+    return candidate.eval(), policy_sum / settings.train_steps, value_sum / settings.train_steps
+
+
+# ----- arena --------------------------------------------------------------------------
+
+
+def arena(game: Any, candidate: PolicyValueNet, current: PolicyValueNet, settings: AlphaZeroSettings, seed: int) -> tuple[int, int, int]:
+    """Candidate against current over `arena_games` games (the candidate starts the even-numbered ones).
+
+    Both sides search with PUCT (`arena_simulations`, no noise); each move step searches all
+    games where one side is to move in one batch, then all games of the other side.
+
+    Returns:
+        The candidate's (wins, draws, losses).
+    """
+    count = settings.arena_games
+    evaluators = (net_evaluator(candidate, game), net_evaluator(current, game))
+    search = settings.arena_search()
+    generators = [np.random.default_rng(s) for s in spawn_seeds(seed, max(count, 1))]
+    candidate_player = [g % 2 for g in range(count)]  # candidate is player 0 in even games
+    states = [game.initial_state()] * count
+    active, ply = list(range(count)), 0
+    while active:
+        temperature = 1.0 if ply < settings.arena_temperature_moves else 0.0
+        for side, evaluator in enumerate(evaluators):  # side 0: candidate to move
+            group = [g for g in active if not game.is_terminal(states[g])
+                     and (game.current_player(states[g]) == candidate_player[g]) == (side == 0)]
+            if not group:
+                continue
+            results = puct_search_many(game, [states[g] for g in group], evaluator, search, [generators[g] for g in group])
+            for g, result in zip(group, results):
+                states[g] = game.apply(states[g], select_action(result.visits, temperature, generators[g]))
+        active = [g for g in active if not game.is_terminal(states[g])]
+        ply += 1
+    outcomes = [float(game.returns(states[g])) * (1 if candidate_player[g] == 0 else -1) for g in range(count)]
+    return sum(o > 0 for o in outcomes), sum(o == 0 for o in outcomes), sum(o < 0 for o in outcomes)
+
+
+# ----- the loop -------------------------------------------------------------------------
+
+
+def train(
+    game: Any, settings: AlphaZeroSettings, out_dir: str | Path, seed: int = 0, resume: bool = False,
+    progress: bool = True, device: str = "cpu",
+) -> tuple[PolicyValueNet, list[dict[str, Any]]]:
+    """AlphaZero-style training; writes a run folder and returns the current network and the records.
+
+    The folder holds `checkpoints/` (after every iteration), `metrics.jsonl` (the records)
+    and `network.safetensors` (the current network, see `policy_value.load_net`).
+
+    Args:
+        game: the rules; needs `observation`, `observation_shape`, `num_symmetries`,
+            `transform_state` and `transform_action` besides the verbs of the search.
+        settings: the `AlphaZeroSettings`.
+        out_dir: the run folder.
+        seed: every random choice derives from it (iteration i uses seeds spawned from (seed, i)).
+        resume: continue the run in `out_dir` (same game, settings and seed; `iterations` may grow,
+            which extends a finished run); a run already at `iterations` is returned as is.
+        progress: show a tqdm bar over iterations.
+        device: "cpu", "cuda" or "auto"; on the CPU torch uses one thread (fastest for nets this small).
+
+    Returns:
+        (network, records): one record per iteration with iteration, examples, replay_examples,
+        policy_loss, value_loss, arena_wins, arena_draws, arena_losses, arena_score, accepted, seconds.
+
+    Raises:
+        SearchlabError: a run already in `out_dir` without `resume`, or a checkpoint of another run;
+            DivergedError when the loss stops being finite (the last checkpoint stays).
+    """
+    if not isinstance(settings, AlphaZeroSettings):
+        raise SearchlabError(f"settings must be an AlphaZeroSettings, got {type(settings).__name__}")
+    check_seed(seed)
+    torch_device = resolve_device(device)
+    out_dir = Path(out_dir)
+    checkpoint_dir = out_dir / CHECKPOINT_DIR
+    identity = {"format": _FORMAT, "game": game.name, "settings": dataclasses.asdict(settings), "seed": int(seed)}
+    net = new_net(game, settings, spawn_seeds(seed, 1)[0]).to(torch_device)
+    records: list[dict[str, Any]] = []
+    replay: list[dict[str, torch.Tensor]] = []
+    if resume:
+        state = checkpoint.load(checkpoint_dir)
+        # Everything but the number of iterations must match: a finished run may be extended.
+        saved = {key: state.get(key) for key in identity}
+        if _without_iterations(saved) != _without_iterations(identity):
+            raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder")
+        if len(state["records"]) > settings.iterations:
+            raise SearchlabError(f"the run in {out_dir} has done {len(state['records'])} iterations, more than the {settings.iterations} asked for; ask for at least as many")
+        net.load_state_dict(state["net"])
+        records, replay = state["records"], state["replay"]
+    elif checkpoint.exists(checkpoint_dir):
+        raise SearchlabError(f"{out_dir} already holds a run; pass resume=True to continue it or choose another folder")
+
+    with cpu_threads(1 if torch_device.type == "cpu" else 0):
+        bar = tqdm(total=settings.iterations, initial=len(records), desc="alphazero", disable=not progress)
+        for iteration in range(len(records), settings.iterations):
+            start = time.perf_counter()
+            # Seeds of iteration i depend on (seed, i) only, so resuming replays them exactly.
+            selfplay_seed, train_seed, arena_seed = spawn_seeds(spawn_seeds(seed, iteration + 2)[iteration + 1], 3)
+            replay = (replay + [self_play(game, net, settings, selfplay_seed)])[-settings.replay_iterations :]
+            candidate, policy_loss, value_loss = train_candidate(net, replay, settings, train_seed)
+            if settings.arena_games:
+                wins, draws, losses = arena(game, candidate, net, settings, arena_seed)
+                score = (wins + 0.5 * draws) / settings.arena_games
+            else:
+                wins = draws = losses = 0
+                score = 1.0
+            accepted = score >= settings.accept_score
+            if accepted:
+                net = candidate
+            records.append({
+                "iteration": iteration, "examples": int(replay[-1]["values"].shape[0]),
+                "replay_examples": int(sum(chunk["values"].shape[0] for chunk in replay)),
+                "policy_loss": policy_loss, "value_loss": value_loss, "arena_wins": int(wins),
+                "arena_draws": int(draws), "arena_losses": int(losses), "arena_score": score,
+                "accepted": bool(accepted), "seconds": round(time.perf_counter() - start, 3),
+            })
+            checkpoint.save(checkpoint_dir, {**identity, "net": net.state_dict(), "records": records, "replay": replay}, tag=str(iteration))
+            write_jsonl(out_dir / RECORDS_FILE, records)
+            save_net(net, out_dir / NETWORK_FILE)
+            bar.update(1)
+            bar.set_postfix(score=f"{score:.2f}", loss=f"{policy_loss + value_loss:.3f}")
+        bar.close()
+    return net.eval(), records
+
+
+
+def _without_iterations(identity: dict[str, Any]) -> dict[str, Any]:
+    settings = dict(identity.get("settings") or {})
+    settings.pop("iterations", None)
+    return {**identity, "settings": settings}
