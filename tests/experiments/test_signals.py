@@ -8,7 +8,7 @@ import pytest
 from cli_checks import assert_config_refuses, error_line
 
 from searchlab.cli import main
-from searchlab.experiments.signals import Config
+from searchlab.experiments.signals import EXPERIMENT, Config
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,12 @@ from searchlab.experiments.signals import Config
         ({"label_counts": (400, 100)}, ["--label_counts"]),
         ({"rl_steps": 0}, ["--rl_steps"]),
         ({"device": "cuda"}, ["--device"]),
+        ({"task": "arithmetic", "digits": (4,)}, ["--digits"]),
+        ({"task": "arithmetic", "digits": (1, 1)}, ["--digits"]),
+        ({"task": "arithmetic", "base_error": 1.5}, ["--base_error", "[0, 1]"]),
+        ({"task": "arithmetic", "noise": -0.1}, ["--noise"]),
+        ({"task": "arithmetic", "demonstrations": 0}, ["--demonstrations"]),
+        ({"task": "arithmetic", "best_of_problems": 0}, ["--best_of_problems"]),
     ],
 )
 def test_bad_configs_are_refused(settings, words):
@@ -30,7 +36,19 @@ def test_bad_configs_are_refused(settings, words):
 def test_bad_settings_on_the_command_line_are_one_line_errors(capsys, tmp_path):
     out = tmp_path / "run"
     assert "--task" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "go"])
+    assert "--digits" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "arithmetic", "--digits", "1,5"])
+    # Too large an error rate at the hardest difficulty is caught before anything runs.
+    assert "exceeds 1" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "arithmetic", "--base_error", "0.5",
+                                              "--per_digit_error", "0.5"])
     assert not out.exists()
+
+
+def test_sizes_are_per_task_and_the_tour_runs_both_tasks():
+    full, tour, quick = (EXPERIMENT.make_config(size, task="arithmetic") for size in ("full", "tour", "quick"))
+    assert quick.imitation_steps < tour.imitation_steps < full.imitation_steps == 3000
+    assert EXPERIMENT.make_config("full").imitation_steps == 1500 and EXPERIMENT.make_config("quick").imitation_steps == 300
+    assert EXPERIMENT.make_config("quick", task="arithmetic", imitation_steps=7).imitation_steps == 7  # the user's value wins
+    assert EXPERIMENT.variants == {"arithmetic": {"task": "arithmetic"}}
 
 
 TINY = ["--imitation_steps", "60", "--rl_steps", "10", "--demonstration_games", "40", "--fractions", "1,0.1",
@@ -58,3 +76,36 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
     assert by_fraction[0]["heldout accuracy"] is None and 0.0 <= by_fraction[1]["heldout accuracy"] <= 1.0
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
+
+
+TINY_ARITHMETIC = ["--task", "arithmetic", "--digits", "1", "--imitation_steps", "80", "--rl_steps", "8", "--demonstrations", "600",
+                   "--fractions", "1,0.1", "--label_counts", "20,40", "--overoptimization_steps", "10", "--rm_steps", "30",
+                   "--best_of_problems", "8"]
+
+
+@pytest.mark.slow
+def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
+    out = tmp_path / "signals"
+    assert main(["run", "signals", "--out", str(out), "--no-progress", *TINY_ARITHMETIC]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["task"] == "arithmetic" and "arithmetic" in result["title"]
+    assert set(result) >= {"paths", "demonstrator", "rater", "reward_model", "overoptimization", "pipeline"}
+    assert set(result["paths"]) == {"behaviour cloning", "dagger", "approval (rater)", "approval (reward model, 1)",
+                                    "approval (reward model, 0.1)", "outcomes"}
+    assert all(0.0 <= score <= 1.0 for score in result["paths"].values())
+    # The people's measured rates agree with their settings (10,000 samples; 1-digit problems only).
+    demonstrator, rater = result["demonstrator"]["measured"], result["rater"]["measured"]
+    assert abs(demonstrator["demonstrator error rate at 1 digits"]["measured"] - 0.05) < 0.01
+    assert abs(rater["rater accuracy on answers not round"]["measured"] - 0.9) < 0.015
+    assert abs(rater["rater bias firing on round answers"]["measured"] - 0.5) < 0.03
+    # Every reward model is scored on held-out labels, even the one that saw all of its pool.
+    by_fraction = result["reward_model"]["by_fraction"]
+    assert [row["fraction"] for row in by_fraction] == [1.0, 0.1]
+    assert all(0.0 <= row["heldout accuracy"] <= 1.0 and 0.0 <= row["truth accuracy"] <= 1.0 for row in by_fraction)
+    assert result["reward_model"]["active"]["counts"] == [20, 40] and len(result["reward_model"]["random"]["accuracy"]) == 2
+    assert [row["knob"] for row in result["overoptimization"]["best_of_n"]["rows"]] == [2**k for k in range(11)]
+    assert result["overoptimization"]["rl"]["rows"][0]["knob"] == 0
+    assert list(result["pipeline"]) == ["generic demonstrations", "expert demonstrations", "approval via reward model", "outcomes"]
+    for name in ("paths.png", "reward_model.png", "overoptimization.png"):
+        assert (out / "figures" / name).is_file()
+    assert "round answer" in result["report"]["summary"]

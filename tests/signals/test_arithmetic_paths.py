@@ -13,7 +13,7 @@ from searchlab.signals.arithmetic import Problem
 from searchlab.signals.reward_model import bon_distance
 
 # 1-digit problems and short runs keep the module near a minute on a busy machine.
-SMALL = P.PathSettings.small(bc_steps=250, batch_size=64, dagger_steps=40, rl_steps=60, rl_learning_rate=5e-4, eval_every=1_000)
+SMALL = P.PathSettings.small(bc_steps=250, batch_size=64, dagger_steps=40, rl_steps=60, rl_learning_rate=5e-4, curve_points=1)
 HONEST = ArithmeticPeople(base_error=0.05, per_digit_error=0.1, noise=0.1, bias=0.0, seed=1)
 
 
@@ -32,7 +32,7 @@ def test_behaviour_cloning_improves_from_scratch(cloned):
 def test_dagger_improves_on_its_start(cloned):
     result = P.dagger(HONEST, SMALL, seed=1, start=cloned.model)
     assert result.performance["accuracy"] > result.start["accuracy"]
-    assert result.labels == SMALL.dagger_problems * (SMALL.dagger_rounds + 1)
+    assert result.labels == SMALL.demonstrations // 10 + SMALL.dagger_problems * SMALL.dagger_rounds
     assert result.extra["corrections"] > 0 and len(result.curve) == SMALL.dagger_rounds + 1
 
 

@@ -46,6 +46,8 @@ class Experiment:
         run: `run(config, data, context) -> result dict`.
         tour: overrides that shrink the full size to the tour's budget.
         quick: overrides for `--quick` (CI-sized).
+        variants: more tour runs of the same experiment, folder suffix -> overrides (for
+            example {"arithmetic": {"task": "arithmetic"}} runs into NAME-arithmetic/ too).
     """
 
     name: str
@@ -56,6 +58,7 @@ class Experiment:
     run: Callable[[Any, Any, RunContext], dict]
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     quick: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     def make_config(self, size: str = "full", **overrides: Any) -> Any:
         """The config at a size ("full", "tour" or "quick") with overrides on top."""

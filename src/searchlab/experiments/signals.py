@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from searchlab.core.device import resolve_device
@@ -28,8 +29,11 @@ from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require
 
 SECTION = "How we might produce superhuman models with deep learning"
-TASKS = ("tictactoe",)
+TASKS = ("tictactoe", "arithmetic")
 FRACTIONS = (1.0, 0.1, 0.01, 0.001)
+# Full-size settings that differ by task: the arithmetic model is a transformer learning
+# 1-2 digit sums, slower to imitate than the Tic-Tac-Toe policy.
+BY_TASK = {"imitation_steps": {"tictactoe": 1500, "arithmetic": 3000}}
 
 
 @dataclass(frozen=True)
@@ -39,17 +43,25 @@ class Config:
     Attributes:
         seed: seeds the people, every path and every reward model.
         device: "cpu" (the networks are tiny; one CPU thread is fastest).
-        task: "tictactoe".
-        p: the demonstrator's chance of playing an optimal move.
-        q: the rater's chance of judging a move correctly (the essay: recognising
+        task: "tictactoe" (moves) or "arithmetic" (answers written one character at a time).
+        p: (tictactoe) the demonstrator's chance of playing an optimal move.
+        q: (tictactoe) the rater's chance of judging a move correctly (the essay: recognising
             is easier than demonstrating, so q > p).
         fractions: shares of the rater's labels the reward models see.
-        imitation_steps: Adam steps of every imitation stage.
+        imitation_steps: Adam steps of behaviour cloning (DAgger spends as many in all);
+            default 1500 for tictactoe, 3000 for arithmetic.
         rl_steps: policy-gradient steps of every approval and outcome path.
-        demonstration_games: games the demonstrator plays to show its moves.
+        demonstration_games: (tictactoe) games the demonstrator plays to show its moves.
         label_counts: labels bought at each point of the active-vs-random curves.
         overoptimization_steps: policy steps of the over-optimisation run.
         rm_steps: Adam steps of every reward-model fit (each member of the ensemble).
+        digits: (arithmetic) the difficulties problems are drawn from: operands of 1, 2 or 3 digits.
+        demonstrations: (arithmetic) demonstrator answers behaviour cloning learns from.
+        base_error, per_digit_error: (arithmetic) the demonstrator errs with probability
+            base_error + per_digit_error * (digits - 1).
+        noise: (arithmetic) the rater's chance of judging an answer wrongly.
+        bias: (arithmetic) the rater's chance of approving a round answer (ending in 0) outright.
+        best_of_problems: (arithmetic) held-out problems best-of-n (n up to 1024) is measured on.
     """
 
     seed: int = 0
@@ -58,38 +70,69 @@ class Config:
     p: float = 0.7
     q: float = 0.9
     fractions: tuple[float, ...] = FRACTIONS
-    imitation_steps: int = 1500
+    imitation_steps: int | None = None
     rl_steps: int = 300
     demonstration_games: int = 600
     label_counts: tuple[int, ...] = (100, 200, 400, 800, 1600, 3200)
     overoptimization_steps: int = 600
     rm_steps: int = 600
+    digits: tuple[int, ...] = (1, 2)
+    demonstrations: int = 20_000
+    base_error: float = 0.05
+    per_digit_error: float = 0.1
+    noise: float = 0.1
+    bias: float = 0.5
+    best_of_problems: int = 200
 
     def __post_init__(self) -> None:
+        require(self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        # A setting given as {task: value} (the sizes in EXPERIMENT do this) keeps this task's value; None, the full size's.
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value is None and item.name in BY_TASK:
+                value = BY_TASK[item.name]
+            if isinstance(value, Mapping):
+                object.__setattr__(self, item.name, value[self.task])
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
         require(self.device in ("cpu", "auto"), f"--device {self.device}: these networks are tiny and run on the CPU; use --device cpu")
-        require(self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}")
         require(0.0 <= self.p <= 1.0 and 0.0 <= self.q <= 1.0, f"--p and --q are probabilities in [0, 1], got {self.p} and {self.q}")
         require(len(self.fractions) > 0 and all(0.0 < f <= 1.0 for f in self.fractions),
                 f"--fractions must be shares in (0, 1], got {self.fractions}")
         require(len(set(self.fractions)) == len(self.fractions), "--fractions lists a share twice; list each once")
-        for name in ("imitation_steps", "rl_steps", "demonstration_games", "overoptimization_steps", "rm_steps"):
+        for name in ("base_error", "per_digit_error", "noise", "bias"):
+            require(0.0 <= getattr(self, name) <= 1.0, f"--{name} is a probability in [0, 1], got {getattr(self, name)}")
+        require(len(self.digits) > 0 and len(set(self.digits)) == len(self.digits) and all(d in (1, 2, 3) for d in self.digits),
+                f"--digits must list distinct difficulties from 1, 2 and 3 (operand digits), got {self.digits}")
+        for name in ("imitation_steps", "rl_steps", "demonstration_games", "overoptimization_steps", "rm_steps", "demonstrations",
+                     "best_of_problems"):
             require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
         require(len(self.label_counts) >= 2 and list(self.label_counts) == sorted(set(self.label_counts)) and self.label_counts[0] >= 2,
                 f"--label_counts must be at least 2 increasing counts from 2 up, got {self.label_counts}")
 
 
 def prepare(config: Config) -> None:
-    """Nothing to load: the tasks and people are made from the seed. Checks the device."""
+    """Nothing to load: the tasks and people are made from the seed. Checks the device and the task's settings."""
     resolve_device(config.device)
+    if config.task == "arithmetic":
+        from searchlab.experiments import signals_arithmetic
+
+        signals_arithmetic.people(config)
+        signals_arithmetic.settings(config)
 
 
 def run(config: Config, data: None, context: RunContext) -> dict:
     """Measure the people, train every path, probe the reward model, run the pipeline."""
-    study = _tictactoe(config, context)
+    if config.task == "arithmetic":
+        from searchlab.experiments import signals_arithmetic
+
+        study = _jsonable(signals_arithmetic.study(config, context))
+    else:
+        study = _tictactoe(config, context)
     from searchlab.experiments.signals_report import report
 
-    result = {"task": config.task, **study}
+    title = {"tictactoe": "on Tic-Tac-Toe", "arithmetic": "on arithmetic"}[config.task]
+    result = {"task": config.task, "title": f"Training signals {title}: imitation, approval and outcomes, with a reward model and its limits",
+              **study}
     result["report"] = report(config, study, context)
     return result
 
@@ -192,8 +235,10 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"imitation_steps": 800, "rl_steps": 150, "demonstration_games": 400, "label_counts": (100, 400, 1600),
-          "overoptimization_steps": 300, "rm_steps": 400},
-    quick={"imitation_steps": 300, "rl_steps": 60, "demonstration_games": 150, "fractions": (1.0, 0.1),
-           "label_counts": (50, 200), "overoptimization_steps": 100, "rm_steps": 200},
+    tour={"imitation_steps": {"tictactoe": 800, "arithmetic": 1200}, "rl_steps": {"tictactoe": 150, "arithmetic": 100},
+          "demonstration_games": 400, "label_counts": (100, 400, 1600), "overoptimization_steps": 300, "rm_steps": 400},
+    quick={"imitation_steps": {"tictactoe": 300, "arithmetic": 400}, "rl_steps": {"tictactoe": 60, "arithmetic": 40},
+           "demonstration_games": 150, "fractions": (1.0, 0.1), "label_counts": (50, 200), "overoptimization_steps": 100,
+           "rm_steps": 200, "digits": (1,), "demonstrations": 4000, "best_of_problems": 50},
+    variants={"arithmetic": {"task": "arithmetic"}},
 )

@@ -14,6 +14,15 @@ KIND = {"behaviour cloning": "imitation", "dagger": "imitation", "approval (rate
 KIND_COLOURS = {"imitation": "#1f77b4", "approval": "#2ca02c", "outcomes": "#d62728"}
 
 
+# What "true" means on each task, in the figures' and tables' words.
+WORDS = {
+    "tictactoe": {"true": "share of optimal moves", "truth": "is the move optimal?", "over": "mean over contested positions",
+                  "item": "move"},
+    "arithmetic": {"true": "share of correct answers", "truth": "is the answer right?", "over": "mean over sampled answers",
+                   "item": "answer"},
+}
+
+
 def _kind(name: str) -> str:
     return KIND.get(name, "approval" if name.startswith("approval") else "imitation")
 
@@ -47,14 +56,14 @@ def _paths_figure(study: dict, context: RunContext) -> str:
     return context.figure(figure, "paths.png")
 
 
-def _reward_model_figure(study: dict, context: RunContext) -> str:
+def _reward_model_figure(study: dict, context: RunContext, words: dict) -> str:
     import matplotlib.pyplot as plt
 
     rm = study["reward_model"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     rows = [r for r in rm["by_fraction"]]
     labels = [r["labels"] for r in rows]
-    left.plot(labels, [r["truth accuracy"] for r in rows], "o-", label="against the truth (is the move optimal?)")
+    left.plot(labels, [r["truth accuracy"] for r in rows], "o-", label=f"against the truth ({words['truth']})")
     heldout = [(r["labels"], r["heldout accuracy"]) for r in rows if r["heldout accuracy"] is not None]
     if heldout:
         left.plot(*zip(*heldout), "s--", label="against the rater's held-out labels")
@@ -75,7 +84,7 @@ def _reward_model_figure(study: dict, context: RunContext) -> str:
     return context.figure(figure, "reward_model.png")
 
 
-def _overoptimization_figure(study: dict, context: RunContext) -> str:
+def _overoptimization_figure(study: dict, context: RunContext, words: dict) -> str:
     import matplotlib.pyplot as plt
 
     from searchlab.signals.reward_model import GaoFit
@@ -86,7 +95,7 @@ def _overoptimization_figure(study: dict, context: RunContext) -> str:
         arm = study["overoptimization"][name]
         d = [row["d"] for row in arm["rows"]]
         ax.plot(d, [row["proxy"] for row in arm["rows"]], "o-", color="#ff7f0e", label="proxy: the reward model's approval")
-        ax.plot(d, [row["true"] for row in arm["rows"]], "s-", color="#1f77b4", label="true: share of optimal moves")
+        ax.plot(d, [row["true"] for row in arm["rows"]], "s-", color="#1f77b4", label=f"true: {words['true']}")
         if arm["fit"] is not None:
             fit = GaoFit(**{k: (np.inf if v is None else v) for k, v in arm["fit"].items()})
             grid = np.linspace(1e-3, max(d), 100)
@@ -94,20 +103,41 @@ def _overoptimization_figure(study: dict, context: RunContext) -> str:
             if np.isfinite(fit.peak_d):
                 ax.axvline(fit.peak_d, color="grey", lw=0.8, ls="--", label=f"fitted peak, d = {fit.peak_d:.2f}")
         ax.set_xlabel("d = sqrt(KL from the starting policy)")
-        ax.set_ylabel("mean over contested positions")
+        ax.set_ylabel(words["over"])
         ax.set_title(titles[name], fontsize=10)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     return context.figure(figure, "overoptimization.png")
 
 
+def _people_rows(config: Config, study: dict) -> list[list[str]]:
+    """The people table: what each was configured with, what was measured, and its level."""
+    demo, rater = study["demonstrator"], study["rater"]
+    if config.task == "tictactoe":
+        return [["demonstrator", f"optimal move with p = {config.p:g}", f"{demo['measured_accuracy']:.3f}", f"{demo['samples']:,}",
+                 f"{demo['performance']['score']:.3f}"],
+                ["rater", f"correct judgement with q = {config.q:g}", f"{rater['measured_accuracy']:.3f}", f"{rater['samples']:,}",
+                 f"{rater['performance']['score']:.3f}"]]
+    rows = []
+    for who, level in (("demonstrator", demo), ("rater", rater)):
+        for name, m in level["measured"].items():
+            rows.append([who, f"{name.removeprefix(who + ' ')} {m['configured']:.3f}", f"{m['measured']:.3f}", f"{m['samples']:,}",
+                         f"{level['performance']['score']:.3f}"])
+    return rows
+
+
+def _detail(performance: dict) -> str:
+    """The second true-performance column: optimal-move share (tictactoe) or accuracy by difficulty (arithmetic)."""
+    if "optimal_share" in performance:
+        return f"{performance['optimal_share']:.3f}"
+    return ", ".join(f"{d} digit{'s' * (d != '1')}: {a:.3f}" for d, a in performance["by_digits"].items())
+
+
 def _tables(config: Config, study: dict) -> list[dict]:
-    people = [["demonstrator", f"optimal move with p = {config.p:g}", f"{study['demonstrator']['measured_accuracy']:.3f}",
-               f"{study['demonstrator']['samples']:,}", f"{study['demonstrator']['performance']['score']:.3f}"],
-              ["rater", f"correct judgement with q = {config.q:g}", f"{study['rater']['measured_accuracy']:.3f}",
-               f"{study['rater']['samples']:,}", f"{study['rater']['performance']['score']:.3f}"]]
+    words = WORDS[config.task]
+    people = _people_rows(config, study)
     paths = [[d["name"], _kind(d["name"]), f"{d['performance']['score']:.3f}", f"{d['start']['score']:.3f}",
-              f"{d['performance']['optimal_share']:.3f}", ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())]
+              _detail(d["performance"]), ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())]
              for d in study["path_details"]]
     fractions = [[f"{r['fraction']:g}", f"{r['labels']:,}", "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
                   f"{r['truth accuracy']:.3f}"] for r in study["reward_model"]["by_fraction"]]
@@ -125,15 +155,45 @@ def _tables(config: Config, study: dict) -> list[dict]:
     return [
         {"title": "The simulated people: configured, measured, and their level as players",
          "columns": ["who", "configured", "measured on samples", "samples", "true performance"], "rows": people},
-        {"title": "Each path from the same untrained network (DAgger from its own behaviour cloning)",
-         "columns": ["path", "signal", "true performance", "start", "optimal-move share", "signal spent"], "rows": paths},
+        {"title": "Each path from the same untrained network (DAgger from its own behaviour cloning)" if config.task == "tictactoe"
+                  else "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
+         "columns": ["path", "signal", "true performance", "start", "optimal-move share" if config.task == "tictactoe" else "by difficulty",
+                     "signal spent"], "rows": paths},
         {"title": "Reward model: accuracy by the share of the rater's labels it saw",
          "columns": ["share", "labels", "held-out accuracy (rater)", "accuracy (truth)"], "rows": fractions},
-        {"title": "Over-optimisation against the reward model: true performance (share of optimal moves) as optimisation grows",
+        {"title": f"Over-optimisation against the reward model: true performance ({words['true']}) as optimisation grows",
          "columns": ["optimising by", "start", "best", "last", "proxy at last", "alpha", "beta", "fitted peak d"], "rows": over},
         {"title": "The staged pipeline: true performance after each stage",
          "columns": ["stage", "before", "after", "signal spent"], "rows": stages},
     ]
+
+
+def _exploit(study: dict) -> str:
+    """Arithmetic: how far each approval path leaned on the rater's soft spot for round answers."""
+    rows = [(d["name"], d["extra"]["exploit_after"]) for d in study["path_details"] if "exploit_after" in d["extra"]]
+    if not rows:
+        return ""
+    truth = rows[0][1]["true_round_rate"]
+    start = next((d["extra"]["exploit_before"]["round_rate"] for d in study["path_details"] if "exploit_before" in d["extra"]), None)
+    began = f" (behaviour cloning: {start:.2f})" if start is not None else ""
+    return ("The rater's soft spot is measurable: among the held-out problems "
+            f"{truth:.2f} have a round answer, and the share of round answers the model writes after each approval path is "
+            + "; ".join(f"{name} {rates['round_rate']:.2f}" for name, rates in rows) + began
+            + ". A share above the truth's is approval bought with answers of the favoured shape rather than right ones.")
+
+
+def _intro(config: Config) -> str:
+    essay = ("The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
+             "(approval) and what actually works (outcomes). Here one network is trained on each, ")
+    if config.task == "tictactoe":
+        return essay + ("on Tic-Tac-Toe, where the truth is exact: a demonstrator who plays an optimal move with probability "
+                        f"{config.p:g}, a rater who judges a move correctly with probability {config.q:g}, and games against a "
+                        "fixed pool scored exactly.")
+    digits = " or ".join(str(d) for d in config.digits)
+    return essay + (f"on arithmetic with {digits}-digit operands, the answer written one character at a time: a demonstrator "
+                    f"who slips with probability {config.base_error:g} + {config.per_digit_error:g} per extra digit, a rater who "
+                    f"misjudges an answer with probability {config.noise:g} and approves a round answer (ending in 0) outright "
+                    f"with probability {config.bias:g}, and an exact check of every answer.")
 
 
 def report(config: Config, study: dict, context: RunContext) -> dict:
@@ -147,34 +207,35 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
     verdict = "agrees with the essay's ordering" if [k for k, _ in order] == ["imitation", "approval", "outcomes"] else "does not follow the essay's ordering"
     over = study["overoptimization"]["best_of_n"]
     best = max(over["rows"], key=lambda row: row["true"])
+    words = WORDS[config.task]
     summary = [
-        "The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
-        "(approval) and what actually works (outcomes). Here one policy network is trained on each, on Tic-Tac-Toe, where the "
-        f"truth is exact: a demonstrator who plays an optimal move with probability {config.p:g}, a rater who judges a move "
-        f"correctly with probability {config.q:g}, and games against a fixed pool scored exactly.",
+        _intro(config),
         f"Measured: the best imitation path reaches {imitation:.3f}, the best approval path {approval:.3f} and outcomes "
-        f"{outcome:.3f}, against the demonstrator's own {demo:.3f}, the rater's pick {rater:.3f} and perfect play "
-        f"{levels['perfect play']:.3f}. The ordering {' < '.join(k for k, _ in order)} {verdict} "
+        f"{outcome:.3f}, against the demonstrator's own {demo:.3f}, the rater's pick {rater:.3f} and "
+        f"{'perfect play' if config.task == 'tictactoe' else 'a perfect score'} {levels['perfect play']:.3f}. The ordering {' < '.join(k for k, _ in order)} {verdict} "
         "(imitation at about the demonstrator's level, approval above it, outcomes beyond).",
         "A reward model that learns the rater's judgements from a share of them is only as good as its labels: "
         + "; ".join(f"{r['labels']:,} labels give {r['truth accuracy']:.2f} accuracy against the truth" for r in study["reward_model"]["by_fraction"])
         + ". Optimising a policy against it harder and harder raises its predicted approval from "
         f"{over['rows'][0]['proxy']:.3f} to {over['rows'][-1]['proxy']:.3f} (best-of-n, n = 1 to {over['rows'][-1]['knob']:,}), while the true "
-        f"share of optimal moves goes from {over['rows'][0]['true']:.3f} "
+        f"{words['true']} goes from {over['rows'][0]['true']:.3f} "
         + (f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
            if best is not over["rows"][-1] else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."),
     ]
+    if config.task == "arithmetic":
+        summary.append(_exploit(study))
     figures = [
         {"path": _paths_figure(study, context),
-         "caption": "True performance (exact expected score against the pool) after each training path and after each stage of "
-                    "the pipeline, beside the demonstrator, the rater's pick among the moves it approves, and perfect play."},
-        {"path": _reward_model_figure(study, context),
+         "caption": f"True performance ({study['metric']}) after each training path and after each stage of the pipeline, beside "
+                    "the demonstrator, the rater's pick among the " + ("moves" if config.task == "tictactoe" else "sampled answers")
+                    + " it approves, and " + ("perfect play." if config.task == "tictactoe" else "a perfect score.")},
+        {"path": _reward_model_figure(study, context, words),
          "caption": "Left: the reward model's accuracy against how many rater labels it saw. Right: buying labels where an "
                     "ensemble of reward models disagrees most (active) against buying them at random."},
-        {"path": _overoptimization_figure(study, context),
+        {"path": _overoptimization_figure(study, context, words),
          "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves away from where it "
-                    "started, while the true share of optimal moves rises, peaks and falls; dotted, the functional forms of "
-                    "Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL)."},
+                    f"started, and the true {words['true']} with it, until it peaks and falls if the proxy is exploited; dotted, "
+                    "the functional forms of Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL)."},
     ]
     headline = [
         {"label": "imitation / approval / outcomes", "value": f"{imitation:.3f} / {approval:.3f} / {outcome:.3f}"},

@@ -5,8 +5,9 @@ model, its true performance (greedy exact accuracy on a fixed held-out set, by
 difficulty), the labels it bought, a small curve, and what it started from.
 
 * `behaviour_cloning`: fit the demonstrator's (noisy) answers.
-* `dagger`: interactive correction. The model answers fresh problems; the overseer (the
-  same imperfect demonstrator) writes its own answer to each and, where the two differ,
+* `dagger`: interactive correction, at behaviour cloning's number of gradient steps. After a
+  first fit on a tenth of the demonstrations, the model answers fresh problems; the overseer
+  (the same imperfect demonstrator) writes its own answer to each and, where the two differ,
   that answer joins the data as a correction; retrain on everything, a few rounds. An
   answer is one "state" here (the answer is written in one go), so this is DAgger at the
   level of problems: the overseer sees the model's own mistakes, not only its own
@@ -72,13 +73,13 @@ class PathSettings:
     bc_steps: int = 800
     dagger_rounds: int = 3
     dagger_problems: int = 2_000  # problems the model answers (and the overseer checks) per round
-    dagger_steps: int = 250  # training steps per round, on everything gathered so far
+    dagger_steps: int = 130  # training steps per round, on everything gathered so far (about half of bc_steps over the rounds)
     rl_learning_rate: float = 5e-4
     rl_steps: int = 250
     rl_problems: int = 32  # problems per policy step
     rl_samples: int = 4  # answers per problem; the baseline is the mean reward of the other answers
     eval_problems: int = 1_000
-    eval_every: int = 50
+    curve_points: int = 6  # held-out evaluations per training loop (each costs a greedy pass over the held-out problems)
     rater_candidates: int = 8  # n of the rater's level: pick an approved answer among n samples
 
     def __post_init__(self) -> None:
@@ -101,7 +102,7 @@ class PathSettings:
     def small(cls, **overrides) -> PathSettings:
         """A seconds-sized instance for tests: 1-digit problems, a short everything."""
         small = dict(digits=(1,), demonstrations=2_000, bc_steps=150, dagger_rounds=2, dagger_problems=400, dagger_steps=60,
-                     rl_steps=40, rl_problems=32, eval_problems=300, eval_every=20, rl_learning_rate=1e-3)
+                     rl_steps=40, rl_problems=32, eval_problems=300, curve_points=4, rl_learning_rate=1e-3)
         return replace(cls(), **{**small, **overrides})
 
     def task(self) -> ArithmeticTask:
@@ -200,6 +201,7 @@ def _fit(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.
     """`steps` Adam steps of behaviour cloning on rows drawn uniformly (with replacement) from the data."""
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     generator = torch_generator(seed)
+    every = max(1, steps // settings.curve_points)
     model.train()
     for step in range(steps):
         rows = torch.randint(0, problem_ids.shape[0], (settings.batch_size,), generator=generator)
@@ -207,7 +209,7 @@ def _fit(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if curve is not None and ((step + 1) % settings.eval_every == 0 or step + 1 == steps):
+        if curve is not None and ((step + 1) % every == 0 or step + 1 == steps):
             curve.append({"step": offset + step + 1, "labels": labels, "loss": float(loss.detach()), "accuracy": evaluate(model, settings)["accuracy"]})
 
 
@@ -234,25 +236,33 @@ def behaviour_cloning(people: ArithmeticPeople, settings: PathSettings, seed: in
 
 @_one_thread
 def dagger(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None) -> PathResult:
-    """Interactive correction: start from behaviour cloning on a tenth of the demonstrations, then
-    `dagger_rounds` rounds of (model answers, overseer corrects where it disagrees, retrain on all)."""
+    """Interactive correction at behaviour cloning's compute: clone a tenth of the demonstrations, then
+    `dagger_rounds` rounds of (the model answers, the overseer corrects where it disagrees, retrain on all).
+
+    The first fit takes ``bc_steps - dagger_rounds * dagger_steps`` steps (at least 1), so the
+    path spends as many gradient steps as `behaviour_cloning` in all; with `start` that fit is
+    skipped and the rounds begin from `start`. `labels` counts every answer the overseer wrote:
+    the first demonstrations and one per problem it looked at in the rounds.
+    """
     began = time.perf_counter()
-    init_seed, *round_seeds = spawn_seeds(check_seed(seed), settings.dagger_rounds + 1)
-    if start is None:
-        first = replace(settings, demonstrations=max(1, settings.demonstrations // 10))
-        start = behaviour_cloning(people, first, init_seed).model
-    model = copy.deepcopy(start)
-    before = evaluate(model, settings)
-    overseer = people.demonstrator()
-    # The aggregate starts with demonstrations the size of the first round, as DAgger's D_0.
-    problems = settings.task().sample(settings.dagger_problems, init_seed)
+    init_seed, data_seed, fit_seed, *round_seeds = spawn_seeds(check_seed(seed), settings.dagger_rounds + 3)
+    overseer = people.demonstrator()  # one stream for the first demonstrations and every correction
+    problems = settings.task().sample(max(1, settings.demonstrations // 10), data_seed)
     answers = overseer.demonstrate(problems)
     labels = len(problems)
-    curve = [{"step": 0, "labels": labels, "accuracy": before["accuracy"]}]
+    first_steps = max(1, settings.bc_steps - settings.dagger_rounds * settings.dagger_steps)
+    if start is None:
+        model = M.make_model(settings.model, init_seed)
+        untrained = evaluate(model, settings)
+        _fit(model, *_encode(problems, answers), first_steps, settings, fit_seed)
+    else:
+        model, untrained, first_steps = copy.deepcopy(start), None, 0
+    before = evaluate(model, settings)
+    curve = [{"step": first_steps, "labels": labels, "data": len(problems), "accuracy": before["accuracy"]}]
     counts = {"corrections": 0, "corrections_wrong": 0, "right_answers_overruled": 0, "wrong_answers_missed": 0}
     for round_index, round_seed in enumerate(round_seeds):
-        data_seed, fit_seed = spawn_seeds(round_seed, 2)
-        asked = settings.task().sample(settings.dagger_problems, data_seed)
+        ask_seed, round_fit_seed = spawn_seeds(round_seed, 2)
+        asked = settings.task().sample(settings.dagger_problems, ask_seed)
         written = M.greedy(model, asked)
         overseen = overseer.demonstrate(asked)  # the overseer writes its own answer to compare
         differs = [w != o for w, o in zip(written, overseen)]
@@ -264,10 +274,12 @@ def dagger(people: ArithmeticPeople, settings: PathSettings, seed: int, start: C
         problems += [p for p, d in zip(asked, differs) if d]
         answers += [o for o, d in zip(overseen, differs) if d]
         labels += len(asked)  # the overseer looked at (and answered) every problem
-        _fit(model, *_encode(problems, answers), settings.dagger_steps, settings, fit_seed)
-        curve.append({"step": (round_index + 1) * settings.dagger_steps, "round": round_index + 1, "labels": labels,
+        _fit(model, *_encode(problems, answers), settings.dagger_steps, settings, round_fit_seed)
+        curve.append({"step": first_steps + (round_index + 1) * settings.dagger_steps, "round": round_index + 1, "labels": labels,
                       "data": len(problems), "accuracy": evaluate(model, settings)["accuracy"]})
-    return PathResult("dagger", model, before, evaluate(model, settings), labels, curve, counts, time.perf_counter() - began)
+    extra = {**counts, "gradient_steps": first_steps + settings.dagger_rounds * settings.dagger_steps,
+             "first_clone": before if untrained is not None else None}
+    return PathResult("dagger", model, untrained or before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)
 
 
 @_one_thread
@@ -285,6 +297,7 @@ def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[st
     steps = settings.rl_steps if steps is None else steps
     k = settings.rl_samples
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.rl_learning_rate)
+    every = max(1, steps // settings.curve_points)
     rng = numpy_generator(seed)
     task = settings.task()
     curve: list[dict] = []
@@ -308,7 +321,7 @@ def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[st
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if (step + 1) % settings.eval_every == 0 or step + 1 == steps:
+        if (step + 1) % every == 0 or step + 1 == steps:
             point = {"step": step + 1, "reward": float(rewards.mean()), "accuracy": evaluate(model, settings)["accuracy"]}
             if reference is not None:
                 point["kl"] = float(log_ratio.mean())

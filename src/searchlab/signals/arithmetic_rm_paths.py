@@ -35,10 +35,11 @@ from searchlab.signals import arithmetic_paths as paths
 from searchlab.signals.arithmetic import OPERATORS, Problem
 from searchlab.signals.common import check_probability
 from searchlab.signals.people import ArithmeticPeople
-from searchlab.signals.reward_model import RewardEnsemble, bon_distance, gao_fit
+from searchlab.signals.reward_model import LabelEfficiency, RewardEnsemble, bon_distance, gao_fit, label_efficiency
 
 _PLACES = 6  # answer digits by place value (the longest answer has 6)
 _OPERAND_PLACES = 3
+HELDOUT_LABELS = 2_000  # rater labels every reward model is scored on, never fitted
 
 
 @dataclass(frozen=True)
@@ -120,24 +121,29 @@ def features(problems: list[Problem], answers: list[str]) -> np.ndarray:
 @paths._one_thread
 def fit_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, rm: RewardSettings, policy: CausalTransformer,
                      seed: int, fraction: float | None = None) -> tuple[RewardEnsemble, dict]:
-    """Rater labels on answers sampled from `policy`; fit on `fraction` of them; report accuracy on the rest."""
+    """Rater labels on answers sampled from `policy`; fit on `fraction` of them; report accuracy on held-out ones.
+
+    The pool is as large as `approval_direct`'s (``rl_steps * rl_problems * rl_samples`` labels);
+    `HELDOUT_LABELS` more, sampled the same way and never fitted, score the model against the
+    rater's labels and against the truth, whatever the fraction.
+    """
     fraction = rm.fraction if fraction is None else replace(rm, fraction=fraction).fraction
     k = settings.rl_samples
     pool = settings.rl_steps * settings.rl_problems * k  # as many labels as approval_direct buys
+    size = pool + HELDOUT_LABELS
     problem_seed, sample_seed, split_seed, fit_seed = spawn_seeds(check_seed(seed), 4)
-    problems = settings.task().sample(math.ceil(pool / k), problem_seed)
+    problems = settings.task().sample(math.ceil(size / k), problem_seed)
     answers, _ = M.sample(policy, problems, k, seed=sample_seed)
-    flat_problems = [p for p in problems for _ in range(k)][:pool]
-    flat_answers = [a for row in answers for a in row][:pool]
+    flat_problems = [p for p in problems for _ in range(k)][:size]
+    flat_answers = [a for row in answers for a in row][:size]
     judged = people.rater().judge(flat_problems, flat_answers)
     x = features(flat_problems, flat_answers)
-    order = numpy_generator(split_seed).permutation(pool)
-    used, rest = order[: max(1, round(fraction * pool))], order[max(1, round(fraction * pool)):]
+    used = numpy_generator(split_seed).permutation(pool)[: max(1, round(fraction * pool))]
+    rest = np.arange(pool, size)
     model = rm.ensemble().fit(x[used], judged.approved[used], fit_seed)
-    report = {"fraction": fraction, "labels": int(used.size), "pool": pool}
-    if rest.size:
-        report["accuracy_on_rest_vs_rater"] = model.accuracy(x[rest], judged.approved[rest])
-        report["accuracy_on_rest_vs_truth"] = model.accuracy(x[rest], judged.correct[rest])
+    report = {"fraction": fraction, "labels": int(used.size), "pool": pool, "heldout": HELDOUT_LABELS,
+              "accuracy_on_rest_vs_rater": model.accuracy(x[rest], judged.approved[rest]),
+              "accuracy_on_rest_vs_truth": model.accuracy(x[rest], judged.correct[rest])}
     return model, report
 
 
@@ -157,7 +163,7 @@ def approval_reward_model(people: ArithmeticPeople, settings: paths.PathSettings
     reward_model, report = fit_reward_model(people, settings, rm, model, rm_seed, fraction)
     curve = paths.reinforce(model, _proxy(reward_model), settings, rl_seed, reference=copy.deepcopy(model), kl_coef=rm.kl_coef)
     extra = {"reward_model": report, "exploit_after": paths.round_rates(model, settings)}
-    name = f"approval (reward model, {report['fraction']:g} of labels)"
+    name = f"approval (reward model, {report['fraction']:g})"
     return paths.PathResult(name, model, before, paths.evaluate(model, settings), report["labels"], curve, extra, time.perf_counter() - began)
 
 
@@ -222,13 +228,39 @@ def overoptimisation(people: ArithmeticPeople, settings: paths.PathSettings, see
     def record(point: dict) -> None:
         point.update(true=float(np.mean(truth[-every:])), d=math.sqrt(max(point["kl"], 0.0)))
 
-    rl = paths.reinforce(policy, proxy_and_truth, replace(settings, eval_every=every), rl_seed, rm.overopt_steps, start_model, record)
+    rl = paths.reinforce(policy, proxy_and_truth, replace(settings, curve_points=10), rl_seed, rm.overopt_steps, start_model, record)
     start_true = bon[0]["true"]  # n = 1: the start's sampled answers
     rl_points = [{"step": 0, "kl": 0.0, "d": 0.0, "reward": bon[0]["proxy"], "true": start_true}] + rl
     return {"reward_model": report, "best_of_n": bon, "best_of_n_fit": _gao([r["d"] for r in bon], [r["true"] for r in bon], "bon", start_true),
             "best_of_n_peak_n": max(bon, key=lambda r: r["true"])["n"], "rl": rl_points,
             "rl_fit": _gao([r["d"] for r in rl_points], [r["true"] for r in rl_points], "rl", start_true),
             "rl_peak": max(rl_points, key=lambda r: r["true"]), "seconds": time.perf_counter() - began}
+
+
+@paths._one_thread
+def active_vs_random(people: ArithmeticPeople, settings: paths.PathSettings, rm: RewardSettings, policy: CausalTransformer,
+                     seed: int, counts=(100, 200, 400, 800, 1600, 3200), heldout: int = 2_000) -> dict[str, LabelEfficiency]:
+    """Label-efficiency curves of random and disagreement-driven queries, the rater's labels bought one by one.
+
+    The items are answers `policy` samples to fresh problems (`rl_samples` per problem), as the
+    approval paths label them; the rater judges each once (its label book, looked up only when
+    a query asks), so every label bought is counted. ``2 * counts[-1]`` items form the pool
+    queries draw from, `heldout` more score each refit against the rater's labels.
+    """
+    k = settings.rl_samples
+    size = 2 * counts[-1] + heldout
+    problem_seed, sample_seed, curve_seed = spawn_seeds(check_seed(seed), 3)
+    problems = settings.task().sample(math.ceil(size / k), problem_seed)
+    answers, _ = M.sample(policy, problems, k, seed=sample_seed)
+    flat_problems = [p for p in problems for _ in range(k)][:size]
+    flat_answers = [a for row in answers for a in row][:size]
+    labels = people.rater().rate(flat_problems, flat_answers).astype(np.float32)
+    x = features(flat_problems, flat_answers)
+    pool, scored = slice(0, size - heldout), slice(size - heldout, size)
+    oracle = lambda indices: labels[pool][indices]  # noqa: E731 - the rater's book, read only when asked
+    return {name: label_efficiency(x[pool], oracle, x[scored], labels[scored], counts, curve_seed, active=(name == "active"),
+                                   ensemble=rm.ensemble())
+            for name in ("random", "active")}
 
 
 def label_fractions(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, fractions=(1.0, 0.1, 0.01, 0.001),
@@ -265,5 +297,5 @@ def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, 
     return rows
 
 
-__all__ = ["RewardSettings", "approval_reward_model", "best_of_n", "features", "fit_reward_model", "label_fractions",
+__all__ = ["RewardSettings", "active_vs_random", "approval_reward_model", "best_of_n", "features", "fit_reward_model", "label_fractions",
            "overoptimisation", "pipeline"]

@@ -213,32 +213,37 @@ def behaviour_cloning(people: TicTacToePeople, settings: SignalSettings, seed: i
     return _clone(people, settings, seed, start, demonstrator or people.demonstrator(), games, name)[0]
 
 
-def _clone(people, settings, seed, start, demonstrator, games, name) -> tuple[PathResult, Rollout]:
-    """`behaviour_cloning`, also returning the demonstrations it trained on."""
+def _clone(people, settings, seed, start, demonstrator, games, name, steps: int | None = None) -> tuple[PathResult, Rollout]:
+    """`behaviour_cloning` (for `steps`, default `imitation_steps`), also returning the demonstrations it trained on."""
     began = time.perf_counter()
     init_seed, play_seed, train_seed = spawn_seeds(seed, 3)
     outcome = Outcome()
     policy = _start(settings, init_seed, start)
     before = measure(policy, outcome)
     shown = play_games(demonstrator.demonstrate, games or settings.demonstration_games, numpy_generator(play_seed), outcome)
-    imitate(policy, shown.positions, shown.moves, settings.imitation_steps, settings, train_seed)
+    steps = settings.imitation_steps if steps is None else steps
+    imitate(policy, shown.positions, shown.moves, steps, settings, train_seed)
     after = measure(policy, outcome)
     result = PathResult(name, policy, after, before, {"demonstrations": int(shown.moves.size)},
-                        [(0, before.score), (settings.imitation_steps, after.score)], time.perf_counter() - began)
+                        [(0, before.score), (steps, after.score)], time.perf_counter() - began)
     return result, shown
 
 
 def dagger(people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None) -> PathResult:
     """Behaviour cloning, then rounds in which the overseer corrects the moves of the model's own games.
 
-    The starting point reported is the behaviour-cloning policy the rounds begin from.
+    At behaviour cloning's compute: the first clone takes half of `imitation_steps`, and the
+    rounds share the other half, each retraining on everything gathered so far. The starting
+    point reported is the first clone the rounds begin from.
     """
     _check(people, settings, seed)
     began = time.perf_counter()
     outcome = Outcome()
     clone_seed, play_seed, *round_seeds = spawn_seeds(seed, 2 + settings.dagger_rounds)
     overseer = people.demonstrator()  # one stream for the first demonstrations and every correction
-    cloned, shown = _clone(people, settings, clone_seed, start, overseer, None, "behaviour cloning")
+    round_steps = max(1, settings.imitation_steps // (2 * max(1, settings.dagger_rounds)))
+    first_steps = max(1, settings.imitation_steps - round_steps * settings.dagger_rounds)
+    cloned, shown = _clone(people, settings, clone_seed, start, overseer, None, "behaviour cloning", first_steps)
     policy, rng = cloned.policy.copy(), numpy_generator(play_seed)
     positions, moves = shown.positions, shown.moves
     curve = [(0, cloned.performance.score)]
@@ -246,8 +251,8 @@ def dagger(people: TicTacToePeople, settings: SignalSettings, seed: int, start: 
         visited = play_games(sampler(policy.probabilities(), rng), settings.dagger_games, rng, outcome)
         positions = np.concatenate([positions, visited.positions])
         moves = np.concatenate([moves, overseer.demonstrate(visited.positions)])  # the corrections
-        imitate(policy, positions, moves, settings.imitation_steps // 2, settings, round_seed)
-        curve.append((round_number, measure(policy, outcome).score))
+        imitate(policy, positions, moves, round_steps, settings, round_seed)
+        curve.append((first_steps + round_number * round_steps, measure(policy, outcome).score))
     return PathResult("dagger", policy, measure(policy, outcome), cloned.performance, {"demonstrations": int(moves.size)},
                       curve, time.perf_counter() - began, {"behaviour cloning start": cloned.start.as_dict()})
 
