@@ -70,6 +70,16 @@ def test_reward_model_path_and_best_of_n(cloned):
     assert all(b >= a - 1e-12 for a, b in zip(proxy, proxy[1:]))  # a bigger pick never lowers the proxy
 
 
+def test_active_queries_on_answers_go_where_the_ensemble_disagrees(cloned):
+    rm = R.RewardSettings.small()
+    curves = R.active_vs_random(HONEST, SMALL, rm, cloned.model, seed=7, counts=(40, 80, 160), heldout=400)
+    active, random = curves["active"], curves["random"]
+    assert active.oracle_calls == random.oracle_calls == 160 and len(set(active.queried.tolist())) == 160
+    # Each active round buys items whose disagreement is above the pool's median at that moment.
+    assert all(picked > median for picked, median in zip(active.picked_disagreement, active.pool_median_disagreement))
+    assert all(0.5 < a <= 1.0 for a in active.accuracy + random.accuracy)  # both beat chance on held-out labels
+
+
 def test_features_do_not_hold_the_result():
     problems = [Problem(12, "+", 34), Problem(12, "+", 34), Problem(21, "+", 43)]
     x = R.features(problems, ["46", "47", "46"])
