@@ -82,16 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     play = commands.add_parser(
         "play",
         allow_abbrev=False,
-        help="play Tic-Tac-Toe in the terminal against a computer player",
-        description="Play one game of Tic-Tac-Toe: type a square number (1-9, row by row) on your turn.",
+        help="play Tic-Tac-Toe or Connect Four in the terminal against a computer player",
+        description="Play one game: in Tic-Tac-Toe type a square number (1-9, row by row), in Connect Four a column "
+                    "number (1-7, left to right) on your turn.",
     )
-    play.add_argument("game", choices=("tictactoe",), help="the game (tictactoe)")
-    play.add_argument("--against", choices=("solver", "random", "local", "net"), default="solver",
-                      help="the opponent: the perfect minimax player (default), random moves, the strategy local search found, "
-                           "or the network trained to imitate the solver")
+    play.add_argument("game", choices=("tictactoe", "connect4", "connect4-small"),
+                      help="the game: tictactoe, connect4 (6 rows x 7 columns) or connect4-small (4 x 5)")
+    play.add_argument("--against", choices=("solver", "random", "local", "net", "mcts", "az"), default=None,
+                      help="tictactoe: the perfect minimax player (default), random moves, the strategy local search found, "
+                           "or the network trained to imitate the solver; connect4: mcts, tree search with random playouts "
+                           "(default), or az, an AlphaZero network guiding the search")
     play.add_argument("--run", type=Path, default=None,
-                      help="a `searchlab run tictactoe` folder to take the local/net player from "
-                           "(default: runs/tictactoe or runs/tour/tictactoe; if neither exists a small player is made on the spot)")
+                      help="tictactoe: a `searchlab run tictactoe` folder to take the local/net player from "
+                           "(default: runs/tictactoe or runs/tour/tictactoe); connect4: a `searchlab run hybrid` folder "
+                           "whose network fits the board (default: runs/hybrid or runs/tour/hybrid); with none, a small "
+                           "player is made on the spot")
+    play.add_argument("--simulations", type=_positive, default=None,
+                      help="connect4 only: search simulations per computer move (default: 2000 for mcts, 200 for az)")
     play.add_argument("--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)")
     play.add_argument("--seed", type=_seed, default=0, help="seeds the opponent's choices among equal moves")
 
@@ -219,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "tour":
             return cmd_tour(args)
         if args.command == "play":
-            from searchlab.games.play import play
+            from searchlab.games.play_connect4 import play_game
 
-            play(args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run)
+            play_game(args.game, args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run, simulations=args.simulations)
             return 0
         if args.command == "sweep":
             return cmd_sweep(args, extra)
@@ -433,21 +440,23 @@ def cmd_tour(args: argparse.Namespace) -> int:
     plans = []
     for name in names:
         experiment = EXPERIMENTS[name]
-        config = experiment.make_config(args.size, **overrides)
-        plans.append((experiment, config, experiment.prepare(config)))
+        for suffix, variant in {"": {}, **experiment.variants}.items():
+            config = experiment.make_config(args.size, **{**variant, **overrides})
+            folder = f"{name}-{suffix}" if suffix else name
+            plans.append((experiment, folder, config, experiment.prepare(config)))
     started = time.perf_counter()
     run_dirs = []
-    for index, (experiment, config, data) in enumerate(plans, start=1):
-        final = out / experiment.name
-        partial = out / f".{experiment.name}.partial"
+    for index, (experiment, folder, config, data) in enumerate(plans, start=1):
+        final = out / folder
+        partial = out / f".{folder}.partial"
         if args.resume and (final / "result.json").is_file() and not partial.exists():
-            print(f"[{index}/{len(plans)}] {experiment.name}: kept (already finished)")
+            print(f"[{index}/{len(plans)}] {folder}: kept (already finished)")
             run_dirs.append(final)
             continue
         resume = args.resume and (partial / "config.json").is_file()
         if partial.exists() and not resume:
             shutil.rmtree(partial)
-        print(f"[{index}/{len(plans)}] {experiment.name}: {experiment.title}", flush=True)
+        print(f"[{index}/{len(plans)}] {folder}: {experiment.title}", flush=True)
         t0 = time.perf_counter()
         result = _execute(experiment, config, data, partial, resume=resume, progress=not args.no_progress)
         if final.exists():

@@ -6,6 +6,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import Experiment
 from searchlab.experiments.charlm import EXPERIMENT as CHARLM
 from searchlab.experiments.digits import EXPERIMENT as DIGITS
+from searchlab.experiments.hybrid import EXPERIMENT as HYBRID
 from searchlab.experiments.networks import EXPERIMENT as NETWORKS
 from searchlab.experiments.perturbation import EXPERIMENT as PERTURBATION
 from searchlab.experiments.regression import EXPERIMENT as REGRESSION
@@ -21,8 +22,9 @@ from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 # and writes text one character at a time; random perturbation against gradient
 # descent is "Stochastic gradient descent"; model and data size are "How big would
 # these models need to be?", and imitation, approval and outcomes are "Example
-# datasets and performance metrics".
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING, SIGNALS)}
+# datasets and performance metrics", where the essay's last point, a network combined
+# with hard-coded search as in AlphaGo, is the hybrid experiment.
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING, SIGNALS, HYBRID)}
 
 
 def get_experiment(name: str) -> Experiment:

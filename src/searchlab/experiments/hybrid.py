@@ -1,0 +1,309 @@
+"""A learned network combined with hard-coded tree search, each half measured against an exact solver.
+
+Essay ("Example datasets and performance metrics"): "we would also probably combine deep
+learning models with 'hard-coded' algorithms to some extent. For example, the AlphaGo
+system involves a deep learning model coming up with initial best-guess moves and then
+improving on those moves with a hard-coded search algorithm."
+
+Here that system is built small and taken apart. An AlphaZero-style network is trained
+by self-play (`games.alphazero`), then four movers choose moves:
+
+* random: any legal move (the floor);
+* network: the network's top move, no search (simulations 0);
+* uct: Monte-Carlo tree search with random playouts and no network (search alone);
+* puct: the same kind of tree search guided by the network's priors and values (AlphaGo's recipe),
+
+the two searches at 1, 4, 16 ... simulations. Each is scored twice against perfect play
+(the minimax solver for Tic-Tac-Toe, `connect4_solver` for Connect Four on 4x5): the
+share of a fixed, seeded set of positions where its move is optimal, and the share of
+games it loses against the perfect player. This module computes; `hybrid_report` draws.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from searchlab.core import checkpoint
+from searchlab.core.device import DEVICES, cpu_threads, resolve_device
+from searchlab.core.files import read_json, write_json
+from searchlab.core.seeding import spawn_seeds
+from searchlab.experiments.base import Experiment, RunContext, require
+
+SECTION = "Example datasets and performance metrics"
+GAME_NAMES = ("tictactoe", "connect4-small")
+METHODS = ("random", "network", "uct", "puct")  # the movers, in the order the report shows them
+SEARCHES = ("uct", "puct")  # the movers that take a number of simulations
+NETWORK_FILE = "network.safetensors"  # the trained network, at the top of the run folder (`searchlab play` reads it)
+
+# A mover: (states, one generator per state) -> one action per state.
+Mover = Callable[[list[Any], list[np.random.Generator]], list[int]]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the hybrid experiment; the defaults are the full size (about 2 minutes for tictactoe, 7 for connect4-small).
+
+    Attributes:
+        seed: seeds the training, the positions, every search and every game.
+        device: "cpu", "cuda" or "auto" for the network (the searches run on the CPU).
+        game: "tictactoe" or "connect4-small" (Connect Four on 4 rows x 5 columns, solved exactly).
+        iterations: AlphaZero self-play / train / arena rounds.
+        selfplay_games: self-play games per iteration.
+        selfplay_simulations: PUCT simulations per self-play move (the arena uses half).
+        train_steps: Adam steps per iteration.
+        arena_games: candidate-vs-current games per iteration (0 accepts every candidate).
+        positions: distinct positions the movers are scored on (reached by random play, not
+            over, and with at least one move that is not optimal).
+        simulations: the search budgets to compare, increasing.
+        games_vs_perfect: games of each mover against the perfect player, sides alternating.
+        c_puct: PUCT's exploration weight, in training and in the comparison.
+    """
+
+    seed: int = 0
+    device: str = "cpu"
+    game: str = "tictactoe"
+    iterations: int = 60
+    selfplay_games: int = 32
+    selfplay_simulations: int = 50
+    train_steps: int = 200
+    arena_games: int = 20
+    positions: int = 300
+    simulations: tuple[int, ...] = (1, 4, 16, 64, 256, 1024)
+    games_vs_perfect: int = 40
+    c_puct: float = 1.5
+
+    def __post_init__(self) -> None:
+        require(self.game in GAME_NAMES, f"unknown --game {self.game!r}; choose one of {', '.join(GAME_NAMES)}")
+        require(self.device in DEVICES, f"unknown --device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
+        for name in ("iterations", "selfplay_games", "selfplay_simulations", "train_steps", "positions", "games_vs_perfect"):
+            require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
+        require(self.arena_games >= 0, f"--arena_games must be 0 or more, got {self.arena_games}")
+        require(len(self.simulations) > 0 and all(n >= 1 for n in self.simulations) and list(self.simulations) == sorted(set(self.simulations)),
+                f"--simulations must be increasing whole numbers from 1 up, e.g. 1,4,16,64, got {self.simulations}")
+        require(self.c_puct > 0, f"--c_puct must be a positive number, got {self.c_puct}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare` makes: the game and its perfect player."""
+
+    game: Any
+    perfect: PerfectPlayer
+
+
+class PerfectPlayer:
+    """The optimal moves of any position, from the exact solver, remembered per position.
+
+    Args:
+        game: Tic-Tac-Toe (solved whole by minimax, under a second) or a small Connect Four
+            (solved position by position by `connect4_solver.Solver`).
+    """
+
+    def __init__(self, game: Any) -> None:
+        self.game = game
+        self._cache: dict[Any, list[int]] = {}
+        self._solver = None
+        if game.name == "tictactoe":
+            from searchlab.games.minimax import solve
+
+            self._cache.update(solve(game).best_actions)
+        else:
+            from searchlab.games.connect4_solver import Solver
+
+            self._solver = Solver(game)
+
+    def optimal_actions(self, state: Any) -> list[int]:
+        """Every move that keeps the position's game-theoretic value, ascending."""
+        actions = self._cache.get(state)
+        if actions is None:
+            actions = self._cache[state] = self._solver.optimal_actions(state)
+        return actions
+
+
+def prepare(config: Config) -> Prepared:
+    """Check the device and make the game and its solver (under a second); writes nothing."""
+    from searchlab.games import GAMES
+
+    resolve_device(config.device)
+    game = GAMES[config.game]()
+    return Prepared(game=game, perfect=PerfectPlayer(game))
+
+
+def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
+    """Train the network, then score every mover at every simulation count against the solver."""
+    from searchlab.experiments.hybrid_report import report
+    from searchlab.games.policy_value import save_net
+
+    game, perfect = data.game, data.perfect
+    train_seed, positions_seed, moves_seed, games_seed = spawn_seeds(config.seed, 4)
+    net, records = _train(config, game, train_seed, context)
+    save_net(net, context.out / NETWORK_FILE)
+    positions = sample_positions(game, perfect, config.positions, positions_seed)
+    optimal = [perfect.optimal_actions(s) for s in positions]
+    cells = [("random", 0), ("network", 0)] + [(m, n) for m in SEARCHES for n in config.simulations]
+    ablation = []
+    bar = None
+    if context.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(cells), desc=f"hybrid/{game.name} ablation", unit="mover")
+    with cpu_threads(1 if resolve_device(config.device).type == "cpu" else 0):
+        for method, simulations in cells:
+            done = context.checkpoint_dir("ablation") / f"{method}-{simulations}.json"
+            if context.resume and done.is_file():
+                row = read_json(done)
+            else:
+                start = time.perf_counter()
+                mover = make_mover(method, game, net, simulations, config.c_puct)
+                if method == "random":  # the exact expectation, not a sample of it
+                    fraction = float(np.mean([len(o) / len(game.legal_actions(s)) for s, o in zip(positions, optimal)]))
+                else:
+                    fraction = optimal_fraction(mover, positions, optimal, moves_seed)
+                losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
+                row = {"game": game.name, "method": method, "simulations": simulations, "optimal_fraction": round(fraction, 5),
+                       "losses_vs_perfect": round(losses, 5), "games": config.games_vs_perfect,
+                       "seconds": round(time.perf_counter() - start, 3)}
+                write_json(done, row)
+            ablation.append(row)
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    training = [{"iteration": r["iteration"], "wins": r["arena_wins"], "draws": r["arena_draws"], "losses": r["arena_losses"],
+                 "score": round(r["arena_score"], 4), "accepted": r["accepted"], "policy_loss": round(r["policy_loss"], 5),
+                 "value_loss": round(r["value_loss"], 5), "examples": r["examples"], "seconds": r["seconds"]} for r in records]
+    context.write_metrics([{"stage": "training", **row} for row in training] + [{"stage": "ablation", **row} for row in ablation])
+    numbers = {
+        "game": game.name,
+        "positions": len(positions),
+        "losses_vs_perfect_means": "share of games lost against the perfect player (sides alternate; perfect play never loses)",
+        "ablation": ablation,
+        "training": training,
+        "network": {"path": NETWORK_FILE, "game": game.name, "observation_shape": list(game.observation_shape)},
+    }
+    numbers["report"] = report(config, numbers, context)
+    return numbers
+
+
+# ----- training -----------------------------------------------------------------------
+
+
+def alphazero_settings(config: Config):
+    """The `AlphaZeroSettings` a config asks for (the arena searches half as much as self-play)."""
+    from searchlab.games.alphazero import AlphaZeroSettings
+
+    return AlphaZeroSettings(iterations=config.iterations, selfplay_games=config.selfplay_games, simulations=config.selfplay_simulations,
+                             c_puct=config.c_puct, train_steps=config.train_steps, arena_games=config.arena_games,
+                             arena_simulations=max(1, config.selfplay_simulations // 2))
+
+
+def _train(config: Config, game: Any, seed: int, context: RunContext):
+    """AlphaZero training into checkpoints/alphazero; a resumed run continues (or reuses) it exactly."""
+    from searchlab.games.alphazero import CHECKPOINT_DIR, train
+
+    folder = context.checkpoint_dir("alphazero")
+    resume = context.resume and checkpoint.exists(folder / CHECKPOINT_DIR)  # stopped before the first iteration: start over
+    return train(game, alphazero_settings(config), folder, seed=seed, resume=resume, progress=context.progress, device=config.device)
+
+
+# ----- positions and movers ------------------------------------------------------------
+
+
+def sample_positions(game: Any, perfect: PerfectPlayer, count: int, seed: int) -> list[Any]:
+    """Up to `count` distinct positions reached by random play where some legal move is not optimal.
+
+    Each try plays a random game and keeps one of its non-terminal positions, every ply
+    equally likely, so that openings, middle games and endings all appear. Positions
+    where every move is optimal are skipped: any mover would score them.
+    """
+    rng = np.random.default_rng(seed)
+    found: dict[Any, None] = {}  # insertion-ordered set: the same seed gives the same list
+    for _ in range(50 * count):  # Tic-Tac-Toe has only a few thousand such positions
+        if len(found) >= count:
+            break
+        line = [game.initial_state()]
+        while not game.is_terminal(line[-1]):
+            actions = game.legal_actions(line[-1])
+            line.append(game.apply(line[-1], actions[int(rng.integers(len(actions)))]))
+        state = line[int(rng.integers(len(line) - 1))]
+        if state not in found and len(perfect.optimal_actions(state)) < len(game.legal_actions(state)):
+            found[state] = None
+    return list(found)
+
+
+def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> Mover:
+    """The move chooser of one method ("random", "network", "uct" or "puct") at a number of simulations."""
+    from searchlab.games.mcts import PUCTSettings, puct_search_many, uct_search
+    from searchlab.games.policy_value import encode, net_evaluator
+
+    if method == "random":
+        return lambda states, rngs: [int(r.choice(game.legal_actions(s))) for s, r in zip(states, rngs)]
+    if method == "network":
+        import torch
+
+        def top_moves(states, rngs):  # the batched form of `net_policy_action`
+            observations, legal = encode(game, states, next(net.parameters()).device)
+            with torch.no_grad():
+                logits, _ = net(observations, legal)
+            return logits.argmax(dim=1).tolist()
+
+        return top_moves
+    if method == "uct":
+        return lambda states, rngs: [uct_search(game, s, simulations, r).action for s, r in zip(states, rngs)]
+    settings = PUCTSettings(simulations=simulations, c_puct=c_puct)
+    evaluator = net_evaluator(net, game)
+    # All positions searched together: one network call per simulation step, not per position.
+    return lambda states, rngs: [r.action for r in puct_search_many(game, states, evaluator, settings, rngs)]
+
+
+def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> float:
+    """The share of `positions` where `mover` picks one of the optimal moves."""
+    rngs = [np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))]  # the same per position for every mover
+    actions = mover(positions, rngs)
+    return float(np.mean([a in best for a, best in zip(actions, optimal)]))
+
+
+def losses_vs_perfect(game: Any, perfect: PerfectPlayer, mover: Mover, games: int, seed: int) -> float:
+    """The share of `games` that `mover` loses against the perfect player (uniform among optimal moves).
+
+    The mover plays first in the even-numbered games. All games advance in lockstep, so a
+    batched mover (PUCT) searches every game's position in one call.
+    """
+    seeds = spawn_seeds(seed, 2 * games)
+    mover_rngs = [np.random.default_rng(s) for s in seeds[:games]]
+    perfect_rngs = [np.random.default_rng(s) for s in seeds[games:]]
+    side = [g % 2 for g in range(games)]
+    states = [game.initial_state()] * games
+    active = list(range(games))
+    while active:
+        turn = [g for g in active if game.current_player(states[g]) == side[g]]
+        moved = set(turn)
+        if turn:
+            for g, action in zip(turn, mover([states[g] for g in turn], [mover_rngs[g] for g in turn])):
+                states[g] = game.apply(states[g], action)
+        for g in active:
+            if g not in moved and not game.is_terminal(states[g]):
+                best = perfect.optimal_actions(states[g])
+                states[g] = game.apply(states[g], best[int(perfect_rngs[g].integers(len(best)))])
+        active = [g for g in active if not game.is_terminal(states[g])]
+    lost = [game.returns(states[g]) * (1 if side[g] == 0 else -1) < 0 for g in range(games)]
+    return float(np.mean(lost))
+
+
+EXPERIMENT = Experiment(
+    name="hybrid",
+    title="A network and a hard-coded search: what each half contributes",
+    essay_section=SECTION,
+    config=Config,
+    prepare=prepare,
+    run=run,
+    tour={"iterations": 30, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
+    quick={"iterations": 3, "selfplay_games": 16, "train_steps": 100, "arena_games": 6, "positions": 80,
+           "simulations": (1, 8, 64), "games_vs_perfect": 10},
+)

@@ -1,0 +1,154 @@
+"""The hybrid experiment: its pieces against the solver, a tiny run end to end, resume, and bad settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from cli_checks import assert_config_refuses, error_line
+
+from searchlab.cli import main
+from searchlab.experiments.hybrid import (
+    EXPERIMENT, METHODS, NETWORK_FILE, Config, PerfectPlayer, losses_vs_perfect, make_mover, optimal_fraction, sample_positions,
+)
+from searchlab.games import ConnectFour, TicTacToe
+
+ROW_FIELDS = {"game", "method", "simulations", "optimal_fraction", "losses_vs_perfect"}
+TRAINING_FIELDS = {"iteration", "wins", "draws", "losses", "score", "accepted"}
+# A seconds-sized run: one short training iteration, few positions and games.
+TINY = ["--iterations", "2", "--selfplay_games", "8", "--train_steps", "30", "--arena_games", "2", "--positions", "40",
+        "--simulations", "1,16,128", "--games_vs_perfect", "4"]
+
+
+def perfect_mover(perfect: PerfectPlayer):
+    return lambda states, rngs: [perfect.optimal_actions(s)[0] for s in states]
+
+
+@pytest.mark.parametrize("game", [TicTacToe(), ConnectFour.small()], ids=lambda g: g.name)
+def test_positions_are_distinct_contested_and_seeded(game):
+    perfect = PerfectPlayer(game)
+    positions = sample_positions(game, perfect, 30, seed=1)
+    assert len(positions) == len(set(positions)) == 30
+    assert positions == sample_positions(game, perfect, 30, seed=1)
+    for state in positions:
+        assert not game.is_terminal(state)
+        assert 0 < len(perfect.optimal_actions(state)) < len(game.legal_actions(state))
+
+
+@pytest.mark.parametrize("game", [TicTacToe(), ConnectFour.small()], ids=lambda g: g.name)
+def test_the_perfect_player_never_loses_to_itself_and_beats_random(game):
+    perfect = PerfectPlayer(game)
+    assert losses_vs_perfect(game, perfect, perfect_mover(perfect), 6, seed=0) == 0.0
+    assert losses_vs_perfect(game, perfect, make_mover("random", game, None, 0, 1.5), 10, seed=0) > 0.3
+    positions = sample_positions(game, perfect, 20, seed=2)
+    optimal = [perfect.optimal_actions(s) for s in positions]
+    assert optimal_fraction(perfect_mover(perfect), positions, optimal, seed=0) == 1.0
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hybrid") / "run"
+    assert main(["run", "hybrid", "--out", str(out), "--no-progress", *TINY]) == 0
+    return out, json.loads((out / "result.json").read_text())
+
+
+@pytest.mark.slow
+def test_result_has_the_issue_keys_and_rows(finished):
+    out, result = finished
+    assert result["essay_section"] == "Example datasets and performance metrics"
+    rows = result["ablation"]
+    assert all(set(row) >= ROW_FIELDS for row in rows)
+    assert {row["method"] for row in rows} == set(METHODS)
+    assert sorted(row["simulations"] for row in rows if row["method"] == "puct") == [1, 16, 128]
+    assert all(0.0 <= row["optimal_fraction"] <= 1.0 and 0.0 <= row["losses_vs_perfect"] <= 1.0 for row in rows)
+    assert [row["iteration"] for row in result["training"]] == [0, 1]
+    assert all(set(row) >= TRAINING_FIELDS and row["wins"] + row["draws"] + row["losses"] == 2 for row in result["training"])
+    # The network alone and PUCT with one simulation both play the network's top move.
+    by = {(row["method"], row["simulations"]): row for row in rows}
+    assert by["puct", 1]["optimal_fraction"] == by["network", 0]["optimal_fraction"]
+    for method in ("uct", "puct"):
+        assert by[method, 128]["optimal_fraction"] > by["random", 0]["optimal_fraction"]
+
+
+@pytest.mark.slow
+def test_report_figures_metrics_and_network_are_written(finished):
+    out, result = finished
+    report = result["report"]
+    assert report["summary"] and len(report["tables"]) == 2 and len(report["headline"]) == 3
+    for figure in report["figures"]:
+        assert (out / figure["path"]).stat().st_size > 1000
+    stages = [json.loads(line)["stage"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert stages.count("training") == 2 and stages.count("ablation") == len(result["ablation"])
+    from searchlab.games.policy_value import load_net
+
+    assert tuple(load_net(out / NETWORK_FILE).observation_shape) == TicTacToe().observation_shape
+
+
+@pytest.mark.slow
+def test_resume_skips_finished_stages_and_gives_the_same_numbers(finished, tmp_path):
+    out, result = finished
+    copy = tmp_path / "again"
+    shutil.copytree(out, copy)
+    (copy / "result.json").unlink()
+    (copy / "checkpoints" / "ablation" / "puct-128.json").unlink()  # as if stopped before the last mover
+    assert main(["run", "hybrid", "--out", str(copy), "--no-progress", "--resume", *TINY]) == 0
+    again = json.loads((copy / "result.json").read_text())
+    assert again["training"] == result["training"]
+    untimed = [[{k: v for k, v in row.items() if k != "seconds"} for row in r["ablation"]] for r in (result, again)]
+    assert untimed[0] == untimed[1]
+
+
+@pytest.mark.slow
+def test_a_tiny_connect_four_run(tmp_path):
+    out = tmp_path / "c4"
+    argv = ["run", "hybrid", "--game", "connect4-small", "--out", str(out), "--no-progress", *TINY[:-4],
+            "--simulations", "1,64", "--games_vs_perfect", "2"]
+    assert main(argv) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert {row["game"] for row in result["ablation"]} == {"connect4-small"}
+    by = {(row["method"], row["simulations"]): row for row in result["ablation"]}
+    assert by["uct", 64]["optimal_fraction"] > by["random", 0]["optimal_fraction"]
+
+
+def test_sizes_shrink_and_stay_valid():
+    full, tour, quick = (EXPERIMENT.make_config(size) for size in ("full", "tour", "quick"))
+    assert quick.iterations <= tour.iterations <= full.iterations
+    assert quick.positions <= tour.positions <= full.positions
+    assert max(quick.simulations) <= max(tour.simulations) <= max(full.simulations)
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"game": "chess"}, ["--game", "chess", "tictactoe", "connect4-small"]),
+        ({"device": "tpu"}, ["--device"]),
+        ({"positions": -5}, ["--positions"]),
+        ({"iterations": 0}, ["--iterations"]),
+        ({"games_vs_perfect": 0}, ["--games_vs_perfect"]),
+        ({"arena_games": -1}, ["--arena_games"]),
+        ({"simulations": (16, 4)}, ["--simulations", "increasing"]),
+        ({"simulations": (0, 4)}, ["--simulations"]),
+        ({"simulations": ()}, ["--simulations"]),
+        ({"c_puct": 0.0}, ["--c_puct"]),
+    ],
+)
+def test_bad_settings_are_refused(settings, words):
+    assert_config_refuses(Config, settings, words)
+
+
+@pytest.mark.parametrize("argv, word", [(["--game", "go"], "--game"), (["--positions", "-3"], "--positions"),
+                                        (["--simulations", "lots"], "--simulations")])
+def test_bad_settings_through_the_cli_leave_nothing_behind(capsys, tmp_path, argv, word):
+    out = tmp_path / "run"
+    assert word in error_line(capsys, ["run", "hybrid", "--out", str(out), *argv])
+    assert not out.exists()
+
+
+def test_the_random_mover_is_seeded():
+    game = TicTacToe()
+    mover = make_mover("random", game, None, 0, 1.5)
+    states = [game.initial_state()] * 5
+    first = mover(states, [np.random.default_rng(s) for s in range(5)])
+    assert first == mover(states, [np.random.default_rng(s) for s in range(5)])
