@@ -254,3 +254,15 @@ def test_tictactoe_observation_is_from_the_movers_view():
     assert obs[0].tolist() == [[0, 0, 0], [0, 1, 0], [0, 0, 0]]  # O's marks first
     assert obs[1].tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 1]]
     assert GAME.num_symmetries == 8
+
+
+# Connect Four 6x7, moves as 1-based columns: "171717" leaves the first player three high in column 1,
+# so it wins at index 0; after "17273" the first player holds columns 1-3 of the bottom row and the
+# second player must block column 4 (index 3).
+@pytest.mark.parametrize("moves, best", [("171717", 0), ("17273", 3)])
+def test_uct_finds_the_tactical_move_in_connect_four(moves, best):
+    from searchlab.games.connect4 import ConnectFour
+
+    game = ConnectFour()
+    state = game.moves_from_string(moves)
+    assert all(uct_search(game, state, 400, rng=seed).action == best for seed in range(3))
