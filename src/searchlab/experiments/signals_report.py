@@ -30,7 +30,7 @@ def _kind(name: str) -> str:
 def _levels(study: dict) -> list[tuple[str, float, str]]:
     return [("demonstrator", study["demonstrator"]["performance"]["score"], "#1f77b4"),
             ("rater's pick", study["rater"]["performance"]["score"], "#2ca02c"),
-            ("perfect play", study["perfect"]["score"], "black")]
+            ("perfect play" if "optimal_share" in study["perfect"] else "perfect score", study["perfect"]["score"], "black")]
 
 
 def _paths_figure(study: dict, context: RunContext) -> str:
@@ -199,6 +199,7 @@ def _intro(config: Config) -> str:
 def report(config: Config, study: dict, context: RunContext) -> dict:
     """The report section: headline, prose, figures and tables."""
     paths, levels = study["paths"], {name: value for name, value, _ in _levels(study)}
+    levels["perfect play"] = study["perfect"]["score"]
     imitation = max(v for k, v in paths.items() if _kind(k) == "imitation")
     approval = max(v for k, v in paths.items() if _kind(k) == "approval")
     outcome = paths["outcomes"]
