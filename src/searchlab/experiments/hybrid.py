@@ -303,7 +303,7 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"iterations": 30, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
+    tour={"iterations": 24, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
     quick={"iterations": 3, "selfplay_games": 16, "train_steps": 100, "arena_games": 6, "positions": 80,
            "simulations": (1, 8, 64), "games_vs_perfect": 10},
 )

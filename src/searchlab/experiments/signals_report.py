@@ -155,8 +155,7 @@ def _tables(config: Config, study: dict) -> list[dict]:
     return [
         {"title": "The simulated people: configured, measured, and their level as players",
          "columns": ["who", "configured", "measured on samples", "samples", "true performance"], "rows": people},
-        {"title": "Each path from the same untrained network (DAgger from its own behaviour cloning)" if config.task == "tictactoe"
-                  else "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
+        {"title": "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
          "columns": ["path", "signal", "true performance", "start", "optimal-move share" if config.task == "tictactoe" else "by difficulty",
                      "signal spent"], "rows": paths},
         {"title": "Reward model: accuracy by the share of the rater's labels it saw",
@@ -166,6 +165,17 @@ def _tables(config: Config, study: dict) -> list[dict]:
         {"title": "The staged pipeline: true performance after each stage",
          "columns": ["stage", "before", "after", "signal spent"], "rows": stages},
     ]
+
+
+def _active(study: dict) -> str:
+    """Active against random queries, at each count, in words."""
+    active, random = study["reward_model"]["active"], study["reward_model"]["random"]
+    pairs = "; ".join(f"{count:,} labels: {a:.3f} against {r:.3f}" for count, a, r in zip(active["counts"], active["accuracy"], random["accuracy"]))
+    ahead = sum(a > r for a, r in zip(active["accuracy"][1:], random["accuracy"][1:]))
+    verdict = ("asking where the ensemble disagrees paid off at most counts" if ahead > (len(active["counts"]) - 1) / 2
+               else "asking where the ensemble disagrees did not beat asking at random here")
+    return (f"Buying the rater's labels where an ensemble of reward models disagrees most, against buying them at random "
+            f"(held-out accuracy, active against random): {pairs}. Measured: {verdict}.")
 
 
 def _exploit(study: dict) -> str:
@@ -223,6 +233,7 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
         + (f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
            if best is not over["rows"][-1] else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."),
     ]
+    summary.append(_active(study))
     if config.task == "arithmetic":
         summary.append(_exploit(study))
     figures = [
