@@ -46,7 +46,7 @@ def test_bad_settings_on_the_command_line_are_one_line_errors(capsys, tmp_path):
 def test_sizes_are_per_task_and_the_tour_runs_both_tasks():
     full, tour, quick = (EXPERIMENT.make_config(size, task="arithmetic") for size in ("full", "tour", "quick"))
     assert quick.imitation_steps < tour.imitation_steps < full.imitation_steps == 3000
-    assert EXPERIMENT.make_config("full").imitation_steps == 1500 and EXPERIMENT.make_config("quick").imitation_steps == 300
+    assert EXPERIMENT.make_config("full").imitation_steps == 1500 and EXPERIMENT.make_config("tour").imitation_steps == 800
     assert EXPERIMENT.make_config("quick", task="arithmetic", imitation_steps=7).imitation_steps == 7  # the user's value wins
     assert EXPERIMENT.variants == {"arithmetic": {"task": "arithmetic"}}
 

@@ -241,8 +241,8 @@ EXPERIMENT = Experiment(
     tour={"imitation_steps": {"tictactoe": 800, "arithmetic": 800}, "rl_steps": {"tictactoe": 150, "arithmetic": 60},
           "demonstration_games": 400, "label_counts": (100, 400, 1600), "overoptimization_steps": {"tictactoe": 300, "arithmetic": 150},
           "rm_steps": {"tictactoe": 400, "arithmetic": 300}, "demonstrations": 8_000, "best_of_problems": 64},
-    quick={"imitation_steps": {"tictactoe": 300, "arithmetic": 400}, "rl_steps": {"tictactoe": 60, "arithmetic": 40},
-           "demonstration_games": 150, "fractions": (1.0, 0.1), "label_counts": (50, 200), "overoptimization_steps": 100,
-           "rm_steps": 200, "digits": (1,), "demonstrations": 4000, "best_of_problems": 50},
+    quick={"imitation_steps": 300, "rl_steps": {"tictactoe": 60, "arithmetic": 30},
+           "demonstration_games": 150, "fractions": (1.0, 0.1), "label_counts": (50, 200), "overoptimization_steps": {"tictactoe": 100, "arithmetic": 60},
+           "rm_steps": {"tictactoe": 200, "arithmetic": 150}, "digits": (1,), "demonstrations": 3000, "best_of_problems": 32},
     variants={"arithmetic": {"task": "arithmetic"}},
 )
