@@ -103,7 +103,8 @@ def _findings(numbers: dict) -> list[str]:
     )
     ahead = [(u, p) for u, p in zip(uct, puct) if p["optimal_fraction"] > u["optimal_fraction"]]
     small = puct[min(2, len(puct) - 1)]
-    best_words = "" if best is small else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level {_match(numbers, best)}"
+    best_words = ("" if best is small or _match(numbers, best) == _match(numbers, small)
+                  else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level {_match(numbers, best)}")
     net_adds = (
         f"Does the network add to search at equal simulations? PUCT beats UCT on optimal moves at {len(ahead)} of "
         f"{len(uct)} simulation counts. With {small['simulations']:,} simulations PUCT reaches {small['optimal_fraction']:.1%}, "
