@@ -305,6 +305,8 @@ def experiment_help(name: str) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, dict):  # a size that differs by task: "800 (tictactoe) / 1000 (arithmetic)"
+        return " / ".join(f"{_show(v)} ({k})" for k, v in value.items())
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value) or "''"
     return "none" if value is None else str(value)

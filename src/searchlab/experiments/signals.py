@@ -238,7 +238,7 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"imitation_steps": {"tictactoe": 800, "arithmetic": 800}, "rl_steps": {"tictactoe": 150, "arithmetic": 60},
+    tour={"imitation_steps": 800, "rl_steps": {"tictactoe": 150, "arithmetic": 60},
           "demonstration_games": 400, "label_counts": (100, 400, 1600), "overoptimization_steps": {"tictactoe": 300, "arithmetic": 150},
           "rm_steps": {"tictactoe": 400, "arithmetic": 300}, "demonstrations": 8_000, "best_of_problems": 64},
     quick={"imitation_steps": 300, "rl_steps": {"tictactoe": 60, "arithmetic": 30},
