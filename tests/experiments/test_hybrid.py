@@ -152,3 +152,13 @@ def test_the_random_mover_is_seeded():
     states = [game.initial_state()] * 5
     first = mover(states, [np.random.default_rng(s) for s in range(5)])
     assert first == mover(states, [np.random.default_rng(s) for s in range(5)])
+
+
+def test_full_size_training_depends_on_the_game_and_the_users_value_wins():
+    from searchlab.experiments.hybrid import EXPERIMENT
+
+    small, ttt = EXPERIMENT.make_config("full", game="connect4-small"), EXPERIMENT.make_config("full")
+    assert (ttt.iterations, ttt.selfplay_simulations, ttt.train_steps) == (60, 50, 200)
+    assert (small.iterations, small.selfplay_simulations, small.train_steps) == (80, 100, 300)
+    assert EXPERIMENT.make_config("full", game="connect4-small", iterations=5).iterations == 5
+    assert EXPERIMENT.make_config("quick", game="connect4-small").selfplay_simulations == 50

@@ -106,6 +106,8 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     assert [row["knob"] for row in result["overoptimization"]["best_of_n"]["rows"]] == [2**k for k in range(11)]
     assert result["overoptimization"]["rl"]["rows"][0]["knob"] == 0
     assert list(result["pipeline"]) == ["generic demonstrations", "expert demonstrations", "approval via reward model", "outcomes"]
+    stages = result["pipeline_details"]  # each stage starts where the one before ended, measured the same way
+    assert all(later["start"]["score"] == earlier["performance"]["score"] for earlier, later in zip(stages, stages[1:]))
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
     assert "round answer" in result["report"]["summary"]

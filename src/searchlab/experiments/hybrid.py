@@ -38,6 +38,10 @@ SECTION = "Example datasets and performance metrics"
 GAME_NAMES = ("tictactoe", "connect4-small")
 METHODS = ("random", "network", "uct", "puct")  # the movers, in the order the report shows them
 SEARCHES = ("uct", "puct")  # the movers that take a number of simulations
+# Full-size training that differs by game: Connect Four's network needs more search per move
+# and more training to stop losing to the perfect player (at tictactoe's settings it lost half its games).
+BY_GAME = {"iterations": {"tictactoe": 60, "connect4-small": 80}, "selfplay_simulations": {"tictactoe": 50, "connect4-small": 100},
+           "train_steps": {"tictactoe": 200, "connect4-small": 300}}
 NETWORK_FILE = "network.safetensors"  # the trained network, at the top of the run folder (`searchlab play` reads it)
 
 # A mover: (states, one generator per state) -> one action per state.
@@ -46,16 +50,16 @@ Mover = Callable[[list[Any], list[np.random.Generator]], list[int]]
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of the hybrid experiment; the defaults are the full size (about 2 minutes for tictactoe, 7 for connect4-small).
+    """Settings of the hybrid experiment; the defaults are the full size (about 2 minutes for tictactoe, 10 for connect4-small).
 
     Attributes:
         seed: seeds the training, the positions, every search and every game.
         device: "cpu", "cuda" or "auto" for the network (the searches run on the CPU).
         game: "tictactoe" or "connect4-small" (Connect Four on 4 rows x 5 columns, solved exactly).
-        iterations: AlphaZero self-play / train / arena rounds.
+        iterations: AlphaZero self-play / train / arena rounds (default 60 for tictactoe, 80 for connect4-small).
         selfplay_games: self-play games per iteration.
-        selfplay_simulations: PUCT simulations per self-play move (the arena uses half).
-        train_steps: Adam steps per iteration.
+        selfplay_simulations: PUCT simulations per self-play move, the arena uses half (default 50 / 100).
+        train_steps: Adam steps per iteration (default 200 / 300).
         arena_games: candidate-vs-current games per iteration (0 accepts every candidate).
         positions: distinct positions the movers are scored on (reached by random play, not
             over, and with at least one move that is not optimal).
@@ -67,10 +71,10 @@ class Config:
     seed: int = 0
     device: str = "cpu"
     game: str = "tictactoe"
-    iterations: int = 60
+    iterations: int | None = None
     selfplay_games: int = 32
-    selfplay_simulations: int = 50
-    train_steps: int = 200
+    selfplay_simulations: int | None = None
+    train_steps: int | None = None
     arena_games: int = 20
     positions: int = 300
     simulations: tuple[int, ...] = (1, 4, 16, 64, 256, 1024)
@@ -79,6 +83,9 @@ class Config:
 
     def __post_init__(self) -> None:
         require(self.game in GAME_NAMES, f"unknown --game {self.game!r}; choose one of {', '.join(GAME_NAMES)}")
+        for name, by_game in BY_GAME.items():  # None: this game's full size
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, by_game[self.game])
         require(self.device in DEVICES, f"unknown --device {self.device!r}; choose one of {', '.join(DEVICES)}")
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
         for name in ("iterations", "selfplay_games", "selfplay_simulations", "train_steps", "positions", "games_vs_perfect"):
@@ -304,6 +311,6 @@ EXPERIMENT = Experiment(
     prepare=prepare,
     run=run,
     tour={"iterations": 24, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
-    quick={"iterations": 3, "selfplay_games": 16, "train_steps": 100, "arena_games": 6, "positions": 80,
+    quick={"iterations": 3, "selfplay_games": 16, "selfplay_simulations": 50, "train_steps": 100, "arena_games": 6, "positions": 80,
            "simulations": (1, 8, 64), "games_vs_perfect": 10},
 )

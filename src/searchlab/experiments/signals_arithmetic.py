@@ -101,9 +101,8 @@ def study(config, context: RunContext) -> dict[str, Any]:
             "reward_model": _fraction_row(over["reward_model"]),
         },
         "pipeline": {row["stage"]: row["performance"]["accuracy"] for row in stages},
-        "pipeline_details": [{"name": row["stage"], "start": {"score": previous}, "performance": _level(row["performance"]),
-                              "queries": {"labels": row["labels"]}, "seconds": row["seconds"]}
-                             for row, previous in zip(stages, [0.0] + [row["performance"]["accuracy"] for row in stages])],
+        "pipeline_details": [{"name": row["stage"], "start": _level(row["start"]), "performance": _level(row["performance"]),
+                              "queries": {"labels": row["labels"]}, "seconds": row["seconds"]} for row in stages],
     }
 
 

@@ -278,7 +278,7 @@ def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, 
     the expert stage fine-tunes on a quarter as many of `people`'s demonstrations for half the steps.
 
     Returns:
-        One row per stage: {"stage", "performance", "labels", "seconds"}.
+        One row per stage: {"stage", "start" (true performance before it), "performance", "labels", "seconds"}.
     """
     rm = rm or RewardSettings()
     generic = ArithmeticPeople(rm.generic_base_error, rm.generic_per_digit_error, people.noise, people.bias, people.seed)
@@ -293,7 +293,8 @@ def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, 
     for (stage, train), stage_seed in zip(stages, seeds):
         result = train(stage_seed, model)
         model = result.model
-        rows.append({"stage": stage, "performance": result.performance, "labels": result.labels, "seconds": result.seconds})
+        rows.append({"stage": stage, "start": result.start, "performance": result.performance, "labels": result.labels,
+                     "seconds": result.seconds})
     return rows
 
 
