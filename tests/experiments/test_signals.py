@@ -111,3 +111,13 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
     assert "round answer" in result["report"]["summary"]
+
+
+def test_the_ordering_verdict_allows_for_sampling_noise_only_where_scores_are_sampled():
+    from searchlab.experiments.signals_report import _verdict
+
+    order = [("imitation", 0.958), ("outcomes", 0.999), ("approval", 1.0)]
+    assert _verdict(order, None) == "does not follow the essay's ordering"  # exact scores: any swap counts
+    assert "within the noise of 1,000" in _verdict(order, 1000)
+    assert _verdict([("approval", 0.5), ("imitation", 0.7), ("outcomes", 0.9)], 1000) == "does not follow the essay's ordering"
+    assert _verdict([("imitation", 0.4), ("approval", 0.6), ("outcomes", 0.7)], None) == "agrees with the essay's ordering"

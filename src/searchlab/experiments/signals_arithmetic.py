@@ -77,6 +77,7 @@ def study(config, context: RunContext) -> dict[str, Any]:
     context.write_metrics([{"path": r.name, **point} for r in runs for point in r.curve])
     return {
         "metric": f"exact accuracy of the greedy answers to {path_settings.eval_problems:,} held-out problems",
+        "heldout_problems": path_settings.eval_problems,
         "demonstrator": {"base_error": config.base_error, "per_digit_error": config.per_digit_error,
                          "measured": {name: asdict(m) for name, m in measured.items() if name.startswith("demonstrator")},
                          "performance": _level(demonstrator)},

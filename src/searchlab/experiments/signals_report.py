@@ -167,6 +167,22 @@ def _tables(config: Config, study: dict) -> list[dict]:
     ]
 
 
+def _verdict(order: list[tuple[str, float]], problems: int | None) -> str:
+    """Whether imitation <= approval <= outcomes, allowing two standard errors where the scores are sampled.
+
+    Tic-Tac-Toe's scores are exact (`problems` None): any order is taken as measured. Arithmetic's
+    are shares of `problems` held-out answers, so a swap by less than two binomial standard errors is noise.
+    """
+    if [k for k, _ in order] == ["imitation", "approval", "outcomes"]:
+        return "agrees with the essay's ordering"
+    values = dict(order)
+    noise = 0.0 if not problems else 2 * max((v * (1 - v) / problems) ** 0.5 for v in values.values())
+    if values["imitation"] <= values["approval"] + noise and values["approval"] <= values["outcomes"] + noise:
+        return (f"agrees with the essay's ordering within the noise of {problems:,} held-out problems "
+                f"(a swap smaller than two standard errors, {noise:.3f})")
+    return "does not follow the essay's ordering"
+
+
 def _active(study: dict) -> str:
     """Active against random queries, at each count, in words."""
     active, random = study["reward_model"]["active"], study["reward_model"]["random"]
@@ -215,7 +231,7 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
     outcome = paths["outcomes"]
     demo, rater = levels["demonstrator"], levels["rater's pick"]
     order = sorted((("imitation", imitation), ("approval", approval), ("outcomes", outcome)), key=lambda item: item[1])
-    verdict = "agrees with the essay's ordering" if [k for k, _ in order] == ["imitation", "approval", "outcomes"] else "does not follow the essay's ordering"
+    verdict = _verdict(order, study.get("heldout_problems"))
     over = study["overoptimization"]["best_of_n"]
     best = max(over["rows"], key=lambda row: row["true"])
     words = WORDS[config.task]
