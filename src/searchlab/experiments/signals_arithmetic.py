@@ -40,6 +40,7 @@ def settings(config) -> tuple[Any, Any]:
 def people(config):
     from searchlab.signals.people import ArithmeticPeople
 
+    """The simulated people of `config`, seeded by the first child of its seed (the paths use the others)."""
     return ArithmeticPeople(config.base_error, config.per_digit_error, config.noise, config.bias, spawn_seeds(config.seed, 1)[0])
 
 
@@ -52,7 +53,7 @@ def study(config, context: RunContext) -> dict[str, Any]:
 
     crowd = people(config)
     path_settings, reward = settings(config)
-    paths_seed, rater_seed, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 5)
+    _, paths_seed, rater_seed, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)  # child 0 seeds the people
     steps = ["behaviour cloning", "dagger", "approval (rater)", *[f"reward model {f:g}" for f in config.fractions], "outcomes",
              "label efficiency", "over-optimisation", "pipeline"]
     bar = tqdm(total=len(steps), desc="signals (arithmetic)", unit="stage", disable=not context.progress)
