@@ -15,6 +15,10 @@ a random player and a greedy one), playing both sides. True performance is that
 score. The library code is in `searchlab.signals` (the task and its people, the
 policy, the paths, the reward model and its limits); this module runs it and
 collects the numbers, `signals_report` draws them.
+
+`--task arithmetic`: a tiny transformer writes the answers to 1-2 digit sums one character
+at a time; see `signals_arithmetic`, which returns its numbers under the same keys. The
+tour runs both tasks (`EXPERIMENT.variants`).
 """
 
 from __future__ import annotations
