@@ -148,6 +148,21 @@ def config_dict(config: Any) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
 
+def settle_variant_settings(config: Any, variant: str, defaults: Mapping[str, Mapping[str, Any]]) -> None:
+    """Settings that differ by a variant (a task, a game), fixed in a frozen config's `__post_init__`.
+
+    A field left None takes ``defaults[field][variant]`` (its full size for this variant); a field
+    given as a mapping {variant: value} (as experiment sizes may give it) takes the value for
+    `variant`. Everything else is left as it is.
+    """
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if value is None and item.name in defaults:
+            value = defaults[item.name]
+        if isinstance(value, Mapping):
+            object.__setattr__(config, item.name, value[variant])
+
+
 def require(condition: bool, message: str) -> None:
     """Raise `SearchlabError(message)` unless `condition`; for config validation."""
     if not condition:

@@ -32,7 +32,7 @@ from searchlab.core import checkpoint
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.files import read_json, write_json
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
 
 SECTION = "Example datasets and performance metrics"
 GAME_NAMES = ("tictactoe", "connect4-small")
@@ -83,9 +83,7 @@ class Config:
 
     def __post_init__(self) -> None:
         require(self.game in GAME_NAMES, f"unknown --game {self.game!r}; choose one of {', '.join(GAME_NAMES)}")
-        for name, by_game in BY_GAME.items():  # None: this game's full size
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, by_game[self.game])
+        settle_variant_settings(self, self.game, BY_GAME)  # None: this game's full size
         require(self.device in DEVICES, f"unknown --device {self.device!r}; choose one of {', '.join(DEVICES)}")
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
         for name in ("iterations", "selfplay_games", "selfplay_simulations", "train_steps", "positions", "games_vs_perfect"):

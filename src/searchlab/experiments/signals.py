@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from collections.abc import Mapping
 from typing import Any
 
 from searchlab.core.device import resolve_device
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
 
 SECTION = "How we might produce superhuman models with deep learning"
 TASKS = ("tictactoe", "arithmetic")
@@ -90,13 +89,7 @@ class Config:
 
     def __post_init__(self) -> None:
         require(self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}")
-        # A setting given as {task: value} (the sizes in EXPERIMENT do this) keeps this task's value; None, the full size's.
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
-            if value is None and item.name in BY_TASK:
-                value = BY_TASK[item.name]
-            if isinstance(value, Mapping):
-                object.__setattr__(self, item.name, value[self.task])
+        settle_variant_settings(self, self.task, BY_TASK)  # the sizes in EXPERIMENT give some settings per task
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
         require(self.device in ("cpu", "auto"), f"--device {self.device}: these networks are tiny and run on the CPU; use --device cpu")
         require(0.0 <= self.p <= 1.0 and 0.0 <= self.q <= 1.0, f"--p and --q are probabilities in [0, 1], got {self.p} and {self.q}")
