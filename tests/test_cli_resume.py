@@ -1,12 +1,16 @@
-"""Ctrl-C through the real command line, then --resume: the same parameters, bit for bit."""
+"""Ctrl-C and SIGKILL through the real command line, then --resume: the same parameters, bit for bit.
+
+The interruption comes at a chosen step through SEARCHLAB_INTERRUPT_AT (see
+searchlab.core.interrupts), never after a sleep, so the test means the same on a
+fast machine and a slow one. Both runs happen here, on this machine and thread count.
+"""
 
 from __future__ import annotations
 
 import json
-import signal
+import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,44 +19,49 @@ import torch
 from searchlab.core import checkpoint
 
 ARGS = ["run", "regression", "--optimizers", "gradient", "--budget", "3000000", "--no-progress"]
+STEPS = 5000  # the budget above buys 5,000 gradient steps
+CUT_AT = 1200  # checkpoints come every 500 steps (and every 20 s), so the last one is at 1,000 or later
 
 
-def _searchlab(*argv: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "searchlab", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+def _searchlab(*argv: str, interrupt_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "SEARCHLAB_INTERRUPT_AT"}
+    if interrupt_at is not None:
+        env["SEARCHLAB_INTERRUPT_AT"] = interrupt_at
+    return subprocess.run([sys.executable, "-m", "searchlab", *argv], capture_output=True, text=True, env=env, timeout=600)
 
 
 def _final_params(out: Path) -> torch.Tensor:
     return checkpoint.load(out / "checkpoints" / "gradient")["optimizer"]["own"]["params"]
 
 
-@pytest.mark.slow
-def test_interrupted_cli_run_resumes_bitwise(tmp_path):
-    whole = tmp_path / "whole"
-    done = _searchlab(*ARGS, "--out", str(whole))
-    assert done.wait(timeout=300) == 0, done.stderr.read()
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("whole") / "run"
+    done = _searchlab(*ARGS, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
+def test_interrupted_cli_run_resumes_bitwise(how, whole, tmp_path):
     cut = tmp_path / "cut"
-    process = _searchlab(*ARGS, "--out", str(cut))
-    pointer = cut / "checkpoints" / "gradient" / "latest.json"
-    deadline = time.monotonic() + 120
-    while not pointer.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    code = process.wait(timeout=120)
-    stderr = process.stderr.read()
-    if code == 0:
-        pytest.skip("the run finished before it could be interrupted (machine too fast for this test)")
-    assert code == 130, stderr
-    assert "--resume" in stderr and "Traceback" not in stderr
+    interrupted = _searchlab(*ARGS, "--out", str(cut), interrupt_at=f"step:{CUT_AT}" + (":kill" if how == "sigkill" else ""))
+    if how == "ctrl-c":
+        assert interrupted.returncode == 130, interrupted.stderr
+        assert "--resume" in interrupted.stderr and "Traceback" not in interrupted.stderr
+    else:
+        assert interrupted.returncode == -9, interrupted.stderr  # killed: nothing got to tidy up
     assert not (cut / "result.json").exists()
     interrupted_at = checkpoint.load(cut / "checkpoints" / "gradient")["optimizer"]["step"]
-    assert 0 < interrupted_at < 5000
+    assert 1000 <= interrupted_at <= CUT_AT
 
     resumed = _searchlab(*ARGS, "--out", str(cut), "--resume")
-    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
+    assert resumed.returncode == 0, resumed.stderr
     assert torch.equal(_final_params(cut), _final_params(whole))
     ours = json.loads((cut / "result.json").read_text())["optimizers"]["gradient"]
     theirs = json.loads((whole / "result.json").read_text())["optimizers"]["gradient"]
+    assert ours["steps"] == theirs["steps"] == STEPS
     assert (ours["a"], ours["b"], ours["forward_equivalents"]) == (theirs["a"], theirs["b"], theirs["forward_equivalents"])
 
 

@@ -11,27 +11,37 @@ from searchlab.core.errors import SearchlabError
 from searchlab.signals import arithmetic_model as M
 from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticTask, Problem, encode_answers, encode_problems
 
+from margins import check, margin
+
 TINY = M.ModelSettings(layers=1, heads=2, width=32)
 
 
-def test_model_learns_a_tiny_instance():
+@margin(seed=0, nll_ratio=("<", 0.3), accuracy=(">", 0.3))
+def tiny_instance(seed: int) -> dict[str, float]:
+    """All 100 one-digit sums, 600 Adam steps: how far the loss falls and how many sums come out right."""
     problems = [Problem(a, "+", b) for a in range(10) for b in range(10)]
     problem_ids = torch.as_tensor(encode_problems(problems))
     answer_ids = torch.as_tensor(encode_answers([p.answer for p in problems], M.VOCAB))
-    model = M.make_model(TINY, seed=0)
+    model = M.make_model(TINY, seed=seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         first = float(M.nll(model, problem_ids, answer_ids))
     with cpu_threads(1):  # tiny nets: one thread is fastest, and does not spin on a busy machine
         _train(model, optimizer, problem_ids, answer_ids, generator)
     with torch.no_grad():
-        assert float(M.nll(model, problem_ids, answer_ids)) < 0.5 * first
-    assert M.accuracy(model, problems) > 0.15  # chance: 1 in 19 sums, fewer by writing random digits
+        last = float(M.nll(model, problem_ids, answer_ids))
+    return {"nll_ratio": last / first, "accuracy": M.accuracy(model, problems)}
+
+
+def test_model_learns_a_tiny_instance():
+    # Chance: 1 in 19 sums, fewer by writing random digits. Over seeds 0-15 the accuracy ran from 0.66 to 1.0
+    # (bimodal: most seeds learn every sum) and the loss fell to 0.001-0.14 of its start.
+    check(tiny_instance)
 
 
 def _train(model, optimizer, problem_ids, answer_ids, generator):
-    for _ in range(150):
+    for _ in range(600):
         rows = torch.randint(0, problem_ids.shape[0], (64,), generator=generator)
         loss = M.nll(model, problem_ids[rows], answer_ids[rows])
         optimizer.zero_grad()

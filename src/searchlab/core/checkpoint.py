@@ -17,10 +17,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from searchlab.core import interrupts
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import atomic_write, write_json
 
 POINTER = "latest.json"
+_saves = 0  # checkpoints this process has written, for `interrupts.reached("checkpoint", ...)`
 
 
 def save(directory: str | Path, state: dict[str, Any], tag: str) -> Path:
@@ -32,6 +34,9 @@ def save(directory: str | Path, state: dict[str, Any], tag: str) -> Path:
     tensor_file = f"state-{tag}.safetensors"
     contiguous = {name: t.detach().to("cpu").contiguous() for name, t in tensors.items()}
     atomic_write(directory / tensor_file, lambda tmp: save_file(contiguous, str(tmp)))
+    global _saves
+    _saves += 1
+    interrupts.reached("checkpoint", _saves)
     previous = _pointed_file(directory)
     write_json(directory / POINTER, {"tensors": tensor_file, "state": skeleton})
     if previous and previous != tensor_file:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint
+from searchlab.core import checkpoint, interrupts
 from searchlab.core.budget import Budget
 from searchlab.core.errors import DivergedError
 from searchlab.core.optimizer import Optimizer
@@ -114,6 +114,7 @@ def run(
                 if optimizer.step_ % checkpoint_every == 0 or now - last_save >= checkpoint_seconds:
                     save(now - start)
                     last_save = now
+            interrupts.reached("step", optimizer.step_)
     finally:
         bar.close()
     seconds = time.perf_counter() - start

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint
+from searchlab.core import checkpoint, interrupts
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_jsonl
@@ -334,6 +334,7 @@ def train(
             save_net(net, out_dir / NETWORK_FILE)
             bar.update(1)
             bar.set_postfix(score=f"{score:.2f}", loss=f"{policy_loss + value_loss:.3f}")
+            interrupts.reached("iteration", iteration + 1)
         bar.close()
     return net.eval(), records
 

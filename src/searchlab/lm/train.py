@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint
+from searchlab.core import checkpoint, interrupts
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.lm.data import TokenizedCorpus, vocab_to_state
@@ -315,6 +315,7 @@ def train(
             ):
                 save(now - start)
                 last_save = now
+            interrupts.reached("step", step)
     finally:
         bar.close()
     save(time.perf_counter() - start)

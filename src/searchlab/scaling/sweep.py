@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from searchlab.core import interrupts
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import _jsonable, read_json, write_json, write_text
 
@@ -235,6 +236,7 @@ def run_sweep(
             failed += outcome["status"] == "failed"
             bar.set_postfix_str(f"done={done} running={running} failed={failed}", refresh=False)
             bar.update(1)
+            interrupts.reached("trial", done + failed)
     finally:
         results.close()  # stops the workers if we are leaving early (Ctrl-C, an error)
         bar.close()
