@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 
-.PHONY: tour quick test bench install clean
+.PHONY: tour quick test bench margins pinned install clean
 
 tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/index.html
 	$(BIN)/searchlab tour
@@ -15,6 +15,12 @@ quick: $(STAMP) ## the CI-sized tour
 
 test: $(STAMP) ## the test suite (slow end-to-end tests included)
 	$(BIN)/python -m pytest
+
+margins: $(STAMP) ## every registered test threshold over 10 seeds with 1 and 2 torch threads (slow)
+	$(BIN)/python scripts/measure_margins.py
+
+pinned: $(STAMP) ## the suite on one core (taskset -c 0) and on all; lists tests whose outcome differs
+	$(BIN)/python scripts/pinned_vs_normal.py
 
 bench: $(BENCH_STAMP) ## every performance script in bench/; each prints a JSON ratio last
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
