@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import shutil
+import tempfile
 
 import numpy as np
 import pytest
 from cli_checks import assert_config_refuses, error_line
 
 from searchlab.cli import main
+from searchlab.core.device import cpu_threads
+from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.hybrid import (
-    EXPERIMENT, METHODS, NETWORK_FILE, Config, PerfectPlayer, losses_vs_perfect, make_mover, optimal_fraction, sample_positions,
+    EXPERIMENT, METHODS, NETWORK_FILE, Config, PerfectPlayer, alphazero_settings, losses_vs_perfect, make_mover, optimal_fraction,
+    sample_positions,
 )
-from searchlab.games import ConnectFour, TicTacToe
+from searchlab.games import GAMES, ConnectFour, TicTacToe
+
+from margins import OPERATORS, check, margin
 
 ROW_FIELDS = {"game", "method", "simulations", "optimal_fraction", "losses_vs_perfect"}
 TRAINING_FIELDS = {"iteration", "wins", "draws", "losses", "score", "accepted"}
@@ -26,9 +34,43 @@ def perfect_mover(perfect: PerfectPlayer):
     return lambda states, rngs: [perfect.optimal_actions(s)[0] for s in states]
 
 
+@functools.cache
+def perfect_player(name: str) -> PerfectPlayer:
+    """One solver per game for the whole module: it remembers every position it has solved."""
+    return PerfectPlayer(GAMES[name]())
+
+
+def assert_bounds(quantity, values):
+    """Assert a registered quantity's bounds on values the module's run computed."""
+    for name, (op, threshold) in quantity.margin.bounds.items():
+        assert OPERATORS[op](values[name], threshold), (name, values[name], op, threshold)
+
+
+def random_losses(name: str, seed: int) -> float:
+    perfect = perfect_player(name)
+    return losses_vs_perfect(perfect.game, perfect, make_mover("random", perfect.game, None, 0, 1.5), RANDOM_GAMES, seed=seed)
+
+
+RANDOM_GAMES = 10
+
+
+# Over seeds 0-9 (numpy and the solvers only: no torch): the random mover lost 0.8-1.0 of 10 Tic-Tac-Toe games
+# (mean 0.89 +- 0.09) and 0.9-1.0 on the 4x5 Connect Four board (0.92 +- 0.04). The perfect player never loses.
+@margin(seed=0, losses=(">", 0.5))
+def random_vs_perfect_tictactoe(seed: int) -> dict[str, float]:
+    """The share of games the random mover loses to the perfect player at Tic-Tac-Toe (perfect play never loses)."""
+    return {"losses": random_losses("tictactoe", seed)}
+
+
+@margin(seed=0, losses=(">", 0.7))
+def random_vs_perfect_connect4_small(seed: int) -> dict[str, float]:
+    """The same on Connect Four's 4x5 board."""
+    return {"losses": random_losses("connect4-small", seed)}
+
+
 @pytest.mark.parametrize("game", [TicTacToe(), ConnectFour.small()], ids=lambda g: g.name)
 def test_positions_are_distinct_contested_and_seeded(game):
-    perfect = PerfectPlayer(game)
+    perfect = perfect_player(game.name)  # the module's solver: exact, and it remembers what it solved
     positions = sample_positions(game, perfect, 30, seed=1)
     assert len(positions) == len(set(positions)) == 30
     assert positions == sample_positions(game, perfect, 30, seed=1)
@@ -39,12 +81,56 @@ def test_positions_are_distinct_contested_and_seeded(game):
 
 @pytest.mark.parametrize("game", [TicTacToe(), ConnectFour.small()], ids=lambda g: g.name)
 def test_the_perfect_player_never_loses_to_itself_and_beats_random(game):
-    perfect = PerfectPlayer(game)
+    perfect = perfect_player(game.name)
     assert losses_vs_perfect(game, perfect, perfect_mover(perfect), 6, seed=0) == 0.0
-    assert losses_vs_perfect(game, perfect, make_mover("random", game, None, 0, 1.5), 10, seed=0) > 0.3
+    check(random_vs_perfect_tictactoe if game.name == "tictactoe" else random_vs_perfect_connect4_small)
     positions = sample_positions(game, perfect, 20, seed=2)
     optimal = [perfect.optimal_actions(s) for s in positions]
     assert optimal_fraction(perfect_mover(perfect), positions, optimal, seed=0) == 1.0
+
+
+def tiny_config(game: str, seed: int, simulations: tuple[int, ...]) -> Config:
+    return Config(seed=seed, game=game, iterations=2, selfplay_games=8, train_steps=30, arena_games=2, positions=40,
+                  simulations=simulations, games_vs_perfect=4)
+
+
+def search_gains(config: Config, methods: dict[str, int]) -> dict[str, float]:
+    """What the run's ablation measures for `methods` ({method: simulations}): each one's optimal-move share on the
+    run's positions minus a random move's (its exact expectation), with the run's seeds. PUCT needs the run's network."""
+    perfect = perfect_player(config.game)
+    game = perfect.game
+    train_seed, positions_seed, moves_seed, _ = spawn_seeds(config.seed, 4)
+    net = None
+    if "puct" in methods:
+        from searchlab.games.alphazero import train
+
+        with tempfile.TemporaryDirectory() as folder:
+            net, _ = train(game, alphazero_settings(config), folder, seed=train_seed, progress=False)
+    positions = sample_positions(game, perfect, config.positions, positions_seed)
+    optimal = [perfect.optimal_actions(s) for s in positions]
+    random_share = float(np.mean([len(o) / len(game.legal_actions(s)) for s, o in zip(positions, optimal)]))
+    gains = {}
+    with cpu_threads(1):
+        for method, simulations in methods.items():
+            mover = make_mover(method, game, net, simulations, config.c_puct)
+            gains[f"{method}_gain"] = optimal_fraction(mover, positions, optimal, moves_seed) - random_share
+    return gains
+
+
+# Over seeds 0-9 (training and searches pin one thread, as in the run): UCT beat a random move by 0.43-0.56
+# (mean 0.50 +- 0.04), PUCT with the tiny network by 0.39-0.63 (0.50 +- 0.07). A random move gains 0.
+@margin(seed=0, uct_gain=(">", 0.3), puct_gain=(">", 0.15))
+def tiny_tictactoe_run(seed: int) -> dict[str, float]:
+    """The tiny run's UCT and PUCT at 128 simulations on 40 Tic-Tac-Toe positions: optimal-move share over a random move's."""
+    return search_gains(tiny_config("tictactoe", seed, (1, 16, 128)), {"uct": 128, "puct": 128})
+
+
+# On 40 positions UCT's gain over a random move spread too much to bound well above 0 (seeds 0-10: 0.165-0.43,
+# mean 0.30 +- 0.075); on 100 positions 0.25-0.40 (mean 0.33 +- 0.043; numpy only, so no thread dependence).
+@margin(seed=0, uct_gain=(">", 0.1))
+def tiny_connect_four_run(seed: int) -> dict[str, float]:
+    """The tiny Connect Four run's UCT at 64 simulations on 100 positions of the 4x5 board, over a random move."""
+    return search_gains(dataclasses.replace(tiny_config("connect4-small", seed, (64,)), positions=100), {"uct": 64})
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +149,20 @@ def test_result_has_the_issue_keys_and_rows(finished):
     assert {row["method"] for row in rows} == set(METHODS)
     assert sorted(row["simulations"] for row in rows if row["method"] == "puct") == [1, 16, 128]
     assert all(0.0 <= row["optimal_fraction"] <= 1.0 and 0.0 <= row["losses_vs_perfect"] <= 1.0 for row in rows)
+    assert all(row["losses_vs_perfect"] * row["games"] == int(row["losses_vs_perfect"] * row["games"]) for row in rows)  # whole games
     assert [row["iteration"] for row in result["training"]] == [0, 1]
     assert all(set(row) >= TRAINING_FIELDS and row["wins"] + row["draws"] + row["losses"] == 2 for row in result["training"])
     # The network alone and PUCT with one simulation both play the network's top move.
     by = {(row["method"], row["simulations"]): row for row in rows}
     assert by["puct", 1]["optimal_fraction"] == by["network", 0]["optimal_fraction"]
-    for method in ("uct", "puct"):
-        assert by[method, 128]["optimal_fraction"] > by["random", 0]["optimal_fraction"]
+    # The random row is the exact expectation over the run's positions: recomputed here from the solver.
+    perfect = perfect_player("tictactoe")
+    positions = sample_positions(perfect.game, perfect, 40, spawn_seeds(0, 4)[1])
+    random_share = np.mean([len(perfect.optimal_actions(s)) / len(perfect.game.legal_actions(s)) for s in positions])
+    assert by["random", 0]["optimal_fraction"] == pytest.approx(random_share, abs=1e-5)
+    # The search rows are what `tiny_tictactoe_run` measures at this seed, with its bounds.
+    assert_bounds(tiny_tictactoe_run, {f"{m}_gain": by[m, 128]["optimal_fraction"] - by["random", 0]["optimal_fraction"]
+                                       for m in ("uct", "puct")})
 
 
 @pytest.mark.slow
@@ -104,12 +197,12 @@ def test_resume_skips_finished_stages_and_gives_the_same_numbers(finished, tmp_p
 def test_a_tiny_connect_four_run(tmp_path):
     out = tmp_path / "c4"
     argv = ["run", "hybrid", "--game", "connect4-small", "--out", str(out), "--no-progress", *TINY[:-4],
-            "--simulations", "1,64", "--games_vs_perfect", "2"]
+            "--simulations", "64", "--games_vs_perfect", "2", "--positions", "100"]
     assert main(argv) == 0
     result = json.loads((out / "result.json").read_text())
     assert {row["game"] for row in result["ablation"]} == {"connect4-small"}
     by = {(row["method"], row["simulations"]): row for row in result["ablation"]}
-    assert by["uct", 64]["optimal_fraction"] > by["random", 0]["optimal_fraction"]
+    assert_bounds(tiny_connect_four_run, {"uct_gain": by["uct", 64]["optimal_fraction"] - by["random", 0]["optimal_fraction"]})
 
 
 def test_sizes_shrink_and_stay_valid():

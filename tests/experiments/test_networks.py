@@ -29,6 +29,7 @@ from searchlab.optimizers import make_optimizer
 from searchlab.spaces import GridSpace, MLPSpace, PlaneSpace
 
 from cli_checks import assert_config_refuses, error_line
+from margins import OPERATORS, check, margin
 
 FIGURES = ("network.png", "network_best_grid.png", "exhaustive_vs_gradient.png", "approximation.png", "two_weights.png", "two_weights.gif")
 
@@ -135,20 +136,36 @@ def test_plane_space_runs_the_full_network_with_two_weights_replaced():
     assert float(plane_losses(problem, teacher[list(indices)].unsqueeze(0))[0]) < 1e-10
 
 
-def test_both_paths_start_together_and_their_losses_are_the_grids_loss_function():
+def _paths(seed: int):
     problem, _, _ = _plane()
     searches = {"local_search": make_optimizer("local_search", population_size=6, step_size=0.3),
                 "gradient": make_optimizer("gradient", algorithm="sgd", lr=0.2)}
-    paths = {name: follow(problem, optimizer, 12, seed=5) for name, optimizer in searches.items()}
+    return problem, {name: follow(problem, optimizer, 12, seed=seed) for name, optimizer in searches.items()}
+
+
+# Final over starting loss after 12 steps on the two-weight plane (float64); 1 means no progress.
+# Over seeds 0-19, 1 and 2 torch threads: local search 0.0001-0.009 (0.003 +- 0.003), gradient
+# descent 0.0001-0.002 (0.0007 +- 0.0006).
+@margin(seed=5, local_search=("<", 0.05), gradient=("<", 0.02))
+def plane_paths(seed: int) -> dict[str, float]:
+    _, paths = _paths(seed)
+    return {name: path.losses[-1] / path.losses[0] for name, path in paths.items()}
+
+
+def test_both_paths_start_together_and_their_losses_are_the_grids_loss_function():
+    problem, paths = _paths(plane_paths.margin.seed)
     assert torch.equal(paths["local_search"].points[0], paths["gradient"].points[0])
     for name, path in paths.items():
         assert path.points.shape == (13, 2) and len(path.losses) == 13
         on_the_grid = plane_losses(problem, path.points)
         assert torch.allclose(torch.tensor(path.losses, dtype=torch.float64), on_the_grid, rtol=1e-9, atol=1e-12), name
-        assert path.losses[-1] < path.losses[0], name
     # Local search only ever keeps improvements; gradient descent moves every step.
     assert all(b <= a for a, b in zip(paths["local_search"].losses, paths["local_search"].losses[1:]))
     assert (paths["gradient"].points.diff(dim=0).abs().sum(dim=1) > 0).all()
+
+
+def test_both_paths_make_progress():
+    check(plane_paths)
 
 
 # ----- config and the command line --------------------------------------------
@@ -186,6 +203,24 @@ def test_a_bad_value_on_the_command_line_is_one_error_line(capsys, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def _view_ratios(view: dict) -> dict[str, float]:
+    return {name: view[name]["final_loss"] / view[name]["start_loss"] for name in ("local_search", "gradient")}
+
+
+# Final over starting loss of the quick run's two-weight view (20 steps, float64); 1 means no progress.
+# Over seeds 0-19, 1 and 2 torch threads: local search up to 0.0017 (0.0004 +- 0.0005), gradient descent
+# (at its stable learning rate) up to 6e-8.
+@margin(seed=0, local_search=("<", 0.02), gradient=("<", 1e-4))
+def quick_view(seed: int) -> dict[str, float]:
+    """The two-weight view of `run networks --quick --seed SEED`, without the rest of the run."""
+    from searchlab.core.seeding import spawn_seeds
+    from searchlab.experiments.networks import SEED_SLOTS, _two_weights
+
+    config = EXPERIMENT.make_config("quick", seed=seed)
+    view, _ = _two_weights(config, prepare(config), spawn_seeds(seed, len(SEED_SLOTS))[SEED_SLOTS.index("view")], "cpu")
+    return _view_ratios(view)
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("networks") / "run"
@@ -205,9 +240,9 @@ def test_quick_run_writes_the_headline_numbers_and_every_figure(quick_run):
     assert {"best_loss", "forward_equivalents_per_restart", "restarts"} <= set(result["gradient"])
     assert [row["width"] for row in result["approximation"]] == list(EXPERIMENT.make_config("quick").widths)
     assert all({"width", "error"} <= set(row) for row in result["approximation"])
-    view = result["two_weights"]
-    assert view["local_search"]["final_loss"] < view["local_search"]["start_loss"]
-    assert view["gradient"]["final_loss"] < view["gradient"]["start_loss"]
+    ratios = _view_ratios(result["two_weights"])
+    for name, (op, threshold) in quick_view.margin.bounds.items():
+        assert OPERATORS[op](ratios[name], threshold), (name, ratios[name], op, threshold)
     for name in FIGURES:
         assert (quick_run / "figures" / name).stat().st_size > 0, name
     paths = {figure["path"] for figure in result["report"]["figures"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from searchlab.experiments.regression import EXPERIMENT, Config, prepare
 from searchlab.optimizers import OPTIMIZERS
 
 from cli_checks import assert_config_refuses
+from margins import OPERATORS, margin
 
 FIGURES = ("convergence.png", "computational_graph.png", "candidate_cloud.png")
 
@@ -141,18 +143,38 @@ def test_closed_form_equals_lstsq_in_the_datas_units(quick_run):
     assert closed["loss"] == pytest.approx(np.mean((a * data.x + b - data.y) ** 2), rel=1e-8)
 
 
+def excess_over_the_closed_form(result: dict) -> dict[str, float]:
+    """How far each optimizer's final loss sits above the exact minimiser's, as a fraction of it."""
+    best = result["closed_form"]["loss"]
+    return {name: summary["final_loss"] / best - 1 for name, summary in result["optimizers"].items()}
+
+
+# Each optimizer's excess over the closed form on the quick run, over seeds 0-19 (data and searches both change
+# with the seed), 1 and 2 torch threads (float64: both gave the same values). A line left at a random start is
+# hundreds of percent worse. Least squares and gradient descent: within 7e-16. Exhaustive search (its grid's
+# spacing): up to 0.0037, 0.001 +- 0.001. Random search: up to 0.050, 0.014 +- 0.016, a long tail (3 of 20 seeds
+# above 0.044, so the old 5% was a coin toss on another machine). Local search: up to 0.0002. Evolution: up to 0.008.
+@margin(seed=0, least_squares=("<", 1e-9), gradient=("<", 1e-6), exhaustive=("<", 0.02), random_search=("<", 0.15),
+        local_search=("<", 0.005), evolution=("<", 0.05))  # fmt: skip
+def quick_regression(seed: int) -> dict[str, float]:
+    """The quick run at `seed`, as the fixture runs it at seed 0: every optimizer's excess over the closed form."""
+    config = EXPERIMENT.make_config("quick", seed=seed)
+    with tempfile.TemporaryDirectory() as folder:
+        result = EXPERIMENT.run(config, prepare(config), RunContext(out=Path(folder), progress=False))
+    return excess_over_the_closed_form(result)
+
+
 @pytest.mark.slow
 def test_every_optimizer_gets_near_the_closed_form(quick_run):
     result = json.loads((quick_run / "result.json").read_text())
     config = EXPERIMENT.make_config("quick")
-    best = result["closed_form"]["loss"]
+    excess = excess_over_the_closed_form(result)
+    for name, (op, threshold) in quick_regression.margin.bounds.items():
+        assert OPERATORS[op](excess[name], threshold), (name, excess[name], op, threshold)
+        # Nobody beats the exact minimiser.
+        assert excess[name] >= -1e-9, name
     for name, summary in result["optimizers"].items():
-        # Nobody beats the exact minimiser, and at this budget every search gets within 5% of it;
-        # a search that does not move from its random start is several times worse.
-        assert summary["final_loss"] >= best * (1 - 1e-9), name
-        assert summary["final_loss"] <= best * 1.05, (name, summary["final_loss"], best)
         assert summary["forward_equivalents"] <= config.budget + config.population_size * 2 * config.n, name
-    assert result["optimizers"]["gradient"]["final_loss"] == pytest.approx(best, rel=1e-6)
     assert result["optimizers"]["exhaustive"]["grid_candidates_evaluated"] == config.grid_levels**2
 
 

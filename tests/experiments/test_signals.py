@@ -64,6 +64,10 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
     assert set(result["paths"]) >= {"behaviour cloning", "dagger", "approval (rater)", "outcomes"}
     assert {"approval (reward model, 1)", "approval (reward model, 0.1)"} <= set(result["paths"])
     assert all(0.0 <= score <= 1.0 for score in result["paths"].values())
+    # Approval and outcomes start from the behaviour-cloned policy, measured exactly the same way.
+    details = {row["name"]: row for row in result["path_details"]}
+    cloned = result["paths"]["behaviour cloning"]
+    assert all(details[name]["start"]["score"] == cloned for name in result["paths"] if name.startswith(("approval", "outcomes")))
     # The simulated people have the accuracies they were given (binomial tolerance, 10,000 samples).
     assert abs(result["demonstrator"]["measured_accuracy"] - 0.7) < 0.025
     assert abs(result["rater"]["measured_accuracy"] - 0.9) < 0.015
@@ -78,13 +82,17 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
         assert (out / "figures" / name).is_file()
 
 
-TINY_ARITHMETIC = ["--task", "arithmetic", "--digits", "1", "--imitation_steps", "80", "--rl_steps", "8", "--demonstrations", "600",
-                   "--fractions", "1,0.1", "--label_counts", "20,40", "--overoptimization_steps", "10", "--rm_steps", "30",
-                   "--best_of_problems", "8"]
+# The run checks the plumbing, not learning (tests/signals trains the paths): each training loop is a step or a few,
+# since every curve point costs a greedy pass over the 1,000 held-out problems, and best-of-n samples one problem.
+TINY_ARITHMETIC = ["--task", "arithmetic", "--digits", "1", "--imitation_steps", "4", "--rl_steps", "1", "--demonstrations", "300",
+                   "--fractions", "1,0.1", "--label_counts", "20,40", "--overoptimization_steps", "2", "--rm_steps", "10",
+                   "--best_of_problems", "1"]
 
 
 @pytest.mark.slow
 def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
+    from searchlab.signals.reward_model import bon_distance
+
     out = tmp_path / "signals"
     assert main(["run", "signals", "--out", str(out), "--no-progress", *TINY_ARITHMETIC]) == 0
     result = json.loads((out / "result.json").read_text())
@@ -92,22 +100,39 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     assert set(result) >= {"paths", "demonstrator", "rater", "reward_model", "overoptimization", "pipeline"}
     assert set(result["paths"]) == {"behaviour cloning", "dagger", "approval (rater)", "approval (reward model, 1)",
                                     "approval (reward model, 0.1)", "outcomes"}
-    assert all(0.0 <= score <= 1.0 for score in result["paths"].values())
+    # Scores are exact accuracies on the 1,000 held-out problems: whole thousandths.
+    assert all(0.0 <= score <= 1.0 and round(score * 1000) == pytest.approx(score * 1000, abs=1e-6) for score in result["paths"].values())
+    # Every approval and outcome path starts from the behaviour-cloned model.
+    details = {row["name"]: row for row in result["path_details"]}
+    cloned = result["paths"]["behaviour cloning"]
+    assert all(details[name]["start"]["score"] == cloned for name in result["paths"] if name not in ("behaviour cloning", "dagger"))
+    # Labels bought: 300 demonstrations; the overseer answers 30 problems in each of 3 rounds; 1 policy step of 32 problems x 4 answers.
+    assert [details[name]["queries"] for name in ("behaviour cloning", "dagger", "outcomes")] == [
+        {"demonstrations": 300}, {"overseer answers": 30 + 3 * 30}, {"exact checks": 128}]
     # The people's measured rates agree with their settings (10,000 samples; 1-digit problems only).
     demonstrator, rater = result["demonstrator"]["measured"], result["rater"]["measured"]
     assert abs(demonstrator["demonstrator error rate at 1 digits"]["measured"] - 0.05) < 0.01
     assert abs(rater["rater accuracy on answers not round"]["measured"] - 0.9) < 0.015
     assert abs(rater["rater bias firing on round answers"]["measured"] - 0.5) < 0.03
-    # Every reward model is scored on held-out labels, even the one that saw all of its pool.
+    # The demonstrator's level on the 1,000 held-out problems: 0.95 within 5 binomial sd (0.034).
+    assert abs(result["demonstrator"]["performance"]["score"] - 0.95) < 0.034
+    rater_level = result["rater"]["performance"]
+    assert rater_level["score"] <= rater_level["pass_at_n"] and rater_level["candidates"] == 8  # a pick among 8 is right only if one is
+    # Every reward model is scored on held-out labels, even the one that saw all of its pool (128 labels, then a tenth).
     by_fraction = result["reward_model"]["by_fraction"]
-    assert [row["fraction"] for row in by_fraction] == [1.0, 0.1]
+    assert [(row["fraction"], row["labels"]) for row in by_fraction] == [(1.0, 128), (0.1, 13)]
     assert all(0.0 <= row["heldout accuracy"] <= 1.0 and 0.0 <= row["truth accuracy"] <= 1.0 for row in by_fraction)
     assert result["reward_model"]["active"]["counts"] == [20, 40] and len(result["reward_model"]["random"]["accuracy"]) == 2
-    assert [row["knob"] for row in result["overoptimization"]["best_of_n"]["rows"]] == [2**k for k in range(11)]
-    assert result["overoptimization"]["rl"]["rows"][0]["knob"] == 0
+    best_of_n = result["overoptimization"]["best_of_n"]["rows"]
+    assert [row["knob"] for row in best_of_n] == [2**k for k in range(11)]
+    assert [row["d"] for row in best_of_n] == pytest.approx(list(bon_distance([2**k for k in range(11)])))
+    proxy = [row["proxy"] for row in best_of_n]
+    assert all(b >= a - 1e-9 for a, b in zip(proxy, proxy[1:]))  # the best of 2n is at least the mean best of its two halves
+    assert [row["knob"] for row in result["overoptimization"]["rl"]["rows"]] == [0, 1, 2]
     assert list(result["pipeline"]) == ["generic demonstrations", "expert demonstrations", "approval via reward model", "outcomes"]
     stages = result["pipeline_details"]  # each stage starts where the one before ended, measured the same way
     assert all(later["start"]["score"] == earlier["performance"]["score"] for earlier, later in zip(stages, stages[1:]))
+    assert [stage["queries"]["labels"] for stage in stages] == [300, 75, 13, 128]
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
     assert "round answer" in result["report"]["summary"]

@@ -2,30 +2,95 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import io
 import json
 import shutil
+import types
+
+import numpy as np
 import pytest
 from cli_checks import assert_config_refuses, error_line
 
 from searchlab.cli import main
-from searchlab.experiments.tictactoe import EXPERIMENT, Config, load_local_strategy
+from searchlab.core.seeding import spawn_seeds
+from searchlab.experiments.tictactoe import EXPERIMENT, SEED_SLOTS, Config, load_local_strategy
 from searchlab.games import play as play_module
+from searchlab.games import roundrobin
 from searchlab.games.play import play
 from searchlab.games.tables import PositionIndex
+
+from margins import OPERATORS, margin
 
 pytestmark = pytest.mark.slow  # every test here shares one end-to-end run
 
 FIGURES = ("strategy_space.png", "exhaustive.png", "local_search.png", "network_moves.png")
 # A seconds-sized run: tiny round-robin budget, few evaluations, a short network.
 TINY = ["--round_robin_seconds", "0.5", "--evaluations", "600", "--seeds", "2", "--net_steps", "200", "--net_holdout", "0.2"]
+RATE = 1e6  # games per second on the fake clock: 0.5 s fits k = 1..4 (1,647 games), not k = 5 (7.7e8)
+
+
+def fake_clock(patch):
+    """Round robins take games / RATE seconds and nothing else takes time: the sweep stops at the same k on every machine."""
+    real = roundrobin.round_robin
+
+    def timed(game, root, **kwargs):
+        result = real(game, root, **kwargs)
+        seconds = result.games / RATE
+        return dataclasses.replace(result, seconds=seconds, play_seconds=seconds, games_per_second=RATE)
+
+    patch.setattr(roundrobin, "round_robin", timed)
+    patch.setattr(roundrobin, "_probe_rate", lambda game, root: RATE)
+    patch.setattr(roundrobin, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     out = tmp_path_factory.mktemp("ttt") / "run"
-    assert main(["run", "tictactoe", "--out", str(out), "--no-progress", *TINY]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        fake_clock(patch)
+        assert main(["run", "tictactoe", "--out", str(out), "--no-progress", *TINY]) == 0
     return out, json.loads((out / "result.json").read_text())
+
+
+@functools.cache
+def positions() -> PositionIndex:
+    return PositionIndex()
+
+
+def random_move_fraction(ids=None) -> float:
+    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default): about 0.57."""
+    index = positions()
+    ids = np.arange(index.decisions) if ids is None else ids
+    return float(np.mean(index.optimal[ids].sum(axis=1) / index.legal_count[ids]))
+
+
+NETWORK_SEED = dict(zip(SEED_SLOTS, spawn_seeds(0, len(SEED_SLOTS))))["network"]  # the seed the run's networks get
+
+
+# Over seeds 0-11 and the run's, 1 and 2 threads: the moves net played the optimal move in 0.9949-0.997 of the
+# positions (sd 0.0007; a random move: 0.58), and the held-out net beat a random move on its held-out positions
+# by 0.373-0.44 (mean 0.40 +- 0.02).
+@margin(seed=NETWORK_SEED, moves=(">", 0.98), heldout_gain_over_random=(">", 0.3))
+def tiny_run_networks(seed: int) -> dict[str, float]:
+    """The run's moves networks (200 steps): the optimal-move share of the one trained on everything, and the
+    held-out share of the one trained without a fifth of the symmetry classes, over a random move's."""
+    from searchlab.games.neural import symmetry_split, train_strategy
+
+    config, index = Config(), positions()
+    common = dict(output="moves", hidden=config.net_hidden, steps=200, lr=config.net_lr, seed=seed)
+    whole = train_strategy(index, **common)
+    heldout_run = train_strategy(index, holdout_fraction=0.2, **common)
+    _, heldout = symmetry_split(index, 0.2, spawn_seeds(seed, 2)[0])  # the split train_strategy made
+    return {"moves": whole.metrics["optimal_fraction"],
+            "heldout_gain_over_random": heldout_run.metrics["optimal_fraction_heldout"] - random_move_fraction(heldout)}
+
+
+def assert_bounds(quantity, values):
+    """Assert a registered quantity's bounds on values the module's run computed."""
+    for name, (op, threshold) in quantity.margin.bounds.items():
+        assert OPERATORS[op](values[name], threshold), (name, values[name], op, threshold)
 
 
 def test_result_has_the_issue_keys_with_exact_facts(finished):
@@ -41,12 +106,16 @@ def test_result_has_the_issue_keys_with_exact_facts(finished):
         assert set(search) >= {"evaluations", "losses_vs_perfect", "optimal_fraction"}
         assert len(search["evaluations"]) == len(search["losses_vs_perfect"]) == len(search["optimal_fraction"])
         assert search["evaluations"][-1] == 600 and len(search["runs"]) == 2
+        if variant != "self_play":  # scored against perfect play, a search only keeps improvements
+            for curve in search["per_run_losses_vs_perfect"]:
+                assert all(later <= earlier + 1e-9 for earlier, later in zip(curve, curve[1:]))
 
 
 def test_round_robins_are_minimax_optimal_and_the_whole_game_is_priced(finished):
     _, result = finished
     exhaustive = result["exhaustive"]
     assert exhaustive["rows"] and exhaustive["all_optimal"]
+    assert exhaustive["largest_k"] == 4  # on the fake clock 0.5 s fits k = 1..4, never k = 5's 7.7e8 games
     for row in exhaustive["rows"]:
         assert row["games"] == row["strategies_x"] * row["strategies_o"]
         assert row["x_guarantee"] == row["value"] == row["o_guarantee"]
@@ -65,11 +134,18 @@ def test_report_figures_and_metrics_are_written(finished):
 
 
 def test_the_networks_are_scored_on_every_position(finished):
+    from searchlab.games.neural import symmetry_split
+
     _, result = finished
     nets = result["neural"]
     assert set(nets) >= {"moves", "board", "moves_heldout", "board_heldout"}
-    assert nets["moves"]["optimal_fraction"] > 0.8  # 200 steps already beat a random table's ~0.57 by far
-    assert nets["moves_heldout"]["optimal_fraction_heldout"] is not None
+    _, heldout = symmetry_split(positions(), 0.2, spawn_seeds(NETWORK_SEED, 2)[0])
+    assert nets["moves_heldout"]["heldout_positions"] == heldout.size
+    # The numbers `tiny_run_networks` gives at the run's network seed, with its bounds.
+    assert_bounds(tiny_run_networks, {
+        "moves": nets["moves"]["optimal_fraction"],
+        "heldout_gain_over_random": nets["moves_heldout"]["optimal_fraction_heldout"] - random_move_fraction(heldout),
+    })
 
 
 def test_saved_players_load_and_play(finished):

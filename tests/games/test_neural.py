@@ -1,5 +1,6 @@
 """Neural Tic-Tac-Toe: the symmetry split, the legal-move mask, board decoding, training, saving."""
 
+import functools
 import math
 
 import numpy as np
@@ -8,6 +9,7 @@ import torch
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.metric import MaskedCrossEntropy
+from searchlab.core.seeding import spawn_seeds
 from searchlab.games.neural import (
     NeuralStrategy,
     board_vectors,
@@ -20,17 +22,37 @@ from searchlab.games.neural import (
 from searchlab.games.tables import PositionIndex
 from searchlab.spaces.mlp import MLPSpace
 
+from margins import check, margin
+
 SMALL = dict(hidden=(32,), steps=300, lr=0.01, batch_size=256)
+
+
+@functools.cache
+def positions() -> PositionIndex:
+    return PositionIndex()
+
+
+def random_move_fraction(ids: np.ndarray | None = None) -> float:
+    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default): exact, about 0.57."""
+    index = positions()
+    ids = np.arange(index.decisions) if ids is None else ids
+    return float(np.mean(index.optimal[ids].sum(axis=1) / index.legal_count[ids]))
+
+
+@functools.cache
+def moves_strategy(seed: int, threads: int):
+    """The moves network, 300 steps; cached per seed (and torch thread count) so that the tests share one run."""
+    return train_strategy(positions(), output="moves", seed=seed, **SMALL)
 
 
 @pytest.fixture(scope="module")
 def index():
-    return PositionIndex()
+    return positions()
 
 
 @pytest.fixture(scope="module")
-def trained(index):
-    return train_strategy(index, output="moves", seed=0, **SMALL)
+def trained():
+    return moves_strategy(MOVES_SEED, torch.get_num_threads())
 
 
 # ----- data -------------------------------------------------------------------
@@ -123,26 +145,47 @@ def test_board_decoding_picks_the_nearest_legal_next_board():
 # ----- training ---------------------------------------------------------------
 
 
+MOVES_SEED = 0
+
+
+# Over seeds 0-11, 1 and 2 threads: the share beat a random move's 0.58 by 0.412-0.416 (sd 0.001; the net
+# finds the optimal move in 99% of positions), and the loss fell to 0.64-0.67 of its first points' mean (sd 0.009).
+@margin(seed=MOVES_SEED, gain_over_random=(">", 0.39), loss_ratio=("<", 0.8))
+def short_moves_training(seed: int) -> dict[str, float]:
+    """300 steps of the moves network: its optimal-move share over random tables', and its last training loss over its first."""
+    metrics = moves_strategy(seed, torch.get_num_threads()).metrics
+    curve = metrics["learning_curve"]
+    return {"gain_over_random": metrics["optimal_fraction"] - random_move_fraction(), "loss_ratio": curve[-1][1] / curve[0][1]}
+
+
 def test_short_training_beats_random_tables(index, trained):
-    random_fraction = index.optimal_fraction(index.random_tables(20, np.random.default_rng(0))).mean()
+    check(short_moves_training)  # the same cached run as `trained`
     index.check_tables(trained.table)
     metrics = trained.metrics
-    assert metrics["optimal_fraction"] > random_fraction + 0.25
     assert metrics["optimal_fraction"] == pytest.approx(index.optimal_fraction(trained.table)[0])
     assert metrics["optimal_fraction_heldout"] is None and metrics["steps"] == 300
     assert metrics["losses_vs_perfect"] == pytest.approx(1000 * index.losses_vs(trained.table)[0])
     assert metrics["can_be_beaten"] == bool(index.can_be_beaten(trained.table)[0])
-    curve = metrics["learning_curve"]
-    assert curve[-1][0] == 300 and curve[-1][1] < curve[0][1]
+    assert metrics["learning_curve"][-1][0] == 300
 
 
-def test_board_output_trains_to_legal_better_than_random_play(index):
-    strategy = train_strategy(index, output="board", holdout_fraction=0.2, seed=1, **SMALL)
+# Over seeds 0-11, 1 and 2 threads: the share beat a random move's 0.58 by 0.101-0.13 (mean 0.114 +- 0.012).
+# (The held-out share beat it by only 0.05-0.13 at 300 steps, under 3 sd from 0: it is not bounded here.)
+@margin(seed=1, gain_over_random=(">", 0.06))
+def board_training(seed: int) -> dict[str, float]:
+    """300 steps of the board network with a fifth of the symmetry classes held out: its optimal-move share over a random move's."""
+    index = positions()
+    strategy = train_strategy(index, output="board", holdout_fraction=0.2, seed=seed, **SMALL)
     index.check_tables(strategy.table)
     metrics = strategy.metrics
-    assert metrics["optimal_fraction"] > 0.6  # random tables: about 0.57
-    assert metrics["optimal_fraction_heldout"] is not None
+    _, heldout = symmetry_split(index, 0.2, spawn_seeds(seed, 2)[0])  # the split train_strategy made
+    assert metrics["heldout_positions"] == heldout.size and metrics["optimal_fraction_heldout"] is not None
     assert metrics["train_positions"] + metrics["heldout_positions"] == index.decisions
+    return {"gain_over_random": metrics["optimal_fraction"] - random_move_fraction()}
+
+
+def test_board_output_trains_to_legal_better_than_random_play():
+    check(board_training)
 
 
 def test_same_seed_same_table_and_resume_is_exact(index, trained, tmp_path):

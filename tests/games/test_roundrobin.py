@@ -1,11 +1,14 @@
 """The essay's exhaustive search, checked against the counts, the rules and the solver."""
 
+import dataclasses
 import random
+import types
 
 import numpy as np
 import pytest
 
 from searchlab.games import TicTacToe
+from searchlab.games import roundrobin
 from searchlab.games.minimax import solve
 from searchlab.games.roundrobin import (
     HistoryTree,
@@ -120,18 +123,52 @@ def test_perfect_line_is_optimal_and_seeded():
     assert GAME.returns(line[-1]) == 0
 
 
-def test_sweep_stops_at_the_budget_and_is_deterministic():
-    first = sweep(GAME, seconds_budget=0.0, seed=1)
-    assert len(first.results) == 1 and first.next_empty_squares == 2  # the first k always runs
-    small = sweep(GAME, seconds_budget=1.0, seed=1)
-    ks = [r.empty_squares for r in small.results]
-    assert ks == list(range(1, len(ks) + 1)) and 3 <= len(ks) <= 5
-    assert small.next_seconds > 0 and small.next_games == count_tree_strategies(
-        GAME, 0, perfect_line(GAME, 1)[9 - small.next_empty_squares]
-    ) * count_tree_strategies(GAME, 1, perfect_line(GAME, 1)[9 - small.next_empty_squares])
-    again = sweep(GAME, seconds_budget=0.0, seed=1)
-    assert [(r.position, r.best_game) for r in again.results] == [(r.position, r.best_game) for r in first.results]
-    assert all(r.optimal for r in small.results)
+RATE = 1e6  # games per second on the fake clock below
+
+
+def fake_clock(monkeypatch):
+    """Make the sweep's timing exact: every round robin takes its games / RATE seconds, and nothing else takes any time.
+
+    The sweep's stopping rule then depends on the game counts alone, the same on every machine
+    and under any load, instead of on how fast this machine plays games.
+    """
+    real = roundrobin.round_robin
+
+    def timed(game, root, **kwargs):
+        result = real(game, root, **kwargs)
+        seconds = result.games / RATE
+        return dataclasses.replace(result, seconds=seconds, play_seconds=seconds, games_per_second=RATE)
+
+    monkeypatch.setattr(roundrobin, "round_robin", timed)
+    monkeypatch.setattr(roundrobin, "_probe_rate", lambda game, root: RATE)
+    monkeypatch.setattr(roundrobin, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
+
+
+def games_along_the_line(seed, ks):
+    line = perfect_line(GAME, seed)
+    roots = [line[9 - k] for k in ks]
+    return [count_tree_strategies(GAME, 0, r) * count_tree_strategies(GAME, 1, r) for r in roots]
+
+
+@pytest.mark.parametrize("budget", [0.0, 1000 / RATE, 1.0])
+def test_sweep_stops_at_the_budget_and_is_deterministic(monkeypatch, budget):
+    fake_clock(monkeypatch)
+    games = games_along_the_line(1, range(1, 9))  # 1, 2, 24, 1620, 767812500, ... along seed 1's perfect line
+    # Independent of the sweep: k = 1 always runs, then k runs while the time spent plus its games / RATE fits the budget.
+    expected, spent = [1], games[0] / RATE
+    while spent + games[len(expected)] / RATE <= budget:
+        spent += games[len(expected)] / RATE
+        expected.append(len(expected) + 1)
+    result = sweep(GAME, seconds_budget=budget, seed=1)
+    assert [r.empty_squares for r in result.results] == expected
+    assert [r.games for r in result.results] == games[: len(expected)]
+    assert result.next_empty_squares == len(expected) + 1 and result.next_games == games[len(expected)]
+    assert result.next_seconds == pytest.approx(games[len(expected)] / RATE) and result.games_per_second == RATE
+    assert all(r.optimal for r in result.results)
+    again = sweep(GAME, seconds_budget=budget, seed=1)
+    assert [(r.position, r.best_game) for r in again.results] == [(r.position, r.best_game) for r in result.results]
+    if budget == 1.0:
+        assert expected == [1, 2, 3, 4]  # the next k, 5, has 7.7e8 games: 768 s at RATE
 
 
 def test_whole_game_estimate():

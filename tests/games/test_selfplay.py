@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 import pytest
 
@@ -19,10 +22,17 @@ from searchlab.games.selfplay import (
 )
 from searchlab.games.tables import PositionIndex
 
+from margins import check, margin
+
+
+@functools.cache
+def positions() -> PositionIndex:
+    return PositionIndex()
+
 
 @pytest.fixture(scope="module")
 def index():
-    return PositionIndex()
+    return positions()
 
 
 def test_openings_are_the_empty_board_and_every_one_or_two_move_position(index):
@@ -75,12 +85,62 @@ def test_searches_are_seeded_and_measure_themselves(index, variant):
     index.check_tables(first.table)
 
 
-@pytest.mark.parametrize("variant", ["vs_perfect", "random_search"])
-def test_searches_scored_against_perfect_play_never_get_worse(index, variant):
-    trace = search(index, variant, evaluations=3000, seed_rng=np.random.default_rng(1))
-    assert trace.accepted >= 1
-    assert all(later <= earlier + 1e-9 for earlier, later in zip(trace.losses_vs_perfect, trace.losses_vs_perfect[1:]))
-    assert trace.losses_vs_perfect[-1] < trace.losses_vs_perfect[0]
+@functools.cache
+def random_player_losses() -> float:
+    """Exact: the share of games a uniformly random player loses to the perfect player, half as X and half as O.
+
+    A random lookup table moves like the random player (a game never meets a position twice), so this is
+    the expected `losses_vs` of the table a search starts from: the baseline a search must improve on.
+    """
+    index, memo = positions(), {}
+    game = index.game
+
+    def lost(state, side):
+        if (state, side) not in memo:
+            if game.is_terminal(state):
+                memo[state, side] = float(game.returns(state) * (1 if side == 0 else -1) < 0)
+            else:
+                moves = game.legal_actions(state) if game.current_player(state) == side else index.solution.best_actions[state]
+                memo[state, side] = sum(lost(game.apply(state, a), side) for a in moves) / len(moves)
+        return memo[state, side]
+
+    return (lost(game.initial_state(), 0) + lost(game.initial_state(), 1)) / 2
+
+
+def scored_search(variant: str, seed: int, evaluations: int) -> dict[str, float]:
+    """A search scored against perfect play: the evaluations until its recorded losses first fell below its
+    starting table's (a drop before the budget ends means the final table beats the first, as losses never
+    rise), and its final losses over the random player's (a search that kept its first table scores about 1)."""
+    trace = search(positions(), variant, evaluations=evaluations, seed_rng=np.random.default_rng(seed))
+    curve = trace.losses_vs_perfect
+    assert all(later <= earlier + 1e-9 for earlier, later in zip(curve, curve[1:]))  # it only keeps improvements
+    drops = [e for e, loss in zip(trace.evaluations, curve) if loss < curve[0]]
+    assert (trace.accepted >= 1) == bool(drops)
+    return {"first_drop": drops[0] if drops else math.inf,
+            "final_over_random_player": curve[-1] / 1000 / random_player_losses()}
+
+
+# Over seeds 0-15 (numpy only: thread counts do not enter): the first drop came after 1-514 evaluations
+# (mean 130 +- 128). Its final losses over the random player's, 0.45-0.74 (mean 0.62 +- 0.10), are too spread
+# (a few seeds stall in a local optimum) to bound 3 sd away from 1, so they are not asserted.
+@margin(seed=1, first_drop=("<", 1000))
+def vs_perfect_search(seed: int) -> dict[str, float]:
+    return scored_search("vs_perfect", seed, 3000)
+
+
+# Over seeds 0-15: the first drop after 1-116 evaluations (mean 14 +- 29); the best of 3000 random tables
+# loses 0.51-0.53 as often as the random player (sd 0.008).
+@margin(seed=1, first_drop=("<", 300), final_over_random_player=("<", 0.6))
+def random_search_search(seed: int) -> dict[str, float]:
+    return scored_search("random_search", seed, 3000)
+
+
+def test_local_search_against_perfect_play_never_gets_worse_and_improves():
+    check(vs_perfect_search)
+
+
+def test_random_search_against_perfect_play_never_gets_worse_and_improves():
+    check(random_search_search)
 
 
 def test_the_skipped_ties_are_exact(index):

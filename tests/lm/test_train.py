@@ -8,21 +8,26 @@ import pytest
 import torch
 
 from searchlab.core import checkpoint
+from searchlab.core.device import cpu_threads
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.lm import TrainConfig, train
 
-from lm.lm_helpers import tiny_data, tiny_model, tiny_training
+from lm.lm_helpers import assert_bounds, repetitive_model, tiny_data, tiny_model, tiny_training
 
 
-def test_loss_falls_on_a_repetitive_text():
-    data = tiny_data()
-    result = train(tiny_model(data.vocab.size), tiny_training(steps=200, eval_every=50), data, seed=0)
-    first, last = result.curve[0], result.curve[-1]
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models train several times faster on one thread, and do not spin on a busy machine."""
+    with cpu_threads(1):
+        yield
+
+
+def test_loss_falls_on_a_repetitive_text(repetitive):
+    _, result, _, measures = repetitive
     assert [row["step"] for row in result.curve] == [50, 100, 150, 200]
-    assert last["train_loss"] < 0.5 * first["train_loss"]
-    assert last["validation_loss"] < 0.5  # nats; uniform over the 13 letters would be 2.56
+    # The loss falls to a tenth of its step-50 value and below 0.1 nats; measured over seeds in lm_helpers.repetitive_model.
+    assert_bounds(repetitive_model, measures)
     assert result.validation_bpc == pytest.approx(result.validation_loss / math.log(2), rel=1e-9)
-    assert result.validation_bpc < 1.0
     assert result.tokens == 200 * 8 * 16
     assert result.stopped_because == "steps"
     assert result.tokens_per_second > 0 and result.fraction_of_peak(1e12) > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -29,6 +30,8 @@ from searchlab.scaling.laws import (
     mean_by_cell,
 )
 
+from margins import check, margin
+
 # (form, true parameters, N range, D range): both terms of each law matter over its grid,
 # and the second set of each form is far from the fitters' starting exponents.
 CASES = [
@@ -53,33 +56,130 @@ def noisy_rows(form, params, n_range, d_range, seed, noise=0.01, sizes=8, seeds=
     return n, d, LAWS[form](n, d, **params) * np.exp(rng.normal(0.0, noise, n.size))
 
 
+@lru_cache(maxsize=None)
+def fitted(case: int, seed: int, form: str | None = None, noise: float = 0.01) -> tuple:
+    """(rows, fit) of case `case`'s law with `noise` drawn from `seed`, fitted by `form` (the case's own by default).
+
+    numpy and scipy only (no torch): the same on every thread count, so the cache is safe to share.
+    """
+    law, truth, n_range, d_range = CASES[case]
+    n, d, loss = noisy_rows(law, truth, n_range, d_range, seed=seed, noise=noise)
+    return (n, d, loss), FITTERS[form or law](n, d, loss)
+
+
+def recovery_values(case: int, seed: int) -> dict[str, float]:
+    """How far one fit (1% noise drawn from `seed`) lands from the law that made its data."""
+    form, truth, _, _ = CASES[case]
+    _, fit = fitted(case, seed)
+    error = max(abs(fit.params[name] / truth[name] - 1) for name in EXPONENTS[form])
+    spread = max(fit.stderr[name] / truth[name] for name in EXPONENTS[form])
+    z = max(abs(fit.params[name] - value) / fit.stderr[name] for name, value in truth.items())
+    ratio = fit.rmse_log / 0.01
+    return {"exponent_error": error, "relative_stderr": spread, "max_z": z,
+            "rmse_over_noise": ratio, "rmse_over_noise_low": ratio}
+
+
+# Over noise seeds 0-19 (numpy only, so thread counts change nothing), per case: exponent error worst 0.017 /
+# 0.0055 / 0.027 / 0.045 (sd 0.004 / 0.0015 / 0.007 / 0.011), relative stderr worst 0.009 / 0.005 / 0.010 / 0.015
+# (sd under 0.001), max |z| over all parameters worst 2.8 / 2.2 / 2.9 / 3.4 (sd 0.6 / 0.5 / 0.7 / 0.85), rmse_log
+# 0.0086-0.0106 (sd 0.0005; the noise is 0.01). Every worst draw is 3.1 sd or more inside its bound. The exponent
+# tolerance is set per case from that spread: the second Chinchilla case (b = 0.18) is hardest, and the 5% once
+# asserted for every case sat 0.5 sd from its worst draw there.
+EXPONENT_TOLERANCE = (0.04, 0.015, 0.06, 0.1)
+
+
+def _recovery_quantity(case: int):
+    def quantity(seed: int) -> dict[str, float]:
+        return recovery_values(case, seed)
+
+    quantity.__name__ = quantity.__qualname__ = f"fit_recovery_case_{case}"
+    return margin(seed=case, exponent_error=("<", EXPONENT_TOLERANCE[case]), relative_stderr=("<", 0.03),
+                  max_z=("<", 6.0), rmse_over_noise=("<", 1.3), rmse_over_noise_low=(">", 0.7))(quantity)
+
+
+RECOVERY = [_recovery_quantity(case) for case in range(len(CASES))]
+
+
 @pytest.mark.parametrize("case", range(len(CASES)))
-def test_fit_recovers_exponents_within_five_percent(case):
-    form, truth, n_range, d_range = CASES[case]
-    n, d, loss = noisy_rows(form, truth, n_range, d_range, seed=case)
-    fit = FITTERS[form](n, d, loss)
+def test_fit_recovers_the_exponents_of_the_law_that_made_the_data(case):
+    form, truth, _, _ = CASES[case]
+    check(RECOVERY[case])
+    (n, _, _), fit = fitted(case, case)
     assert fit.form == form and fit.points == n.size
     assert set(fit.params) == set(truth) == set(fit.stderr)
-    for name in EXPONENTS[form]:
-        fitted, se = fit.params[name], fit.stderr[name]
-        assert abs(fitted / truth[name] - 1) < 0.05, (name, fitted, truth[name])
-        assert 0 < se < 0.2 * truth[name]  # plausible: positive and not huge
-    for name, value in truth.items():
-        # Every parameter, scale constants included (their errors come by the delta method
-        # from the fitted logs), lies within 4 reported standard errors of the truth.
-        assert abs(fit.params[name] - value) < 4 * fit.stderr[name], (name, fit.params[name], fit.stderr[name])
-    assert fit.rmse_log == pytest.approx(0.01, rel=0.3)  # the fit reaches the noise level
+    assert all(fit.stderr[name] > 0 for name in truth)
     json.dumps(fit.to_dict())
+
+
+def reference_stderr(form: str, params: dict, n, d, loss) -> dict[str, float]:
+    """Linearised standard errors by hand: central differences of log L in the natural parameters,
+    cov = s^2 (J^T J)^-1 with s^2 = SSE / (rows - parameters). The fitters work in other parameters
+    (logs of the scale constants); the linearised covariance carries over exactly by the delta method."""
+    names = list(params)
+    theta = np.array([params[name] for name in names])
+
+    def log_law(values):
+        return np.log(LAWS[form](n, d, **dict(zip(names, values))))
+
+    columns = []
+    for i, value in enumerate(theta):
+        step, up, down = 1e-5 * abs(value), theta.copy(), theta.copy()
+        up[i] += step
+        down[i] -= step
+        columns.append((log_law(up) - log_law(down)) / (2 * step))
+    jacobian = np.column_stack(columns)  # (rows, parameters)
+    residual = log_law(theta) - np.log(loss)
+    variance = residual @ residual / (len(loss) - len(theta))
+    return dict(zip(names, np.sqrt(np.diag(variance * np.linalg.inv(jacobian.T @ jacobian)))))
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_standard_errors_match_a_finite_difference_reference(case):
+    # Deterministic (the fit of the test's own draw): agreed to 1e-6 when written.
+    (n, d, loss), fit = fitted(case, case)
+    reference = reference_stderr(CASES[case][0], fit.params, n, d, loss)
+    assert fit.stderr == pytest.approx(reference, rel=1e-3)
+
+
+# Over seeds 0-19 the rms of z ranged 0.42-1.16 (mean 0.85, sd 0.20): the worst 4.3 sd below 2. Only an upper
+# bound: eight fits are too few to bound it from below too; the reference test above checks the errors' size.
+@margin(seed=0, rms_z=("<", 2.0))
+def stderr_calibration(seed: int) -> dict[str, float]:
+    """The reported standard errors are not too small for the real spread: z = (fitted - true) / stderr over every
+    parameter of every case, two noise draws each (the test's own draws, seed = case, among them); twice too
+    small an error would give an rms near 2."""
+    z = []
+    for case, (form, truth, _, _) in enumerate(CASES):
+        for draw in (seed + case, seed + case + 100):
+            _, fit = fitted(case, draw)
+            z += [(fit.params[name] - value) / fit.stderr[name] for name, value in truth.items()]
+    return {"rms_z": float(np.sqrt(np.mean(np.square(z))))}
+
+
+def test_reported_standard_errors_are_not_too_small_for_the_spread_of_the_fits():
+    check(stderr_calibration)
+
+
+def _wrong_form_quantity(case: int):
+    def quantity(seed: int) -> dict[str, float]:
+        form = CASES[case][0]
+        other = "chinchilla" if form == "kaplan" else "kaplan"
+        _, right = fitted(case, seed, noise=0.005)
+        _, wrong = fitted(case, seed, other, noise=0.005)
+        return {"rmse_ratio": wrong.rmse_log / right.rmse_log if np.isfinite(wrong.rmse_log) else -1.0}
+
+    quantity.__name__ = quantity.__qualname__ = f"wrong_form_case_{case}"
+    # Noise 0.5%. Over noise seeds 0-19, worst / mean +- sd of the ratio: case 0 11.5 / 12.4 +- 0.65,
+    # case 3 16.0 / 17.3 +- 0.94 (10 sd or more above 5; the right form alone gives 1).
+    return margin(seed=10 + case, rmse_ratio=(">", 5.0))(quantity)
+
+
+WRONG_FORM = {case: _wrong_form_quantity(case) for case in (0, 3)}
 
 
 @pytest.mark.parametrize("case", [0, 3])
 def test_wrong_form_runs_but_fits_worse(case):
-    form, truth, n_range, d_range = CASES[case]
-    n, d, loss = noisy_rows(form, truth, n_range, d_range, seed=10 + case, noise=0.005)
-    other = "chinchilla" if form == "kaplan" else "kaplan"
-    right, wrong = FITTERS[form](n, d, loss), FITTERS[other](n, d, loss)
-    assert np.isfinite(wrong.rmse_log)
-    assert wrong.rmse_log > 1.5 * right.rmse_log
+    check(WRONG_FORM[case])
 
 
 def test_to_dict_writes_undetermined_errors_as_none():

@@ -8,6 +8,8 @@ import pytest
 from searchlab.core.errors import SearchlabError
 from searchlab.signals.reward_model import RewardEnsemble, bon_distance, gao_fit, label_efficiency
 
+from margins import check, margin
+
 SMALL = dict(members=3, hidden=16, steps=150)
 
 
@@ -19,11 +21,21 @@ def noisy_problem(count: int, seed: int = 0, noise: float = 0.1):
     return x, truth, np.where(rng.random(count) < noise, ~truth, truth)
 
 
+# Over seeds 0-15, 1 and 2 threads: 2,000 labels gave 0.936-0.97 (mean 0.953 +- 0.007) against chance 0.5; one fit on
+# 30 labels sat 0.12-0.33 below it (sd 0.065), too spread to bound, so `few` is the mean of fits on 4 disjoint sets of
+# 30: over seeds 0-9 (the fits run on one thread) it sat 0.18-0.29 below (0.228 +- 0.032). Labels that do not help: 0.
+@margin(seed=0, many=(">", 0.9), more_minus_few=(">", 0.08))
+def label_count(seed: int) -> dict[str, float]:
+    """Held-out accuracy against the truth of ensembles fitted on 30 and on 2,000 noisy labels (data and fit seeded alike)."""
+    x, truth, labels = noisy_problem(3000, seed=seed)
+    few = np.mean([RewardEnsemble(**SMALL).fit(x[k:k + 30], labels[k:k + 30], seed=seed + k).accuracy(x[2000:], truth[2000:])
+                   for k in range(0, 120, 30)])
+    many = RewardEnsemble(**SMALL).fit(x[:2000], labels[:2000], seed=seed).accuracy(x[2000:], truth[2000:])
+    return {"many": many, "more_minus_few": many - few}
+
+
 def test_a_reward_model_beats_chance_on_heldout_labels_and_more_labels_help():
-    x, truth, labels = noisy_problem(3000)
-    few = RewardEnsemble(**SMALL).fit(x[:30], labels[:30], seed=0).accuracy(x[2000:], truth[2000:])
-    many = RewardEnsemble(**SMALL).fit(x[:2000], labels[:2000], seed=0).accuracy(x[2000:], truth[2000:])
-    assert many > 0.8 and many > few + 0.05
+    check(label_count)
 
 
 def test_fit_is_seeded_and_members_differ():
@@ -36,8 +48,14 @@ def test_fit_is_seeded_and_members_differ():
     assert np.allclose(a.predict(x), members.mean(axis=0))
 
 
-def test_active_queries_go_where_the_ensemble_disagrees_and_are_counted():
-    x, truth, labels = noisy_problem(1500, seed=1)
+# Over seeds 0-15, 1 and 2 threads, active minus random at 160 labels ran from -0.072 to 0.08 (mean -0.004 +- 0.04):
+# on this instance asking where the ensemble disagrees neither helps nor hurts, so no bound is put on it; the mean
+# accuracy of the active curve ran 0.61-0.83 (0.754 +- 0.051). At 160 labels, over seeds 0-9: active 0.79-0.90
+# (0.841 +- 0.036), random 0.81-0.89 (0.850 +- 0.024), against chance 0.5.
+@margin(seed=1, final_active=(">", 0.65), final_random=(">", 0.7))
+def active_vs_random(seed: int) -> dict[str, float]:
+    """Active and random label-efficiency curves on one noisy problem; the oracle's bookkeeping is checked exactly."""
+    x, truth, labels = noisy_problem(1500, seed=seed)
     asked = []
 
     def oracle(indices):
@@ -45,14 +63,18 @@ def test_active_queries_go_where_the_ensemble_disagrees_and_are_counted():
         return labels[:1000][indices]
 
     counts = [20, 40, 80, 160]
-    active = label_efficiency(x[:1000], oracle, x[1000:], truth[1000:], counts, seed=0, active=True, ensemble=RewardEnsemble(**SMALL))
+    active = label_efficiency(x[:1000], oracle, x[1000:], truth[1000:], counts, seed=seed, active=True, ensemble=RewardEnsemble(**SMALL))
     assert active.oracle_calls == sum(asked) == counts[-1] == len(set(active.queried.tolist()))
     assert all(p > m for p, m in zip(active.picked_disagreement, active.pool_median_disagreement))
-    random = label_efficiency(x[:1000], lambda i: labels[:1000][i], x[1000:], truth[1000:], counts, seed=0, active=False,
+    random = label_efficiency(x[:1000], lambda i: labels[:1000][i], x[1000:], truth[1000:], counts, seed=seed, active=False,
                               ensemble=RewardEnsemble(**SMALL))
     assert random.oracle_calls == counts[-1] and not random.picked_disagreement
-    assert active.accuracy[-1] >= random.accuracy[-1] - 0.03  # not worse than random on this small instance
-    assert np.mean(active.accuracy) > 0.6
+    return {"final_active": active.accuracy[-1], "final_random": random.accuracy[-1],
+            "active_minus_random": active.accuracy[-1] - random.accuracy[-1], "mean_active": float(np.mean(active.accuracy))}
+
+
+def test_active_queries_go_where_the_ensemble_disagrees_and_are_counted():
+    check(active_vs_random)
 
 
 @pytest.mark.parametrize("kind, alpha, beta", [("bon", 0.6, 0.25), ("rl", 0.4, 0.3)])

@@ -14,6 +14,8 @@ from searchlab.signals.tictactoe_policy import (
 )
 from searchlab.signals.tictactoe_task import Rater
 
+from margins import check, margin
+
 PEOPLE = TicTacToePeople(p=0.7, q=0.9, seed=0)
 SMALL = SignalSettings.small()
 
@@ -28,7 +30,11 @@ def test_the_policy_is_a_table_outcome_scores_and_is_seeded(outcome):
     table = policy.probabilities()
     assert table.shape == (4520, 9) and np.allclose(table.sum(axis=1), 1.0) and (table[~default_task().legal] == 0).all()
     assert np.array_equal(table, TicTacToePolicy((16,), seed=3).probabilities())
-    assert 0.0 < measure(policy, outcome).score < 1.0
+    # An untrained net plays close to uniformly at random (over init seeds 0-9: 0.217-0.242, uniform 0.228), far below
+    # the solver's table (0.724); the init is seeded, not trained.
+    uniform = default_task().legal / default_task().legal.sum(axis=1, keepdims=True)
+    assert abs(measure(policy, outcome).score - measure(uniform, outcome).score) < 0.05
+    assert measure(default_task().optimal_probabilities, outcome).score > measure(uniform, outcome).score + 0.4
     assert pair_features([0, 7], [4, 0]).shape == (2, 36)
 
 
@@ -56,11 +62,34 @@ def test_games_record_the_learners_moves(outcome):
     assert set(np.unique(rollout.score)) <= {0.0, 0.5, 1.0} and rollout.game.max() < 60
 
 
+# Over seeds 0-9 (1 and 2 threads give the same draws: the paths train on one thread), gain over the start:
+# behaviour cloning 0.051-0.095 (mean 0.071 +- 0.014), approval (rater) 0.074-0.095 (0.083 +- 0.005),
+# outcomes 0.046-0.081 (0.062 +- 0.010), approval (reward model) 0.009-0.079 (0.053 +- 0.021). No training gains 0.
+# DAgger's own rounds (over its first clone) gained only 0.002-0.016 (0.011 +- 0.005), too little to test, so its
+# bound is on the gain over the untrained policy the first clone started from: 0.050-0.074 (0.061 +- 0.006).
+# NOT YET CLEAR OF THE RULE: approval via the reward model (one worst draw, 0.009, sits 0.45 sd above 0; a reward
+# model fitted for 500 steps instead of 200 did no better: 0.022-0.09, 0.051 +- 0.023). Its bound stays at 0.
+GAIN_BOUNDS = {"behaviour cloning": 0.005, "dagger": 0.03, "approval (rater)": 0.05, "approval (reward model)": 0.0, "outcomes": 0.015}
+
+
+def _path_gain(name: str):
+    """The quantity of one path: its true score's gain over its starting point."""
+    def gain(seed: int) -> dict[str, float]:
+        result = PATHS[name](PEOPLE, SMALL, seed=seed)
+        assert result.curve[0][1] == pytest.approx(result.start.score) and sum(result.queries.values()) > 0
+        start = result.details["behaviour cloning start"]["score"] if name == "dagger" else result.start.score
+        return {"gain": result.performance.score - start}
+
+    gain.__qualname__ = gain.__name__ = "path_gain_" + name.replace(" ", "_").replace("(", "").replace(")", "")
+    return margin(seed=0, gain=(">", GAIN_BOUNDS[name]))(gain)
+
+
+PATH_GAINS = {name: _path_gain(name) for name in PATHS}
+
+
 @pytest.mark.parametrize("name", list(PATHS))
 def test_each_path_improves_on_its_starting_point(name):
-    result = PATHS[name](PEOPLE, SMALL, seed=0)
-    assert result.performance.score > result.start.score + 0.01, result.summary()
-    assert result.curve[0][1] == pytest.approx(result.start.score) and sum(result.queries.values()) > 0
+    check(PATH_GAINS[name])
 
 
 @pytest.mark.parametrize("name", ["approval (rater)", "outcomes"])
@@ -69,11 +98,18 @@ def test_paths_are_seeded(name):
     assert PATHS[name](PEOPLE, quick, seed=2).performance == PATHS[name](PEOPLE, quick, seed=2).performance
 
 
-def test_the_pipeline_reports_every_stage():
-    stages = pipeline(PEOPLE, SignalSettings.small(imitation_steps=150, rl_steps=40), seed=1)
+# Over seeds 0-9, 1 and 2 threads: 0.075-0.110 (mean 0.089 +- 0.012); no fine-tuning gains 0.
+@margin(seed=1, fine_tune_gain=(">", 0.035))
+def pipeline_gain(seed: int) -> dict[str, float]:
+    """How far the pipeline's fine-tuned model sits above where pretraining started."""
+    stages = pipeline(PEOPLE, SignalSettings.small(imitation_steps=150, rl_steps=40), seed=seed)
     assert [s.name.split(" ")[0] for s in stages] == ["pretrain", "fine-tune", "approval", "outcomes"]
     assert all(b.start == a.performance for a, b in zip(stages, stages[1:]))  # each stage starts where the last ended
-    assert stages[1].performance.score > stages[0].start.score
+    return {"fine_tune_gain": stages[1].performance.score - stages[0].start.score}
+
+
+def test_the_pipeline_reports_every_stage():
+    check(pipeline_gain)
 
 
 def test_best_of_n_is_exact_and_goes_to_the_reward_models_favourite():
@@ -93,13 +129,21 @@ def test_best_of_n_is_exact_and_goes_to_the_reward_models_favourite():
     assert (best_of_n(initial, reward, 4096)[task.positions, favourite] > 0.99).mean() > 0.95
 
 
-def test_overoptimisation_curves_and_fits():
-    result = overoptimisation(PEOPLE, SMALL, seed=0, fraction=0.05, rl_steps=60, record_every=20)
+# Over seeds 0-9, 1 and 2 threads: 0.096-0.16 (mean 0.124 +- 0.020); no policy steps gain 0.
+@margin(seed=0, rl_proxy_gain=(">", 0.035))
+def overoptimisation_proxy(seed: int) -> dict[str, float]:
+    """How far policy steps against the reward model raise its proxy reward; the curves' shapes are checked exactly."""
+    result = overoptimisation(PEOPLE, SMALL, seed=seed, fraction=0.05, rl_steps=60, record_every=20)
     bon, rl = result["best_of_n"], result["rl"]
     assert bon.knob[0] == 1 and bon.knob[-1] == 1024 and bon.d[0] == 0.0
     assert np.all(np.diff(bon.proxy) >= -1e-9)  # more samples never lower the proxy
-    assert rl.proxy[-1] > rl.proxy[0] and rl.kl[0] == 0.0 and rl.kl[-1] > 0
+    assert rl.kl[0] == 0.0 and rl.kl[-1] > 0
     assert np.isfinite(bon.fit.alpha) and np.isfinite(rl.fit.beta)
+    return {"rl_proxy_gain": rl.proxy[-1] - rl.proxy[0]}
+
+
+def test_overoptimisation_curves_and_fits():
+    check(overoptimisation_proxy)
 
 
 @pytest.mark.parametrize("settings, words", [
