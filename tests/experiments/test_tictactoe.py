@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import json
 import shutil
-import types
 
 import numpy as np
 import pytest
+from fake_clock import RATE, fake_clock
 from cli_checks import assert_config_refuses, error_line
 
 from searchlab.cli import main
@@ -28,21 +27,8 @@ pytestmark = pytest.mark.slow  # every test here shares one end-to-end run
 FIGURES = ("strategy_space.png", "exhaustive.png", "local_search.png", "network_moves.png")
 # A seconds-sized run: tiny round-robin budget, few evaluations, a short network.
 TINY = ["--round_robin_seconds", "0.5", "--evaluations", "600", "--seeds", "2", "--net_steps", "200", "--net_holdout", "0.2"]
-RATE = 1e6  # games per second on the fake clock: 0.5 s fits k = 1..4 (1,647 games), not k = 5 (7.7e8)
 
 
-def fake_clock(patch):
-    """Round robins take games / RATE seconds and nothing else takes time: the sweep stops at the same k on every machine."""
-    real = roundrobin.round_robin
-
-    def timed(game, root, **kwargs):
-        result = real(game, root, **kwargs)
-        seconds = result.games / RATE
-        return dataclasses.replace(result, seconds=seconds, play_seconds=seconds, games_per_second=RATE)
-
-    patch.setattr(roundrobin, "round_robin", timed)
-    patch.setattr(roundrobin, "_probe_rate", lambda game, root: RATE)
-    patch.setattr(roundrobin, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
 
 
 @pytest.fixture(scope="module")

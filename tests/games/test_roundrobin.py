@@ -1,11 +1,10 @@
 """The essay's exhaustive search, checked against the counts, the rules and the solver."""
 
-import dataclasses
 import random
-import types
 
 import numpy as np
 import pytest
+from fake_clock import RATE, fake_clock
 
 from searchlab.games import TicTacToe
 from searchlab.games import roundrobin
@@ -123,25 +122,8 @@ def test_perfect_line_is_optimal_and_seeded():
     assert GAME.returns(line[-1]) == 0
 
 
-RATE = 1e6  # games per second on the fake clock below
 
 
-def fake_clock(monkeypatch):
-    """Make the sweep's timing exact: every round robin takes its games / RATE seconds, and nothing else takes any time.
-
-    The sweep's stopping rule then depends on the game counts alone, the same on every machine
-    and under any load, instead of on how fast this machine plays games.
-    """
-    real = roundrobin.round_robin
-
-    def timed(game, root, **kwargs):
-        result = real(game, root, **kwargs)
-        seconds = result.games / RATE
-        return dataclasses.replace(result, seconds=seconds, play_seconds=seconds, games_per_second=RATE)
-
-    monkeypatch.setattr(roundrobin, "round_robin", timed)
-    monkeypatch.setattr(roundrobin, "_probe_rate", lambda game, root: RATE)
-    monkeypatch.setattr(roundrobin, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
 
 
 def games_along_the_line(seed, ks):
