@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 are measured, plus each test's own (default 10)")
     parser.add_argument("--threads", default="1,2", help="torch thread counts, comma-separated (default 1,2)")
-    parser.add_argument("--only", default="", help="measure only quantities whose name contains this text")
+    parser.add_argument("--only", default="", help="measure only quantities whose name contains this text (or one of these, comma-separated)")
     parser.add_argument("--list", action="store_true", help="list the registered quantities and their bounds, measure nothing")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "margins.json", help="JSON file to merge the results into")
     args = parser.parse_args(argv)
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     load_test_modules()
     from margins import REGISTRY
 
-    chosen = {name: entry for name, entry in REGISTRY.items() if args.only in name}
+    wanted = [part for part in args.only.split(",") if part] or [""]
+    chosen = {name: entry for name, entry in REGISTRY.items() if any(part in name for part in wanted)}
     if not chosen:
         print(f"error: no registered quantity matches {args.only!r} ({len(REGISTRY)} registered; see --list)", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from searchlab.core import Budget, run
 from searchlab.experiments import EXPERIMENTS
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 
-from small_problems import PROBLEMS
+from small_problems import GAP_BOUNDS, GAP_BUDGET, PROBLEMS, optimum, random_median
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -23,15 +23,32 @@ def _on(problem, device: str):
     return problem
 
 
+@pytest.mark.parametrize("problem_name", list(PROBLEMS))
+def test_problems_score_a_population_alike_on_cpu_and_cuda(problem_name):
+    """One population scored on both devices: float32 sums may differ in order, not in value beyond rounding."""
+    make = PROBLEMS[problem_name]
+    population = make().space.sample(64, torch.Generator().manual_seed(0))
+    cpu = make().evaluate(population)
+    gpu = _on(make(), "cuda").evaluate(population.to("cuda")).cpu()
+    torch.testing.assert_close(gpu, cpu, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_every_optimizer_runs_on_cuda_like_on_cpu(name):
+def test_every_optimizer_closes_the_gap_on_cuda_as_on_cpu(name):
+    """A run on the GPU meets the CPU conformance bound (tests/optimizers/test_conformance.py) against the exact optimum.
+
+    Two runs on different devices need not follow the same path (rounding differs, and a search that branches
+    on a comparison amplifies it), so the test asks the GPU run what is asked of every CPU run, not to copy one.
+    """
     for problem_name, make in PROBLEMS.items():
         if make_optimizer(name).unsupported(make()) is not None:
             continue
-        cpu = run(make(), make_optimizer(name), Budget(steps=20), seed=0)
-        gpu = run(_on(make(), "cuda"), make_optimizer(name), Budget(steps=20), seed=0)
-        assert gpu.forward_equivalents == cpu.forward_equivalents
-        assert gpu.final_loss == pytest.approx(cpu.final_loss, rel=1e-2, abs=1e-4), (name, problem_name)
+        gpu = run(_on(make(), "cuda"), make_optimizer(name), Budget(forward_equivalents=GAP_BUDGET), seed=7)
+        cpu_count = run(make(), make_optimizer(name), Budget(steps=20), seed=7).forward_equivalents
+        assert run(_on(make(), "cuda"), make_optimizer(name), Budget(steps=20), seed=7).forward_equivalents == cpu_count
+        baseline, best = random_median(make()), optimum(problem_name)
+        gap_left = (gpu.final_loss - best) / (baseline - best)
+        assert -1e-6 <= gap_left < GAP_BOUNDS[name, problem_name], (name, problem_name, gap_left)
 
 
 # Their networks are tiny or their work is spread over CPU worker processes: they refuse cuda on purpose.

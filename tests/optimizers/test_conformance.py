@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
@@ -11,7 +10,7 @@ from searchlab.core.device import cpu_threads
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 
 from margins import check, margin
-from small_problems import PROBLEMS
+from small_problems import GAP_BOUNDS, GAP_BUDGET, PROBLEMS, optimum, random_median
 
 
 def _supported(name: str) -> list[str]:
@@ -19,47 +18,7 @@ def _supported(name: str) -> list[str]:
 
 
 PAIRS = [(name, problem) for name in OPTIMIZERS for problem in _supported(name)]
-BUDGET = Budget(forward_equivalents=400_000)
-
-
-def _random_median(problem, seed: int = 123) -> float:
-    """Median loss of random candidates: what an optimizer that learns nothing would get."""
-    population = problem.space.sample(64, torch.Generator().manual_seed(seed))
-    return float(problem.evaluate(population).median())
-
-
-def _optimum(problem_name: str) -> float:
-    """The exact best loss, found without any optimizer under test."""
-    problem = PROBLEMS[problem_name]()
-    if problem_name == "mlp":
-        return 0.0  # the targets are a teacher of the student's own shape: a zero-loss candidate exists
-    if problem_name == "grid":  # every candidate, scored
-        return float(problem.evaluate(problem.space.candidates(0, problem.space.size)).min())
-    x, y = problem.inputs.double().numpy(), problem.targets.double().numpy()
-    design = np.hstack([x, np.ones((len(x), 1))])
-    solution, *_ = np.linalg.lstsq(design, y, rcond=None)
-    return float(((design @ solution - y) ** 2).sum(axis=1).mean())
-
-
-# The share of the gap between a random candidate and the exact optimum that a run leaves open after
-# 400,000 forward-equivalents: 1 for an optimizer that learns nothing, 0 for one that finds the optimum.
-# Each bound was measured over seeds 0-19 (7 is the test's), with 1 and 2 torch threads (the runs
-# themselves use one thread: these problems are tiny, and a second thread only spins on a busy machine):
-# the worst draw sits at least 3 sd inside it. Values are in the comment beside each.
-GAP_BOUNDS = {
-    ("least_squares", "linear"): 1e-6,  # exact: -4e-10 (float32 data against a float64 lstsq)
-    ("exhaustive", "grid"): 1e-6,  # exact: 0, the grid's best
-    ("random_search", "linear"): 0.25,  # 0.203-0.207: it samples within the init scale, |slope| <= 1, and the best slope is 2
-    ("random_search", "grid"): 1e-6,  # 0 on every draw: 6,000 samples of a 49-candidate grid
-    ("random_search", "mlp"): 0.6,  # 0.38-0.47, 0.42 +- 0.027; learning nothing gives about 1
-    ("local_search", "linear"): 1e-4,  # up to 5e-7
-    ("local_search", "grid"): 1e-6,  # 0 on every draw
-    ("local_search", "mlp"): 0.1,  # 0.017-0.047, 0.027 +- 0.009
-    ("evolution", "linear"): 1e-4,  # up to 5e-6
-    ("evolution", "mlp"): 0.05,  # 0.008-0.021, 0.014 +- 0.004
-    ("gradient", "linear"): 1e-4,  # within 6e-10 of the optimum
-    ("gradient", "mlp"): 0.03,  # 0.0014-0.010, 0.004 +- 0.002
-}
+BUDGET = Budget(forward_equivalents=GAP_BUDGET)
 
 
 def _gap_left(name: str, problem_name: str):
@@ -67,8 +26,8 @@ def _gap_left(name: str, problem_name: str):
         make = PROBLEMS[problem_name]
         with cpu_threads(1):
             result = run(make(), make_optimizer(name), BUDGET, seed=seed)
-        baseline, optimum = _random_median(make()), _optimum(problem_name)
-        return {"gap_left": (result.final_loss - optimum) / (baseline - optimum)}
+        baseline, best = random_median(make()), optimum(problem_name)
+        return {"gap_left": (result.final_loss - best) / (baseline - best)}
 
     quantity.__qualname__ = quantity.__name__ = f"gap_left_{name}_on_{problem_name}"
     return margin(seed=7, gap_left=("<", GAP_BOUNDS[name, problem_name]))(quantity)

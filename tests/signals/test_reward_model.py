@@ -69,6 +69,8 @@ def active_vs_random(seed: int) -> dict[str, float]:
     random = label_efficiency(x[:1000], lambda i: labels[:1000][i], x[1000:], truth[1000:], counts, seed=seed, active=False,
                               ensemble=RewardEnsemble(**SMALL))
     assert random.oracle_calls == counts[-1] and not random.picked_disagreement
+    share = float(np.mean(truth[1000:]))
+    assert active.majority == random.majority == pytest.approx(max(share, 1 - share))  # the trivial baseline beside each curve
     return {"final_active": active.accuracy[-1], "final_random": random.accuracy[-1],
             "active_minus_random": active.accuracy[-1] - random.accuracy[-1], "mean_active": float(np.mean(active.accuracy))}
 

@@ -64,18 +64,22 @@ def test_games_record_the_learners_moves(outcome):
 
 # Over seeds 0-9 (1 and 2 threads give the same draws: the paths train on one thread), gain over the start:
 # behaviour cloning 0.051-0.095 (mean 0.071 +- 0.014), approval (rater) 0.074-0.095 (0.083 +- 0.005),
-# outcomes 0.046-0.081 (0.062 +- 0.010), approval (reward model) 0.009-0.079 (0.053 +- 0.021). No training gains 0.
+# outcomes 0.046-0.081 (0.062 +- 0.010). No training gains 0.
 # DAgger's own rounds (over its first clone) gained only 0.002-0.016 (0.011 +- 0.005), too little to test, so its
 # bound is on the gain over the untrained policy the first clone started from: 0.050-0.074 (0.061 +- 0.006).
-# NOT YET CLEAR OF THE RULE: approval via the reward model (one worst draw, 0.009, sits 0.45 sd above 0; a reward
-# model fitted for 500 steps instead of 200 did no better: 0.022-0.09, 0.051 +- 0.023). Its bound stays at 0.
-GAIN_BOUNDS = {"behaviour cloning": 0.005, "dagger": 0.03, "approval (rater)": 0.05, "approval (reward model)": 0.0, "outcomes": 0.015}
+# Approval via the reward model is tested with a reward model fitted on half the legal pairs' labels: at the default
+# tenth, one draw in ten gained only 0.009 (0.053 +- 0.021 over seeds 0-9; 500 fitting steps instead of 200 did no
+# better), too close to 0 to test, while with half the labels it gained 0.063-0.084 (0.075 +- 0.006). How the
+# fraction of labels matters is what the signals experiment measures; this test only asks the path to work.
+RM_FRACTION = 0.5
+GAIN_BOUNDS = {"behaviour cloning": 0.005, "dagger": 0.03, "approval (rater)": 0.05, "approval (reward model)": 0.04, "outcomes": 0.015}
 
 
 def _path_gain(name: str):
     """The quantity of one path: its true score's gain over its starting point."""
     def gain(seed: int) -> dict[str, float]:
-        result = PATHS[name](PEOPLE, SMALL, seed=seed)
+        kwargs = {"fraction": RM_FRACTION} if name == "approval (reward model)" else {}
+        result = PATHS[name](PEOPLE, SMALL, seed=seed, **kwargs)
         assert result.curve[0][1] == pytest.approx(result.start.score) and sum(result.queries.values()) > 0
         start = result.details["behaviour cloning start"]["score"] if name == "dagger" else result.start.score
         return {"gain": result.performance.score - start}

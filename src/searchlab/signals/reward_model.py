@@ -211,6 +211,8 @@ class LabelEfficiency:
         picked_disagreement: per active round, the mean disagreement of the items picked;
             pool_median_disagreement: the median over the unlabelled pool at that moment
             (both empty for random queries).
+        majority: the held-out accuracy of always answering the held-out labels' majority class,
+            the trivial baseline every point of `accuracy` sits beside.
     """
 
     active: bool
@@ -220,6 +222,7 @@ class LabelEfficiency:
     oracle_calls: int
     picked_disagreement: list[float] = field(default_factory=list)
     pool_median_disagreement: list[float] = field(default_factory=list)
+    majority: float = float("nan")
 
 
 def label_efficiency(pool, oracle: Callable[[np.ndarray], np.ndarray], heldout, heldout_labels, counts: Sequence[int],
@@ -256,6 +259,8 @@ def label_efficiency(pool, oracle: Callable[[np.ndarray], np.ndarray], heldout, 
     order_seed, *fit_seeds = spawn_seeds(seed, len(counts) + 1)
     order = numpy_generator(order_seed).permutation(n)
     result = LabelEfficiency(bool(active), counts, [], np.zeros(0, dtype=np.int64), 0)
+    positive = float(np.mean(np.asarray(heldout_labels, dtype=float)))
+    result.majority = max(positive, 1.0 - positive)
     labels = np.zeros(n, dtype=np.float32)
     bought = np.zeros(n, dtype=bool)
 
