@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 
 .PHONY: tour quick test bench margins pinned install clean
 
-tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/index.html
+tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/index.html (runs/tour-2/... when runs/tour is taken)
 	$(BIN)/searchlab tour
 
 quick: $(STAMP) ## the CI-sized tour

@@ -16,10 +16,11 @@ from typing import Any, NoReturn
 
 from searchlab import __version__
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import read_json, write_json
+from searchlab.core.files import check_out_folder, make_out_folder, read_json, write_json
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+TOUR_FILE = "tour.json"  # marks a tour folder and records its size and settings, for --resume
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every experiment in essay order at the tour budget and write DIR/index.html.",
     )
     _add_common(tour)
-    tour.add_argument("--out", type=Path, default=Path("runs/tour"), help="tour folder (default: runs/tour)")
-    tour.add_argument("--resume", action="store_true", help="keep finished experiments and continue interrupted ones")
+    tour.add_argument("--out", type=Path, help="tour folder (default: runs/tour, or runs/tour-2 ... if taken; with --resume runs/tour)")
+    tour.add_argument("--resume", action="store_true", help="continue the tour in --out: keep finished experiments and continue interrupted ones")
     tour_size = tour.add_mutually_exclusive_group()
     tour_size.add_argument("--quick", action="store_const", const="quick", dest="size", default="tour", help="CI-sized, under 5 minutes")
     tour_size.add_argument("--full", action="store_const", const="full", dest="size", help="every experiment at full size")
@@ -158,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
-    report.add_argument("--out", type=Path, default=Path("runs/report.html"), help="HTML file to write (default: runs/report.html)")
+    report.add_argument("--out", type=Path, default=Path("runs/report.html"),
+                        help="HTML file to write (default: runs/report.html); an existing file is replaced only if searchlab wrote it")
     return parser
 
 
@@ -188,7 +190,10 @@ def _seeds(text: str) -> tuple[int, ...]:
 
 
 def _positive(text: str) -> int:
-    value = _seed(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expects a whole number >= 1, got {value}")
     return value
@@ -350,11 +355,13 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     size = args.size or "full"
     if args.resume:
         out = args.out or Path("runs") / experiment.name
+        check_out_folder(out)
         config = _resumed_config(experiment, out, overrides)
     else:
         config = experiment.make_config(size, **overrides)
         out = args.out or _free_folder(Path("runs") / experiment.name)
-        if out.exists() and any(out.iterdir()):
+        check_out_folder(out)
+        if not _is_empty(out):
             raise SearchlabError(f"{out} is not empty; choose another --out, or add --resume to continue the run there")
     data = experiment.prepare(config)
     started = time.perf_counter()
@@ -367,7 +374,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _free_folder(base: Path) -> Path:
-    if not base.exists() or not any(base.iterdir()):
+    """`base` if it is new or an empty folder, else the first of `base-2`, `base-3` ... that does not exist."""
+    if not base.exists() or _is_empty(base):
         return base
     n = 2
     while (base.parent / f"{base.name}-{n}").exists():
@@ -375,16 +383,20 @@ def _free_folder(base: Path) -> Path:
     return base.parent / f"{base.name}-{n}"
 
 
-def _resumed_config(experiment, out: Path, overrides: dict[str, Any]):
-    from searchlab.experiments.base import config_dict
+def _is_empty(folder: Path) -> bool:
+    """Whether `folder` is missing or an empty folder (a file, or a folder that cannot be listed, is not empty)."""
+    if not folder.exists():
+        return True
+    try:
+        return folder.is_dir() and not any(folder.iterdir())
+    except OSError:
+        return False
 
-    saved_path = out / "config.json"
-    if not saved_path.is_file():
-        raise SearchlabError(f"{out} holds no run to resume (no config.json); run without --resume first")
-    saved = read_json(saved_path)
-    if saved.get("experiment") != experiment.name:
-        raise SearchlabError(f"{out} holds a {saved.get('experiment')!r} run, not {experiment.name!r}")
-    config = experiment.config(**_from_json(experiment.config, saved["config"]))
+
+def _resumed_config(experiment, out: Path, overrides: dict[str, Any]):
+    from searchlab.experiments.base import config_dict, saved_config
+
+    config = saved_config(experiment, out)
     current = config_dict(config)
     for key, value in overrides.items():
         if current[key] != value:
@@ -395,24 +407,12 @@ def _resumed_config(experiment, out: Path, overrides: dict[str, Any]):
     return config
 
 
-def _from_json(config_cls, values: dict[str, Any]) -> dict[str, Any]:
-    """Lists in config.json back to the tuples the dataclass holds."""
-    import dataclasses
-
-    out = {}
-    for field in dataclasses.fields(config_cls):
-        if field.name in values:
-            value = values[field.name]
-            out[field.name] = tuple(value) if isinstance(value, list) else value
-    return out
-
-
 def _execute(experiment, config, data, out: Path, *, resume: bool, progress: bool) -> dict:
     """Run into `out`, writing config.json first and result.json last (both atomically)."""
     from searchlab.experiments.base import RunContext, config_dict
 
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_folder(out)
     try:
         if not resume:
             write_json(out / "config.json", {"experiment": experiment.name, "config": config_dict(config)})
@@ -430,14 +430,12 @@ def _execute(experiment, config, data, out: Path, *, resume: bool, progress: boo
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
-    from searchlab.experiments import EXPERIMENTS, get_experiment
+    from searchlab.experiments import EXPERIMENTS
     from searchlab.report.html import write_report
 
-    names = list(EXPERIMENTS)
-    if args.only:
-        names = [get_experiment(n.strip()).name for n in args.only.split(",") if n.strip()]
+    names = _tour_names(args.only)
     overrides = _common_overrides(args)
-    out: Path = args.out
+    out = _tour_folder(args, overrides)
     # Check every experiment's config and data before spending time on any of them.
     plans = []
     for name in names:
@@ -446,6 +444,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
             config = experiment.make_config(args.size, **{**variant, **overrides})
             folder = f"{name}-{suffix}" if suffix else name
             plans.append((experiment, folder, config, experiment.prepare(config)))
+    write_json(out / TOUR_FILE, {"size": args.size, "overrides": overrides})
     started = time.perf_counter()
     run_dirs = []
     for index, (experiment, folder, config, data) in enumerate(plans, start=1):
@@ -471,6 +470,73 @@ def cmd_tour(args: argparse.Namespace) -> int:
     index_path = write_report(out / "index.html", run_dirs, size=args.size, seconds=time.perf_counter() - started)
     print(f"tour finished in {time.perf_counter() - started:.1f} s; report: {index_path}")
     return 0
+
+
+def _tour_names(only: str | None) -> list[str]:
+    """The experiments to run: all of them, or those `--only` names (at least one, each once)."""
+    from searchlab.experiments import EXPERIMENTS, get_experiment
+
+    if only is None:
+        return list(EXPERIMENTS)
+    names = [get_experiment(n.strip()).name for n in only.split(",") if n.strip()]
+    if not names:
+        raise SearchlabError(f"--only {only!r} names no experiment; give comma-separated names, e.g. --only regression,digits "
+                             "(see `searchlab list`), or leave --only out to run them all")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise SearchlabError(f"--only lists {twice[0]} twice; list each experiment once")
+    return names
+
+
+def _tour_folder(args: argparse.Namespace, overrides: dict[str, Any]) -> Path:
+    """The tour's folder: a new or empty one; with --resume, also one that holds a tour made with the same settings.
+
+    A folder that holds anything else (a run folder, a tour without --resume) is refused, so a tour never
+    overwrites what it did not write or, unasked, what it did.
+    """
+    from searchlab.report.html import check_report_path
+
+    if not args.resume:
+        out = args.out or _free_folder(Path("runs") / "tour")
+        check_out_folder(out)
+        if not _is_empty(out):
+            what = "holds a tour" if _holds_tour(out) else "is not empty"
+            raise SearchlabError(f"{out} {what}; add --resume to continue the tour there, or choose another --out")
+        return out
+    out = args.out or Path("runs") / "tour"
+    check_out_folder(out)
+    if not _is_empty(out) and not _holds_tour(out):
+        raise SearchlabError(f"{out} holds files a tour does not write, so it is no tour to resume; choose another --out")
+    if (out / TOUR_FILE).is_file():
+        saved = _read_tour_file(out / TOUR_FILE)
+        for key, value in {"size": args.size, "overrides": overrides}.items():
+            if saved.get(key) != value:
+                raise SearchlabError(f"this tour's {key} ({json.dumps(value)}) differs from the one in {out} "
+                                     f"({json.dumps(saved.get(key))}); repeat the original command with --resume, or choose another --out")
+    check_report_path(out / "index.html")
+    return out
+
+
+def _holds_tour(out: Path) -> bool:
+    """Whether the folder `out` holds a tour: its tour.json, or (tours written before tour.json) only what a tour writes."""
+    from searchlab.experiments import EXPERIMENTS
+
+    if (out / TOUR_FILE).is_file():
+        return True
+    folders = [f"{name}-{suffix}" if suffix else name for name, experiment in EXPERIMENTS.items()
+               for suffix in ("", *experiment.variants)]
+    allowed = {"index.html", *folders, *(f".{folder}.partial" for folder in folders)}
+    try:
+        return all(entry.name in allowed for entry in out.iterdir())
+    except OSError:
+        return False
+
+
+def _read_tour_file(path: Path) -> dict[str, Any]:
+    saved = read_json(path, fix="delete it to resume the tour with the settings given now")
+    if not isinstance(saved, dict):
+        raise SearchlabError(f"{path} is not a tour record (not a JSON object); delete it to resume the tour with the settings given now")
+    return saved
 
 
 # ----- sweep --------------------------------------------------------------
@@ -506,10 +572,12 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
                                   "overrides": fixed}, default=_jsonable))
     if args.resume:
         out = args.out or Path("runs") / f"sweep-{experiment.name}"
+        check_out_folder(out)
         _check_resumed_spec(out, spec)
     else:
         out = args.out or _free_folder(Path("runs") / f"sweep-{experiment.name}")
-        if out.exists() and any(out.iterdir()):
+        check_out_folder(out)
+        if not _is_empty(out):
             raise SearchlabError(f"{out} is not empty; add --resume to continue the sweep there, or choose another --out")
         write_json(out / "sweep.json", spec)
 
@@ -532,10 +600,9 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _check_resumed_spec(out: Path, spec: dict) -> None:
-    saved_path = out / "sweep.json"
-    if not saved_path.is_file():
-        raise SearchlabError(f"{out} holds no sweep to resume (no sweep.json); run without --resume first")
-    saved = read_json(saved_path)
+    from searchlab.scaling.sweep import read_spec
+
+    saved = read_spec(out)
     for key in spec:
         if saved.get(key) != spec[key]:
             raise SearchlabError(
@@ -609,8 +676,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from searchlab.report.html import write_report
+    from searchlab.report.html import check_report_path, write_report
 
+    check_report_path(args.out)  # a folder, an unwritable path or a file that is not a report: refused first
     for folder in args.runs:
         if not (folder / "result.json").is_file():
             raise SearchlabError(f"{folder} is not a finished run folder (no result.json)")

@@ -163,4 +163,5 @@ def test_bad_settings_are_refused(settings, words):
 
 def test_sizes_shrink():
     full, tour, quick = (EXPERIMENT.make_config(size) for size in ("full", "tour", "quick"))
-    assert quick.minutes <= tour.minutes <= full.minutes
+    assert tour.minutes <= full.minutes
+    assert quick.minutes is None and quick.steps == 60  # steps alone: the quick run is the same on every machine

@@ -106,10 +106,11 @@ def test_configs_are_checked():
 
 def test_learning_rate_warms_up_then_decays_to_its_floor():
     config = TrainConfig(steps=100, minutes=None, lr=1.0, warmup_steps=10, min_lr_fraction=0.1)
-    assert config.learning_rate(0, 0.0) == pytest.approx(0.1)
-    assert config.learning_rate(9, 0.0) == pytest.approx(1.0)
-    assert config.learning_rate(10, 0.0) == pytest.approx(1.0)
-    assert config.learning_rate(55, 0.0) == pytest.approx(0.55)
-    assert config.learning_rate(100, 0.0) == pytest.approx(0.1)
+    assert config.learning_rate(0) == pytest.approx(0.1)
+    assert config.learning_rate(9) == pytest.approx(1.0)
+    assert config.learning_rate(10) == pytest.approx(1.0)
+    assert config.learning_rate(55) == pytest.approx(0.55)
+    assert config.learning_rate(100) == pytest.approx(0.1)
+    # A time budget alone: the cosine runs from `pace_steps` to the horizon the pace fixed (never from the clock).
     timed = TrainConfig(steps=None, minutes=1.0, lr=1.0, warmup_steps=0, min_lr_fraction=0.0)
-    assert timed.learning_rate(5, 30.0) == pytest.approx(0.5)
+    assert timed.learning_rate(70, horizon=timed.pace_steps + 100) == pytest.approx(0.5)

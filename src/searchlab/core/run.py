@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
 from tqdm.auto import tqdm
 
 from searchlab.core import checkpoint, interrupts
@@ -53,19 +54,16 @@ def run(
 
     Raises:
         SearchlabError: the optimizer cannot search the problem.
+        SearchlabError: resuming from a checkpoint that is unreadable or not of this search.
         DivergedError: the loss stopped being a finite number (a SearchlabError;
-            the last good checkpoint is kept).
+            the last good checkpoint is kept, and the message says whether there is one).
     """
     problem.load_counters({"forward_equivalents": 0, "examples_seen": 0})
     optimizer.start(problem, torch_generator(seed))
     trace = Trace()
     seconds_before = 0.0
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        state = checkpoint.load(checkpoint_dir)
-        optimizer.load_state_dict(state["optimizer"])
-        problem.load_counters(state["counters"])
-        trace = Trace.from_state(state["trace"])
-        seconds_before = float(state["seconds"])
+        trace, seconds_before = _restore(checkpoint_dir, problem, optimizer)
 
     def save(seconds: float) -> None:
         if checkpoint_dir is not None:
@@ -96,7 +94,7 @@ def run(
             if not math.isfinite(loss):
                 raise DivergedError(
                     f"{optimizer.name}: the loss became {loss} at step {optimizer.step_}; "
-                    "lower the learning rate or step size (the last good checkpoint is kept)"
+                    f"lower the learning rate or step size ({checkpoint.kept(checkpoint_dir)})"
                 )
             trace.record(
                 step=optimizer.step_,
@@ -131,6 +129,30 @@ def run(
         stopped_because=stopped_because,
         trace=trace,
     )
+
+
+def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer) -> tuple[Trace, float]:
+    """Load the checkpoint into a started `problem` and `optimizer`; return the trace so far and the seconds spent.
+
+    Raises:
+        SearchlabError: naming the checkpoint, when it is unreadable or does not fit this search
+            (another optimizer, another problem, or edited by hand).
+    """
+    state = checkpoint.load(checkpoint_dir, keys=("optimizer", "counters", "trace", "seconds"))
+    fresh = optimizer.candidate_
+    with checkpoint.restoring(checkpoint_dir):
+        optimizer.load_state_dict(state["optimizer"])
+        problem.load_counters(state["counters"])
+        trace = Trace.from_state(state["trace"])
+        seconds_before = float(state["seconds"])
+        restored = optimizer.candidate_
+        # Shapes only: an optimizer may keep its candidate in another dtype than it starts with (least squares solves in float64).
+        if isinstance(fresh, torch.Tensor) and not (isinstance(restored, torch.Tensor) and restored.shape == fresh.shape):
+            found = f"shape {tuple(restored.shape)}" if isinstance(restored, torch.Tensor) else type(restored).__name__
+            raise ValueError(f"its candidate is {found}, this search's is shape {tuple(fresh.shape)}")
+        if len(trace) != optimizer.step_ or not math.isfinite(seconds_before) or seconds_before < 0:
+            raise ValueError(f"its trace has {len(trace)} rows for {optimizer.step_} steps, after {seconds_before} seconds")
+    return trace, seconds_before
 
 
 class _ProgressBar:

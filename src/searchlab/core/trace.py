@@ -39,9 +39,21 @@ class Trace:
 
     @classmethod
     def from_state(cls, state: dict[str, torch.Tensor]) -> Trace:
+        """The trace that `state()` saved.
+
+        Raises:
+            ValueError: `state` is not such a record (a column missing, not a 1-D tensor, or of another length).
+        """
+        if not isinstance(state, dict):
+            raise ValueError(f"a trace is a dict of columns, not a {type(state).__name__}")
         trace = cls()
         for name in COLUMNS:
-            trace.columns[name] = state[name].tolist()
+            column = state.get(name)
+            if not isinstance(column, torch.Tensor) or column.dim() != 1:
+                raise ValueError(f"the trace's {name!r} column is missing or not a 1-D tensor")
+            trace.columns[name] = column.tolist()
+        if len({len(values) for values in trace.columns.values()}) > 1:
+            raise ValueError(f"the trace's columns differ in length ({', '.join(f'{k} {len(v)}' for k, v in trace.columns.items())})")
         return trace
 
 

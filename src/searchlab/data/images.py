@@ -11,17 +11,21 @@ A user's folder holds one subfolder per label, named for the label:
       dog/  photo1.png ...
 
 Hidden files (names starting with ".", such as .DS_Store) are skipped; every
-other file in a label folder must be an image Pillow can read.
+other file in a label folder must be an image Pillow can read, and a regular
+file (a pipe or a device is refused before it is opened).
 """
 
 from __future__ import annotations
 
+import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
+from searchlab.data.files import read_input_bytes, shown, stat_path
 
 
 @dataclass(frozen=True)
@@ -90,32 +94,39 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
     if size < 1:
         raise SearchlabError(f"image size must be a positive number of pixels, got {size}")
     root = Path(folder).expanduser()
-    if not root.exists():
-        raise SearchlabError(f"image folder {root} does not exist; give --images a folder with one subfolder of images per label")
+    try:
+        stat_path(root, "image folder")
+    except SearchlabError as err:
+        raise SearchlabError(f"{err}; give --images a folder with one subfolder of images per label") from None
     if not root.is_dir():
-        raise SearchlabError(f"{root} is a file, not a folder; give --images a folder with one subfolder of images per label")
-    label_dirs = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        raise SearchlabError(f"{shown(root)} is a file, not a folder; give --images a folder with one subfolder of images per label")
+    entries = _list(root)
+    label_dirs = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
     if not label_dirs:
-        loose = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+        loose = [p for p in entries if p.is_file() and not p.name.startswith(".")]
         found = f"{len(loose)} files but no subfolders" if loose else "nothing"
         raise SearchlabError(
-            f"{root} holds {found}; put each label's images in a subfolder named for the label (e.g. {root}/cat/, {root}/dog/)"
+            f"{shown(root)} holds {found}; put each label's images in a subfolder named for the label "
+            f"(e.g. {shown(root / 'cat')}/, {shown(root / 'dog')}/)"
         )
     if len(label_dirs) < 2:
         raise SearchlabError(
-            f"{root} has only one label folder ({label_dirs[0].name}); classification needs at least two labels, each in its own subfolder"
+            f"{shown(root)} has only one label folder ({shown(label_dirs[0].name)}); "
+            "classification needs at least two labels, each in its own subfolder"
         )
     label_dirs = _sort_labels(label_dirs)
     images: list[np.ndarray] = []
     labels: list[int] = []
     files: list[str] = []
     for position, label_dir in enumerate(label_dirs):
-        entries = sorted(p for p in label_dir.iterdir() if not p.name.startswith("."))
+        entries = sorted(p for p in _list(label_dir) if not p.name.startswith("."))
         nested = [p for p in entries if p.is_dir()]
         if nested:
-            raise SearchlabError(f"label folder {label_dir} holds a folder ({nested[0].name}); a label folder should hold image files only")
+            raise SearchlabError(
+                f"label folder {shown(label_dir)} holds a folder ({shown(nested[0].name)}); a label folder should hold image files only"
+            )
         if not entries:
-            raise SearchlabError(f"label folder {label_dir} holds no images; add images to it or remove it")
+            raise SearchlabError(f"label folder {shown(label_dir)} holds no images; add images to it or remove it")
         for path in entries:
             images.append(_read_gray(path, size))
             labels.append(position)
@@ -174,20 +185,36 @@ def _sort_labels(label_dirs: list[Path]) -> list[Path]:
     return sorted(label_dirs, key=lambda p: p.name)
 
 
+def _list(folder: Path) -> list[Path]:
+    """The entries of a folder, or a one-line SearchlabError when it cannot be listed."""
+    try:
+        return list(folder.iterdir())
+    except OSError as err:
+        reason = "permission denied" if isinstance(err, PermissionError) else err.strerror
+        raise SearchlabError(f"cannot list the folder {shown(folder)} ({reason}); check its permissions") from None
+
+
 def _read_gray(path: Path, size: int) -> np.ndarray:
-    """One image file -> (size, size) float32 gray levels in [0, 1]."""
+    """One image file -> (size, size) float32 gray levels in [0, 1].
+
+    The file is read by `read_input_bytes` (a pipe, a device or a file over the
+    size cap is refused before it is opened) and decoded from memory.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    raw = read_input_bytes(path, "image file")
     try:
-        with Image.open(path) as image:
-            image.load()
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(white, rgba)
-            gray = image.convert("L").resize((size, size), Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
-        detail = " ".join(str(err).split())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a huge image is an error, not a printed warning
+            with Image.open(io.BytesIO(raw)) as image:
+                image.load()
+                if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                    rgba = image.convert("RGBA")
+                    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                    image = Image.alpha_composite(white, rgba)
+                gray = image.convert("L").resize((size, size), Image.Resampling.BILINEAR)
+    except Exception as err:  # Pillow raises many kinds on a damaged file (OSError, ValueError, EOFError, struct.error, ...)
+        detail = " ".join(str(err).split()) or type(err).__name__
         kind = "not an image Pillow can read" if isinstance(err, UnidentifiedImageError) else f"unreadable ({detail})"
-        raise SearchlabError(f"{path} is {kind}; remove it or save it as PNG or JPEG") from None
+        raise SearchlabError(f"{shown(path)} is {kind}; remove it or save it as PNG or JPEG") from None
     return np.asarray(gray, dtype=np.float32) / 255.0

@@ -41,14 +41,17 @@ class Config:
         fallback: for "essay": the symbol that characters outside the 77 become, after the
             documented one-to-one replacements (newline to space, curly quotes to straight, ...);
             none: such characters are an error that names them.
-        minutes: training time (evaluation included).
-        steps: a step budget instead of, or as well as, the time (none: time only).
+        minutes: training time (evaluation included); none: the step budget alone.
+        steps: a step budget instead of, or as well as, the time (none: time only). The
+            learning rate's schedule follows the steps, never the clock, so a step budget
+            gives the same model on every run; a time budget as well only cuts the run short.
         layers, heads, width, context: the transformer's size.
         dropout: dropout probability while training (0 turns it off).
         batch_size: windows of `context` tokens per step.
         lr: AdamW's peak learning rate.
         warmup_steps: steps of linear warmup to `lr` (then a cosine decay to the end of the budget).
         threads: CPU threads (0: torch's default).
+        checkpoint_every: steps between the model's checkpoints (also one a minute); --resume continues from the last.
         sample_prompt, sample_chars, temperature: the sample shown in the report.
     """
 
@@ -58,7 +61,7 @@ class Config:
     vocab: str = "corpus"
     vocab_size: int = 512
     fallback: str | None = None
-    minutes: float = DEFAULT_TRAINING["minutes"]
+    minutes: float | None = DEFAULT_TRAINING["minutes"]
     steps: int | None = None
     layers: int = DEFAULT_MODEL["layers"]
     heads: int = DEFAULT_MODEL["heads"]
@@ -69,6 +72,7 @@ class Config:
     lr: float = DEFAULT_TRAINING["lr"]
     warmup_steps: int = DEFAULT_TRAINING["warmup_steps"]
     threads: int = 0
+    checkpoint_every: int = 500
     sample_prompt: str = "The "
     sample_chars: int = 400
     temperature: float = 0.8
@@ -77,8 +81,9 @@ class Config:
         require(self.vocab in VOCABS, f"unknown --vocab {self.vocab!r}; choose one of {', '.join(VOCABS)}")
         require(self.vocab_size >= 257, f"--vocab_size must be at least 257 (the 256 bytes plus one merge), got {self.vocab_size}")
         require(self.fallback is None or len(self.fallback) == 1, f"--fallback must be one character, got {self.fallback!r}")
-        require(positive(self.minutes), f"--minutes must be a positive number, got {self.minutes}")
+        require(self.minutes is None or positive(self.minutes), f"--minutes must be a positive number (or none), got {self.minutes}")
         require(self.steps is None or self.steps >= 1, f"--steps must be at least 1, got {self.steps}")
+        require(self.steps is not None or self.minutes is not None, "--minutes none needs a step budget: add --steps N")
         for name in ("layers", "heads", "width", "context", "batch_size"):
             require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
         require(self.width % self.heads == 0, f"--width {self.width} must be a multiple of --heads {self.heads}")
@@ -86,25 +91,45 @@ class Config:
         require(positive(self.lr), f"--lr must be a positive number, got {self.lr}")
         require(self.warmup_steps >= 0, f"--warmup_steps must be 0 or more, got {self.warmup_steps}")
         require(self.threads >= 0, f"--threads must be 0 (torch's default) or more, got {self.threads}")
+        require(self.checkpoint_every >= 1, f"--checkpoint_every must be at least 1 step, got {self.checkpoint_every}")
         require(self.sample_chars >= 0, f"--sample_chars must be 0 or more, got {self.sample_chars}")
         require(self.temperature >= 0, f"--temperature must be 0 (greedy) or more, got {self.temperature}")
 
 
 @dataclass(frozen=True)
 class LMData:
+    """What `prepare` checked and built.
+
+    Attributes:
+        corpus: the text, its validation part cut to what every method scores (see `prepare`).
+        vocab, tokens: the vocabulary and the corpus's ids.
+        mapped: characters replaced to fit the essay vocabulary.
+        validation_text_characters: the validation part's length before the cut.
+    """
+
     corpus: Any
     vocab: Any
     tokens: Any
-    mapped: int  # characters replaced to fit the essay vocabulary
+    mapped: int
+    validation_text_characters: int
 
 
 def prepare(config: Config) -> LMData:
-    """Read and split the text, build the vocabulary and encode; every bad input fails here, before any folder exists."""
-    from searchlab.encodings.text import CharVocab
-    from searchlab.lm import load_corpus, make_vocab, tokenize
+    """Read and split the text, build the vocabulary, check the model fits in memory, and encode.
 
-    resolve_device(config.device)
+    Every bad input fails here, before any folder exists. The model and the baselines
+    score the same characters: the start of the validation part, at most
+    `BASELINE_VALIDATION_CHARACTERS` of it (all of it for the embedded corpus), so
+    scoring stays seconds long on a text of any size.
+    """
+    from searchlab.encodings.text import CharVocab
+    from searchlab.lm import Corpus, baseline_sample, load_corpus, make_vocab, tokenize
+
+    device = resolve_device(config.device)
     corpus = load_corpus(config.text)
+    validation_text_characters = len(corpus.validation)
+    _, scored = baseline_sample(corpus.train, corpus.validation)
+    corpus = Corpus(source=corpus.source, train=corpus.train, validation=scored)
     mapped = 0
     if config.vocab == "essay":
         corpus, mapped = _essay_corpus(corpus, config.fallback)
@@ -113,8 +138,30 @@ def prepare(config: Config) -> LMData:
         vocab = CharVocab.from_text(corpus.text)
     else:
         vocab = make_vocab("bpe", corpus, config.vocab_size)
+    _check_memory(config, vocab.size, device)
     tokens = tokenize(corpus, vocab, config.context)
-    return LMData(corpus, vocab, tokens, mapped)
+    return LMData(corpus, vocab, tokens, mapped, validation_text_characters)
+
+
+def _model_config(config: Config, vocab_size: int):
+    from searchlab.lm import ModelConfig
+
+    return ModelConfig(vocab_size=vocab_size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
+                       dropout=config.dropout)
+
+
+def _check_memory(config: Config, vocab_size: int, device) -> None:
+    """Refuse, in one line, a model whose training would not fit in the memory available (before anything is allocated)."""
+    from searchlab.lm.memory import require_memory
+    from searchlab.lm.model import TRAINING_BYTES_PER_WEIGHT, parameter_count, training_memory_bytes
+
+    model_config = _model_config(config, vocab_size)
+    weights = parameter_count(model_config)
+    require_memory(training_memory_bytes(model_config, config.batch_size),
+                   f"a model of --layers {config.layers} --width {config.width} --context {config.context} --batch_size {config.batch_size}",
+                   f"{weights:,} weights x {TRAINING_BYTES_PER_WEIGHT} bytes for the weights, gradients, AdamW's moments and a "
+                   "checkpoint's copy, plus the activations of a batch",
+                   "use a smaller --width, --layers, --context or --batch_size", device)
 
 
 def _essay_corpus(corpus, fallback: str | None):
@@ -130,32 +177,44 @@ def _essay_corpus(corpus, fallback: str | None):
         except SearchlabError as err:
             raise SearchlabError(f"{err} (--fallback ' ' maps them to a space)") from None
         parts.append(vocab.decode(vocab.encode(part)))
-    mapped = sum(a != b for a, b in zip(corpus.text, "".join(parts)))
-    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), mapped
+    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), _differing_characters(corpus.text, "".join(parts))
+
+
+def _differing_characters(before: str, after: str) -> int:
+    """How many positions of two equally long texts hold different characters (counted by numpy, not a Python loop)."""
+    import numpy as np
+
+    first, second = (np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) for text in (before, after))
+    length = min(len(first), len(second))  # equal: the replacements are one character for one
+    return int(np.count_nonzero(first[:length] != second[:length]))
 
 
 def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
     """Measure the baselines, train the model, sample from it, and write the report's pieces."""
-    from searchlab.core.files import read_json, write_json
+    from searchlab.core import jsonfile
+    from searchlab.core.files import write_json
     from searchlab.experiments.charlm_report import figures, report
-    from searchlab.lm import ModelConfig, TrainConfig, baselines, long_repeats, train
+    from searchlab.lm import TrainConfig, baseline_sample, baselines, long_repeats, train
 
     device = resolve_device(config.device)
     corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
     done = context.checkpoint_dir("baselines") / "outcome.json"
-    if context.resume and done.is_file():
-        reference = read_json(done)
-    else:
+    fields = {name: jsonfile.NUMBER for name in ("gzip", "bz2", "xz", "ngram")} | {"repeats": jsonfile.ANY, "sample": dict}
+    reference = context.saved(done, fields)
+    if reference is None:
+        # A bounded sample of any text (all of the embedded corpus): the end of the training part, and the
+        # validation characters the model is scored on (prepare cut them to the same length).
         start = time.perf_counter()
-        reference = baselines(corpus.train, corpus.validation)
+        train_sample, validation_sample = baseline_sample(corpus.train, corpus.validation)
+        reference = baselines(train_sample, validation_sample)
         reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
         reference["seconds"] = round(time.perf_counter() - start, 2)
-        reference["repeats"] = long_repeats(corpus.train, corpus.validation, context=config.context)
+        reference["repeats"] = long_repeats(train_sample, validation_sample, context=config.context)
+        reference["sample"] = {"train_characters": len(train_sample), "validation_characters": len(validation_sample)}
         write_json(done, reference)
-    model_config = ModelConfig(vocab_size=vocab.size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
-                               dropout=config.dropout)
+    model_config = _model_config(config, vocab.size)
     train_config = TrainConfig(batch_size=config.batch_size, steps=config.steps, minutes=config.minutes, lr=config.lr,
-                               warmup_steps=config.warmup_steps)
+                               warmup_steps=config.warmup_steps, checkpoint_every=config.checkpoint_every)
     with cpu_threads(config.threads):
         peak = matmul_flops_per_second(device)
         result = train(model_config, train_config, tokens, config.seed, checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
@@ -190,6 +249,8 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         "source": corpus.source,
         "model": model_config.to_dict(),
         "baseline_seconds": reference.get("seconds"),
+        "baseline_sample": reference.get("sample"),
+        "validation_text_characters": data.validation_text_characters,
         "validation_repeats": reference.get("repeats"),
         "sample_prompt": config.sample_prompt,
         "sample": sample,
@@ -225,5 +286,6 @@ EXPERIMENT = Experiment(
     run=run,
     # A 1.5-minute budget learns most from a shallower net on small batches (measured with four heads: 1.93 bpc against 3.0 for the full shape).
     tour={"minutes": 1.5, "layers": 2, "batch_size": 8, "warmup_steps": 30, "sample_chars": 300},
-    quick={"minutes": 0.25, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},
+    # Steps alone, no clock: two quick runs with one seed end with the same parameters on any machine.
+    quick={"minutes": None, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},
 )

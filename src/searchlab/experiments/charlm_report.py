@@ -58,6 +58,20 @@ def _repeats_sentence(numbers: dict) -> str:
             "learned it rather than read it.")
 
 
+def _sample_sentence(numbers: dict) -> str:
+    """Which characters were scored, when the text was too long to score whole (see `lm.baselines.baseline_sample`)."""
+    sample = numbers.get("baseline_sample")
+    whole = numbers.get("validation_text_characters")
+    if not sample or whole is None:
+        return ""
+    parts = []
+    if whole > sample["validation_characters"]:
+        parts.append(f"every method is scored on the first {sample['validation_characters']:,} of the {whole:,} validation characters")
+    if numbers["train_characters"] > sample["train_characters"]:
+        parts.append(f"the baselines see the last {sample['train_characters']:,} training characters before them")
+    return f" The text is long, so {' and '.join(parts)}, which keeps the measurement seconds long." if parts else ""
+
+
 def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, Any]:
     """The report section: summary, headline numbers, the figure, tables and the sample."""
     baselines = numbers["baselines"]
@@ -72,7 +86,7 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         f"Text becomes numbers one symbol at a time: the vocabulary is {VOCAB_NAMES[config.vocab]} ({numbers['vocab_symbols']:,} symbols), "
         f"each symbol a position in that list, and the model reads a window of {model['context']} of them to give a probability to every "
         f"possible next one.{mapped} Data: {source}, {numbers['train_characters']:,} characters to train on and the last "
-        f"{numbers['validation_characters']:,} kept for validation.",
+        f"{numbers['validation_characters']:,} kept for validation." + _sample_sentence(numbers),
         f"A causal transformer ({model['layers']} layers, {model['heads']} heads, width {model['width']}; {numbers['params']:,} weights) "
         f"trained with AdamW for {numbers['seconds'] / 60:.1f} minutes ({numbers['steps']:,} steps, {numbers['tokens']:,} tokens, "
         f"{numbers['tokens_per_second']:,.0f} tokens/s) reaches {numbers['val_bpc']:.3f} bits per character on the validation text, "

@@ -24,13 +24,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from searchlab.core import checkpoint
+from searchlab.core import checkpoint, jsonfile
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
-from searchlab.core.files import read_json, write_json
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
 
@@ -161,9 +163,8 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
     with cpu_threads(1 if resolve_device(config.device).type == "cpu" else 0):
         for method, simulations in cells:
             done = context.checkpoint_dir("ablation") / f"{method}-{simulations}.json"
-            if context.resume and done.is_file():
-                row = read_json(done)
-            else:
+            row = _saved_row(done, context, game.name, method, simulations)
+            if row is None:
                 start = time.perf_counter()
                 mover = make_mover(method, game, net, simulations, config.c_puct)
                 if method == "random":  # the exact expectation, not a sample of it
@@ -206,6 +207,24 @@ def alphazero_settings(config: Config):
     return AlphaZeroSettings(iterations=config.iterations, selfplay_games=config.selfplay_games, simulations=config.selfplay_simulations,
                              c_puct=config.c_puct, train_steps=config.train_steps, arena_games=config.arena_games,
                              arena_simulations=max(1, config.selfplay_simulations // 2))
+
+
+# An ablation row as `run` keeps it, read back by a resumed run: key -> kinds of its value.
+_ROW_FIELDS = {"game": str, "method": str, "simulations": int, "optimal_fraction": jsonfile.NUMBER, "losses_vs_perfect": jsonfile.NUMBER,
+               "games": int, "seconds": jsonfile.NUMBER}
+
+
+def _saved_row(done: Path, context: RunContext, game: str, method: str, simulations: int) -> dict[str, Any] | None:
+    """The row a finished ablation cell kept in `done`, or None when the cell must run.
+
+    Raises:
+        SearchlabError: naming `done`: it is truncated, of the wrong shape, or the row of another cell.
+    """
+    row = context.saved(done, _ROW_FIELDS)
+    if row is not None and (row["game"], row["method"], row["simulations"]) != (game, method, simulations):
+        raise SearchlabError(f"{done} holds the row of {row['method']} at {row['simulations']} simulations on {row['game']!r}, "
+                             f"not of {method} at {simulations} on {game!r}; delete {done} to run that cell again")
+    return row
 
 
 def _train(config: Config, game: Any, seed: int, context: RunContext):

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem
+from searchlab.core import jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
-from searchlab.core.files import read_json, write_json
+from searchlab.core.files import write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
@@ -317,8 +319,9 @@ def _stage(problem, method: str, settings: dict, budget: int, target_loss: float
     """One run to the target or the budget, checkpointed; its outcome is kept so a resumed run skips it."""
     folder = context.checkpoint_dir(name)
     done = folder / "outcome.json"
-    if context.resume and done.is_file():
-        return read_json(done)
+    saved = _saved_outcome(done, context)
+    if saved is not None:
+        return saved
     optimizer = make_optimizer(REGISTRY_NAME[method], **settings)
     try:
         result = run_search(
@@ -340,6 +343,28 @@ def _stage(problem, method: str, settings: dict, budget: int, target_loss: float
         }
     write_json(done, outcome)
     return outcome
+
+
+# What `_stage` keeps of a finished stage, read back by a resumed run: key -> kinds of its value.
+_OUTCOME_FIELDS = {
+    "forward_equivalents_to_target": (int, type(None)), "best_loss": (*jsonfile.NUMBER, type(None)), "forward_equivalents": jsonfile.NUMBER,
+    "steps": (int, type(None)), "seconds": (*jsonfile.NUMBER, type(None)), "stopped_because": str, "curve": list,
+}
+
+
+def _saved_outcome(done: Path, context: RunContext) -> dict | None:
+    """The outcome a finished stage kept in `done`, checked for shape, or None when the stage must run.
+
+    Raises:
+        SearchlabError: naming `done`, when it is truncated or not an outcome `_stage` writes.
+    """
+    saved = context.saved(done, _OUTCOME_FIELDS)
+    if saved is not None:
+        for number, point in enumerate(saved["curve"]):
+            if not (isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)):
+                raise SearchlabError(f"{done} 'curve' item {number} is {jsonfile.describe(point)}, not a [forward-equivalents, loss] pair; "
+                                     f"delete {done} to run that stage again")
+    return saved
 
 
 def _curve(trace: Trace) -> list[list[float]]:

@@ -20,10 +20,12 @@ import torch
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
+from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Result
 from searchlab.data import synthetic, tabular
+from searchlab.data.files import shown
 from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 from searchlab.spaces import GridSpace, LinearSpace
@@ -36,6 +38,12 @@ SEED_SLOTS = ("data", "cloud", *OPTIMIZERS)
 WITHIN = 0.01
 # When the optimum is (nearly) 0, gaps are measured against this fraction of the variance of y.
 FLOOR = 1e-6
+# The largest slope, intercept or loss (in the data's units) a fit may reach: far inside float64's 1.8e308,
+# so that the search's losses, a hundred million times the unit loss, still convert to finite numbers.
+_LARGEST = 1e250
+# The smallest loss of a unit line in the data's units (y's variance): far above float64's smallest normal 2.2e-308,
+# so that losses a billion times smaller than it are still distinct from 0.
+_SMALLEST = 1e-250
 SECTIONS = ("Deep learning: gradient descent on deep neural networks", "Deep neural networks")
 
 
@@ -141,6 +149,7 @@ def prepare(config: Config) -> RegressionData:
     resolve_device(config.device)
     if config.csv is not None:
         x, y = tabular.load_xy(config.csv, config.x, config.y)
+        _check_scales(x, y, config)
         return RegressionData(x, y, config.x, config.y, f"{len(x)} rows of columns {config.x!r} and {config.y!r} from {config.csv}", None)
     seed = spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("data")]
     pairs = synthetic.temperature_sales(config.n, config.noise, seed)
@@ -162,8 +171,8 @@ class Standardiser:
 
     @classmethod
     def of(cls, x: np.ndarray, y: np.ndarray) -> Standardiser:
-        y_std = float(y.std())
-        return cls(float(x.mean()), float(x.std()), float(y.mean()), y_std if y_std > 0 else 1.0)
+        y_std = _spread(y)
+        return cls(float(x.mean()), _spread(x), float(y.mean()), y_std if y_std > 0 else 1.0)
 
     def to_original(self, a: float, b: float) -> tuple[float, float]:
         """(a, b) of the standardised line -> (a, b) in the data's units."""
@@ -177,6 +186,47 @@ class Standardiser:
     def loss_to_original(self, loss: float) -> float:
         """A mean squared error of standardised y in the data's squared units of y."""
         return loss * self.y_std**2
+
+
+def _spread(values: np.ndarray) -> float:
+    """The standard deviation, also where squaring the deviations would underflow or overflow float64.
+
+    Ordinary data take numpy's `std` unchanged (so results stay bitwise the same);
+    deviations below about 1e-150 or above about 1e150 are first divided by the
+    largest of them, so that 1e-200-sized spreads do not square to 0.
+    """
+    plain = float(values.std())
+    if 1e-150 < plain < 1e150:
+        return plain
+    deviations = values - values.mean()
+    largest = float(np.abs(deviations).max())
+    return 0.0 if largest == 0 else largest * float(np.sqrt(np.mean((deviations / largest) ** 2)))
+
+
+def _check_scales(x: np.ndarray, y: np.ndarray, config: Config) -> None:
+    """Refuse columns whose spreads put the fitted line or its losses outside float64 in the data's units.
+
+    The search runs on standardised x and y; converting its answers back multiplies
+    by the ratio of the spreads of y and x, and losses by the spread of y squared,
+    which must neither overflow nor underflow to 0.
+
+    Raises:
+        SearchlabError: the slope, intercept or loss of a unit line in standardised
+            units is beyond `_LARGEST` in the data's units, or that loss is below `_SMALLEST`.
+    """
+    scale = Standardiser.of(x, y)
+    slope, intercept = scale.to_original(1.0, 1.0)
+    loss = scale.loss_to_original(1.0)
+    if not loss > _SMALLEST:
+        raise SearchlabError(
+            f"column {config.y!r} of {shown(config.csv)} varies by only {scale.y_std:.3g}, so its squared errors underflow 64-bit floats; "
+            "rescale the column (e.g. multiply it by a power of 10)"
+        )
+    if not all(math.isfinite(v) and abs(v) < _LARGEST for v in (slope, intercept, loss)):
+        raise SearchlabError(
+            f"column {config.x!r} of {shown(config.csv)} varies by only {scale.x_std:.3g} while column {config.y!r} varies by {scale.y_std:.3g}; "
+            "a line between them is too steep for 64-bit floats, so rescale one of the columns (e.g. multiply x by a power of 10)"
+        )
 
 
 def run(config: Config, data: RegressionData, context: RunContext) -> dict:

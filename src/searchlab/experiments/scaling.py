@@ -34,7 +34,7 @@ from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import Experiment, RunContext, require
 from searchlab.scaling import laws
-from searchlab.scaling.sweep import Trial, run_sweep
+from searchlab.scaling.sweep import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.scaling.tasks import scaling_trial
 from searchlab.scaling.teacher import DIGITS_POOL
 
@@ -113,6 +113,9 @@ class Config:
             require(task not in self.tasks or len(widths) * len(sizes) * seeds >= 6,
                     f"the {task} grid has {len(widths) * len(sizes) * seeds} trials; fitting a law needs at least 6: "
                     "add sizes or seeds")
+            require(task not in self.tasks or len(widths) * len(sizes) * seeds <= MAX_TRIALS,
+                    f"the {task} grid has {len(widths) * len(sizes) * seeds:,} trials ({len(widths)} widths x {len(sizes)} sizes x "
+                    f"{seeds:,} seeds); a sweep takes at most {MAX_TRIALS:,}: give fewer sizes or seeds")
         require(self.lm_steps >= 2, f"--lm_steps must be at least 2, got {self.lm_steps}")
         require(self.target is None or self.target > 0, f"--target must be a positive loss or none, got {self.target}")
         require(self.workers >= 0, f"--workers must be 0 (one per core) or more, got {self.workers}")
@@ -183,18 +186,27 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
     return result
 
 
-def _outcomes(folder, trials: list[Trial]) -> list[dict]:
-    """Each trial's result with its seed; a failed or missing trial stops the analysis with its error."""
-    from searchlab.core.files import read_json
+RESULT_KEYS = ("params", "examples", "loss", "curve")  # what `scaling_trial` returns and the analysis reads
 
+
+def _outcomes(folder, trials: list[Trial]) -> list[dict]:
+    """Each trial's result with its seed; a failed or missing trial stops the analysis with its error.
+
+    Raises:
+        SearchlabError: a trial failed or is missing, or its record is damaged (naming the file).
+    """
     rows = []
     for trial in trials:
         path = folder / "trials" / f"{trial.key}.json"
-        record = read_json(path) if path.is_file() else {"status": "missing", "error": "not run"}
+        record = read_record(path, trial.key) or {"status": "missing", "error": "not run"}
         if record["status"] != "done":
             raise SearchlabError(f"scaling trial {trial.key} {record['status']}: {record.get('error')}; "
                                  "fix the cause and continue with --resume (finished trials are kept)")
         result = record["result"]
+        lacking = [key for key in RESULT_KEYS if key not in result]
+        if lacking:
+            raise SearchlabError(f"sweep trial record {path} has no {', '.join(lacking)} in its result, so it is not a scaling "
+                                 "trial's; delete it to run that trial again")
         rows.append({**result, "seed": trial.seed, "width": trial.params_dict["width"]})
     return rows
 

@@ -21,13 +21,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from searchlab.core import jsonfile
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write, read_json, write_json
+from searchlab.core.files import atomic_write, write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import numpy_generator, spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require
@@ -149,8 +151,9 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
     from searchlab.games.strategies import count_tree_strategies
 
     done = context.checkpoint_dir("exhaustive") / "outcome.json"
-    if context.resume and done.is_file():
-        return read_json(done)
+    saved = context.saved(done, _EXHAUSTIVE_FIELDS)
+    if saved is not None:
+        return _check_exhaustive(saved, done)
     result = sweep(game, seconds_budget=config.round_robin_seconds, seed=seed, progress=context.progress)
     rows = [
         {
@@ -238,8 +241,9 @@ def _local_searches(config: Config, index, seed: int, context: RunContext) -> di
 def _search_run(config: Config, index, variant: str, seed: int, number: int, context: RunContext) -> dict[str, Any]:
     """One search, measured; its outcome (with the final table) is kept so a resumed run skips it."""
     done = context.checkpoint_dir(f"local_search/{variant}-{number}") / "outcome.json"
-    if context.resume and done.is_file():
-        return read_json(done)
+    saved = context.saved(done, _SEARCH_FIELDS)
+    if saved is not None:
+        return _check_search_run(saved, done, index)
     bar = None
     if context.progress:
         from tqdm.auto import tqdm
@@ -279,6 +283,53 @@ def _search_run(config: Config, index, variant: str, seed: int, number: int, con
     return outcome
 
 
+# ----- stage records read back on resume ------------------------------------------
+# What a finished stage keeps in its outcome.json: key -> kinds of its value (see `searchlab.core.jsonfile`).
+# A resumed run reads them back instead of running the stage, so they are checked to be what the report reads.
+
+_NUMBER, _NONE = jsonfile.NUMBER, type(None)
+_EXHAUSTIVE_FIELDS = {"rows": list, "all_optimal": bool, "largest_k": int, "budget_seconds": _NUMBER, "games_per_second": _NUMBER,
+                      "next": (dict, _NONE), "game_sizes": list, "whole_game": dict}
+_ROUND_ROBIN_FIELDS = {"empty_squares": int, "position": str, "strategies_x": int, "strategies_o": int, "games": int, "seconds": _NUMBER,
+                       "value": _NUMBER, "x_guarantee": int, "o_guarantee": int, "optimal": bool}
+_NEXT_FIELDS = {"empty_squares": int, "games_log10": _NUMBER, "predicted_seconds_log10": _NUMBER}
+_SIZE_FIELDS = {"empty_squares": int, "games_log10": _NUMBER}
+_WHOLE_GAME_FIELDS = {"games_log10": _NUMBER, "seconds_log10": _NUMBER, "ages_of_universe_log10": _NUMBER}
+_SEARCH_FIELDS = {
+    "seed": int, "seconds": _NUMBER, "accepted": int, "games": int, "never_loses_after": (int, _NONE), "unbeatable_after": (int, _NONE),
+    "final_losses_vs_perfect": _NUMBER, "final_losses_vs_perfect_two_move_openings": _NUMBER, "final_losses_vs_random": _NUMBER,
+    "final_optimal_fraction": _NUMBER, "improving_one_move_changes": int, "one_move_changes": int, "curve": dict, "table": list,
+}
+_CURVE_FIELDS = {"evaluations": list, "losses_vs_perfect": list, "optimal_fraction": list}
+
+
+def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
+    """The round robins' record, with every part the report reads checked (a SearchlabError naming `done` if not)."""
+    fix = f"delete {done} to run that stage again"
+    for key, fields in (("rows", _ROUND_ROBIN_FIELDS), ("game_sizes", _SIZE_FIELDS)):
+        for number, item in enumerate(saved[key]):
+            jsonfile.check_object(item, fields, where=f"{done} {key!r} item {number}", fix=fix)
+    if saved["next"] is not None:
+        jsonfile.check_object(saved["next"], _NEXT_FIELDS, where=f"{done} 'next'", fix=fix)
+    jsonfile.check_object(saved["whole_game"], _WHOLE_GAME_FIELDS, where=f"{done} 'whole_game'", fix=fix)
+    return saved
+
+
+def _check_search_run(saved: dict[str, Any], done: Path, index) -> dict[str, Any]:
+    """One search's record: a curve of numbers and a table of legal moves, or a SearchlabError naming `done`."""
+    fix = f"delete {done} to run that stage again"
+    curve = jsonfile.check_object(saved["curve"], _CURVE_FIELDS, where=f"{done} 'curve'", fix=fix)
+    if len({len(values) for values in curve.values()}) != 1 or not all(jsonfile.is_kind(v, _NUMBER) for values in curve.values() for v in values):
+        raise SearchlabError(f"{done} 'curve' does not hold three lists of numbers of one length; {fix}")
+    if not all(jsonfile.is_kind(move, int) for move in saved["table"]):
+        raise SearchlabError(f"{done} 'table' holds something other than whole numbers (squares 0-8); {fix}")
+    try:
+        index.check_tables(np.asarray(saved["table"], dtype=np.int64))
+    except (SearchlabError, OverflowError) as err:  # an illegal move, a wrong length, a number beyond int64
+        raise SearchlabError(f"{done} 'table' is no strategy ({err}); {fix}") from None
+    return saved
+
+
 def _mean(rows: list[list[float]], digits: int = 4) -> list[float]:
     return [round(float(v), digits) for v in np.mean(np.asarray(rows, dtype=float), axis=0)]
 
@@ -288,7 +339,7 @@ def _mean(rows: list[list[float]], digits: int = 4) -> list[float]:
 
 def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str, Any]:
     """Both outputs trained on every position (saved for `play`), and again with symmetry classes held out."""
-    from searchlab.games.neural import OUTPUTS, NeuralStrategy, train_strategy
+    from searchlab.games.neural import METRICS_FILE, OUTPUTS, NeuralStrategy, train_strategy
 
     out: dict[str, Any] = {}
     runs = [(output, 0.0) for output in OUTPUTS]
@@ -299,6 +350,9 @@ def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str
         folder = context.checkpoint_dir(f"net/{name}")
         if context.resume and (folder / "done.json").is_file():
             strategy = NeuralStrategy.load(folder, index)
+            if not strategy.metrics:  # the report reads them: a trained network always has them
+                raise SearchlabError(f"{folder / METRICS_FILE} is missing or empty, so the trained network's scores are lost; "
+                                     f"delete {folder / 'done.json'} to train it again")
         else:
             strategy = train_strategy(
                 index, output=output, hidden=config.net_hidden, steps=config.net_steps, lr=config.net_lr,

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint, interrupts
+from searchlab.core import checkpoint, interrupts, jsonfile
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_jsonl
@@ -293,15 +293,16 @@ def train(
     records: list[dict[str, Any]] = []
     replay: list[dict[str, torch.Tensor]] = []
     if resume:
-        state = checkpoint.load(checkpoint_dir)
-        # Everything but the number of iterations must match: a finished run may be extended.
-        saved = {key: state.get(key) for key in identity}
-        if _without_iterations(saved) != _without_iterations(identity):
-            raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder")
-        if len(state["records"]) > settings.iterations:
-            raise SearchlabError(f"the run in {out_dir} has done {len(state['records'])} iterations, more than the {settings.iterations} asked for; ask for at least as many")
-        net.load_state_dict(state["net"])
-        records, replay = state["records"], state["replay"]
+        state = checkpoint.load(checkpoint_dir, keys=("net", "records", "replay"))
+        with checkpoint.restoring(checkpoint_dir):
+            # Everything but the number of iterations must match: a finished run may be extended.
+            saved = {key: state.get(key) for key in identity}
+            if _without_iterations(saved) != _without_iterations(identity):
+                raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder")
+            records, replay = _check_history(game, state["records"], state["replay"])
+            if len(records) > settings.iterations:
+                raise SearchlabError(f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} asked for; ask for at least as many")
+            net.load_state_dict(state["net"])
     elif checkpoint.exists(checkpoint_dir):
         raise SearchlabError(f"{out_dir} already holds a run; pass resume=True to continue it or choose another folder")
 
@@ -338,6 +339,37 @@ def train(
         bar.close()
     return net.eval(), records
 
+
+# An iteration's record, key -> kinds of its value (see `searchlab.core.jsonfile`).
+_RECORD_FIELDS = {
+    "iteration": int, "examples": int, "replay_examples": int, "policy_loss": jsonfile.NUMBER, "value_loss": jsonfile.NUMBER,
+    "arena_wins": int, "arena_draws": int, "arena_losses": int, "arena_score": jsonfile.NUMBER, "accepted": bool, "seconds": jsonfile.NUMBER,
+}
+
+
+def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str, Any]], list[dict[str, torch.Tensor]]]:
+    """A checkpoint's records and replay window, checked to be what the loop appends to and trains on.
+
+    Raises:
+        ValueError: they are not (inside `checkpoint.restoring`, one line naming the checkpoint).
+    """
+    if not isinstance(records, list):
+        raise ValueError("'records' is not a list")
+    for number, record in enumerate(records):
+        if not (isinstance(record, dict) and all(key in record and jsonfile.is_kind(record[key], kinds) for key, kinds in _RECORD_FIELDS.items())):
+            raise ValueError(f"'records' item {number} is not the record of an iteration")
+    if not isinstance(replay, list) or len(replay) > max(len(records), 1):
+        raise ValueError("'replay' is not a list of at most one chunk of examples per iteration")
+    # What `_tensors` makes: key -> (dtype, shape of one example).
+    kinds = {"observations": (torch.float32, tuple(game.observation_shape)), "policies": (torch.float32, (game.num_actions,)),
+             "legal": (torch.bool, (game.num_actions,)), "values": (torch.float32, ())}
+    for number, chunk in enumerate(replay):
+        if not (isinstance(chunk, dict) and chunk.keys() == kinds.keys() and all(isinstance(t, torch.Tensor) for t in chunk.values())):
+            raise ValueError(f"replay chunk {number} is not the tensors {sorted(kinds)}")
+        rows = chunk["values"].shape[0] if chunk["values"].dim() == 1 else 0
+        if rows < 1 or any(chunk[key].dtype != dtype or tuple(chunk[key].shape) != (rows, *shape) for key, (dtype, shape) in kinds.items()):
+            raise ValueError(f"replay chunk {number} holds tensors whose types or shapes do not fit {game.name}")
+    return records, replay
 
 
 def _without_iterations(identity: dict[str, Any]) -> dict[str, Any]:

@@ -41,10 +41,10 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from searchlab.core import Budget, SquaredError, SupervisedProblem
+from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write, read_json, write_json
+from searchlab.core.files import atomic_write, write_json
 from searchlab.core.metric import MaskedCrossEntropy
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds
 from searchlab.encodings.board import BoardVector
@@ -59,6 +59,13 @@ NETWORK_FILE = "network.safetensors"
 METRICS_FILE = "metrics.json"
 _FORMAT = "searchlab-tictactoe-net/1"
 _CURVE_POINTS = 20  # points in the learning curve kept in the metrics
+_NUMBER, _NONE = jsonfile.NUMBER, type(None)
+# The metrics `train_strategy` records, key -> kinds of its value; metrics.json holds them all, or {} when unknown.
+METRICS_FIELDS = {
+    "output": str, "optimal_fraction": _NUMBER, "optimal_fraction_train": (*_NUMBER, _NONE), "optimal_fraction_heldout": (*_NUMBER, _NONE),
+    "losses_vs_perfect": _NUMBER, "losses_vs_random": _NUMBER, "can_be_beaten": bool, "params": int, "network": list, "seconds": _NUMBER,
+    "steps": int, "final_loss": (*_NUMBER, _NONE), "learning_curve": list, "train_positions": int, "heldout_positions": int,
+}
 
 
 # ----- data -------------------------------------------------------------------
@@ -225,13 +232,24 @@ class NeuralStrategy:
                 raise ValueError(f"format {metadata.get('format')!r}, expected {_FORMAT!r}")
             space = MLPSpace(json.loads(metadata["widths"]), activation=metadata["activation"], bias=json.loads(metadata["bias"]))
             output = metadata["output"]
-        except (OSError, ValueError, KeyError, SafetensorError) as err:
+        except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:
             raise SearchlabError(f"{path} is not a readable Tic-Tac-Toe network ({err}); train it again") from err
         strategy = cls.from_parameters(index, space, parameters, output)
         metrics_path = Path(directory) / METRICS_FILE
-        if metrics_path.is_file():
-            strategy.metrics = read_json(metrics_path)
+        if metrics_path.exists():
+            strategy.metrics = read_metrics(metrics_path)
         return strategy
+
+
+def read_metrics(path: str | Path) -> dict[str, Any]:
+    """The metrics `NeuralStrategy.save` wrote to `path`: every one of `METRICS_FIELDS`, or {} when they were unknown.
+
+    Raises:
+        SearchlabError: naming `path`: it is truncated, not an object, or lacks a metric or holds one of the wrong kind.
+    """
+    fix = "train the network again"
+    metrics = jsonfile.read_object(path, fix=fix)
+    return jsonfile.check_object(metrics, METRICS_FIELDS, where=str(path), fix=fix) if metrics else metrics
 
 
 # ----- training ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import read_user_text
+from searchlab.data.files import read_input_text
 
 VALIDATION_FRACTION = 0.1
 EMBEDDED = "pydoc_data.topics"
@@ -50,14 +50,19 @@ def embedded_text() -> str:
 
 
 def read_text_file(path: str | Path) -> str:
-    """A user's UTF-8 text file, checked.
+    """A user's UTF-8 text file, checked (a byte-order mark is dropped: it is not part of the text).
+
+    The path is checked before it is opened (`searchlab.data.files`), so a named
+    pipe or a device such as /dev/zero is refused instead of read without end.
 
     Raises:
-        SearchlabError: the file is missing, is a folder, is empty, holds NUL
-            bytes (a binary file) or is not valid UTF-8.
+        SearchlabError: the file is missing (or a dangling or looping symbolic
+            link), is a folder, a pipe, a device or a socket, is larger than
+            `searchlab.data.files.MAX_INPUT_BYTES`, is empty, holds NUL bytes (a
+            binary file) or is not valid UTF-8.
     """
-    return read_user_text(path, kind="text file", empty="give the language model a file with text in it",
-                          binary="pass a UTF-8 text file")
+    return read_input_text(path, kind="text file", empty="give the language model a file with text in it",
+                           binary="pass a UTF-8 text file")
 
 
 def split_text(text: str, validation_fraction: float = VALIDATION_FRACTION) -> tuple[str, str]:

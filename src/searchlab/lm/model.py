@@ -108,6 +108,35 @@ def flops_per_token(config: ModelConfig) -> int:
     return 6 * weights + 6 * layers * context * width
 
 
+def parameter_count(config: ModelConfig) -> int:
+    """The weights of a `CausalTransformer` of this shape, counted without building it.
+
+    Per block 12 d^2 (query/key/value, output, the MLP's two 4x layers) and two
+    LayerNorms (4 d); the token (V d) and position (T d) embeddings; the final
+    LayerNorm (2 d). The output layer shares the token embedding's matrix.
+    """
+    layers, width = config.layers, config.width
+    return layers * (12 * width * width + 4 * width) + (config.vocab_size + config.context) * width + 2 * width
+
+
+# Training keeps, per weight, 8 float32 numbers: the weight, its gradient, AdamW's two
+# moments, and the copies of all four a checkpoint makes while it is written.
+TRAINING_BYTES_PER_WEIGHT = 8 * 4
+# Activations kept for the backward pass, per token, in float32: about 24 d numbers per
+# block (the LayerNorms, q/k/v, the attention's output, the MLP's 4 d input and its GELU,
+# the residual sums), 2 x heads x T if attention keeps its weights, and 3 V for the logits,
+# their softmax and its gradient.
+ACTIVATIONS_PER_BLOCK_WIDTH = 24
+
+
+def training_memory_bytes(config: ModelConfig, batch_size: int) -> int:
+    """An estimate of the memory one training step of `batch_size` windows needs (see the constants above)."""
+    tokens = batch_size * config.context
+    per_token = (config.layers * (ACTIVATIONS_PER_BLOCK_WIDTH * config.width + 2 * config.heads * config.context)
+                 + 3 * config.vocab_size + 4 * config.width)
+    return TRAINING_BYTES_PER_WEIGHT * parameter_count(config) + 4 * tokens * per_token
+
+
 class CausalTransformer(nn.Module):
     """Token ids (B, T) -> next-token logits (B, T, vocab_size).
 

@@ -35,14 +35,16 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> tup
     state = checkpoint.load(directory)
     if "model_config" not in state or "model" not in state:
         raise SearchlabError(f"the checkpoint in {directory} is not a language model's; train one with searchlab")
-    config = ModelConfig(**state["model_config"])
-    model = CausalTransformer(config, torch_generator(0))
-    try:
+    with checkpoint.restoring(directory):
+        config = ModelConfig(**state["model_config"])
+        model = CausalTransformer(config, torch_generator(0))
         model.load_state_dict(state["model"])
-    except RuntimeError as err:
-        raise SearchlabError(f"the checkpoint in {directory} does not fit its model config ({err})") from None
+        try:
+            vocab = vocab_from_state(state["vocab"])
+        except SearchlabError as err:
+            raise SearchlabError(f"{directory / checkpoint.POINTER}: {err}") from None
     model.eval()
-    return model.to(device), vocab_from_state(state["vocab"])
+    return model.to(device), vocab
 
 
 @torch.no_grad()
@@ -62,7 +64,8 @@ def generate(
         prompt: text to continue; may be empty (for a character vocabulary the
             first token is then drawn after a newline).
         n: tokens to draw.
-        temperature: divides the logits; 0 picks the most likely token (greedy).
+        temperature: divides the logits; 0 picks the most likely token (greedy), and so
+            does a temperature too small for the division to stay finite.
         seed: seeds the draws.
 
     Yields:
@@ -119,8 +122,16 @@ def _prefill(model: CausalTransformer, ids: list[int], device: torch.device):
 
 
 def _draw(logits: torch.Tensor, temperature: float, generator: torch.Generator) -> int:
-    """One token id from (V,) logits: the largest at temperature 0, else a softmax draw."""
+    """One token id from (V,) logits: the largest at temperature 0, else a softmax draw.
+
+    A temperature so small that logits / temperature overflow is greedy too (1e-300
+    is 0 in float32: the division gives infinities, and their softmax NaNs): the
+    argmax is the softmax's limit as the temperature goes to 0.
+    """
     if temperature == 0:
         return int(logits.argmax())
-    probabilities = torch.softmax(logits.float().cpu() / temperature, dim=-1)
+    scaled = logits.float().cpu() / temperature
+    if not bool(torch.isfinite(scaled).all()):
+        return int(logits.argmax())
+    probabilities = torch.softmax(scaled, dim=-1)
     return int(torch.multinomial(probabilities, 1, generator=generator))

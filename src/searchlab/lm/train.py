@@ -4,15 +4,19 @@ One step: draw `batch_size` random windows of context + 1 tokens from the
 training ids (a seeded CPU generator), take the mean next-token cross-entropy,
 clip the gradient norm, and take an AdamW step (weight decay on matrices only).
 The learning rate warms up linearly, then follows a cosine down to
-`min_lr_fraction` of its peak; the cosine runs over the step budget, or over
-the time budget when that ends first (whichever is further along).
+`min_lr_fraction` of its peak, and stays there. It is a function of the step
+count alone, never of the clock, so a run is reproducible: the cosine spans the
+step budget when there is one (a time budget as well only cuts the run short).
+With a time budget alone, the pace of the first `TrainConfig.pace_steps` steps
+fixes once how many steps the cosine spans (the horizon), and the checkpoint
+keeps that number, so a resumed run follows the same schedule.
 
 Checkpoints hold the model, the optimizer, the generator's state, the step, the
-elapsed seconds, the learning curve and the vocabulary, so `resume=True`
-continues exactly: with a step budget, an interrupted and resumed run ends with
-bitwise the same parameters as an uninterrupted one (on the same machine and
-thread count). A time budget makes the schedule depend on the clock, so only
-steps are exact there.
+horizon, the elapsed seconds, the learning curve and the vocabulary, so
+`resume=True` continues exactly: with a step budget, an interrupted and resumed
+run ends with bitwise the same parameters as an uninterrupted one (on the same
+machine and thread count). With a time budget the clock decides when the run
+stops (and the horizon), so there the steps taken are exact, not their number.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from searchlab.lm.evaluate import bits_per_character, text_nats, window_loss, wi
 from searchlab.lm.model import CausalTransformer, ModelConfig, flops_per_token
 
 CURVE_COLUMNS = ("step", "tokens", "seconds", "train_loss", "validation_loss")
+PACE_STEPS = 20  # with a time budget alone, the horizon is fixed after at least this many steps (and the warmup)
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,10 @@ class TrainConfig:
 
     Attributes:
         batch_size: windows per step (each of context + 1 tokens).
-        steps: stop after this many steps (None: no step limit).
+        steps: stop after this many steps (None: no step limit); the cosine spans them.
         minutes: stop after this much wall time, evaluation included (None: no limit).
+            It never changes the learning rate of a step: alone, it fixes the
+            cosine's horizon once, from the pace of the first `pace_steps` steps.
         lr: peak learning rate.
         min_lr_fraction: the cosine ends at this fraction of `lr`.
         warmup_steps: steps of linear warmup from lr / warmup_steps to lr.
@@ -94,16 +101,35 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def learning_rate(self, step: int, seconds: float) -> float:
-        """The learning rate of step `step` (0-based) started `seconds` into the run."""
+    @property
+    def pace_steps(self) -> int:
+        """With a time budget alone: the step after which the pace so far fixes the horizon (the cosine starts there)."""
+        return max(self.warmup_steps, PACE_STEPS)
+
+    def horizon_from_pace(self, steps_done: int, seconds: float) -> int:
+        """The step the cosine ends at, for a time budget alone: `steps_done` took `seconds`, the rest goes at that pace."""
+        budget = 60.0 * self.minutes
+        return max(steps_done + 1, int(steps_done * budget / max(seconds, 1e-9)))
+
+    def learning_rate(self, step: int, horizon: int | None = None) -> float:
+        """The learning rate of step `step` (0-based): a function of counted steps only.
+
+        Args:
+            step: the step about to be taken.
+            horizon: the step the cosine ends at (then the rate stays at its floor);
+                default the step budget. With neither (a time budget whose horizon
+                is not fixed yet) the rate stays at its peak after the warmup.
+        """
         if step < self.warmup_steps:
             return self.lr * (step + 1) / self.warmup_steps
-        done = 0.0
-        if self.steps is not None:
-            done = (step - self.warmup_steps) / max(1, self.steps - self.warmup_steps)
-        if self.minutes is not None:
-            done = max(done, seconds / (60.0 * self.minutes))
-        cosine = 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
+        if horizon is None:
+            horizon = self.steps
+        if horizon is None:
+            return self.lr
+        # A step budget's cosine starts after the warmup; a time budget's where its horizon was fixed.
+        start = self.warmup_steps if self.steps is not None else min(self.pace_steps, horizon - 1)
+        done = min(1.0, max(0.0, (step - start) / max(1, horizon - start)))
+        cosine = 0.5 * (1.0 + math.cos(math.pi * done))
         return self.lr * (self.min_lr_fraction + (1.0 - self.min_lr_fraction) * cosine)
 
 
@@ -205,7 +231,7 @@ def train(
 
     Raises:
         SearchlabError: a config that does not fit the data.
-        DivergedError: the loss stopped being finite (the last good checkpoint is kept).
+        DivergedError: the loss stopped being finite (the message says whether a checkpoint is kept).
     """
     if model_config.vocab_size != data.vocab.size:
         raise SearchlabError(
@@ -224,16 +250,24 @@ def train(
     tokens_per_step = train_config.batch_size * context
 
     step, seconds_before, train_seconds = 0, 0.0, 0.0
+    horizon = train_config.steps  # where the cosine ends; a time budget alone fixes it after `pace_steps` steps
     curve: list[dict[str, float]] = []
     loss_sum, loss_count = 0.0, 0  # train losses since the last curve point
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        state = checkpoint.load(checkpoint_dir)
+        state = checkpoint.load(checkpoint_dir, keys=("model_config", "model", "optimizer", "batch_generator", "step", "seconds",
+                                                      "train_seconds", "curve", "loss_sum", "loss_count"))
         if state.get("model_config") != model_config.to_dict():
             raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another model; resume with its settings")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        batches.set_state(state["batch_generator"])
+        with checkpoint.restoring(checkpoint_dir):
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            batches.set_state(state["batch_generator"])
         step, seconds_before, train_seconds = state["step"], state["seconds"], state["train_seconds"]
+        if train_config.steps is None:
+            horizon = state.get("horizon")  # the horizon this run's pace fixed, if it got that far
+            if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
+                raise SearchlabError(f"the checkpoint in {checkpoint_dir} holds a bad schedule horizon {horizon!r}; "
+                                     "start the run again without --resume")
         curve, loss_sum, loss_count = state["curve"], state["loss_sum"], state["loss_count"]
 
     def save(seconds: float) -> None:
@@ -247,6 +281,7 @@ def train(
             "optimizer": optimizer.state_dict(),
             "batch_generator": batches.get_state(),
             "step": step,
+            "horizon": horizon,
             "seconds": seconds,
             "train_seconds": train_seconds,
             "curve": curve,
@@ -269,7 +304,9 @@ def train(
                 stopped_because = "minutes"
             if stopped_because:
                 break
-            lr = train_config.learning_rate(step, seconds)
+            if horizon is None and step >= train_config.pace_steps:
+                horizon = train_config.horizon_from_pace(step, seconds)
+            lr = train_config.learning_rate(step, horizon)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             step_start = time.perf_counter()
@@ -280,11 +317,11 @@ def train(
                 with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
                     torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=batches)))
                     loss = model.loss(windows[:, :-1], windows[:, 1:])
-                    loss_value = _checked_loss(loss, step)
+                    loss_value = _checked_loss(loss, step, checkpoint_dir)
                     loss.backward()
             else:
                 loss = model.loss(windows[:, :-1], windows[:, 1:])
-                loss_value = _checked_loss(loss, step)
+                loss_value = _checked_loss(loss, step, checkpoint_dir)
                 loss.backward()
             if train_config.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.grad_clip, foreach=True)
@@ -349,12 +386,12 @@ def _adamw(model: CausalTransformer, config: TrainConfig, device: torch.device) 
     return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2), fused=True)
 
 
-def _checked_loss(loss: torch.Tensor, step: int) -> float:
+def _checked_loss(loss: torch.Tensor, step: int, checkpoint_dir: str | Path | None) -> float:
     value = float(loss.detach())
     if not math.isfinite(value):
         raise DivergedError(
             f"the language model's loss became {value} at step {step + 1}; "
-            "lower the learning rate (the last good checkpoint is kept)"
+            f"lower the learning rate ({checkpoint.kept(checkpoint_dir)})"
         )
     return value
 

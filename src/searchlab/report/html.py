@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from searchlab import __version__
+from searchlab.core import jsonfile
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import write_text
+from searchlab.core.files import check_out_file, write_text
 
 TITLE = "searchlab: machine learning as search over programs"
 
@@ -42,6 +43,12 @@ INTRODUCTION = (
     "so exhaustive search, random perturbation and gradient descent can be compared on "
     "the same scale.",
 )
+
+# Every page names its writer in its head, so that `searchlab report` can tell a page it may replace from any other file.
+_GENERATOR_TAG = '<meta name="generator" content="searchlab'
+# Pages written before the generator tag began like this.
+_LEGACY_HEAD = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+_HEAD_BYTES = 4096
 
 # Keys of result.json that the page shows elsewhere, not as "other results".
 _KNOWN_KEYS = {"experiment", "title", "essay_section", "report"}
@@ -71,9 +78,14 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
         `path`.
 
     Raises:
-        SearchlabError: a run folder has no result.json, or one that is not valid JSON.
+        SearchlabError: a run folder has no result.json, or one that is not a valid JSON object or
+            holds a table whose columns or rows are not arrays (figures outside the run folder
+            are shown as a note, never read); or `path` is a folder or cannot be written. An
+            existing file at `path` is replaced: the command line first refuses, with
+            `check_report_path`, any that is not a searchlab report.
     """
     path = Path(path)
+    check_out_file(path)
     runs = [_load_run(Path(folder)) for folder in run_dirs]  # read everything before writing
     page_dir = Path(os.path.abspath(path.parent))
     anchors = _anchors(runs)
@@ -95,12 +107,43 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"{_GENERATOR_TAG} {_esc(__version__)}\">\n"
         '<meta name="color-scheme" content="light dark">\n'
         f"<title>{_esc(TITLE)}</title>\n<style>{_css()}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
     write_text(path, page)
     return path
+
+
+def check_report_path(path: Path) -> None:
+    """Refuse a report path that is a folder, that cannot be written, or that holds anything but a searchlab report.
+
+    Only a page this module wrote may be replaced: `searchlab report RUN --out RUN/result.json`
+    must never turn a run's result into HTML.
+
+    Raises:
+        SearchlabError: the path cannot take the report.
+    """
+    path = Path(path)
+    check_out_file(path)
+    if path.exists() and not is_report(path):
+        raise SearchlabError(f"--out {path} exists and is not a searchlab report, so it is not replaced; choose another --out "
+                             "(a new file, or a report written before)")
+
+
+def is_report(path: Path) -> bool:
+    """Whether `path` is an HTML page that `write_report` wrote (its head names searchlab as the generator)."""
+    if not path.is_file():  # a FIFO or a device is no report, and opening one could block
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    if _GENERATOR_TAG in head:
+        return True
+    return head.startswith(_LEGACY_HEAD) and f"<title>{_esc(TITLE)}</title>" in head
 
 
 # ----- reading --------------------------------------------------------------
@@ -115,28 +158,38 @@ def _load_run(folder: Path) -> _Run:
             f"{folder} has no result.json, so its run did not finish; finish it with "
             f"`searchlab run NAME --out {folder} --resume`, or leave the folder out of the report"
         )
-    try:
-        result = json.loads(result_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise SearchlabError(
-            f"{result_path} is not valid JSON ({err}); run the experiment again to rewrite it, "
-            "or leave the folder out of the report"
-        ) from None
-    if not isinstance(result, dict):
-        raise SearchlabError(f"{result_path} holds a JSON {type(result).__name__}, not an object; run the experiment again")
+    fix = "run the experiment again to rewrite it, or leave the folder out of the report"
+    result = jsonfile.read_object(result_path, fix=fix)
+    _check_report(result.get("report"), result_path, fix)
 
     config, note = None, None
     config_path = folder / "config.json"
     if config_path.is_file():
-        try:
-            loaded = json.loads(config_path.read_text(encoding="utf-8"))
+        try:  # shown for reference only: a damaged one is noted on the page, not an error
+            loaded = jsonfile.read(config_path, fix="")
             config = loaded if isinstance(loaded, dict) else None
             note = None if config is not None else "config.json does not hold a JSON object."
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except SearchlabError:
             note = "config.json is not valid JSON."
     else:
         note = "This run folder has no config.json."
     return _Run(folder=folder, result=result, config=config, config_note=note)
+
+
+def _check_report(report: Any, result_path: Path, fix: str) -> None:
+    """Refuse a report section whose tables cannot be drawn: `columns` and `rows` are arrays when given.
+
+    Other parts of the wrong kind are shown as missing (see `_section` and `_items`).
+
+    Raises:
+        SearchlabError: naming `result_path`, the table and the entry.
+    """
+    if not isinstance(report, dict):
+        return
+    for number, table in enumerate(_items(report.get("tables"))):
+        for key in ("columns", "rows"):
+            if table.get(key) is not None:
+                jsonfile.check_kind(table[key], list, where=f"{result_path} 'report' table {number + 1} {key!r}", fix=fix)
 
 
 def _anchors(runs: list[_Run]) -> list[str]:
@@ -216,8 +269,10 @@ def _headline(headline: Any) -> str:
 def _figure(item: dict, folder: Path, page_dir: Path) -> str:
     relative = str(item.get("path") or "")
     caption = str(item.get("caption") or "")
-    file = folder / relative
-    if not relative or not file.is_file():
+    file = _inside(folder, relative) if relative else None
+    if relative and file is None:  # never read, never linked: the page shows only what the run folder holds
+        return f'<p class="note">Figure not shown: {_esc(relative)} is outside the run folder. {_esc(caption)}</p>'
+    if file is None or not file.is_file():
         return f'<p class="note">Figure missing: {_esc(relative or "(no path given)")} {_esc(caption)}</p>'
     size = _image_size(file)
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
@@ -227,6 +282,22 @@ def _figure(item: dict, folder: Path, page_dir: Path) -> str:
         f'<figure>\n<a href="{href}"><img src="{href}" alt="{_esc(alt)}"{dims}></a>\n'
         f"<figcaption>{_esc(caption)}</figcaption>\n</figure>"
     )
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """`folder / relative` if that names something inside `folder` (links followed), else None.
+
+    A result.json edited by hand (or from elsewhere) may name "/etc/passwd" or "../../x.png";
+    the report must not read, size or link such a file.
+    """
+    if "\x00" in relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
+        return None
+    file = folder / relative
+    try:
+        real, root = file.resolve(), folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
+    return file if real == root or root in real.parents else None
 
 
 def _image_size(file: Path) -> tuple[int, int] | None:

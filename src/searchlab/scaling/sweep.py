@@ -40,10 +40,14 @@ from typing import Any
 
 from searchlab.core import interrupts
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import _jsonable, read_json, write_json, write_text
+from searchlab.core.files import _jsonable, write_json, write_text
 
 TrialFn = Callable[[dict, int, Path], dict]
 RAY_MISSING = "the Ray backend needs the ray extra: pip install 'searchlab[ray]'"
+# The most trials a sweep from the command line takes. Each trial is a whole experiment run (seconds at
+# the least), so 10,000 is already hours to days of work; above it a mistyped COUNT is far likelier than
+# a wish, and checking every point's config alone would keep the command silent for minutes.
+MAX_TRIALS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +139,8 @@ def _spaced(name: str, text: str, hint: Any) -> tuple:
         raise SearchlabError(f"write the spacing as {kind}:LOW:HIGH:COUNT, e.g. {name}={kind}:1:100:5") from None
     if count < 1 or not (math.isfinite(low) and math.isfinite(high)):
         raise SearchlabError(f"{kind}: needs finite LOW and HIGH and a COUNT of at least 1")
+    if count > MAX_TRIALS:
+        raise SearchlabError(f"{kind}: takes a COUNT of at most {MAX_TRIALS:,} (a sweep's most trials), got {count:,}")
     if kind == "log" and (low <= 0 or high <= 0):
         raise SearchlabError("log: spacing needs LOW and HIGH above 0; use lin: to include 0 or negatives")
     if count == 1:
@@ -161,12 +167,26 @@ def check_grid(make_config: Callable[..., Any], grid: dict[str, tuple], seeds: S
     """
     if not seeds:
         raise SearchlabError("--seeds lists no seeds; give at least one, as in --seeds 0,1,2")
+    check_size(grid, seeds)
     for point in grid_points(grid):
         try:
             make_config(**point, seed=seeds[0])
         except SearchlabError as err:
             shown = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in point.items())
             raise SearchlabError(f"grid point {shown}: {err}") from None
+
+
+def check_size(grid: dict[str, tuple], seeds: Sequence[int]) -> None:
+    """Refuse a sweep of more than `MAX_TRIALS` trials, counted without building a single one.
+
+    Raises:
+        SearchlabError: with the count and how it comes about.
+    """
+    count = math.prod(len(values) for values in grid.values()) * len(seeds)
+    if count > MAX_TRIALS:
+        factors = " x ".join(f"{len(values):,}" for values in grid.values())
+        raise SearchlabError(f"the grid has {count:,} trials ({factors} values x {len(seeds):,} seed{'s' * (len(seeds) != 1)}); "
+                             f"a sweep takes at most {MAX_TRIALS:,}: give fewer values (a smaller log:/lin: COUNT) or seeds")
 
 
 def expand(grid: dict[str, tuple], seeds: Sequence[int]) -> list[Trial]:
@@ -178,7 +198,11 @@ def expand(grid: dict[str, tuple], seeds: Sequence[int]) -> list[Trial]:
 
 
 def pending_trials(trials: Sequence[Trial], out: Path) -> list[Trial]:
-    """The trials without a finished record under `out/trials` (failed ones are run again)."""
+    """The trials without a finished record under `out/trials` (failed ones are run again).
+
+    Raises:
+        SearchlabError: a record that is not one `run_sweep` wrote (see `read_record`).
+    """
     return [t for t in trials if (_read_record(out, t) or {}).get("status") != "done"]
 
 
@@ -211,7 +235,8 @@ def run_sweep(
         The table's rows in trial order: params, "seed", "status", then the scalar results.
 
     Raises:
-        SearchlabError: an unknown backend, or "ray" without ray installed.
+        SearchlabError: an unknown backend, "ray" without ray installed, or a damaged
+            record under `out/trials` (before any trial runs).
         KeyboardInterrupt: passed on after stopping the workers; finished trials are on disk.
     """
     from tqdm import tqdm
@@ -263,13 +288,41 @@ def run_trial(trial_fn: TrialFn, trial: Trial, folder: Path) -> dict:
 
 
 def _init_worker(threads: int) -> None:
-    """Pin torch's threads before a trial runs: same numbers everywhere, no oversubscription."""
+    """Before a worker's first trial: die with the sweep, leave Ctrl-C to it, and pin torch's threads
+    (same numbers everywhere, no oversubscription)."""
     import signal
 
+    _die_with_sweep()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     import torch
 
     torch.set_num_threads(threads)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _die_with_sweep() -> None:
+    """End this worker the moment the process running the sweep is gone, however it went.
+
+    A `kill -9` of the sweep gives it no chance to stop its workers, and a worker waiting
+    for its next task, or deep in a trial, would otherwise run on for good; so would the
+    fork server and multiprocessing's resource tracker, which exit only once every process
+    holding their pipes has (the workers hold them). multiprocessing hands each child a
+    sentinel of the process that started it (the sweep, also when the fork server forks
+    the child), ready once that process has exited: a daemon thread waits on it and ends
+    the worker at once. No polling, and no pid that could be reused. A parent-death signal
+    (prctl) would not do: a worker's parent is the fork server, not the sweep.
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the sweep process has ended
+        os._exit(1)  # now, even mid-trial: its result would have nobody to go to
+
+    threading.Thread(target=watch, name="searchlab-sweep-watchdog", daemon=True).start()
 
 
 Results = Iterator[tuple[Trial, dict, int]]  # (trial, outcome, trials still running)
@@ -317,7 +370,8 @@ def _process_context():
     broken state. The fork server only imports torch (it never computes), so children
     forked from it are safe, and they start at once instead of each importing torch
     again (seconds per worker on a busy machine). It lives as long as this process,
-    so later sweeps reuse it.
+    so later sweeps reuse it; when this process is killed it exits once the workers
+    have (`_die_with_sweep`), and the resource tracker after it.
     """
     import multiprocessing
 
@@ -374,15 +428,108 @@ def _ray_results(trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: int
             ray.shutdown()
 
 
+# ----- reading back what a sweep wrote ----------------------------------------------------
+#
+# A sweep writes every file atomically, so a file here that does not read back is one that
+# something else truncated, edited or put there. It is refused with a line naming it, never
+# silently run over: the user decides whether to delete it.
+
+SPEC_FIELDS = {"experiment": str, "size": str, "grid": dict, "seeds": list, "overrides": dict}
+RECORD_FIX = "delete it to run that trial again"
+
+
+def read_spec(out: Path) -> dict:
+    """`out/sweep.json`, the spec `searchlab sweep` started the sweep in `out` with, checked for shape.
+
+    Raises:
+        SearchlabError: there is none, or it is not the object `searchlab sweep` writes
+            (truncated, edited, another file); one line naming the file.
+    """
+    path = Path(out) / "sweep.json"
+    if not path.is_file():
+        raise SearchlabError(f"{out} holds no sweep to resume (no sweep.json); run without --resume first")
+    fix = (f"--resume checks the command against it: run the same sweep with another --out "
+           f"(moving {out}/trials into it keeps the finished trials)")
+    spec = _load_json(path, str(path), fix)
+    problem = _shape_problem(spec, "a sweep spec", SPEC_FIELDS)
+    if problem is None and not all(type(seed) is int for seed in spec["seeds"]):
+        problem = "has 'seeds' that are not all whole numbers"
+    if problem:
+        raise SearchlabError(f"{path} {problem}; {fix}")
+    return spec
+
+
+def read_record(path: Path, key: str | None = None) -> dict | None:
+    """A trial's record as `run_sweep` wrote it, checked for shape; None when there is none yet.
+
+    Args:
+        path: `out/trials/<key>.json`.
+        key: the trial the record must belong to (None: any).
+
+    Raises:
+        SearchlabError: the file is not a trial record (not JSON, not an object, a status other
+            than done or failed, a done trial without a result object) or another trial's record.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return None
+    record = _load_json(path, f"sweep trial record {path}", RECORD_FIX)
+    problem = _shape_problem(record, "a trial record", {"status": str})
+    if problem is None:
+        status, result = record["status"], record.get("result")
+        if status not in ("done", "failed"):
+            problem = f"has status {status!r}, not done or failed"
+        elif not isinstance(result, dict) and (status == "done" or result is not None):
+            problem = f"is {status} but its result is {_kind(result)}, not an object"
+        elif key is not None and record.get("key", key) != key:
+            problem = f"is the record of trial {record['key']}, not of {key}"
+    if problem:
+        raise SearchlabError(f"sweep trial record {path} {problem}; {RECORD_FIX}")
+    return record
+
+
+def _load_json(path: Path, name: str, fix: str) -> Any:
+    """The JSON in `path`, or a one-line SearchlabError "NAME is not valid JSON (...); FIX"."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text"
+    except json.JSONDecodeError as err:
+        problem = f"is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}: truncated or edited?)"
+    except RecursionError:
+        problem = "is not valid JSON (it nests too deeply)"
+    except OSError as err:
+        problem = f"cannot be read ({err.strerror or type(err).__name__})"
+    raise SearchlabError(f"{name} {problem}; {fix}")
+
+
+def _shape_problem(value: Any, what: str, fields: dict[str, type]) -> str | None:
+    """Why `value` is not an object with `fields` of those types, or None when it is."""
+    if not isinstance(value, dict):
+        return f"holds {_kind(value)}, not {what}"
+    for name, kind in fields.items():
+        if name not in value:
+            return f"has no {name!r}, so it is not {what}"
+        if not isinstance(value[name], kind):
+            return f"has {_kind(value[name])} as its {name!r}, not {_kind(kind())}"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words: "a list", "an object", "null" ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 # ----- the table ----------------------------------------------------------------
 
 
 def _read_record(out: Path, trial: Trial) -> dict | None:
-    path = out / "trials" / f"{trial.key}.json"
-    try:
-        return read_json(path)
-    except (OSError, ValueError):
-        return None  # missing, or not ours to trust: the trial runs again
+    return read_record(out / "trials" / f"{trial.key}.json", trial.key)
 
 
 def _scalar(value: Any) -> bool:
