@@ -208,6 +208,10 @@ def test_quick_run_writes_rows_slope_and_figures(quick_run):
         assert row["params"] in counts and row["optimizer"] in config.optimizers
         spent = row["forward_equivalents_to_target"]
         assert spent is None or 0 < spent <= config.budget
+    # The slope is checked against its definition, not for its sign: at these widths (1, 5, 16) with one seed, the
+    # slope of local search's cost over SGD's ran from -0.24 to 0.24 over seeds 0-9 (0.01 +- 0.15, the same with 1
+    # and 2 threads; `scripts/measure_margins.py` measured it before the bound was dropped): no effect at this
+    # size, so no sign can be asserted. Whether the full sizes show one is the experiment's to measure.
     slope = result["slope_local_search_over_sgd"]
     assert slope is None or np.isfinite(slope)
     assert slope == ratio_slope(result["rows"], "local_search", "sgd")["slope"]

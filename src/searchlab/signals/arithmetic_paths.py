@@ -19,6 +19,10 @@ difficulty), the labels it bought, a small curve, and what it started from.
   rater favours) is measured on the held-out set.
 * `outcomes`: REINFORCE with a leave-one-out baseline, the reward the exact check.
 
+The policy-gradient paths also report `expected_accuracy` before and after ("expected_accuracy_before",
+"expected_accuracy_after" in `extra`): a clone can be right greedily and still sample many wrong
+answers, and sharpening that distribution is most of what these paths do.
+
 Approval and outcomes start from a model (``start``, else behaviour cloning on
 ``settings.bc_steps`` steps), since policy improvement needs a policy that is sometimes
 right. The reward-model paths are in `arithmetic_rm_paths`.
@@ -44,6 +48,7 @@ from searchlab.signals.arithmetic_people import is_round
 from searchlab.signals.people import ArithmeticPeople
 
 HELD_OUT_SEED = 7_000_007
+SAMPLED_SEED = 7_000_011  # the draws of the held-out answers sampled for a reward model, the same before and after training
 THREADS = 1  # a model this small trains fastest on one thread, and does not fight other work for the cores
 
 
@@ -155,6 +160,20 @@ def evaluate(model: CausalTransformer, settings: PathSettings) -> dict:
     """The model's true performance: greedy answers to the held-out problems, checked exactly."""
     problems = settings.held_out()
     return performance(M.correct(model, problems), problems)
+
+
+@_one_thread
+def expected_accuracy(model: CausalTransformer, settings: PathSettings) -> float:
+    """The probability that an answer sampled from `model` (temperature 1) to a held-out problem is the true one, averaged.
+
+    Exact (no sampling): the mean over the held-out problems of p(true answer). Greedy
+    accuracy moves only when the most likely answer changes; policy-gradient paths also
+    sharpen the distribution, which this measures (it is the expected reward of the exact
+    check, the quantity `outcomes` climbs).
+    """
+    problems = settings.held_out()
+    with torch.no_grad():
+        return float(M.log_prob(model, problems, [p.answer for p in problems]).exp().mean())
 
 
 # ---- the people's levels ----------------------------------------------------------------
@@ -351,7 +370,7 @@ def approval_direct(people: ArithmeticPeople, settings: PathSettings, seed: int,
     began = time.perf_counter()
     start_seed, rl_seed = spawn_seeds(check_seed(seed), 2)
     model = _starting_model(people, settings, start_seed, start)
-    before, exploit_before = evaluate(model, settings), round_rates(model, settings)
+    before, exploit_before, expected_before = evaluate(model, settings), round_rates(model, settings), expected_accuracy(model, settings)
     rater = people.rater()
     fired: list[float] = []
 
@@ -363,7 +382,8 @@ def approval_direct(people: ArithmeticPeople, settings: PathSettings, seed: int,
     curve = reinforce(model, approve, settings, rl_seed, on_eval=lambda point: point.update(round_rate=round_rates(model, settings)["round_rate"]))
     labels = settings.rl_steps * settings.rl_problems * settings.rl_samples
     extra = {"exploit_before": exploit_before, "exploit_after": round_rates(model, settings),
-             "bias_fired_first_steps": float(np.mean(fired[: max(1, len(fired) // 10)])), "bias_fired_last_steps": float(np.mean(fired[-max(1, len(fired) // 10):]))}
+             "bias_fired_first_steps": float(np.mean(fired[: max(1, len(fired) // 10)])), "bias_fired_last_steps": float(np.mean(fired[-max(1, len(fired) // 10):])),
+             "expected_accuracy_before": expected_before, "expected_accuracy_after": expected_accuracy(model, settings)}
     return PathResult("approval (rater)", model, before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)
 
 
@@ -373,11 +393,12 @@ def outcomes(people: ArithmeticPeople, settings: PathSettings, seed: int, start:
     began = time.perf_counter()
     start_seed, rl_seed = spawn_seeds(check_seed(seed), 2)
     model = _starting_model(people, settings, start_seed, start)
-    before = evaluate(model, settings)
+    before, expected_before = evaluate(model, settings), expected_accuracy(model, settings)
 
     def exact(problems: list[Problem], answers: list[str]) -> np.ndarray:
         return np.array([check(p, a) for p, a in zip(problems, answers)], dtype=float)
 
     curve = reinforce(model, exact, settings, rl_seed)
     labels = settings.rl_steps * settings.rl_problems * settings.rl_samples
-    return PathResult("outcomes (exact check)", model, before, evaluate(model, settings), labels, curve, {}, time.perf_counter() - began)
+    extra = {"expected_accuracy_before": expected_before, "expected_accuracy_after": expected_accuracy(model, settings)}
+    return PathResult("outcomes (exact check)", model, before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)

@@ -125,7 +125,10 @@ def fit_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, rm:
 
     The pool is as large as `approval_direct`'s (``rl_steps * rl_problems * rl_samples`` labels);
     `HELDOUT_LABELS` more, sampled the same way and never fitted, score the model against the
-    rater's labels and against the truth, whatever the fraction.
+    rater's labels and against the truth, whatever the fraction; "majority_on_rest" is the
+    accuracy of always giving the held-out labels' majority verdict, the trivial baseline, and
+    "auc_on_rest_vs_rater" the chance that an approved answer scores above a disapproved one
+    (0.5 for a model that learned nothing, whatever the labels' balance; nan with one class).
     """
     fraction = rm.fraction if fraction is None else replace(rm, fraction=fraction).fraction
     k = settings.rl_samples
@@ -143,26 +146,54 @@ def fit_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, rm:
     model = rm.ensemble().fit(x[used], judged.approved[used], fit_seed)
     report = {"fraction": fraction, "labels": int(used.size), "pool": pool, "heldout": HELDOUT_LABELS,
               "accuracy_on_rest_vs_rater": model.accuracy(x[rest], judged.approved[rest]),
-              "accuracy_on_rest_vs_truth": model.accuracy(x[rest], judged.correct[rest])}
+              "accuracy_on_rest_vs_truth": model.accuracy(x[rest], judged.correct[rest]),
+              "majority_on_rest": float(max(judged.approved[rest].mean(), 1.0 - judged.approved[rest].mean())),
+              "auc_on_rest_vs_rater": _auc(model.predict(x[rest]), judged.approved[rest])}
     return model, report
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve of `scores` against 0/1 `labels` (nan when only one class is present)."""
+    labels = np.asarray(labels).astype(bool)
+    if labels.all() or not labels.any():
+        return float("nan")
+    from sklearn.metrics import roc_auc_score  # deferred: scikit-learn is slow to import and only this needs it here
+
+    return float(roc_auc_score(labels, np.asarray(scores, dtype=float)))
 
 
 def _proxy(model: RewardEnsemble):
     return lambda problems, answers: model.predict(features(problems, answers))
 
 
+def sampled_proxy(policy: CausalTransformer, reward_model: RewardEnsemble, settings: paths.PathSettings, n: int = 4) -> float:
+    """The reward model's mean P(approve) of `n` answers sampled from `policy` to each held-out problem (what the policy climbs)."""
+    problems = settings.held_out()
+    answers, _ = M.sample(policy, problems, n, seed=paths.SAMPLED_SEED)
+    return float(reward_model.predict(features([p for p in problems for _ in range(n)], [a for row in answers for a in row])).mean())
+
+
 @paths._one_thread
 def approval_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, fraction: float | None = None,
                           rm: RewardSettings | None = None, start: CausalTransformer | None = None) -> paths.PathResult:
-    """Policy improvement (REINFORCE, leave-one-out baseline) against a reward model fitted on `fraction` of the rater labels."""
+    """Policy improvement (REINFORCE, leave-one-out baseline) against a reward model fitted on `fraction` of the rater labels.
+
+    `extra` holds the reward model's fit report, "proxy_before" / "proxy_after": its mean score of
+    answers sampled to the held-out problems before and after the policy steps, and beside them the
+    true "expected_accuracy_before" / "expected_accuracy_after" (`paths.expected_accuracy`; the proxy can
+    rise while the truth falls).
+    """
     began = time.perf_counter()
     rm = rm or RewardSettings()
     start_seed, rm_seed, rl_seed = spawn_seeds(check_seed(seed), 3)
     model = paths._starting_model(people, settings, start_seed, start)
     before = paths.evaluate(model, settings)
     reward_model, report = fit_reward_model(people, settings, rm, model, rm_seed, fraction)
+    proxy_before, expected_before = sampled_proxy(model, reward_model, settings), paths.expected_accuracy(model, settings)
     curve = paths.reinforce(model, _proxy(reward_model), settings, rl_seed, reference=copy.deepcopy(model), kl_coef=rm.kl_coef)
-    extra = {"reward_model": report, "exploit_after": paths.round_rates(model, settings)}
+    extra = {"reward_model": report, "exploit_after": paths.round_rates(model, settings),
+             "proxy_before": proxy_before, "proxy_after": sampled_proxy(model, reward_model, settings),
+             "expected_accuracy_before": expected_before, "expected_accuracy_after": paths.expected_accuracy(model, settings)}
     name = f"approval (reward model, {report['fraction']:g})"
     return paths.PathResult(name, model, before, paths.evaluate(model, settings), report["labels"], curve, extra, time.perf_counter() - began)
 
@@ -299,4 +330,4 @@ def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, 
 
 
 __all__ = ["RewardSettings", "active_vs_random", "approval_reward_model", "best_of_n", "features", "fit_reward_model", "label_fractions",
-           "overoptimisation", "pipeline"]
+           "overoptimisation", "pipeline", "sampled_proxy"]
