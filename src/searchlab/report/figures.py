@@ -288,6 +288,12 @@ def ratio_slope_figure(
     colors = colors or {}
     figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.9), squeeze=False)
     for ax, (panel, series) in zip(axes[0], panels.items()):
+        if not any(len(s["params"]) for s in series.values()):  # nothing to put on log axes (a tiny budget, say)
+            ax.text(0.5, 0.5, "no size where the gradient method reached the target:\nno ratio to draw", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_title(panel, fontsize=10)
+            ax.set_axis_off()
+            continue
         for index, (label, s) in enumerate(series.items()):
             color = colors.get(label, color_of(label, index))
             params, ratios = np.asarray(s["params"], dtype=float), np.asarray(s["ratios"], dtype=float)
