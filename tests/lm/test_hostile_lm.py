@@ -263,3 +263,11 @@ def test_the_nan_message_says_whether_a_checkpoint_is_kept(tmp_path):
         train(tiny_model(data.vocab.size), exploding, data, seed=0, checkpoint_dir=tmp_path / "none")
     with pytest.raises(DivergedError, match="this run keeps no checkpoints"):
         train(tiny_model(data.vocab.size), exploding, data, seed=0)
+
+
+def test_a_prompt_the_text_cannot_write_is_refused_before_any_work(tmp_path, capsys):
+    text = tmp_path / "lower.txt"
+    text.write_text("the cat sat on the mat and the dog ran to the cat\n" * 400)
+    out = tmp_path / "run"
+    line = error_line(capsys, ["run", "charlm", "--quick", "--vocab", "corpus", "--text", str(text), "--out", str(out), "--no-progress"])
+    assert "--sample_prompt 'The '" in line and not out.exists()

@@ -139,6 +139,7 @@ def prepare(config: Config) -> LMData:
     else:
         vocab = make_vocab("bpe", corpus, config.vocab_size)
     _check_memory(config, vocab.size, device)
+    _check_prompt(config, vocab)
     tokens = tokenize(corpus, vocab, config.context)
     return LMData(corpus, vocab, tokens, mapped, validation_text_characters)
 
@@ -148,6 +149,15 @@ def _model_config(config: Config, vocab_size: int):
 
     return ModelConfig(vocab_size=vocab_size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
                        dropout=config.dropout)
+
+
+def _check_prompt(config: Config, vocab) -> None:
+    """Refuse, before the long encoding, a --sample_prompt the vocabulary cannot write (the error would come after training)."""
+    try:
+        vocab.encode(config.sample_prompt)
+    except SearchlabError:
+        raise SearchlabError(f"--sample_prompt {config.sample_prompt!r} has characters the vocabulary built from the text lacks; "
+                             "give a prompt made of the text's characters (e.g. --sample_prompt 'the ')") from None
 
 
 def _check_memory(config: Config, vocab_size: int, device) -> None:
