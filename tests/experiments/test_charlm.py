@@ -109,7 +109,7 @@ def test_resume_of_a_finished_run_gives_the_same_numbers(finished, tmp_path):
         (b"", ["empty"]),
         (b"abc\x00def" * 50, ["binary"]),
         (b"caf\xe9 " * 50, ["not UTF-8"]),
-        (b"short text", ["too short", "shorter", "context"]),
+        (b"The short text", ["too short", "shorter", "context"]),  # with the prompt's characters: its own error first
     ],
 )
 def test_bad_text_files_are_one_line_errors_and_write_nothing(content, words, capsys, tmp_path):
