@@ -187,11 +187,16 @@ TICTACTOE_DAMAGES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name, damage", TICTACTOE_DAMAGES.values(), ids=TICTACTOE_DAMAGES.keys())
 def test_resuming_tictactoe_over_a_damaged_record_is_one_error_line_naming_it(tictactoe_run, tmp_path, capsys, name, damage):
+    _resume_over_damage("tictactoe", tictactoe_run, tmp_path, capsys, name, damage)
+
+
+def _resume_over_damage(experiment: str, finished: Path, tmp_path: Path, capsys, name: str, damage) -> None:
+    """Damage `name` in a copy of a finished run; `--resume` must be one error line naming it, the files unchanged."""
     run = tmp_path / "run"
-    shutil.copytree(tictactoe_run, run)
+    shutil.copytree(finished, run)
     damage(run / name)
     before = kept(run, name)
-    line = error_line(capsys, ["run", "tictactoe", "--out", str(run), "--no-progress", "--resume"])
+    line = error_line(capsys, ["run", experiment, "--out", str(run), "--no-progress", "--resume"])
     assert str(run / name) in line, line
     assert kept(run, name) == before
 
@@ -229,13 +234,7 @@ HYBRID_DAMAGES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name, damage", HYBRID_DAMAGES.values(), ids=HYBRID_DAMAGES.keys())
 def test_resuming_hybrid_over_a_damaged_record_is_one_error_line_naming_it(hybrid_run, tmp_path, capsys, name, damage):
-    run = tmp_path / "run"
-    shutil.copytree(hybrid_run, run)
-    damage(run / name)
-    before = kept(run, name)
-    line = error_line(capsys, ["run", "hybrid", "--out", str(run), "--no-progress", "--resume"])
-    assert str(run / name) in line, line
-    assert kept(run, name) == before
+    _resume_over_damage("hybrid", hybrid_run, tmp_path, capsys, name, damage)
 
 
 # ----- a trained network's metrics -------------------------------------------------------

@@ -171,13 +171,18 @@ def test_spreads_outside_float64_are_refused(capsys, tmp_path, text, words):
 
 @pytest.mark.skipif(not DEV_ZERO.exists(), reason="no /dev/zero")
 def test_dev_zero_is_refused_as_csv_text_and_image(tmp_path):
-    assert "character device" in refused(tabular.load_xy, DEV_ZERO, "x", "y")
-    assert "character device" in refused(read_text_file, DEV_ZERO)
+    _refused_by_every_reader(DEV_ZERO, "character device", "zero.png", tmp_path)
+
+
+def _refused_by_every_reader(path: Path, kind: str, image_name: str, tmp_path: Path) -> None:
+    """The CSV, text and image readers each refuse `path` with a message naming its `kind` (and the image's name)."""
+    assert kind in refused(tabular.load_xy, path, "x", "y")
+    assert kind in refused(read_text_file, path)
     for label in ("a", "b"):
         (tmp_path / label).mkdir()
-        (tmp_path / label / "zero.png").symlink_to(DEV_ZERO)
+        (tmp_path / label / image_name).symlink_to(path)
     message = refused(load_image_folder, tmp_path)
-    assert "character device" in message and "zero.png" in message, message
+    assert kind in message and image_name in message, message
 
 
 @pytest.mark.skipif(not DEV_ZERO.exists(), reason="no /dev/zero")
@@ -189,13 +194,7 @@ def test_dev_zero_from_the_command_line_is_one_error_line(capsys, tmp_path):
 
 
 def test_a_named_pipe_is_refused_without_being_opened(fifo, tmp_path):
-    assert "named pipe" in refused(tabular.load_xy, fifo, "x", "y")
-    assert "named pipe" in refused(read_text_file, fifo)
-    for label in ("a", "b"):
-        (tmp_path / label).mkdir()
-        (tmp_path / label / "pipe.png").symlink_to(fifo)
-    message = refused(load_image_folder, tmp_path)
-    assert "named pipe" in message and "pipe.png" in message, message
+    _refused_by_every_reader(fifo, "named pipe", "pipe.png", tmp_path)
 
 
 def test_a_named_pipe_from_the_command_line_is_one_error_line(fifo, capsys, tmp_path):
