@@ -38,17 +38,27 @@ def main() -> None:
             f"seed {seed}: searchlab {result['test_accuracy']:.4f} in {result['seconds']:.3f} s, "
             f"scikit-learn {result['sklearn_test_accuracy']:.4f} in {result['sklearn_seconds']:.3f} s"
         )
-    print(json.dumps({
-        "ratio": round(statistics.median(ours_sec) / statistics.median(theirs_sec), 4),
-        "goal": 1.0,
-        "accuracy_difference": round(statistics.mean(ours_acc) - statistics.mean(theirs_acc), 4),
-        "searchlab_accuracy": round(statistics.mean(ours_acc), 4),
-        "sklearn_accuracy": round(statistics.mean(theirs_acc), 4),
-        "searchlab_seconds": round(statistics.median(ours_sec), 4),
-        "sklearn_seconds": round(statistics.median(theirs_sec), 4),
-        "seeds": len(ours_acc),
-        "config": {"hidden": config.hidden, "epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "threads": config.threads},
-    }))
+    print(
+        json.dumps(
+            {
+                "ratio": round(statistics.median(ours_sec) / statistics.median(theirs_sec), 4),
+                "goal": 1.0,
+                "accuracy_difference": round(statistics.mean(ours_acc) - statistics.mean(theirs_acc), 4),
+                "searchlab_accuracy": round(statistics.mean(ours_acc), 4),
+                "sklearn_accuracy": round(statistics.mean(theirs_acc), 4),
+                "searchlab_seconds": round(statistics.median(ours_sec), 4),
+                "sklearn_seconds": round(statistics.median(theirs_sec), 4),
+                "seeds": len(ours_acc),
+                "config": {
+                    "hidden": config.hidden,
+                    "epochs": config.epochs,
+                    "batch_size": config.batch_size,
+                    "lr": config.lr,
+                    "threads": config.threads,
+                },
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,17 @@ import json
 import torch
 
 from searchlab.core.device import matmul_flops_per_second
-from searchlab.lm import DEFAULT_MODEL, DEFAULT_TRAINING, DEFAULT_VOCAB, ModelConfig, TrainConfig
-from searchlab.lm import load_corpus, make_vocab, tokenize, train
+from searchlab.lm import (
+    DEFAULT_MODEL,
+    DEFAULT_TRAINING,
+    DEFAULT_VOCAB,
+    ModelConfig,
+    TrainConfig,
+    load_corpus,
+    make_vocab,
+    tokenize,
+    train,
+)
 
 MATMUL_SIZE = 2048
 MATMUL_REPEATS = 10
@@ -45,28 +54,35 @@ def main() -> None:
     print(f"matmul {MATMUL_SIZE}^3 float32: {before / 1e9:.1f} GFLOP/s")
     train(model_config, TrainConfig(**{**settings, "steps": 10}), data, seed=0)  # warm-up
     result = train(model_config, TrainConfig(**{**settings, "steps": args.steps}), data, seed=0)
-    no_dropout = train(dataclasses.replace(model_config, dropout=0.0),
-                       TrainConfig(**{**settings, "steps": args.steps}), data, seed=0)
+    no_dropout = train(
+        dataclasses.replace(model_config, dropout=0.0), TrainConfig(**{**settings, "steps": args.steps}), data, seed=0
+    )
     for label, timed in (("default", result), ("no dropout", no_dropout)):
-        print(f"training {timed.model_config} ({label}): {timed.tokens_per_second:.0f} tokens/s, "
-              f"{timed.model_flops_per_second / 1e9:.1f} GFLOP/s ({timed.flops_per_token} FLOPs per token)")
+        print(
+            f"training {timed.model_config} ({label}): {timed.tokens_per_second:.0f} tokens/s, "
+            f"{timed.model_flops_per_second / 1e9:.1f} GFLOP/s ({timed.flops_per_token} FLOPs per token)"
+        )
     after = matmul_flops_per_second(size=MATMUL_SIZE, repeats=MATMUL_REPEATS)
     print(f"matmul {MATMUL_SIZE}^3 float32: {after / 1e9:.1f} GFLOP/s")
     peak = max(before, after)
-    print(json.dumps({
-        "fraction_of_matmul_peak": round(result.fraction_of_peak(peak), 4),
-        "goal": 0.5,
-        "fraction_without_dropout": round(no_dropout.fraction_of_peak(peak), 4),
-        "model_gflops": round(result.model_flops_per_second / 1e9, 2),
-        "matmul_gflops": round(peak / 1e9, 2),
-        "tokens_per_second": round(result.tokens_per_second, 1),
-        "flops_per_token": result.flops_per_token,
-        "steps": result.steps,
-        "batch_size": result.train_config.batch_size,
-        "model": model_config.to_dict(),
-        "vocab": DEFAULT_VOCAB,
-        "threads": torch.get_num_threads(),
-    }))
+    print(
+        json.dumps(
+            {
+                "fraction_of_matmul_peak": round(result.fraction_of_peak(peak), 4),
+                "goal": 0.5,
+                "fraction_without_dropout": round(no_dropout.fraction_of_peak(peak), 4),
+                "model_gflops": round(result.model_flops_per_second / 1e9, 2),
+                "matmul_gflops": round(peak / 1e9, 2),
+                "tokens_per_second": round(result.tokens_per_second, 1),
+                "flops_per_token": result.flops_per_token,
+                "steps": result.steps,
+                "batch_size": result.train_config.batch_size,
+                "model": model_config.to_dict(),
+                "vocab": DEFAULT_VOCAB,
+                "threads": torch.get_num_threads(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

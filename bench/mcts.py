@@ -69,7 +69,9 @@ def main() -> None:
         for action in moves:
             state = game.apply(state, action)
             os_state.apply_action(action)
-        if sorted(os_state.legal_actions()) != game.legal_actions(state) or os_state.current_player() != game.current_player(state):
+        if sorted(os_state.legal_actions()) != game.legal_actions(
+            state
+        ) or os_state.current_player() != game.current_player(state):
             raise AssertionError(f"OpenSpiel and searchlab disagree after moves {moves}")
         ours_states.append(state)
         os_states.append(os_state)
@@ -77,8 +79,12 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     os_random = np.random.RandomState(args.seed)
     bot = os_mcts.MCTSBot(
-        os_game, args.c, args.simulations, os_mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=os_random),
-        solve=False, random_state=os_random,
+        os_game,
+        args.c,
+        args.simulations,
+        os_mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=os_random),
+        solve=False,
+        random_state=os_random,
     )
 
     def run_ours() -> tuple[float, float]:
@@ -116,24 +122,30 @@ def main() -> None:
     sims = searches * args.simulations
     ours_rate, os_rate = sims / min(ours_times), sims / min(os_times)
     ours_share, os_share = ours_optimal / (searches * args.repeats), os_optimal / (searches * args.repeats)
-    print(f"{len(lines)} positions x {args.searches} searches x {args.simulations} simulations, c = {args.c}, best of {args.repeats}")
+    print(
+        f"{len(lines)} positions x {args.searches} searches x {args.simulations} simulations, c = {args.c}, best of {args.repeats}"
+    )
     print(f"searchlab uct_search:   {ours_rate:10,.0f} sims/s   optimal move in {ours_share:.1%} of searches")
     print(f"OpenSpiel MCTSBot:      {os_rate:10,.0f} sims/s   optimal move in {os_share:.1%} of searches")
     print(f"ratio: {ours_rate / os_rate:.2f} (goal >= 1)")
-    print(json.dumps({
-        "ratio": round(ours_rate / os_rate, 3),
-        "searchlab_sims_per_second": round(ours_rate),
-        "openspiel_sims_per_second": round(os_rate),
-        "searchlab_optimal_share": round(ours_share, 4),
-        "openspiel_optimal_share": round(os_share, 4),
-        "positions": len(lines),
-        "searches_per_position": args.searches,
-        "simulations": args.simulations,
-        "c": args.c,
-        "repeats": args.repeats,
-        "seed": args.seed,
-        "goals": {"ratio": ">= 1"},
-    }))
+    print(
+        json.dumps(
+            {
+                "ratio": round(ours_rate / os_rate, 3),
+                "searchlab_sims_per_second": round(ours_rate),
+                "openspiel_sims_per_second": round(os_rate),
+                "searchlab_optimal_share": round(ours_share, 4),
+                "openspiel_optimal_share": round(os_share, 4),
+                "positions": len(lines),
+                "searches_per_position": args.searches,
+                "simulations": args.simulations,
+                "c": args.c,
+                "repeats": args.repeats,
+                "seed": args.seed,
+                "goals": {"ratio": ">= 1"},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,15 @@ def compare(widths: list[int], n: int, k: int, **space_kwargs) -> dict:
     t_batched = best_time(lambda: problem.evaluate(population))
     t_loop = best_time(lambda: loop_losses(problem, population), repeats=3)
     flops = 2 * n * k * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
-    return {"net": "-".join(map(str, widths)), "k": k, "n": n, "batched_s": t_batched, "loop_s": t_loop,
-            "speedup": t_loop / t_batched, "gflops": flops / t_batched / 1e9}
+    return {
+        "net": "-".join(map(str, widths)),
+        "k": k,
+        "n": n,
+        "batched_s": t_batched,
+        "loop_s": t_loop,
+        "speedup": t_loop / t_batched,
+        "gflops": flops / t_batched / 1e9,
+    }
 
 
 def main() -> None:
@@ -75,15 +82,21 @@ def main() -> None:
     large = compare([64, 256, 10], n=256, k=256)
     peak = matmul_flops_per_second(size=1024) / 1e9
     for row in [*small, large]:
-        print(f"{row['net']:>10} K={row['k']:<5} N={row['n']:<4} batched {row['batched_s'] * 1e3:8.3f} ms  "
-              f"loop {row['loop_s'] * 1e3:9.2f} ms  speedup {row['speedup']:7.1f}  {row['gflops']:7.2f} GFLOP/s")
+        print(
+            f"{row['net']:>10} K={row['k']:<5} N={row['n']:<4} batched {row['batched_s'] * 1e3:8.3f} ms  "
+            f"loop {row['loop_s'] * 1e3:9.2f} ms  speedup {row['speedup']:7.1f}  {row['gflops']:7.2f} GFLOP/s"
+        )
     print(f"large torch.matmul (1024x1024x1024): {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
-    print(json.dumps({
-        "speedup_small": round(min(r["speedup"] for r in small), 2),
-        "speedup_large": round(large["speedup"], 2),
-        "fraction_of_matmul_peak_large": round(large["gflops"] / peak, 3),
-        "goals": {"speedup_small": 10, "speedup_large": 1, "fraction_of_matmul_peak_large": 0.3},
-    }))
+    print(
+        json.dumps(
+            {
+                "speedup_small": round(min(r["speedup"] for r in small), 2),
+                "speedup_large": round(large["speedup"], 2),
+                "fraction_of_matmul_peak_large": round(large["gflops"] / peak, 3),
+                "goals": {"speedup_small": 10, "speedup_large": 1, "fraction_of_matmul_peak_large": 0.3},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ def check_frequencies(name: str, counts: np.ndarray, exact: np.ndarray) -> np.nd
     freq = counts / n
     error = np.sqrt(exact * (1 - exact) / n)
     if np.any(np.abs(freq - exact) > SIGMAS * error):
-        raise AssertionError(f"{name}: random-playout frequencies {freq.round(4)} over {n} games differ from exact {exact.round(4)}")
+        raise AssertionError(
+            f"{name}: random-playout frequencies {freq.round(4)} over {n} games differ from exact {exact.round(4)}"
+        )
     return freq
 
 
@@ -105,14 +107,18 @@ def openspiel_positions(game, index: PositionIndex) -> dict[str, int]:
             if not sl_game.is_terminal(ours) or state.returns()[0] != sl_game.returns(ours):
                 raise AssertionError(f"OpenSpiel and searchlab disagree on the end of {ours}")
             continue
-        if state.current_player() != sl_game.current_player(ours) or sorted(state.legal_actions()) != sorted(sl_game.legal_actions(ours)):
+        if state.current_player() != sl_game.current_player(ours) or sorted(state.legal_actions()) != sorted(
+            sl_game.legal_actions(ours)
+        ):
             raise AssertionError(f"OpenSpiel and searchlab disagree on who moves or the legal moves in {ours}")
         for action in state.legal_actions():
             child, ours_child = state.child(action), sl_game.apply(ours, action)
             key = str(child)
             board = tuple(MARK[c] for c in key if c in MARK)
             if board != tuple(ours_child):
-                raise AssertionError(f"after action {action}: OpenSpiel's board {key!r} is not searchlab's {ours_child}")
+                raise AssertionError(
+                    f"after action {action}: OpenSpiel's board {key!r} is not searchlab's {ours_child}"
+                )
             if key not in keys:
                 keys[key] = index.id_of(ours_child)
                 frontier.append((child, ours_child))
@@ -163,7 +169,9 @@ def main() -> None:
 
     # The same positions, the same numbering: then a searchlab table becomes an OpenSpiel dict.
     keys = openspiel_positions(game, index)
-    print(f"OpenSpiel's tic_tac_toe matches searchlab on all {len(keys)} positions (cells row-major 0..8, X is player 0)")
+    print(
+        f"OpenSpiel's tic_tac_toe matches searchlab on all {len(keys)} positions (cells row-major 0..8, X is player 0)"
+    )
     tables = index.random_tables(TABLES, rng)
     dicts = [{key: int(table[p]) for key, p in keys.items() if p < index.decisions} for table in tables]
 
@@ -203,7 +211,7 @@ def main() -> None:
     os_playouts = games_per_second(os_random, args.seconds)
 
     # 3b. OpenSpiel lookup-table games: dicts keyed by str(state), pairs cycled from the same draw.
-    pairs = [(dicts[x], dicts[o]) for x, o in zip(x_rows[:OPENSPIEL_CHUNK * 10], o_rows[:OPENSPIEL_CHUNK * 10])]
+    pairs = [(dicts[x], dicts[o]) for x, o in zip(x_rows[: OPENSPIEL_CHUNK * 10], o_rows[: OPENSPIEL_CHUNK * 10])]
     cursor = 0
 
     def os_tables() -> int:
@@ -219,26 +227,36 @@ def main() -> None:
     sl_freq = check_frequencies("searchlab", sl_counts, exact)
     os_freq = check_frequencies("OpenSpiel", os_counts, exact)
     for name, freq, counts in (("searchlab", sl_freq, sl_counts), ("OpenSpiel", os_freq, os_counts)):
-        print(f"{name:>9} random playouts: X {freq[0]:.4f}, O {freq[1]:.4f}, draw {freq[2]:.4f} over {counts.sum()} games "
-              f"(within {SIGMAS:g} standard errors of exact)")
+        print(
+            f"{name:>9} random playouts: X {freq[0]:.4f}, O {freq[1]:.4f}, draw {freq[2]:.4f} over {counts.sum()} games "
+            f"(within {SIGMAS:g} standard errors of exact)"
+        )
 
     print(f"searchlab self-play (lookup tables, batch {args.batch}): {selfplay:12,.0f} games/s")
-    print(f"OpenSpiel lookup-table games (dicts by str(state)):  {os_table_games:12,.0f} games/s  ratio {selfplay / os_table_games:8.1f}")
+    print(
+        f"OpenSpiel lookup-table games (dicts by str(state)):  {os_table_games:12,.0f} games/s  ratio {selfplay / os_table_games:8.1f}"
+    )
     print(f"searchlab random playouts (batch {args.batch}):        {sl_playouts:12,.0f} games/s")
-    print(f"OpenSpiel random playouts (random.Random):          {os_playouts:12,.0f} games/s  ratio {sl_playouts / os_playouts:8.1f}")
-    print(json.dumps({
-        "selfplay_games_per_second": round(selfplay),
-        "random_playouts_per_second": round(sl_playouts),
-        "openspiel_random_playouts_per_second": round(os_playouts),
-        "openspiel_table_games_per_second": round(os_table_games),
-        "selfplay_ratio": round(selfplay / os_table_games, 2),
-        "random_playout_ratio": round(sl_playouts / os_playouts, 2),
-        "solve_seconds": round(solve_seconds, 4),
-        "batch": args.batch,
-        "seconds": args.seconds,
-        "seed": args.seed,
-        "goals": {"selfplay_ratio": ">= 1", "random_playout_ratio": ">= 1", "solve_seconds": "< 1"},
-    }))
+    print(
+        f"OpenSpiel random playouts (random.Random):          {os_playouts:12,.0f} games/s  ratio {sl_playouts / os_playouts:8.1f}"
+    )
+    print(
+        json.dumps(
+            {
+                "selfplay_games_per_second": round(selfplay),
+                "random_playouts_per_second": round(sl_playouts),
+                "openspiel_random_playouts_per_second": round(os_playouts),
+                "openspiel_table_games_per_second": round(os_table_games),
+                "selfplay_ratio": round(selfplay / os_table_games, 2),
+                "random_playout_ratio": round(sl_playouts / os_playouts, 2),
+                "solve_seconds": round(solve_seconds, 4),
+                "batch": args.batch,
+                "seconds": args.seconds,
+                "seed": args.seed,
+                "goals": {"selfplay_ratio": ">= 1", "random_playout_ratio": ">= 1", "solve_seconds": "< 1"},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -55,13 +55,24 @@ def main() -> None:
         parallel, parallel_rows = timed_sweep(Path(tmp) / "parallel", WORKERS)
         print(f"{WORKERS} workers: {parallel:.2f} s for {len(parallel_rows)} trials")
     failed = sum(row["status"] != "done" for row in serial_rows + parallel_rows)
-    print(json.dumps({
-        "speedup": round(serial / parallel, 3), "goal": 1.7, "serial_seconds": round(serial, 3),
-        "parallel_seconds": round(parallel, 3), "startup_seconds": round(startup, 3),
-        "speedup_with_startup": round(serial / (parallel + startup), 3), "workers": WORKERS, "trials": len(serial_rows),
-        "failed": failed, "same_results": serial_rows == parallel_rows, "load_average": round(load, 2),
-        "cores": len(os.sched_getaffinity(0)),
-    }))
+    print(
+        json.dumps(
+            {
+                "speedup": round(serial / parallel, 3),
+                "goal": 1.7,
+                "serial_seconds": round(serial, 3),
+                "parallel_seconds": round(parallel, 3),
+                "startup_seconds": round(startup, 3),
+                "speedup_with_startup": round(serial / (parallel + startup), 3),
+                "workers": WORKERS,
+                "trials": len(serial_rows),
+                "failed": failed,
+                "same_results": serial_rows == parallel_rows,
+                "load_average": round(load, 2),
+                "cores": len(os.sched_getaffinity(0)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

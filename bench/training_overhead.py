@@ -83,11 +83,20 @@ def main() -> None:
         print(f"repeat {repeat + 1}: searchlab {t_ours:.3f} s, plain PyTorch {t_plain:.3f} s")
     same = torch.allclose(params_ours, params_plain, rtol=1e-4, atol=1e-5)
     ratio = min(ours) / min(theirs)
-    print(json.dumps({
-        "ratio": round(ratio, 4), "goal": 1.05, "searchlab_seconds": round(min(ours), 4),
-        "plain_seconds": round(min(theirs), 4), "steps": STEPS, "batch_size": BATCH,
-        "same_parameters": bool(same), "threads": torch.get_num_threads(),
-    }))
+    print(
+        json.dumps(
+            {
+                "ratio": round(ratio, 4),
+                "goal": 1.05,
+                "searchlab_seconds": round(min(ours), 4),
+                "plain_seconds": round(min(theirs), 4),
+                "steps": STEPS,
+                "batch_size": BATCH,
+                "same_parameters": bool(same),
+                "threads": torch.get_num_threads(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

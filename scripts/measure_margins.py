@@ -61,19 +61,38 @@ def measure(entry, seeds: list[int], threads: list[int]) -> dict:
                     draws[name].append(float(values[name]))
     finally:
         torch.set_num_threads(saved)
-    bounds = {name: {"op": op, "threshold": threshold, **clear(draws[name], op, threshold)}
-              for name, (op, threshold) in entry.bounds.items()}
-    return {"seed": entry.seed, "seeds": seeds, "threads": threads, "draws": len(rows),
-            "seconds": round(time.perf_counter() - started, 1), "bounds": bounds, "rows": rows}
+    bounds = {
+        name: {"op": op, "threshold": threshold, **clear(draws[name], op, threshold)}
+        for name, (op, threshold) in entry.bounds.items()
+    }
+    return {
+        "seed": entry.seed,
+        "seeds": seeds,
+        "threads": threads,
+        "draws": len(rows),
+        "seconds": round(time.perf_counter() - started, 1),
+        "bounds": bounds,
+        "rows": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 are measured, plus each test's own (default 10)")
+    parser.add_argument(
+        "--seeds", type=int, default=10, help="seeds 0..N-1 are measured, plus each test's own (default 10)"
+    )
     parser.add_argument("--threads", default="1,2", help="torch thread counts, comma-separated (default 1,2)")
-    parser.add_argument("--only", default="", help="measure only quantities whose name contains this text (or one of these, comma-separated)")
-    parser.add_argument("--list", action="store_true", help="list the registered quantities and their bounds, measure nothing")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "margins.json", help="JSON file to merge the results into")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only quantities whose name contains this text (or one of these, comma-separated)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the registered quantities and their bounds, measure nothing"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "runs" / "margins.json", help="JSON file to merge the results into"
+    )
     args = parser.parse_args(argv)
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
     if args.seeds < 2 or not threads or min(threads) < 1:
@@ -86,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [part for part in args.only.split(",") if part] or [""]
     chosen = {name: entry for name, entry in REGISTRY.items() if any(part in name for part in wanted)}
     if not chosen:
-        print(f"error: no registered quantity matches {args.only!r} ({len(REGISTRY)} registered; see --list)", file=sys.stderr)
+        print(
+            f"error: no registered quantity matches {args.only!r} ({len(REGISTRY)} registered; see --list)",
+            file=sys.stderr,
+        )
         return 2
     if args.list:
         for name, entry in chosen.items():
@@ -101,13 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         results[short] = measure(entry, seeds, threads)
         for bound, row in results[short]["bounds"].items():
             verdict = "ok" if row["ok"] else "TOO CLOSE"
-            tqdm.write(f"{short} {bound} {row['op']} {row['threshold']}: worst {row['worst']:.4g}, mean {row['mean']:.4g} "
-                       f"+- {row['std']:.3g} -> {row['sigmas_clear']:.1f} sd clear [{verdict}]")
+            tqdm.write(
+                f"{short} {bound} {row['op']} {row['threshold']}: worst {row['worst']:.4g}, mean {row['mean']:.4g} "
+                f"+- {row['std']:.3g} -> {row['sigmas_clear']:.1f} sd clear [{verdict}]"
+            )
             if not row["ok"]:
                 failing.append(f"{short} {bound}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.out}; {len(failing)} bound(s) too close to their thresholds" + (": " + ", ".join(failing) if failing else ""))
+    print(
+        f"wrote {args.out}; {len(failing)} bound(s) too close to their thresholds"
+        + (": " + ", ".join(failing) if failing else "")
+    )
     return 1 if failing else 0
 
 

@@ -81,15 +81,22 @@ def _counts(results: dict[str, tuple[str, str]]) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="Arguments after -- go to pytest.")
-    parser.add_argument("--together", action="store_true", help="run both modes at the same time (slower each, also a load test)")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "pinned_vs_normal.json", help="where to write the comparison (JSON)")
+    parser.add_argument(
+        "--together", action="store_true", help="run both modes at the same time (slower each, also a load test)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "runs" / "pinned_vs_normal.json", help="where to write the comparison (JSON)"
+    )
     args, pytest_args = parser.parse_known_args(argv)
     pytest_args = [a for a in pytest_args if a != "--"]
     if shutil.which("taskset") is None:
         print("error: taskset is missing (Debian: apt-get install util-linux)", file=sys.stderr)
         return 2
     if len(os.sched_getaffinity(0)) < 2:
-        print("error: this process may use only one core, so both runs would be pinned; run it on a machine with two or more", file=sys.stderr)
+        print(
+            "error: this process may use only one core, so both runs would be pinned; run it on a machine with two or more",
+            file=sys.stderr,
+        )
         return 2
     threads = {mode: _torch_threads(mode) for mode in MODES}
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running the suite {mode} (torch threads: {threads[mode]}) ...", flush=True)
             started[mode] = time.perf_counter()
             with logs[mode].open("w") as log:
-                processes[mode] = subprocess.Popen(_command(mode, junit[mode], pytest_args), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                processes[mode] = subprocess.Popen(
+                    _command(mode, junit[mode], pytest_args), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                )
             if not args.together:
                 processes[mode].wait()
                 seconds[mode] = time.perf_counter() - started[mode]
@@ -113,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             for mode in missing:
                 print(logs[mode].read_text()[-3000:], file=sys.stderr)
-            print(f"error: pytest wrote no report in the {', '.join(missing)} run (its output is above)", file=sys.stderr)
+            print(
+                f"error: pytest wrote no report in the {', '.join(missing)} run (its output is above)", file=sys.stderr
+            )
             return 2
         results = {mode: outcomes(junit[mode]) for mode in MODES}
     differ = compare(results["pinned"], results["normal"])
@@ -126,11 +137,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"every one of the {len(results['normal'])} tests had the same outcome pinned and normal")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "threads": threads, "seconds": {m: round(s, 1) for m, s in seconds.items()},
-        "counts": {m: _counts(results[m]) for m in MODES}, "differ": differ,
-        "failed_in_both": sorted(t for t, (o, _) in results["normal"].items() if o in ("failed", "error") and results["pinned"].get(t, ("",))[0] == o),
-    }, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "threads": threads,
+                "seconds": {m: round(s, 1) for m, s in seconds.items()},
+                "counts": {m: _counts(results[m]) for m in MODES},
+                "differ": differ,
+                "failed_in_both": sorted(
+                    t
+                    for t, (o, _) in results["normal"].items()
+                    if o in ("failed", "error") and results["pinned"].get(t, ("",))[0] == o
+                ),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out}")
     return 1 if differ else 0
 

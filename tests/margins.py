@@ -70,9 +70,14 @@ def check(function: Quantity, seed: int | None = None) -> dict[str, float]:
     values = function(registered.seed if seed is None else seed)
     missing = set(registered.bounds) - set(values)
     assert not missing, f"{registered.name} returned no {sorted(missing)}"
-    failed = {name: (values[name], op, threshold) for name, (op, threshold) in registered.bounds.items()
-              if not OPERATORS[op](values[name], threshold)}
-    assert not failed, f"{registered.name}: " + "; ".join(f"{name} = {v:.6g}, expected {op} {t}" for name, (v, op, t) in failed.items())
+    failed = {
+        name: (values[name], op, threshold)
+        for name, (op, threshold) in registered.bounds.items()
+        if not OPERATORS[op](values[name], threshold)
+    }
+    assert not failed, f"{registered.name}: " + "; ".join(
+        f"{name} = {v:.6g}, expected {op} {t}" for name, (v, op, t) in failed.items()
+    )
     return values
 
 
@@ -91,5 +96,11 @@ def clear(values: list[float], op: str, threshold: float, sigmas: float = SIGMAS
     clearance = (worst - threshold) if above else (threshold - worst)
     passes = all(OPERATORS[op](v, threshold) for v in values)
     sigmas_clear = math.inf if std == 0 and passes else (clearance / std if std > 0 else -math.inf)
-    return {"worst": worst, "mean": mean, "std": std, "clearance": clearance, "sigmas_clear": sigmas_clear,
-            "ok": bool(passes and sigmas_clear >= sigmas)}
+    return {
+        "worst": worst,
+        "mean": mean,
+        "std": std,
+        "clearance": clearance,
+        "sigmas_clear": sigmas_clear,
+        "ok": bool(passes and sigmas_clear >= sigmas),
+    }

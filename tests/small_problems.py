@@ -18,7 +18,12 @@ def linear_problem(n: int = 64, seed: int = 0, dtype=torch.float32) -> Supervise
 
 def grid_problem(n: int = 64, seed: int = 0) -> SupervisedProblem:
     problem = linear_problem(n, seed)
-    return SupervisedProblem(GridSpace(LinearSpace(1, 1), [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]), problem.inputs, problem.targets, SquaredError())
+    return SupervisedProblem(
+        GridSpace(LinearSpace(1, 1), [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]),
+        problem.inputs,
+        problem.targets,
+        SquaredError(),
+    )
 
 
 def mlp_problem(n: int = 128, seed: int = 0) -> SupervisedProblem:
@@ -62,7 +67,10 @@ GAP_BUDGET = 400_000
 GAP_BOUNDS = {
     ("least_squares", "linear"): 1e-6,  # exact: -4e-10 (float32 data against a float64 lstsq)
     ("exhaustive", "grid"): 1e-6,  # exact: 0, the grid's best
-    ("random_search", "linear"): 0.25,  # 0.203-0.207: it samples within the init scale, |slope| <= 1, and the best slope is 2
+    (
+        "random_search",
+        "linear",
+    ): 0.25,  # 0.203-0.207: it samples within the init scale, |slope| <= 1, and the best slope is 2
     ("random_search", "grid"): 1e-6,  # 0 on every draw: 6,000 samples of a 49-candidate grid
     ("random_search", "mlp"): 0.6,  # 0.38-0.47, 0.42 +- 0.027; learning nothing gives about 1
     ("local_search", "linear"): 1e-4,  # up to 5e-7

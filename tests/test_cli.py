@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from searchlab.cli import main
-
 from cli_checks import error_line
+from searchlab.cli import main
 
 
 @pytest.mark.parametrize(

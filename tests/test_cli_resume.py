@@ -27,7 +27,9 @@ def _searchlab(*argv: str, interrupt_at: str | None = None) -> subprocess.Comple
     env = {key: value for key, value in os.environ.items() if key != "SEARCHLAB_INTERRUPT_AT"}
     if interrupt_at is not None:
         env["SEARCHLAB_INTERRUPT_AT"] = interrupt_at
-    return subprocess.run([sys.executable, "-m", "searchlab", *argv], capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "searchlab", *argv], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def _final_params(out: Path) -> torch.Tensor:
@@ -46,7 +48,9 @@ def whole(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
 def test_interrupted_cli_run_resumes_bitwise(how, whole, tmp_path):
     cut = tmp_path / "cut"
-    interrupted = _searchlab(*ARGS, "--out", str(cut), interrupt_at=f"step:{CUT_AT}" + (":kill" if how == "sigkill" else ""))
+    interrupted = _searchlab(
+        *ARGS, "--out", str(cut), interrupt_at=f"step:{CUT_AT}" + (":kill" if how == "sigkill" else "")
+    )
     if how == "ctrl-c":
         assert interrupted.returncode == 130, interrupted.stderr
         assert "--resume" in interrupted.stderr and "Traceback" not in interrupted.stderr
@@ -62,14 +66,20 @@ def test_interrupted_cli_run_resumes_bitwise(how, whole, tmp_path):
     ours = json.loads((cut / "result.json").read_text())["optimizers"]["gradient"]
     theirs = json.loads((whole / "result.json").read_text())["optimizers"]["gradient"]
     assert ours["steps"] == theirs["steps"] == STEPS
-    assert (ours["a"], ours["b"], ours["forward_equivalents"]) == (theirs["a"], theirs["b"], theirs["forward_equivalents"])
+    assert (ours["a"], ours["b"], ours["forward_equivalents"]) == (
+        theirs["a"],
+        theirs["b"],
+        theirs["forward_equivalents"],
+    )
 
 
 def test_resume_refuses_a_changed_setting(tmp_path, capsys):
     from searchlab.cli import main
 
     out = tmp_path / "run"
-    assert main(["run", "regression", "--quick", "--optimizers", "least_squares", "--no-progress", "--out", str(out)]) == 0
+    assert (
+        main(["run", "regression", "--quick", "--optimizers", "least_squares", "--no-progress", "--out", str(out)]) == 0
+    )
     capsys.readouterr()
     before = (out / "result.json").read_bytes()
     assert main(["run", "regression", "--resume", "--out", str(out), "--seed", "5"]) == 2

@@ -11,7 +11,6 @@ from searchlab.cli import main
 from searchlab.core import Budget, run
 from searchlab.experiments import EXPERIMENTS
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
-
 from small_problems import GAP_BOUNDS, GAP_BUDGET, PROBLEMS, optimum, random_median
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -16,13 +16,23 @@ from pathlib import Path
 import pytest
 
 import searchlab.cli as cli
+from cli_checks import error_line
 from searchlab.cli import build_parser, main
 from searchlab.core import files
 
-from cli_checks import error_line
-
 # A regression run small enough for a test: the closed form only, tiny figures.
-TINY_RUN = ["run", "regression", "--quick", "--no-progress", "--optimizers", "least_squares", "--cloud", "3", "--grid_levels", "5"]
+TINY_RUN = [
+    "run",
+    "regression",
+    "--quick",
+    "--no-progress",
+    "--optimizers",
+    "least_squares",
+    "--cloud",
+    "3",
+    "--grid_levels",
+    "5",
+]
 # A name longer than any file system allows (255 bytes): creating it fails for every user, root included.
 TOO_LONG = "x" * 300
 
@@ -51,7 +61,9 @@ def fake_run(folder: Path, name: str = "regression") -> Path:
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"experiment": name, "config": {"seed": 0}}))
     (folder / "metrics.jsonl").write_text('{"step": 0, "loss": 1.0}\n')
-    (folder / "result.json").write_text(json.dumps({"experiment": name, "title": f"The {name} experiment", "loss": 1.5}))
+    (folder / "result.json").write_text(
+        json.dumps({"experiment": name, "title": f"The {name} experiment", "loss": 1.5})
+    )
     return folder
 
 
@@ -60,7 +72,11 @@ def snapshot(root: Path) -> dict[str, tuple[bytes | None, int, int]]:
     found = {}
     for path in [root, *sorted(root.rglob("*"))]:
         info = path.lstat()
-        found[str(path.relative_to(root))] = (path.read_bytes() if stat.S_ISREG(info.st_mode) else None, info.st_mode, info.st_mtime_ns)
+        found[str(path.relative_to(root))] = (
+            path.read_bytes() if stat.S_ISREG(info.st_mode) else None,
+            info.st_mode,
+            info.st_mtime_ns,
+        )
     return found
 
 
@@ -140,7 +156,11 @@ def test_out_naming_an_existing_file_is_refused(capsys, tmp_path, no_runs, comma
 @pytest.mark.parametrize("command", [*FOLDER_COMMANDS, "report"])
 def test_out_below_a_file_is_refused(capsys, tmp_path, no_runs, command):
     (tmp_path / "taken").write_text("mine")
-    argv = ["report", str(fake_run(tmp_path / "run")), "--out"] if command == "report" else [*FOLDER_COMMANDS[command], "--out"]
+    argv = (
+        ["report", str(fake_run(tmp_path / "run")), "--out"]
+        if command == "report"
+        else [*FOLDER_COMMANDS[command], "--out"]
+    )
     out = tmp_path / "taken" / "deeper" / ("report.html" if command == "report" else "out")
     before = snapshot(tmp_path)
     line = error_line(capsys, [*argv, str(out)])
@@ -151,7 +171,11 @@ def test_out_below_a_file_is_refused(capsys, tmp_path, no_runs, command):
 @pytest.mark.parametrize("command", ["run", "tour", "sweep", "report"])
 def test_out_that_cannot_be_created_is_refused_and_leaves_nothing(capsys, tmp_path, no_runs, command):
     """A name too long for the file system fails for every user, root included; nothing is created on the way."""
-    argv = ["report", str(fake_run(tmp_path / "run")), "--out"] if command == "report" else [*FOLDER_COMMANDS[command], "--out"]
+    argv = (
+        ["report", str(fake_run(tmp_path / "run")), "--out"]
+        if command == "report"
+        else [*FOLDER_COMMANDS[command], "--out"]
+    )
     before = snapshot(tmp_path)
     line = error_line(capsys, [*argv, str(tmp_path / "new" / "deeper" / TOO_LONG)])
     assert "cannot be created" in line and "longer than the" in line
@@ -161,7 +185,11 @@ def test_out_that_cannot_be_created_is_refused_and_leaves_nothing(capsys, tmp_pa
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
 @pytest.mark.parametrize("command", ["run", "tour", "sweep", "report"])
 def test_out_under_a_read_only_folder_is_refused(capsys, tmp_path, no_runs, command):
-    argv = ["report", str(fake_run(tmp_path / "run")), "--out"] if command == "report" else [*FOLDER_COMMANDS[command], "--out"]
+    argv = (
+        ["report", str(fake_run(tmp_path / "run")), "--out"]
+        if command == "report"
+        else [*FOLDER_COMMANDS[command], "--out"]
+    )
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -232,7 +260,9 @@ def test_tour_resume_refuses_an_index_that_is_not_a_report(capsys, tmp_path, no_
     tour = fake_tour(tmp_path / "tour", tour_file=True)
     (tour / "index.html").write_text("my own page")
     before = snapshot(tmp_path)
-    assert "not a searchlab report" in error_line(capsys, ["tour", "--quick", "--only", "regression", "--resume", "--out", str(tour)])
+    assert "not a searchlab report" in error_line(
+        capsys, ["tour", "--quick", "--only", "regression", "--resume", "--out", str(tour)]
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -243,8 +273,15 @@ def test_default_tour_folder_moves_on_when_runs_tour_is_taken(tmp_path, monkeypa
     assert cli._tour_folder(build_parser().parse_args(["tour", "--quick", "--resume"]), {}) == Path("runs/tour")
 
 
-@pytest.mark.parametrize("only,needle", [("", "names no experiment"), (",,,", "names no experiment"), (" , ", "names no experiment"),
-                                         ("regression,regression", "lists regression twice")])
+@pytest.mark.parametrize(
+    "only,needle",
+    [
+        ("", "names no experiment"),
+        (",,,", "names no experiment"),
+        (" , ", "names no experiment"),
+        ("regression,regression", "lists regression twice"),
+    ],
+)
 def test_tour_only_naming_nothing_or_twice_is_refused(capsys, tmp_path, no_runs, only, needle):
     assert needle in error_line(capsys, ["tour", "--quick", "--only", only, "--out", str(tmp_path / "tour")])
     assert list(tmp_path.iterdir()) == []
@@ -311,7 +348,11 @@ def test_every_file_of_a_run_and_its_report_gets_the_umask_mode(runs_folder, tmp
     assert main(["report", str(run), "--out", str(page)]) == 0
     written = [path for path in run.rglob("*") if path.is_file()] + [page]
     assert any(path.suffix == ".safetensors" for path in written) and any(path.suffix == ".png" for path in written)
-    wrong = {str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in written if stat.S_IMODE(path.stat().st_mode) != 0o644}
+    wrong = {
+        str(path): oct(stat.S_IMODE(path.stat().st_mode))
+        for path in written
+        if stat.S_IMODE(path.stat().st_mode) != 0o644
+    }
     assert not wrong
     capsys.readouterr()
 

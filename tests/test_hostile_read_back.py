@@ -17,6 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
+from cli_checks import error_line
 from searchlab.cli import main
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
@@ -29,8 +30,6 @@ from searchlab.games.alphazero import AlphaZeroSettings, train
 from searchlab.games.neural import METRICS_FILE, NeuralStrategy, train_strategy
 from searchlab.games.tables import PositionIndex
 from searchlab.report.html import write_report
-
-from cli_checks import error_line
 
 
 def one_line(caught: pytest.ExceptionInfo, *names: str) -> str:
@@ -58,8 +57,17 @@ def kept(run: Path, damaged: str) -> dict[str, bytes]:
 # ----- an AlphaZero checkpoint of the wrong shape -------------------------------------
 
 GAME = TicTacToe()
-TINY_AZ = AlphaZeroSettings(iterations=1, selfplay_games=2, simulations=2, train_steps=1, batch_size=4, arena_games=0,
-                            channels=2, layers=1, hidden=4)
+TINY_AZ = AlphaZeroSettings(
+    iterations=1,
+    selfplay_games=2,
+    simulations=2,
+    train_steps=1,
+    batch_size=4,
+    arena_games=0,
+    channels=2,
+    layers=1,
+    hidden=4,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +88,9 @@ CHECKPOINT_DAMAGES = {
     "records a number": lambda state: state.__setitem__("records", 3),
     "a record without its score": lambda state: state["records"][0].pop("arena_score"),
     "a record with a string for a number": lambda state: state["records"][0].__setitem__("policy_loss", "low"),
-    "replay examples of the wrong shape": lambda state: state["replay"][0].__setitem__("observations", torch.zeros(2, 5)),
+    "replay examples of the wrong shape": lambda state: state["replay"][0].__setitem__(
+        "observations", torch.zeros(2, 5)
+    ),
     "replay a dict": lambda state: state.__setitem__("replay", {"observations": 1}),
     "net a list": lambda state: state.__setitem__("net", []),
     "net of another size": lambda state: state["net"].__setitem__(_first_tensor(state["net"]), torch.zeros(1)),
@@ -112,17 +122,28 @@ def test_an_undamaged_alphazero_checkpoint_still_resumes(alphazero_run, tmp_path
 
 # ----- the record a finished stage keeps, read back by --resume ------------------------
 
-GOOD_OUTCOME = {"forward_equivalents_to_target": 120, "best_loss": 0.01, "forward_equivalents": 300, "steps": 10, "seconds": 0.5,
-                "stopped_because": "target", "curve": [[30, 1.0], [300, 0.01]]}
+GOOD_OUTCOME = {
+    "forward_equivalents_to_target": 120,
+    "best_loss": 0.01,
+    "forward_equivalents": 300,
+    "steps": 10,
+    "seconds": 0.5,
+    "stopped_because": "target",
+    "curve": [[30, 1.0], [300, 0.01]],
+}
 
 
-@pytest.mark.parametrize("text", [
-    "[1, 2]",
-    '{"forward_equivalents_to_target": 120, "best_lo',
-    json.dumps({**GOOD_OUTCOME, "best_loss": "small"}),
-    json.dumps({key: value for key, value in GOOD_OUTCOME.items() if key != "steps"}),
-    json.dumps({**GOOD_OUTCOME, "curve": [[30, "one"]]}),
-], ids=["a list", "truncated", "a string for a number", "an entry missing", "a curve point of the wrong kind"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1, 2]",
+        '{"forward_equivalents_to_target": 120, "best_lo',
+        json.dumps({**GOOD_OUTCOME, "best_loss": "small"}),
+        json.dumps({key: value for key, value in GOOD_OUTCOME.items() if key != "steps"}),
+        json.dumps({**GOOD_OUTCOME, "curve": [[30, "one"]]}),
+    ],
+    ids=["a list", "truncated", "a string for a number", "an entry missing", "a curve point of the wrong kind"],
+)
 def test_a_damaged_perturbation_stage_record_is_one_error_naming_it(tmp_path, text):
     context = RunContext(out=tmp_path, resume=True, progress=False)
     done = context.checkpoint_dir("width1/gradient/seed0") / "outcome.json"
@@ -143,8 +164,22 @@ def test_a_sound_perturbation_stage_record_is_used_as_it_is(tmp_path):
 
 
 # A seconds-sized tictactoe run: the least of every stage.
-TICTACTOE = ["--round_robin_seconds", "0.1", "--evaluations", "100", "--seeds", "1", "--net_steps", "20", "--net_holdout", "0",
-             "--variants", "vs_perfect", "--net_hidden", "8"]
+TICTACTOE = [
+    "--round_robin_seconds",
+    "0.1",
+    "--evaluations",
+    "100",
+    "--seeds",
+    "1",
+    "--net_steps",
+    "20",
+    "--net_holdout",
+    "0",
+    "--variants",
+    "vs_perfect",
+    "--net_hidden",
+    "8",
+]
 
 
 @pytest.fixture(scope="module")
@@ -174,19 +209,27 @@ def _row_without_games(path: Path) -> None:
 
 TICTACTOE_DAMAGES = {
     "round robins a list": ("checkpoints/exhaustive/outcome.json", lambda path: path.write_text("[]")),
-    "round robins truncated": ("checkpoints/exhaustive/outcome.json", lambda path: path.write_text(path.read_text()[:40])),
+    "round robins truncated": (
+        "checkpoints/exhaustive/outcome.json",
+        lambda path: path.write_text(path.read_text()[:40]),
+    ),
     "a round robin without its games": ("checkpoints/exhaustive/outcome.json", _row_without_games),
     "a search's table with an illegal move": ("checkpoints/local_search/vs_perfect-0/outcome.json", _illegal_table),
     "a search's curve cut short": ("checkpoints/local_search/vs_perfect-0/outcome.json", _short_curve),
     "network metrics a list": (f"checkpoints/net/moves/{METRICS_FILE}", lambda path: path.write_text("[1]")),
-    "network metrics without a score": (f"checkpoints/net/moves/{METRICS_FILE}", lambda path: path.write_text('{"output": "moves"}')),
+    "network metrics without a score": (
+        f"checkpoints/net/moves/{METRICS_FILE}",
+        lambda path: path.write_text('{"output": "moves"}'),
+    ),
     "network metrics empty": (f"checkpoints/net/moves/{METRICS_FILE}", lambda path: path.write_text("{}")),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, damage", TICTACTOE_DAMAGES.values(), ids=TICTACTOE_DAMAGES.keys())
-def test_resuming_tictactoe_over_a_damaged_record_is_one_error_line_naming_it(tictactoe_run, tmp_path, capsys, name, damage):
+def test_resuming_tictactoe_over_a_damaged_record_is_one_error_line_naming_it(
+    tictactoe_run, tmp_path, capsys, name, damage
+):
     _resume_over_damage("tictactoe", tictactoe_run, tmp_path, capsys, name, damage)
 
 
@@ -202,8 +245,24 @@ def _resume_over_damage(experiment: str, finished: Path, tmp_path: Path, capsys,
 
 
 # The least hybrid run: one iteration without an arena, one simulation count, four positions, one game.
-HYBRID = ["--iterations", "1", "--selfplay_games", "2", "--selfplay_simulations", "2", "--train_steps", "1", "--arena_games", "0",
-          "--positions", "4", "--simulations", "1", "--games_vs_perfect", "1"]
+HYBRID = [
+    "--iterations",
+    "1",
+    "--selfplay_games",
+    "2",
+    "--selfplay_simulations",
+    "2",
+    "--train_steps",
+    "1",
+    "--arena_games",
+    "0",
+    "--positions",
+    "4",
+    "--simulations",
+    "1",
+    "--games_vs_perfect",
+    "1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -223,11 +282,18 @@ def _damaged_alphazero_records(pointer: Path) -> None:
 HYBRID_DAMAGES = {
     "a row truncated": ("checkpoints/ablation/uct-1.json", lambda path: path.write_text('{"game": "tictactoe", "meth')),
     "a row a number": ("checkpoints/ablation/uct-1.json", lambda path: path.write_text("7")),
-    "a row of another cell": ("checkpoints/ablation/uct-1.json",
-                              lambda path: path.write_text((path.parent / "puct-1.json").read_text())),
-    "a row with a string for a number": ("checkpoints/ablation/random-0.json",
-                                         lambda path: path.write_text(path.read_text().replace('"games": 1', '"games": "one"'))),
-    "training records of the wrong shape": ("checkpoints/alphazero/checkpoints/latest.json", _damaged_alphazero_records),
+    "a row of another cell": (
+        "checkpoints/ablation/uct-1.json",
+        lambda path: path.write_text((path.parent / "puct-1.json").read_text()),
+    ),
+    "a row with a string for a number": (
+        "checkpoints/ablation/random-0.json",
+        lambda path: path.write_text(path.read_text().replace('"games": 1', '"games": "one"')),
+    ),
+    "training records of the wrong shape": (
+        "checkpoints/alphazero/checkpoints/latest.json",
+        _damaged_alphazero_records,
+    ),
 }
 
 
@@ -249,8 +315,11 @@ def saved_network(tmp_path_factory) -> tuple[Path, PositionIndex]:
     return folder, index
 
 
-@pytest.mark.parametrize("text", ["[1]", '{"output": "moves", "optimal_frac', '{"output": "moves"}', "null"],
-                         ids=["a list", "truncated", "scores missing", "null"])
+@pytest.mark.parametrize(
+    "text",
+    ["[1]", '{"output": "moves", "optimal_frac', '{"output": "moves"}', "null"],
+    ids=["a list", "truncated", "scores missing", "null"],
+)
 def test_damaged_network_metrics_are_one_error_naming_the_file(saved_network, tmp_path, text):
     source, index = saved_network
     folder = tmp_path / "moves"
@@ -294,8 +363,11 @@ def make_run(folder: Path, report: dict) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("table", [{"columns": 5, "rows": 3}, {"columns": ["a"], "rows": {"x": 1}}, {"columns": "ab", "rows": [[1, 2]]}],
-                         ids=["numbers", "rows an object", "columns a string"])
+@pytest.mark.parametrize(
+    "table",
+    [{"columns": 5, "rows": 3}, {"columns": ["a"], "rows": {"x": 1}}, {"columns": "ab", "rows": [[1, 2]]}],
+    ids=["numbers", "rows an object", "columns a string"],
+)
 def test_a_report_table_that_is_not_arrays_is_one_error_naming_result_json(tmp_path, capsys, table):
     run = make_run(tmp_path / "run", {"tables": [{"title": "t", "columns": ["a", "b"], "rows": [[1, 2]]}, table]})
     with pytest.raises(Exception) as caught:
@@ -315,14 +387,20 @@ def test_figures_outside_the_run_folder_are_never_read_or_linked(tmp_path, monke
     (run / "figures" / "link.png").symlink_to(outside)
     opened = []
     real_open = Image.open
-    monkeypatch.setattr(Image, "open", lambda file, *args, **kwargs: opened.append(Path(file).resolve()) or real_open(file, *args, **kwargs))
+    monkeypatch.setattr(
+        Image,
+        "open",
+        lambda file, *args, **kwargs: opened.append(Path(file).resolve()) or real_open(file, *args, **kwargs),
+    )
     page = write_report(tmp_path / "index.html", [run]).read_text(encoding="utf-8")
     assert opened == [(run / "figures" / "loss.png").resolve()]
     assert re.findall(r'(?:src|href)="([^"]*\.png)"', page) == ["runs/run/figures/loss.png"] * 2
     assert page.count("is outside the run folder") == 4
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", '"done"', '{"experiment": "demo", "rep', ""], ids=["a list", "a string", "truncated", "empty"])
+@pytest.mark.parametrize(
+    "text", ["[1, 2]", '"done"', '{"experiment": "demo", "rep', ""], ids=["a list", "a string", "truncated", "empty"]
+)
 def test_report_over_a_result_json_that_is_no_object_is_one_error_line(tmp_path, capsys, text):
     run = tmp_path / "run"
     run.mkdir()

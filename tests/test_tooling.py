@@ -61,8 +61,12 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="py
 def test_pinned_vs_normal_reports_exactly_the_tests_whose_outcome_differs(tmp_path):
     script = _script("pinned_vs_normal")
     pinned, normal = tmp_path / "pinned.xml", tmp_path / "normal.xml"
-    pinned.write_text(JUNIT.format(edge='<failure message="assert 0.15 &gt; 0.15">trace</failure>',
-                                   extra='<testcase classname="tests.c" name="test_only_pinned"/>'))
+    pinned.write_text(
+        JUNIT.format(
+            edge='<failure message="assert 0.15 &gt; 0.15">trace</failure>',
+            extra='<testcase classname="tests.c" name="test_only_pinned"/>',
+        )
+    )
     normal.write_text(JUNIT.format(edge="", extra=""))
     differ = script.compare(script.outcomes(pinned), script.outcomes(normal))
     assert differ == [

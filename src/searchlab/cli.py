@@ -73,11 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every experiment in essay order at the tour budget and write DIR/index.html.",
     )
     _add_common(tour)
-    tour.add_argument("--out", type=Path, help="tour folder (default: runs/tour, or runs/tour-2 ... if taken; with --resume runs/tour)")
-    tour.add_argument("--resume", action="store_true", help="continue the tour in --out: keep finished experiments and continue interrupted ones")
+    tour.add_argument(
+        "--out",
+        type=Path,
+        help="tour folder (default: runs/tour, or runs/tour-2 ... if taken; with --resume runs/tour)",
+    )
+    tour.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the tour in --out: keep finished experiments and continue interrupted ones",
+    )
     tour_size = tour.add_mutually_exclusive_group()
-    tour_size.add_argument("--quick", action="store_const", const="quick", dest="size", default="tour", help="CI-sized, under 5 minutes")
-    tour_size.add_argument("--full", action="store_const", const="full", dest="size", help="every experiment at full size")
+    tour_size.add_argument(
+        "--quick", action="store_const", const="quick", dest="size", default="tour", help="CI-sized, under 5 minutes"
+    )
+    tour_size.add_argument(
+        "--full", action="store_const", const="full", dest="size", help="every experiment at full size"
+    )
     tour.add_argument("--only", help="comma-separated experiment names to include (default: all)")
 
     play = commands.add_parser(
@@ -85,22 +97,39 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         help="play Tic-Tac-Toe or Connect Four in the terminal against a computer player",
         description="Play one game: in Tic-Tac-Toe type a square number (1-9, row by row), in Connect Four a column "
-                    "number (1-7, left to right) on your turn.",
+        "number (1-7, left to right) on your turn.",
     )
-    play.add_argument("game", choices=("tictactoe", "connect4", "connect4-small"),
-                      help="the game: tictactoe, connect4 (6 rows x 7 columns) or connect4-small (4 x 5)")
-    play.add_argument("--against", choices=("solver", "random", "local", "net", "mcts", "az"), default=None,
-                      help="tictactoe: the perfect minimax player (default), random moves, the strategy local search found, "
-                           "or the network trained to imitate the solver; connect4: mcts, tree search with random playouts "
-                           "(default), or az, an AlphaZero network guiding the search")
-    play.add_argument("--run", type=Path, default=None,
-                      help="tictactoe: a `searchlab run tictactoe` folder to take the local/net player from "
-                           "(default: runs/tictactoe or runs/tour/tictactoe); connect4: a `searchlab run hybrid` folder "
-                           "whose network fits the board (default: runs/hybrid or runs/tour/hybrid); with none, a small "
-                           "player is made on the spot")
-    play.add_argument("--simulations", type=_positive, default=None,
-                      help="connect4 only: search simulations per computer move (default: 2000 for mcts, 200 for az)")
-    play.add_argument("--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)")
+    play.add_argument(
+        "game",
+        choices=("tictactoe", "connect4", "connect4-small"),
+        help="the game: tictactoe, connect4 (6 rows x 7 columns) or connect4-small (4 x 5)",
+    )
+    play.add_argument(
+        "--against",
+        choices=("solver", "random", "local", "net", "mcts", "az"),
+        default=None,
+        help="tictactoe: the perfect minimax player (default), random moves, the strategy local search found, "
+        "or the network trained to imitate the solver; connect4: mcts, tree search with random playouts "
+        "(default), or az, an AlphaZero network guiding the search",
+    )
+    play.add_argument(
+        "--run",
+        type=Path,
+        default=None,
+        help="tictactoe: a `searchlab run tictactoe` folder to take the local/net player from "
+        "(default: runs/tictactoe or runs/tour/tictactoe); connect4: a `searchlab run hybrid` folder "
+        "whose network fits the board (default: runs/hybrid or runs/tour/hybrid); with none, a small "
+        "player is made on the spot",
+    )
+    play.add_argument(
+        "--simulations",
+        type=_positive,
+        default=None,
+        help="connect4 only: search simulations per computer move (default: 2000 for mcts, 200 for az)",
+    )
+    play.add_argument(
+        "--as", dest="side", choices=("X", "O"), default="X", help="your side; X moves first (default: X)"
+    )
     play.add_argument("--seed", type=_seed, default=0, help="seeds the opponent's choices among equal moves")
 
     sample = commands.add_parser(
@@ -112,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--run", type=Path, required=True, help="a charlm run folder (or its checkpoints/model folder)")
     sample.add_argument("--prompt", default="The ", help="text to continue (default: 'The ')")
     sample.add_argument("--chars", type=_seed, default=500, help="characters to write (default: 500)")
-    sample.add_argument("--temperature", type=_temperature, default=0.8, help="0 picks the likeliest piece; higher is more random (default: 0.8)")
+    sample.add_argument(
+        "--temperature",
+        type=_temperature,
+        default=0.8,
+        help="0 picks the likeliest piece; higher is more random (default: 0.8)",
+    )
     sample.add_argument("--seed", type=_seed, default=0, help="seeds the draws (default: 0)")
 
     sweep = commands.add_parser(
@@ -142,31 +176,62 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sweep.add_argument("name", help="experiment name (see `searchlab list`)")
-    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=VALUES",
-                       help="a setting and its values, e.g. lr=0.01,0.1 or budget=log:1000:100000:5 (repeat per key)")
-    sweep.add_argument("--seeds", type=_seeds, default=(0,), help="comma-separated seeds, each trial runs once per seed (default: 0)")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="a setting and its values, e.g. lr=0.01,0.1 or budget=log:1000:100000:5 (repeat per key)",
+    )
+    sweep.add_argument(
+        "--seeds", type=_seeds, default=(0,), help="comma-separated seeds, each trial runs once per seed (default: 0)"
+    )
     sweep_size = sweep.add_mutually_exclusive_group()
-    sweep_size.add_argument("--quick", action="store_const", const="quick", dest="size", help="CI-sized budget per trial")
-    sweep_size.add_argument("--size", choices=("full", "tour", "quick"), default="full", help="budget size per trial (default: full)")
+    sweep_size.add_argument(
+        "--quick", action="store_const", const="quick", dest="size", help="CI-sized budget per trial"
+    )
+    sweep_size.add_argument(
+        "--size", choices=("full", "tour", "quick"), default="full", help="budget size per trial (default: full)"
+    )
     sweep.add_argument("--workers", type=_positive, default=None, help="trials at once (default: the usable CPU cores)")
-    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
-                       help="local processes (default) or a Ray cluster (needs pip install 'searchlab[ray]')")
+    sweep.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local processes (default) or a Ray cluster (needs pip install 'searchlab[ray]')",
+    )
     sweep.add_argument("--address", default=None, help="an existing Ray cluster's address (default: start a local Ray)")
-    sweep.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None, help="where each trial's tensors live (default: cpu)")
-    sweep.add_argument("--out", type=Path, help="sweep folder (default: runs/sweep-NAME, or runs/sweep-NAME-2 ... if taken)")
-    sweep.add_argument("--resume", action="store_true", help="run the missing trials of the sweep in --out (same NAME, grid, seeds and settings)")
+    sweep.add_argument(
+        "--device", choices=("cpu", "cuda", "auto"), default=None, help="where each trial's tensors live (default: cpu)"
+    )
+    sweep.add_argument(
+        "--out", type=Path, help="sweep folder (default: runs/sweep-NAME, or runs/sweep-NAME-2 ... if taken)"
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="run the missing trials of the sweep in --out (same NAME, grid, seeds and settings)",
+    )
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    report = commands.add_parser("report", allow_abbrev=False, help="(re)write the HTML report from existing run folders")
+    report = commands.add_parser(
+        "report", allow_abbrev=False, help="(re)write the HTML report from existing run folders"
+    )
     report.add_argument("runs", nargs="+", type=Path, help="run folders, in the order to show them")
-    report.add_argument("--out", type=Path, default=Path("runs/report.html"),
-                        help="HTML file to write (default: runs/report.html); an existing file is replaced only if searchlab wrote it")
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/report.html"),
+        help="HTML file to write (default: runs/report.html); an existing file is replaced only if searchlab wrote it",
+    )
     return parser
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_seed, default=None, help="random seed, a whole number >= 0 (default: 0)")
-    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None, help="where tensors live (default: cpu)")
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda", "auto"), default=None, help="where tensors live (default: cpu)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -233,7 +298,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "play":
             from searchlab.games.play_connect4 import play_game
 
-            play_game(args.game, args.against, args.side, args.seed, sys.stdin, sys.stdout, run=args.run, simulations=args.simulations)
+            play_game(
+                args.game,
+                args.against,
+                args.side,
+                args.seed,
+                sys.stdin,
+                sys.stdout,
+                run=args.run,
+                simulations=args.simulations,
+            )
             return 0
         if args.command == "sweep":
             return cmd_sweep(args, extra)
@@ -421,7 +495,12 @@ def _execute(experiment, config, data, out: Path, *, resume: bool, progress: boo
         if created and not (out / "checkpoints").exists():
             shutil.rmtree(out, ignore_errors=True)
         raise
-    result = {"experiment": experiment.name, "title": experiment.title, "essay_section": experiment.essay_section, **result}
+    result = {
+        "experiment": experiment.name,
+        "title": experiment.title,
+        "essay_section": experiment.essay_section,
+        **result,
+    }
     write_json(out / "result.json", result)
     return result
 
@@ -480,8 +559,10 @@ def _tour_names(only: str | None) -> list[str]:
         return list(EXPERIMENTS)
     names = [get_experiment(n.strip()).name for n in only.split(",") if n.strip()]
     if not names:
-        raise SearchlabError(f"--only {only!r} names no experiment; give comma-separated names, e.g. --only regression,digits "
-                             "(see `searchlab list`), or leave --only out to run them all")
+        raise SearchlabError(
+            f"--only {only!r} names no experiment; give comma-separated names, e.g. --only regression,digits "
+            "(see `searchlab list`), or leave --only out to run them all"
+        )
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise SearchlabError(f"--only lists {twice[0]} twice; list each experiment once")
@@ -506,13 +587,17 @@ def _tour_folder(args: argparse.Namespace, overrides: dict[str, Any]) -> Path:
     out = args.out or Path("runs") / "tour"
     check_out_folder(out)
     if not _is_empty(out) and not _holds_tour(out):
-        raise SearchlabError(f"{out} holds files a tour does not write, so it is no tour to resume; choose another --out")
+        raise SearchlabError(
+            f"{out} holds files a tour does not write, so it is no tour to resume; choose another --out"
+        )
     if (out / TOUR_FILE).is_file():
         saved = _read_tour_file(out / TOUR_FILE)
         for key, value in {"size": args.size, "overrides": overrides}.items():
             if saved.get(key) != value:
-                raise SearchlabError(f"this tour's {key} ({json.dumps(value)}) differs from the one in {out} "
-                                     f"({json.dumps(saved.get(key))}); repeat the original command with --resume, or choose another --out")
+                raise SearchlabError(
+                    f"this tour's {key} ({json.dumps(value)}) differs from the one in {out} "
+                    f"({json.dumps(saved.get(key))}); repeat the original command with --resume, or choose another --out"
+                )
     check_report_path(out / "index.html")
     return out
 
@@ -523,8 +608,11 @@ def _holds_tour(out: Path) -> bool:
 
     if (out / TOUR_FILE).is_file():
         return True
-    folders = [f"{name}-{suffix}" if suffix else name for name, experiment in EXPERIMENTS.items()
-               for suffix in ("", *experiment.variants)]
+    folders = [
+        f"{name}-{suffix}" if suffix else name
+        for name, experiment in EXPERIMENTS.items()
+        for suffix in ("", *experiment.variants)
+    ]
     allowed = {"index.html", *folders, *(f".{folder}.partial" for folder in folders)}
     try:
         return all(entry.name in allowed for entry in out.iterdir())
@@ -535,7 +623,9 @@ def _holds_tour(out: Path) -> bool:
 def _read_tour_file(path: Path) -> dict[str, Any]:
     saved = read_json(path, fix="delete it to resume the tour with the settings given now")
     if not isinstance(saved, dict):
-        raise SearchlabError(f"{path} is not a tour record (not a JSON object); delete it to resume the tour with the settings given now")
+        raise SearchlabError(
+            f"{path} is not a tour record (not a JSON object); delete it to resume the tour with the settings given now"
+        )
     return saved
 
 
@@ -568,8 +658,12 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
     make_config = functools.partial(experiment.make_config, size, **fixed)
     check_grid(make_config, grid, seeds)
     experiment.prepare(make_config(**grid_points(grid)[0], seed=seeds[0]))  # the user's files, checked before writing
-    spec = json.loads(json.dumps({"experiment": experiment.name, "size": size, "grid": grid, "seeds": seeds,
-                                  "overrides": fixed}, default=_jsonable))
+    spec = json.loads(
+        json.dumps(
+            {"experiment": experiment.name, "size": size, "grid": grid, "seeds": seeds, "overrides": fixed},
+            default=_jsonable,
+        )
+    )
     if args.resume:
         out = args.out or Path("runs") / f"sweep-{experiment.name}"
         check_out_folder(out)
@@ -578,23 +672,37 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
         out = args.out or _free_folder(Path("runs") / f"sweep-{experiment.name}")
         check_out_folder(out)
         if not _is_empty(out):
-            raise SearchlabError(f"{out} is not empty; add --resume to continue the sweep there, or choose another --out")
+            raise SearchlabError(
+                f"{out} is not empty; add --resume to continue the sweep there, or choose another --out"
+            )
         write_json(out / "sweep.json", spec)
 
     trials = expand(grid, seeds)
     todo = pending_trials(trials, out)
-    print(f"sweep {experiment.name}: {len(trials)} trials ({len(trials) // len(seeds)} grid points x {len(seeds)} seeds), "
-          f"{len(trials) - len(todo)} already done, {len(todo)} to run ({args.backend})", flush=True)
+    print(
+        f"sweep {experiment.name}: {len(trials)} trials ({len(trials) // len(seeds)} grid points x {len(seeds)} seeds), "
+        f"{len(trials) - len(todo)} already done, {len(todo)} to run ({args.backend})",
+        flush=True,
+    )
     started = time.perf_counter()
     trial_fn = functools.partial(_sweep_trial, experiment.name, size, fixed)
-    rows = run_sweep(trial_fn, trials, out, backend=args.backend, workers=args.workers, address=args.address,
-                     progress=not args.no_progress)
+    rows = run_sweep(
+        trial_fn,
+        trials,
+        out,
+        backend=args.backend,
+        workers=args.workers,
+        address=args.address,
+        progress=not args.no_progress,
+    )
     print(f"ran {len(todo)} trials in {time.perf_counter() - started:.1f} s")
     _print_sweep_table(rows, list(grid))
     failed = [row for row in rows if row["status"] != "done"]
     if failed:
-        print(f"{len(failed)} of {len(rows)} trials failed (errors in {out}/trials/KEY.json); "
-              "the same command with --resume runs them again")
+        print(
+            f"{len(failed)} of {len(rows)} trials failed (errors in {out}/trials/KEY.json); "
+            "the same command with --resume runs them again"
+        )
     print(f"wrote {out}/ (sweep.json, trials/, table.csv)")
     return 1 if rows and len(failed) == len(rows) else 0
 
@@ -607,7 +715,8 @@ def _check_resumed_spec(out: Path, spec: dict) -> None:
         if saved.get(key) != spec[key]:
             raise SearchlabError(
                 f"this sweep's {key} ({json.dumps(spec[key])}) differs from the one in {out} ({json.dumps(saved.get(key))}); "
-                "repeat the original command with --resume, or choose another --out")
+                "repeat the original command with --resume, or choose another --out"
+            )
 
 
 def _sweep_trial(name: str, size: str, fixed: dict[str, Any], params: dict, seed: int, folder: Path) -> dict:

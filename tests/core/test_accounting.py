@@ -6,7 +6,6 @@ import torch
 
 from searchlab.core import Budget, run
 from searchlab.optimizers import make_optimizer
-
 from small_problems import linear_problem, mlp_problem
 
 

@@ -11,7 +11,10 @@ from searchlab.core import Budget, SearchlabError
 from searchlab.spaces import GridSpace, LinearSpace, MLPSpace
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"steps": 0}, {"steps": -3}, {"forward_equivalents": 0}, {"seconds": -1.0}, {"seconds": float("nan")}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"steps": 0}, {"steps": -3}, {"forward_equivalents": 0}, {"seconds": -1.0}, {"seconds": float("nan")}],
+)
 def test_bad_budgets_are_refused(kwargs):
     with pytest.raises(SearchlabError):
         Budget(**kwargs)
@@ -28,7 +31,7 @@ def test_grid_enumerates_every_candidate_once_in_order():
 
 def test_grid_size_is_exact_for_huge_spaces():
     space = GridSpace(MLPSpace([10, 50, 10]), [-1.0, 0.0, 1.0])
-    assert space.size == 3 ** space.dim
+    assert space.size == 3**space.dim
 
 
 def test_grid_perturb_moves_exactly_one_parameter_to_another_level():
@@ -44,7 +47,7 @@ def test_sample_respects_init_scale_and_perturb_scale():
     space = MLPSpace([16, 4, 1])
     g = torch.Generator().manual_seed(0)
     population = space.sample(500, g)
-    assert population[:, : 16 * 4].abs().max() <= 16 ** -0.5
+    assert population[:, : 16 * 4].abs().max() <= 16**-0.5
     tweaked = space.perturb(population, 1e-3, g)
     assert (tweaked - population).std() == pytest.approx(1e-3, rel=0.05)
 

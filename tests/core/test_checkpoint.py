@@ -14,7 +14,9 @@ def test_round_trip_keeps_structure_and_types(tmp_path):
         "weights": torch.arange(6, dtype=torch.float64).reshape(2, 3),
         "torch_state": {0: {"step": torch.tensor(3.0), "exp_avg": torch.ones(4)}},
         "groups": [{"lr": 0.1, "betas": [0.9, 0.999], "params": [0]}],
-        "name": "adam", "none": None, "flag": True,
+        "name": "adam",
+        "none": None,
+        "flag": True,
     }
     checkpoint.save(tmp_path, state, tag="1")
     loaded = checkpoint.load(tmp_path)

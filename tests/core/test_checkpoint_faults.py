@@ -27,7 +27,6 @@ import torch
 
 from searchlab.core import Budget, checkpoint, interrupts, run
 from searchlab.optimizers import make_optimizer
-
 from small_problems import mlp_problem
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -36,7 +35,15 @@ STEPS, EVERY = 10, 3  # saves at steps 3, 6, 9 and the final one at 10
 
 def _search(folder: Path | None, *, resume: bool = False):
     optimizer = make_optimizer("gradient", batch_size=16, algorithm="adam")
-    return run(mlp_problem(), optimizer, Budget(steps=STEPS), seed=5, checkpoint_dir=folder, checkpoint_every=EVERY, resume=resume)
+    return run(
+        mlp_problem(),
+        optimizer,
+        Budget(steps=STEPS),
+        seed=5,
+        checkpoint_dir=folder,
+        checkpoint_every=EVERY,
+        resume=resume,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +63,9 @@ class _Faults:
     gives two points to stop at: before it, and after it (for a write: half-way, a torn file).
     """
 
-    def __init__(self, monkeypatch, folder: Path, save: int, stop_at: int | None = None, copy_to: Path | None = None) -> None:
+    def __init__(
+        self, monkeypatch, folder: Path, save: int, stop_at: int | None = None, copy_to: Path | None = None
+    ) -> None:
         self.folder, self.save, self.stop_at, self.copy_to = folder, save, stop_at, copy_to
         self.saves = 0
         self.points: list[str] = []
@@ -84,6 +93,7 @@ class _Faults:
                     real(path, data[: len(data) // 2], *args, **kwargs)
                     faults.stop()
                 return real(path, data, *args, **kwargs)
+
             return wrapped
 
         monkeypatch.setattr(checkpoint, "save", save)
@@ -140,7 +150,9 @@ def test_a_save_is_the_sequence_the_faults_cover(monkeypatch, tmp_path):
     ]
 
 
-@pytest.mark.parametrize("save", [1, 2, 4])  # the first (nothing to fall back on), one that supersedes another, the last
+@pytest.mark.parametrize(
+    "save", [1, 2, 4]
+)  # the first (nothing to fall back on), one that supersedes another, the last
 def test_a_kill_at_each_step_of_a_save_resumes_bitwise(save, whole, monkeypatch, tmp_path):
     points = _points(monkeypatch, tmp_path, save)
     assert points
@@ -186,7 +198,9 @@ run(mlp_problem(), make_optimizer("gradient", batch_size=16, algorithm="adam"), 
 def test_a_sigkill_inside_a_save_resumes_bitwise_and_leaves_nothing_behind(whole, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != interrupts.VARIABLE}
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
-    killed = subprocess.run([sys.executable, "-c", TORN_POINTER, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", TORN_POINTER, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     left = _only_the_final_checkpoint(tmp_path)
     assert "state-9.safetensors" in left  # the third save's tensors, which no pointer names ...

@@ -23,7 +23,6 @@ from searchlab.core import Budget, DivergedError, SearchlabError, Trace, checkpo
 from searchlab.experiments import get_experiment
 from searchlab.experiments.base import RunContext, config_dict, saved_config
 from searchlab.optimizers import make_optimizer
-
 from small_problems import linear_problem, mlp_problem
 
 
@@ -109,8 +108,14 @@ POINTER_EDITS = {
     "dict entries not pairs": lambda meta: {**meta, "state": {"__dict__": [[1]]}},
     "dict entries not a list": lambda meta: {**meta, "state": {"__dict__": 7}},  # was TypeError
     "an unknown object": lambda meta: {**meta, "state": {"weird": 1}},
-    "a tensor the file lacks": lambda meta: {**meta, "state": _replace_first_tensor_reference(meta["state"], {"__tensor__": "s.nope"})[0]},
-    "a tensor name a number": lambda meta: {**meta, "state": _replace_first_tensor_reference(meta["state"], {"__tensor__": 3})[0]},
+    "a tensor the file lacks": lambda meta: {
+        **meta,
+        "state": _replace_first_tensor_reference(meta["state"], {"__tensor__": "s.nope"})[0],
+    },
+    "a tensor name a number": lambda meta: {
+        **meta,
+        "state": _replace_first_tensor_reference(meta["state"], {"__tensor__": 3})[0],
+    },
     "truncated": lambda meta: json.dumps(meta)[: len(json.dumps(meta)) // 2],
     "empty": lambda meta: "",
     "not UTF-8": lambda meta: "\udcff",
@@ -139,7 +144,9 @@ def test_a_pointer_of_another_kind_of_file_is_refused(saved):
 
 def test_the_pointer_records_the_sha256_of_the_tensor_file(saved):
     meta = json.loads((saved / checkpoint.POINTER).read_text())
-    assert meta["sha256"] == hashlib.sha256((saved / meta["tensors"]).read_bytes()).hexdigest()  # as `sha256sum` prints it
+    assert (
+        meta["sha256"] == hashlib.sha256((saved / meta["tensors"]).read_bytes()).hexdigest()
+    )  # as `sha256sum` prints it
 
 
 def test_flipped_bytes_in_the_tensor_file_are_caught_on_load(saved):
@@ -201,8 +208,16 @@ def test_a_hand_edited_state_is_refused_naming_the_checkpoint(edit, saved):
 
 def test_a_candidate_of_another_shape_is_refused(tmp_path):
     """Random search restores its candidate as saved; one of the wrong shape would fail steps later, or never."""
+
     def search(resume: bool):
-        return run(mlp_problem(), make_optimizer("random_search"), Budget(steps=4), seed=1, checkpoint_dir=tmp_path, resume=resume)
+        return run(
+            mlp_problem(),
+            make_optimizer("random_search"),
+            Budget(steps=4),
+            seed=1,
+            checkpoint_dir=tmp_path,
+            resume=resume,
+        )
 
     search(False)
     _edit_state(tmp_path, lambda s: s["optimizer"].__setitem__("candidate", torch.zeros(3, dtype=torch.float64)))
@@ -212,7 +227,9 @@ def test_a_candidate_of_another_shape_is_refused(tmp_path):
 
 def test_trace_from_state_says_what_is_wrong():
     with pytest.raises(ValueError, match="'best_loss' column"):
-        Trace.from_state({name: torch.zeros(2) for name in ("step", "forward_equivalents", "examples_seen", "seconds", "loss")})
+        Trace.from_state(
+            {name: torch.zeros(2) for name in ("step", "forward_equivalents", "examples_seen", "seconds", "loss")}
+        )
     with pytest.raises(ValueError, match="not a list"):
         Trace.from_state([])
 
@@ -221,8 +238,13 @@ def test_trace_from_state_says_what_is_wrong():
 
 
 def test_leftovers_of_interrupted_saves_go_when_the_run_resumes(saved):
-    leftovers = [".tmp3RSpu6", ".state-9.safetensors.k2j4_x1a.tmp", ".latest.json.q8fz0w3p.tmp", "state-4.safetensors",
-                 "state-5.1.safetensors"]
+    leftovers = [
+        ".tmp3RSpu6",
+        ".state-9.safetensors.k2j4_x1a.tmp",
+        ".latest.json.q8fz0w3p.tmp",
+        "state-4.safetensors",
+        "state-5.1.safetensors",
+    ]
     for name in leftovers:
         (saved / name).write_bytes(b"half a file")
     (saved / "notes.txt").write_text("mine")  # not the checkpoint's: kept
@@ -302,7 +324,10 @@ CONFIG_EDITS = {
     "experiment a number": (lambda c: {**c, "experiment": 3}, "'experiment' is the number 3"),
     "seed a string": (lambda c: {**c, "config": {**c["config"], "seed": "zero"}}, "'seed' is the string 'zero'"),
     "seed true": (lambda c: {**c, "config": {**c["config"], "seed": True}}, "'seed' is true"),
-    "optimizers a string": (lambda c: {**c, "config": {**c["config"], "optimizers": "gradient"}}, "'optimizers' is the string"),
+    "optimizers a string": (
+        lambda c: {**c, "config": {**c["config"], "optimizers": "gradient"}},
+        "'optimizers' is the string",
+    ),
     "optimizers of numbers": (lambda c: {**c, "config": {**c["config"], "optimizers": [1]}}, "'optimizers' item 0"),
     "lr null": (lambda c: {**c, "config": {**c["config"], "lr": None}}, "'lr' is null"),
     "a refused value": (lambda c: {**c, "config": {**c["config"], "n": -3}}, "--n"),

@@ -13,7 +13,6 @@ import torch
 
 from searchlab.core import Budget, checkpoint, interrupts, run
 from searchlab.optimizers import make_optimizer
-
 from small_problems import mlp_problem
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -56,8 +55,15 @@ def test_run_is_interrupted_after_the_chosen_step_and_resumes_exactly(monkeypatc
     monkeypatch.setenv(interrupts.VARIABLE, "step:11")
     steps_seen = []
     with pytest.raises(KeyboardInterrupt):
-        run(mlp_problem(), _adam(), budget, seed=5, checkpoint_dir=tmp_path, checkpoint_every=4,
-            callback=lambda optimizer, trace: steps_seen.append(optimizer.step_))
+        run(
+            mlp_problem(),
+            _adam(),
+            budget,
+            seed=5,
+            checkpoint_dir=tmp_path,
+            checkpoint_every=4,
+            callback=lambda optimizer, trace: steps_seen.append(optimizer.step_),
+        )
     assert steps_seen[-1] == 11  # step 11 finished, step 12 never began
     assert checkpoint.load(tmp_path)["optimizer"]["step"] == 8
 
@@ -83,8 +89,9 @@ def test_a_kill_inside_a_checkpoint_write_keeps_the_previous_checkpoint(monkeypa
     whole = run(mlp_problem(), _adam(), Budget(steps=20), seed=5)
 
     env = {**os.environ, interrupts.VARIABLE: "checkpoint:3:kill", "PYTHONPATH": str(TESTS)}
-    killed = subprocess.run([sys.executable, "-c", KILLED_IN_A_WRITE, str(tmp_path)], env=env,
-                            capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_A_WRITE, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert (tmp_path / "state-9.safetensors").exists()  # the third save's tensors were written ...
     assert checkpoint.load(tmp_path)["optimizer"]["step"] == 6  # ... but the pointer still names the second

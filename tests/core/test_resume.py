@@ -7,7 +7,6 @@ import torch
 
 from searchlab.core import Budget, DivergedError, checkpoint, run
 from searchlab.optimizers import make_optimizer
-
 from small_problems import grid_problem, mlp_problem
 
 CASES = {
@@ -37,10 +36,19 @@ def test_resume_is_bitwise_exact(case, tmp_path):
     whole = run(make_problem(), make_optimizer(name, **settings), budget, seed=3)
 
     with pytest.raises(KeyboardInterrupt):
-        run(make_problem(), make_optimizer(name, **settings), budget, seed=3,
-            checkpoint_dir=tmp_path, checkpoint_every=4, callback=_Interrupt(10))
+        run(
+            make_problem(),
+            make_optimizer(name, **settings),
+            budget,
+            seed=3,
+            checkpoint_dir=tmp_path,
+            checkpoint_every=4,
+            callback=_Interrupt(10),
+        )
     assert checkpoint.load(tmp_path)["optimizer"]["step"] == 8  # the last whole-step checkpoint
-    resumed = run(make_problem(), make_optimizer(name, **settings), budget, seed=3, checkpoint_dir=tmp_path, resume=True)
+    resumed = run(
+        make_problem(), make_optimizer(name, **settings), budget, seed=3, checkpoint_dir=tmp_path, resume=True
+    )
 
     assert torch.equal(resumed.candidate, whole.candidate)
     assert resumed.trace["loss"] == whole.trace["loss"]
@@ -58,6 +66,12 @@ def test_resuming_a_finished_run_does_no_more_work(tmp_path):
 
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_path):
     with pytest.raises(DivergedError, match="lower the learning rate"):
-        run(mlp_problem(), make_optimizer("gradient", algorithm="sgd", lr=1e30), Budget(steps=50), seed=0,
-            checkpoint_dir=tmp_path, checkpoint_every=1)
+        run(
+            mlp_problem(),
+            make_optimizer("gradient", algorithm="sgd", lr=1e30),
+            Budget(steps=50),
+            seed=0,
+            checkpoint_dir=tmp_path,
+            checkpoint_every=1,
+        )
     assert checkpoint.exists(tmp_path)

@@ -54,9 +54,12 @@ def fifo(tmp_path, monkeypatch) -> Path:
 
     def guard(opener):
         def checked(file, *args, **kwargs):
-            if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(os.fsdecode(file)) == os.path.realpath(path):
+            if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(os.fsdecode(file)) == os.path.realpath(
+                path
+            ):
                 raise AssertionError(f"the reader opened the named pipe {path}; it must refuse it from os.stat alone")
             return opener(file, *args, **kwargs)
+
         return checked
 
     monkeypatch.setattr(os, "open", guard(os.open))
@@ -118,7 +121,9 @@ def test_only_plain_decimal_numbers_are_read(tmp_path):
 def run_regression(capsys, tmp_path, text: str, *more: str) -> tuple[str, Path]:
     path = write(tmp_path / "data.csv", text)
     out = tmp_path / "run"
-    line = error_line(capsys, ["run", "regression", "--quick", "--csv", str(path), "--x", "x", "--y", "y", "--out", str(out), *more])
+    line = error_line(
+        capsys, ["run", "regression", "--quick", "--csv", str(path), "--x", "x", "--y", "y", "--out", str(out), *more]
+    )
     return line, out
 
 
@@ -146,19 +151,44 @@ def test_x_with_a_tiny_spread_is_standardised_without_underflow(capsys, tmp_path
     out = tmp_path / "run"
     from searchlab.cli import main
 
-    assert main(["run", "regression", "--quick", "--csv", str(path), "--x", "x", "--y", "y", "--optimizers", "least_squares",
-                 "--cloud", "0", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "regression",
+                "--quick",
+                "--csv",
+                str(path),
+                "--x",
+                "x",
+                "--y",
+                "y",
+                "--optimizers",
+                "least_squares",
+                "--cloud",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "Warning" not in capsys.readouterr().err
     closed = json.loads((out / "result.json").read_text())["closed_form"]
-    assert closed["a"] == pytest.approx(1.5e200, rel=1e-9)  # least squares through (1, 1), (2, 2), (3, 4) with x in units of 1e-200
+    assert closed["a"] == pytest.approx(
+        1.5e200, rel=1e-9
+    )  # least squares through (1, 1), (2, 2), (3, 4) with x in units of 1e-200
     assert closed["b"] == pytest.approx(-2 / 3, rel=1e-9)
     assert closed["loss"] == pytest.approx(1 / 18, rel=1e-9)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("x,y\n1e-300,1\n2e-300,2\n3e-300,4\n", ["'x'", "'y'", "too steep", "rescale"]),  # slope 1.5e300
-    ("x,y\n1,1e-200\n2,2e-200\n3,4e-200\n", ["'y'", "underflow", "rescale"]),  # squared errors of 1e-400
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("x,y\n1e-300,1\n2e-300,2\n3e-300,4\n", ["'x'", "'y'", "too steep", "rescale"]),  # slope 1.5e300
+        ("x,y\n1,1e-200\n2,2e-200\n3,4e-200\n", ["'y'", "underflow", "rescale"]),  # squared errors of 1e-400
+    ],
+)
 def test_spreads_outside_float64_are_refused(capsys, tmp_path, text, words):
     line, out = run_regression(capsys, tmp_path, text)
     for word in words:
@@ -187,7 +217,10 @@ def _refused_by_every_reader(path: Path, kind: str, image_name: str, tmp_path: P
 
 @pytest.mark.skipif(not DEV_ZERO.exists(), reason="no /dev/zero")
 def test_dev_zero_from_the_command_line_is_one_error_line(capsys, tmp_path):
-    for argv in (["run", "regression", "--csv", str(DEV_ZERO), "--x", "x", "--y", "y"], ["run", "charlm", "--text", str(DEV_ZERO)]):
+    for argv in (
+        ["run", "regression", "--csv", str(DEV_ZERO), "--x", "x", "--y", "y"],
+        ["run", "charlm", "--text", str(DEV_ZERO)],
+    ):
         line = error_line(capsys, [*argv, "--out", str(tmp_path / "run")])
         assert "character device" in line, line
         assert not (tmp_path / "run").exists()
@@ -222,7 +255,9 @@ def test_a_file_that_grows_past_the_cap_while_read_is_refused(tmp_path, monkeypa
     assert "6 bytes, more than the 5 bytes" in refused(files.read_input_bytes, path, "text file", 5)
     assert files.read_input_bytes(path, "text file", 6) == b"abcdef"
     checked = []
-    monkeypatch.setattr(files, "_check_stat", lambda *args: checked.append(args))  # as if the file grew after its size was checked
+    monkeypatch.setattr(
+        files, "_check_stat", lambda *args: checked.append(args)
+    )  # as if the file grew after its size was checked
     assert "grew past 5 bytes" in refused(files.read_input_bytes, path, "text file", 5)
     assert len(checked) == 2  # the path before opening, the handle after
 

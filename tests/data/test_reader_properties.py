@@ -28,8 +28,13 @@ from searchlab.data.images import load_image_folder
 from searchlab.encodings.text import CharVocab
 from searchlab.lm import load_corpus, read_text_file
 
-PROPERTIES = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTIES = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def outcome(call, *args):
@@ -50,13 +55,41 @@ def outcome(call, *args):
 # Number cells: plain decimals, then everything a hostile table holds instead.
 PLAIN_NUMBERS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6).map(repr),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(lambda v: f"{v:.6e}"),
 )
 HOSTILE_NUMBERS = st.one_of(
     st.floats().map(repr),  # nan, inf, 1e+300, 5e-324
-    st.sampled_from(["", " ", " 7 ", "+.5", "5.", "1e100", "-1e100", "1.0000001e100", "1e300", "-1e400", "NaN", "-inf", "Infinity",
-                     "1_000", "0x1f", "1,5", "\u0661\u0662", "\uff11\uff12", "1\n2", "\r\n3\n", '"3"', "e5", "--1", "1e", "\x00", "\ufeff1"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            " 7 ",
+            "+.5",
+            "5.",
+            "1e100",
+            "-1e100",
+            "1.0000001e100",
+            "1e300",
+            "-1e400",
+            "NaN",
+            "-inf",
+            "Infinity",
+            "1_000",
+            "0x1f",
+            "1,5",
+            "\u0661\u0662",
+            "\uff11\uff12",
+            "1\n2",
+            "\r\n3\n",
+            '"3"',
+            "e5",
+            "--1",
+            "1e",
+            "\x00",
+            "\ufeff1",
+        ]
+    ),
     st.text(max_size=6),
 )
 NUMBER_CELLS = st.one_of(PLAIN_NUMBERS, PLAIN_NUMBERS, HOSTILE_NUMBERS)
@@ -89,7 +122,10 @@ def tables(draw):
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     clean = draw(st.booleans())  # half the tables hold only plain numbers in rows as wide as the header
     numbers = PLAIN_NUMBERS if clean else NUMBER_CELLS
-    rows = [{"x": draw(numbers), "y": draw(numbers), "note": draw(NOTE_CELLS)} for _ in range(draw(st.integers(0 if not clean else 2, 6)))]
+    rows = [
+        {"x": draw(numbers), "y": draw(numbers), "note": draw(NOTE_CELLS)}
+        for _ in range(draw(st.integers(0 if not clean else 2, 6)))
+    ]
     lines = [delimiter.join(columns)]
     well_formed = True
     for row in rows:
@@ -123,8 +159,36 @@ def test_a_generated_table_is_read_exactly_or_refused_in_one_line(tmp_path, tabl
         np.testing.assert_array_equal(got[1], expected[1])
 
 
-CSV_PIECES = st.sampled_from([b"x", b"y", b"x,y", b",", b";", b"\t", b'"', b'""', b"\n", b"\r", b"\r\n", b"1", b"2.5", b"-", b"e",
-                              b"1e400", b"1e300", b"nan", b"inf", b" ", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00", b"\xe9", b"\xc3\xa9", b"\xe2\x80\xa8"])
+CSV_PIECES = st.sampled_from(
+    [
+        b"x",
+        b"y",
+        b"x,y",
+        b",",
+        b";",
+        b"\t",
+        b'"',
+        b'""',
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"1",
+        b"2.5",
+        b"-",
+        b"e",
+        b"1e400",
+        b"1e300",
+        b"nan",
+        b"inf",
+        b" ",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\x00",
+        b"\xe9",
+        b"\xc3\xa9",
+        b"\xe2\x80\xa8",
+    ]
+)
 HOSTILE_BYTES = st.one_of(st.binary(max_size=200), st.lists(CSV_PIECES, max_size=60).map(b"".join))
 
 
@@ -155,7 +219,9 @@ def test_any_bytes_as_a_text_give_the_decoded_text_or_one_line(tmp_path, raw):
 
 
 @PROPERTIES
-@given(text=st.text(max_size=40), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1", "cp1252"]))
+@given(
+    text=st.text(max_size=40), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1", "cp1252"])
+)
 def test_a_generated_text_in_any_encoding_is_read_exactly_or_refused(tmp_path, text, encoding):
     try:
         raw = text.encode(encoding)
@@ -183,7 +249,16 @@ def test_a_generated_text_in_any_encoding_is_read_exactly_or_refused(tmp_path, t
 
 # ----- images -------------------------------------------------------------------------------------
 
-FORMATS = {"PNG": "png", "GIF": "gif", "BMP": "bmp", "JPEG": "jpg", "TIFF": "tif", "PPM": "ppm", "TGA": "tga", "ICO": "ico"}
+FORMATS = {
+    "PNG": "png",
+    "GIF": "gif",
+    "BMP": "bmp",
+    "JPEG": "jpg",
+    "TIFF": "tif",
+    "PPM": "ppm",
+    "TGA": "tga",
+    "ICO": "ico",
+}
 
 
 @st.composite
@@ -218,9 +293,9 @@ def image_files(draw):
     return raw, damage == "none"
 
 
-FILE_NAMES = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1, max_size=16).filter(
-    lambda name: not name.startswith(".") and name not in ("good.png",)
-)
+FILE_NAMES = st.text(
+    st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1, max_size=16
+).filter(lambda name: not name.startswith(".") and name not in ("good.png",))
 
 
 @PROPERTIES
@@ -241,7 +316,9 @@ def test_a_hostile_image_is_read_or_refused_in_one_line_naming_it(tmp_path, file
     else:
         assert got.images.shape == (3, size, size) and got.images.dtype == np.float32
         assert np.all(np.isfinite(got.images)) and got.images.min() >= 0.0 and got.images.max() <= 1.0
-        assert sorted(got.files) == sorted(str(Path(label) / file) for label, file in (("a", "good.png"), ("b", "good.png"), ("b", name)))
+        assert sorted(got.files) == sorted(
+            str(Path(label) / file) for label, file in (("a", "good.png"), ("b", "good.png"), ("b", name))
+        )
 
 
 @pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "I", "F"])

@@ -13,7 +13,9 @@ PALETTE = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [10, 20, 250], [255, 25
 
 
 @settings(max_examples=30, deadline=None)
-@given(hnp.arrays(np.uint8, hnp.array_shapes(min_dims=3, max_dims=3, min_side=1, max_side=9).map(lambda s: (*s[:2], 3))))
+@given(
+    hnp.arrays(np.uint8, hnp.array_shapes(min_dims=3, max_dims=3, min_side=1, max_side=9).map(lambda s: (*s[:2], 3)))
+)
 def test_any_8bit_rgb_image_round_trips(pixels):
     vector, shape = encode_image(Image.fromarray(pixels))
     assert vector.dtype == np.float32 and vector.shape == (pixels.size,)

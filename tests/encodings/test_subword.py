@@ -29,7 +29,9 @@ def test_any_unicode_text_round_trips(vocab, text):
     assert vocab.decode(ids) == text
 
 
-@pytest.mark.parametrize("text", ["", "  two  spaces  ", "line\n\n\nbreaks\r\n", "\tcaf\u00e9 \u65e5\u672c \U0001f389", "\x00\x7f"])
+@pytest.mark.parametrize(
+    "text", ["", "  two  spaces  ", "line\n\n\nbreaks\r\n", "\tcaf\u00e9 \u65e5\u672c \U0001f389", "\x00\x7f"]
+)
 def test_awkward_strings_round_trip(vocab, text):
     assert vocab.decode(vocab.encode(text)) == text
     ascii_part = text.encode("ascii", "ignore").decode()

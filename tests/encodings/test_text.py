@@ -77,9 +77,9 @@ def test_fallback_replaces_every_outside_character():
 
 def test_nearest_symbols_then_fallback():
     text = "\u201cHi\u201d\u2014she said\u2026\nit\u2019s 5\u00b0"
-    assert essay_fallback_map(text) == "\"Hi\"-she said. it's 5\u00b0"
+    assert essay_fallback_map(text) == '"Hi"-she said. it\'s 5\u00b0'
     vocab = CharVocab.essay(fallback=" ", nearest=True)
-    assert vocab.decode(vocab.encode(text)) == "\"Hi\"-she said. it's 5 "
+    assert vocab.decode(vocab.encode(text)) == '"Hi"-she said. it\'s 5 '
     assert all(len(k) == 1 and v in ESSAY_ALPHABET for k, v in ESSAY_NEAREST.items())
     with pytest.raises(SearchlabError, match="'\u00b0' at 21"):
         CharVocab.essay(nearest=True).encode(text)

@@ -9,20 +9,39 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from cli_checks import assert_config_refuses, error_line
 
+from cli_checks import assert_config_refuses, error_line
+from margins import OPERATORS, margin
 from searchlab.cli import main
 from searchlab.experiments.charlm import EXPERIMENT, Config
-
-from margins import OPERATORS, margin
 
 pytestmark = pytest.mark.slow  # the fixture trains one tiny model end to end
 
 # A seconds-sized run: a tiny model for a few steps (one thread: a tiny model runs fastest on it). With the
 # default warmup of 100 steps, 20 steps never reach the full learning rate and the model barely moves from
 # uniform (bpc_over_uniform 0.92-0.95 over seeds 0-19); with 5 it learns something in the same time.
-TINY = ["--steps", "20", "--warmup_steps", "5", "--layers", "1", "--heads", "2", "--width", "32", "--context", "32",
-        "--batch_size", "8", "--sample_chars", "40", "--dropout", "0", "--threads", "1"]
+TINY = [
+    "--steps",
+    "20",
+    "--warmup_steps",
+    "5",
+    "--layers",
+    "1",
+    "--heads",
+    "2",
+    "--width",
+    "32",
+    "--context",
+    "32",
+    "--batch_size",
+    "8",
+    "--sample_chars",
+    "40",
+    "--dropout",
+    "0",
+    "--threads",
+    "1",
+]
 
 
 def tiny_run(out, seed: int = 0) -> dict:
@@ -61,8 +80,11 @@ def test_result_has_the_issue_keys(finished):
     # Utilization is a ratio of two timings: assert how it is made, not how large it came out.
     assert result["model_flops_utilization"] > 0
     assert result["model_flops_utilization"] == pytest.approx(
-        result["model_flops_per_second"] / result["matmul_flops_per_second"], abs=1e-4, rel=1e-3)
-    assert result["model_flops_per_second"] == pytest.approx(result["flops_per_token"] * result["tokens_per_second"], rel=1e-3)
+        result["model_flops_per_second"] / result["matmul_flops_per_second"], abs=1e-4, rel=1e-3
+    )
+    assert result["model_flops_per_second"] == pytest.approx(
+        result["flops_per_token"] * result["tokens_per_second"], rel=1e-3
+    )
     assert result["steps"] == 20 and result["stopped_because"] == "steps"
     assert len(result["sample"]) == 40
 
@@ -125,13 +147,17 @@ def test_bad_text_files_are_one_line_errors_and_write_nothing(content, words, ca
 def test_the_essay_vocabulary_names_characters_outside_it(capsys, tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("Plain words, then a caret ^ and more plain words. " * 40, encoding="utf-8")
-    line = error_line(capsys, ["run", "charlm", "--text", str(path), "--vocab", "essay", "--out", str(tmp_path / "run"), *TINY])
+    line = error_line(
+        capsys, ["run", "charlm", "--text", str(path), "--vocab", "essay", "--out", str(tmp_path / "run"), *TINY]
+    )
     assert "'^'" in line and "--fallback" in line
 
 
 def test_bpe_and_essay_vocabularies_run(tmp_path):
     path = tmp_path / "corpus.txt"
-    path.write_text("The model writes one letter at a time; \u201cquotes\u201d become straight ones.\n" * 60, encoding="utf-8")
+    path.write_text(
+        "The model writes one letter at a time; \u201cquotes\u201d become straight ones.\n" * 60, encoding="utf-8"
+    )
     for vocab in (["--vocab", "bpe", "--vocab_size", "300"], ["--vocab", "essay"]):
         out = tmp_path / vocab[1]
         assert main(["run", "charlm", "--text", str(path), "--out", str(out), "--no-progress", *TINY, *vocab]) == 0
@@ -142,7 +168,9 @@ def test_bpe_and_essay_vocabularies_run(tmp_path):
         nats = result["validation_loss_nats_per_token"] * (result["validation_tokens"] - 1)
         assert result["val_bpc"] == pytest.approx(nats / math.log(2) / result["validation_characters"], rel=1e-3)
     essay = json.loads((tmp_path / "essay" / "result.json").read_text())
-    assert essay["vocab_symbols"] == 77 and essay["characters_mapped_to_essay_symbols"] == 2 * 60 + 60  # 2 curly quotes and a newline per line
+    assert (
+        essay["vocab_symbols"] == 77 and essay["characters_mapped_to_essay_symbols"] == 2 * 60 + 60
+    )  # 2 curly quotes and a newline per line
     assert 256 <= json.loads((tmp_path / "bpe" / "result.json").read_text())["vocab_symbols"] <= 300
 
 

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_checks import error_line
+from margins import OPERATORS, margin
 from searchlab.cli import main
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.digits import EXPERIMENT, Config, prepare
-
-from cli_checks import error_line
-from margins import OPERATORS, margin
 
 FIGURES = ("confusion_matrix.png", "misclassified.png", "vectors.png", "training_curve.png")
 
@@ -210,7 +209,15 @@ def test_quick_run_end_to_end(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "digits", "--quick", "--out", str(out), "--no-progress"]) == 0
     result = json.loads((out / "result.json").read_text())
-    for key in ("test_accuracy", "sklearn_test_accuracy", "seconds", "sklearn_seconds", "train_accuracy", "forward_equivalents", "report"):
+    for key in (
+        "test_accuracy",
+        "sklearn_test_accuracy",
+        "seconds",
+        "sklearn_seconds",
+        "train_accuracy",
+        "forward_equivalents",
+        "report",
+    ):
         assert key in result, key
     # A real check on learning: chance is 10%, a broken training loop stays near it.
     assert_bounds(quick_digits, result)
@@ -251,7 +258,10 @@ def test_own_image_folder_and_a_search_optimizer(tmp_path):
 
     # Random perturbation also runs (and reports what it spent), without gradients.
     out2 = tmp_path / "local"
-    assert main(["run", "digits", "--optimizer", "local_search", "--epochs", "2", "--out", str(out2), "--no-progress"]) == 0
+    assert (
+        main(["run", "digits", "--optimizer", "local_search", "--epochs", "2", "--out", str(out2), "--no-progress"])
+        == 0
+    )
     local = json.loads((out2 / "result.json").read_text())
     assert local["optimizer"] == "local_search"
     assert local["forward_equivalents"] > local["examples_seen"]  # 17 candidates per example

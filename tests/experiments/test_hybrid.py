@@ -10,24 +10,45 @@ import tempfile
 
 import numpy as np
 import pytest
-from cli_checks import assert_config_refuses, error_line
 
+from cli_checks import assert_config_refuses, error_line
+from margins import OPERATORS, check, margin
 from searchlab.cli import main
 from searchlab.core.device import cpu_threads
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.hybrid import (
-    EXPERIMENT, METHODS, NETWORK_FILE, Config, PerfectPlayer, alphazero_settings, losses_vs_perfect, make_mover, optimal_fraction,
+    EXPERIMENT,
+    METHODS,
+    NETWORK_FILE,
+    Config,
+    PerfectPlayer,
+    alphazero_settings,
+    losses_vs_perfect,
+    make_mover,
+    optimal_fraction,
     sample_positions,
 )
 from searchlab.games import GAMES, ConnectFour, TicTacToe
 
-from margins import OPERATORS, check, margin
-
 ROW_FIELDS = {"game", "method", "simulations", "optimal_fraction", "losses_vs_perfect"}
 TRAINING_FIELDS = {"iteration", "wins", "draws", "losses", "score", "accepted"}
 # A seconds-sized run: one short training iteration, few positions and games.
-TINY = ["--iterations", "2", "--selfplay_games", "8", "--train_steps", "30", "--arena_games", "2", "--positions", "40",
-        "--simulations", "1,16,128", "--games_vs_perfect", "4"]
+TINY = [
+    "--iterations",
+    "2",
+    "--selfplay_games",
+    "8",
+    "--train_steps",
+    "30",
+    "--arena_games",
+    "2",
+    "--positions",
+    "40",
+    "--simulations",
+    "1,16,128",
+    "--games_vs_perfect",
+    "4",
+]
 
 
 def perfect_mover(perfect: PerfectPlayer):
@@ -48,7 +69,9 @@ def assert_bounds(quantity, values):
 
 def random_losses(name: str, seed: int) -> float:
     perfect = perfect_player(name)
-    return losses_vs_perfect(perfect.game, perfect, make_mover("random", perfect.game, None, 0, 1.5), RANDOM_GAMES, seed=seed)
+    return losses_vs_perfect(
+        perfect.game, perfect, make_mover("random", perfect.game, None, 0, 1.5), RANDOM_GAMES, seed=seed
+    )
 
 
 RANDOM_GAMES = 10
@@ -90,8 +113,17 @@ def test_the_perfect_player_never_loses_to_itself_and_beats_random(game):
 
 
 def tiny_config(game: str, seed: int, simulations: tuple[int, ...]) -> Config:
-    return Config(seed=seed, game=game, iterations=2, selfplay_games=8, train_steps=30, arena_games=2, positions=40,
-                  simulations=simulations, games_vs_perfect=4)
+    return Config(
+        seed=seed,
+        game=game,
+        iterations=2,
+        selfplay_games=8,
+        train_steps=30,
+        arena_games=2,
+        positions=40,
+        simulations=simulations,
+        games_vs_perfect=4,
+    )
 
 
 def search_gains(config: Config, methods: dict[str, int]) -> dict[str, float]:
@@ -149,9 +181,13 @@ def test_result_has_the_issue_keys_and_rows(finished):
     assert {row["method"] for row in rows} == set(METHODS)
     assert sorted(row["simulations"] for row in rows if row["method"] == "puct") == [1, 16, 128]
     assert all(0.0 <= row["optimal_fraction"] <= 1.0 and 0.0 <= row["losses_vs_perfect"] <= 1.0 for row in rows)
-    assert all(row["losses_vs_perfect"] * row["games"] == int(row["losses_vs_perfect"] * row["games"]) for row in rows)  # whole games
+    assert all(
+        row["losses_vs_perfect"] * row["games"] == int(row["losses_vs_perfect"] * row["games"]) for row in rows
+    )  # whole games
     assert [row["iteration"] for row in result["training"]] == [0, 1]
-    assert all(set(row) >= TRAINING_FIELDS and row["wins"] + row["draws"] + row["losses"] == 2 for row in result["training"])
+    assert all(
+        set(row) >= TRAINING_FIELDS and row["wins"] + row["draws"] + row["losses"] == 2 for row in result["training"]
+    )
     # The network alone and PUCT with one simulation both play the network's top move.
     by = {(row["method"], row["simulations"]): row for row in rows}
     assert by["puct", 1]["optimal_fraction"] == by["network", 0]["optimal_fraction"]
@@ -161,8 +197,10 @@ def test_result_has_the_issue_keys_and_rows(finished):
     random_share = np.mean([len(perfect.optimal_actions(s)) / len(perfect.game.legal_actions(s)) for s in positions])
     assert by["random", 0]["optimal_fraction"] == pytest.approx(random_share, abs=1e-5)
     # The search rows are what `tiny_tictactoe_run` measures at this seed, with its bounds.
-    assert_bounds(tiny_tictactoe_run, {f"{m}_gain": by[m, 128]["optimal_fraction"] - by["random", 0]["optimal_fraction"]
-                                       for m in ("uct", "puct")})
+    assert_bounds(
+        tiny_tictactoe_run,
+        {f"{m}_gain": by[m, 128]["optimal_fraction"] - by["random", 0]["optimal_fraction"] for m in ("uct", "puct")},
+    )
 
 
 @pytest.mark.slow
@@ -196,13 +234,29 @@ def test_resume_skips_finished_stages_and_gives_the_same_numbers(finished, tmp_p
 @pytest.mark.slow
 def test_a_tiny_connect_four_run(tmp_path):
     out = tmp_path / "c4"
-    argv = ["run", "hybrid", "--game", "connect4-small", "--out", str(out), "--no-progress", *TINY[:-4],
-            "--simulations", "64", "--games_vs_perfect", "2", "--positions", "100"]
+    argv = [
+        "run",
+        "hybrid",
+        "--game",
+        "connect4-small",
+        "--out",
+        str(out),
+        "--no-progress",
+        *TINY[:-4],
+        "--simulations",
+        "64",
+        "--games_vs_perfect",
+        "2",
+        "--positions",
+        "100",
+    ]
     assert main(argv) == 0
     result = json.loads((out / "result.json").read_text())
     assert {row["game"] for row in result["ablation"]} == {"connect4-small"}
     by = {(row["method"], row["simulations"]): row for row in result["ablation"]}
-    assert_bounds(tiny_connect_four_run, {"uct_gain": by["uct", 64]["optimal_fraction"] - by["random", 0]["optimal_fraction"]})
+    assert_bounds(
+        tiny_connect_four_run, {"uct_gain": by["uct", 64]["optimal_fraction"] - by["random", 0]["optimal_fraction"]}
+    )
 
 
 def test_sizes_shrink_and_stay_valid():
@@ -231,8 +285,14 @@ def test_bad_settings_are_refused(settings, words):
     assert_config_refuses(Config, settings, words)
 
 
-@pytest.mark.parametrize("argv, word", [(["--game", "go"], "--game"), (["--positions", "-3"], "--positions"),
-                                        (["--simulations", "lots"], "--simulations")])
+@pytest.mark.parametrize(
+    "argv, word",
+    [
+        (["--game", "go"], "--game"),
+        (["--positions", "-3"], "--positions"),
+        (["--simulations", "lots"], "--simulations"),
+    ],
+)
 def test_bad_settings_through_the_cli_leave_nothing_behind(capsys, tmp_path, argv, word):
     out = tmp_path / "run"
     assert word in error_line(capsys, ["run", "hybrid", "--out", str(out), *argv])

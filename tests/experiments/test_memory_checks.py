@@ -11,8 +11,8 @@ import importlib
 import re
 
 import pytest
-from cli_checks import error_line
 
+from cli_checks import error_line
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments import charlm, digits
 from searchlab.lm.memory import available_memory, require_memory
@@ -48,8 +48,10 @@ def test_the_refusal_names_both_numbers(monkeypatch):
     require_memory(1_999_999_999, "--hidden 5", "5 weights", "use fewer")  # fits: nothing happens
     with pytest.raises(SearchlabError) as caught:
         require_memory(3_500_000_000, "--hidden 5", "5 weights x 8 bytes", "use a smaller --hidden")
-    assert str(caught.value) == ("--hidden 5 needs about 3.5 GB of memory (5 weights x 8 bytes), but this machine has 2.0 GB "
-                                 "available; use a smaller --hidden")
+    assert str(caught.value) == (
+        "--hidden 5 needs about 3.5 GB of memory (5 weights x 8 bytes), but this machine has 2.0 GB "
+        "available; use a smaller --hidden"
+    )
     monkeypatch.setattr(memory, "available_memory", lambda device="cpu": (None, "this machine"))
     require_memory(10**18, "--hidden 5", "5 weights", "use fewer")  # unknown: not refused
 

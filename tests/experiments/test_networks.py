@@ -10,6 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
+from cli_checks import assert_config_refuses, error_line
+from margins import OPERATORS, check, margin
 from searchlab.cli import main
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
@@ -28,10 +30,14 @@ from searchlab.experiments.networks import (
 from searchlab.optimizers import make_optimizer
 from searchlab.spaces import GridSpace, MLPSpace, PlaneSpace
 
-from cli_checks import assert_config_refuses, error_line
-from margins import OPERATORS, check, margin
-
-FIGURES = ("network.png", "network_best_grid.png", "exhaustive_vs_gradient.png", "approximation.png", "two_weights.png", "two_weights.gif")
+FIGURES = (
+    "network.png",
+    "network_best_grid.png",
+    "exhaustive_vs_gradient.png",
+    "approximation.png",
+    "two_weights.png",
+    "two_weights.gif",
+)
 
 
 # ----- the essay's network -----------------------------------------------------
@@ -41,8 +47,16 @@ def test_the_essay_network_has_ten_weights_named_as_the_essay_names_them():
     space = essay_space()
     assert space.dim == 10
     assert list(ESSAY_NAMES) == [
-        "w(1)1,1", "w(1)2,1", "w(1)3,1", "w(1)1,2", "w(1)2,2", "w(1)3,2",
-        "w(2)1,1", "w(2)2,1", "w(2)1,2", "w(2)2,2",
+        "w(1)1,1",
+        "w(1)2,1",
+        "w(1)3,1",
+        "w(1)1,2",
+        "w(1)2,2",
+        "w(1)3,2",
+        "w(2)1,1",
+        "w(2)2,1",
+        "w(2)1,2",
+        "w(2)2,2",
     ]
 
 
@@ -138,8 +152,10 @@ def test_plane_space_runs_the_full_network_with_two_weights_replaced():
 
 def _paths(seed: int):
     problem, _, _ = _plane()
-    searches = {"local_search": make_optimizer("local_search", population_size=6, step_size=0.3),
-                "gradient": make_optimizer("gradient", algorithm="sgd", lr=0.2)}
+    searches = {
+        "local_search": make_optimizer("local_search", population_size=6, step_size=0.3),
+        "gradient": make_optimizer("gradient", algorithm="sgd", lr=0.2),
+    }
     return problem, {name: follow(problem, optimizer, 12, seed=seed) for name, optimizer in searches.items()}
 
 
@@ -193,7 +209,11 @@ def test_bad_settings_are_refused_by_the_config(settings, words):
 def test_the_sizes_shrink_from_full_to_quick():
     full, tour, quick = (EXPERIMENT.make_config(size) for size in ("full", "tour", "quick"))
     assert full.levels == tour.levels == quick.levels == 3  # the essay's 59,049 programs at every size
-    assert quick.gradient_steps * quick.gradient_restarts < tour.gradient_steps * tour.gradient_restarts <= full.gradient_steps * full.gradient_restarts
+    assert (
+        quick.gradient_steps * quick.gradient_restarts
+        < tour.gradient_steps * tour.gradient_restarts
+        <= full.gradient_steps * full.gradient_restarts
+    )
     assert max(full.widths) == 256 and min(full.widths) == 1
 
 
@@ -250,4 +270,10 @@ def test_quick_run_writes_the_headline_numbers_and_every_figure(quick_run):
     with Image.open(quick_run / "figures" / "two_weights.gif") as gif:
         assert gif.n_frames == EXPERIMENT.make_config("quick").view_steps + 1
     rows = [json.loads(line) for line in (quick_run / "metrics.jsonl").read_text().splitlines()]
-    assert {row["stage"] for row in rows} >= {"exhaustive", "gradient", "approximation", "two_weights/local_search", "two_weights/gradient"}
+    assert {row["stage"] for row in rows} >= {
+        "exhaustive",
+        "gradient",
+        "approximation",
+        "two_weights/local_search",
+        "two_weights/gradient",
+    }

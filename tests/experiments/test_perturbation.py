@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_checks import assert_config_refuses, error_line
 
+from cli_checks import assert_config_refuses, error_line
 from searchlab.cli import main
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
@@ -121,12 +121,16 @@ def test_median_counts_runs_that_did_not_reach_the_target_as_infinitely_costly()
 def _rows(costs: dict[str, callable], sizes=(10, 100, 1_000, 10_000, 100_000), seeds=3) -> list[dict]:
     return [
         {"params": p, "optimizer": name, "seed": s, "forward_equivalents_to_target": cost(p, s)}
-        for p in sizes for name, cost in costs.items() for s in range(seeds)
+        for p in sizes
+        for name, cost in costs.items()
+        for s in range(seeds)
     ]
 
 
 def test_ratio_slope_recovers_a_known_slope():
-    rows = _rows({"local_search": lambda p, s: 7.0 * p**1.5 * (1 + 0.01 * s), "sgd": lambda p, s: 3.0 * p**0.5 * (1 + 0.01 * s)})
+    rows = _rows(
+        {"local_search": lambda p, s: 7.0 * p**1.5 * (1 + 0.01 * s), "sgd": lambda p, s: 3.0 * p**0.5 * (1 + 0.01 * s)}
+    )
     fit = ratio_slope(rows, "local_search", "sgd")
     assert fit["slope"] == pytest.approx(1.0, abs=1e-9)
     assert fit["points"] == 5 and fit["params"] == [10, 100, 1_000, 10_000, 100_000]
@@ -141,7 +145,9 @@ def test_ratio_slope_leaves_out_sizes_not_reached_unless_counted_at_the_budget()
     bounded = ratio_slope(rows, "local_search", "sgd", censored_at=budget)
     assert bounded["points"] == 5 and bounded["lower_bound"] == [False, False, False, True, True]
     assert bounded["ratios"][-1] == pytest.approx(budget / (5.0 * 100_000))
-    one = ratio_slope(_rows({"local_search": lambda p, s: None if p > 10 else 1, "sgd": lambda p, s: 1}), "local_search", "sgd")
+    one = ratio_slope(
+        _rows({"local_search": lambda p, s: None if p > 10 else 1, "sgd": lambda p, s: 1}), "local_search", "sgd"
+    )
     assert one["slope"] is None and one["points"] == 1
 
 
@@ -179,7 +185,9 @@ def test_bad_settings_are_refused_by_the_config(settings, words):
 
 
 def test_a_bad_value_on_the_command_line_is_one_error_line(capsys, tmp_path):
-    line = error_line(capsys, ["run", "perturbation", "--quick", "--target_fraction", "2", "--out", str(tmp_path / "run")])
+    line = error_line(
+        capsys, ["run", "perturbation", "--quick", "--target_fraction", "2", "--out", str(tmp_path / "run")]
+    )
     assert "--target_fraction" in line
     assert not (tmp_path / "run").exists()
 
@@ -191,7 +199,20 @@ def test_a_bad_value_on_the_command_line_is_one_error_line(capsys, tmp_path):
 def quick_run(tmp_path_factory) -> Path:
     """A reduced `searchlab run perturbation --quick` through the real CLI, shared by the checks below."""
     out = tmp_path_factory.mktemp("perturbation") / "run"
-    argv = ["run", "perturbation", "--quick", "--out", str(out), "--no-progress", "--widths", "1,5,16", "--seeds", "1", "--budget", "60000"]
+    argv = [
+        "run",
+        "perturbation",
+        "--quick",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--widths",
+        "1,5,16",
+        "--seeds",
+        "1",
+        "--budget",
+        "60000",
+    ]
     assert main(argv) == 0
     return out
 
@@ -201,7 +222,9 @@ def test_quick_run_writes_rows_slope_and_figures(quick_run):
     result = json.loads((quick_run / "result.json").read_text())
     config = EXPERIMENT.make_config("quick", widths=(1, 5, 16), seeds=1, budget=60_000)
     counts = parameter_counts(config)
-    assert {"rows", "slope_local_search_over_sgd", "report", "budget", "target_loss", "medians", "tuning"} <= set(result)
+    assert {"rows", "slope_local_search_over_sgd", "report", "budget", "target_loss", "medians", "tuning"} <= set(
+        result
+    )
     assert len(result["rows"]) == len(counts) * len(config.optimizers) * config.seeds
     for row in result["rows"]:
         assert set(row) == {"params", "optimizer", "seed", "forward_equivalents_to_target"}

@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_checks import assert_config_refuses
+from margins import OPERATORS, margin
 from searchlab.cli import main
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.regression import EXPERIMENT, Config, prepare
 from searchlab.optimizers import OPTIMIZERS
-
-from cli_checks import assert_config_refuses
-from margins import OPERATORS, margin
 
 FIGURES = ("convergence.png", "computational_graph.png", "candidate_cloud.png")
 
@@ -65,7 +64,14 @@ def test_bad_settings_are_refused_by_the_config(settings, words):
 
 def test_every_size_is_a_valid_config_of_registered_optimizers():
     assert set(Config().optimizers) <= set(OPTIMIZERS)
-    assert set(Config().optimizers) == {"least_squares", "gradient", "random_search", "local_search", "evolution", "exhaustive"}
+    assert set(Config().optimizers) == {
+        "least_squares",
+        "gradient",
+        "random_search",
+        "local_search",
+        "evolution",
+        "exhaustive",
+    }
     for size in ("full", "tour", "quick"):
         config = EXPERIMENT.make_config(size)
         n_examples = config.n
@@ -230,7 +236,10 @@ CLI_CASES = {
 def test_bad_input_through_the_cli_is_one_error_line_and_writes_nothing(tmp_path, capsys, case):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    paths = {kind: str(bad_csv(inputs, kind)) for kind in ("missing", "unknown_column", "non_numeric", "nan", "empty", "binary")}
+    paths = {
+        kind: str(bad_csv(inputs, kind))
+        for kind in ("missing", "unknown_column", "non_numeric", "nan", "empty", "binary")
+    }
     runs = tmp_path / "runs"
     runs.mkdir()
     (runs / "keep.txt").write_text("an earlier result", encoding="utf-8")
@@ -259,7 +268,9 @@ def test_the_console_command_prints_one_error_line(tmp_path):
         timeout=120,
     )
     assert process.returncode == 2
-    assert process.stderr.splitlines() == [f"error: CSV file {missing} does not exist; check the path (relative paths start at {Path.cwd()})"]
+    assert process.stderr.splitlines() == [
+        f"error: CSV file {missing} does not exist; check the path (relative paths start at {Path.cwd()})"
+    ]
     assert not (tmp_path / "out").exists()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_checks import assert_config_refuses, error_line
 
+from cli_checks import assert_config_refuses, error_line
 from searchlab.cli import main
 from searchlab.experiments.signals import EXPERIMENT, Config
 
@@ -36,23 +36,56 @@ def test_bad_configs_are_refused(settings, words):
 def test_bad_settings_on_the_command_line_are_one_line_errors(capsys, tmp_path):
     out = tmp_path / "run"
     assert "--task" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "go"])
-    assert "--digits" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "arithmetic", "--digits", "1,5"])
+    assert "--digits" in error_line(
+        capsys, ["run", "signals", "--out", str(out), "--task", "arithmetic", "--digits", "1,5"]
+    )
     # Too large an error rate at the hardest difficulty is caught before anything runs.
-    assert "exceeds 1" in error_line(capsys, ["run", "signals", "--out", str(out), "--task", "arithmetic", "--base_error", "0.5",
-                                              "--per_digit_error", "0.5"])
+    assert "exceeds 1" in error_line(
+        capsys,
+        [
+            "run",
+            "signals",
+            "--out",
+            str(out),
+            "--task",
+            "arithmetic",
+            "--base_error",
+            "0.5",
+            "--per_digit_error",
+            "0.5",
+        ],
+    )
     assert not out.exists()
 
 
 def test_sizes_are_per_task_and_the_tour_runs_both_tasks():
     full, tour, quick = (EXPERIMENT.make_config(size, task="arithmetic") for size in ("full", "tour", "quick"))
     assert quick.imitation_steps < tour.imitation_steps < full.imitation_steps == 3000
-    assert EXPERIMENT.make_config("full").imitation_steps == 1500 and EXPERIMENT.make_config("tour").imitation_steps == 800
-    assert EXPERIMENT.make_config("quick", task="arithmetic", imitation_steps=7).imitation_steps == 7  # the user's value wins
+    assert (
+        EXPERIMENT.make_config("full").imitation_steps == 1500 and EXPERIMENT.make_config("tour").imitation_steps == 800
+    )
+    assert (
+        EXPERIMENT.make_config("quick", task="arithmetic", imitation_steps=7).imitation_steps == 7
+    )  # the user's value wins
     assert EXPERIMENT.variants == {"arithmetic": {"task": "arithmetic"}}
 
 
-TINY = ["--imitation_steps", "60", "--rl_steps", "10", "--demonstration_games", "40", "--fractions", "1,0.1",
-        "--label_counts", "20,40", "--overoptimization_steps", "20", "--rm_steps", "40"]
+TINY = [
+    "--imitation_steps",
+    "60",
+    "--rl_steps",
+    "10",
+    "--demonstration_games",
+    "40",
+    "--fractions",
+    "1,0.1",
+    "--label_counts",
+    "20,40",
+    "--overoptimization_steps",
+    "20",
+    "--rm_steps",
+    "40",
+]
 
 
 @pytest.mark.slow
@@ -67,7 +100,11 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
     # Approval and outcomes start from the behaviour-cloned policy, measured exactly the same way.
     details = {row["name"]: row for row in result["path_details"]}
     cloned = result["paths"]["behaviour cloning"]
-    assert all(details[name]["start"]["score"] == cloned for name in result["paths"] if name.startswith(("approval", "outcomes")))
+    assert all(
+        details[name]["start"]["score"] == cloned
+        for name in result["paths"]
+        if name.startswith(("approval", "outcomes"))
+    )
     # The simulated people have the accuracies they were given (binomial tolerance, 10,000 samples).
     assert abs(result["demonstrator"]["measured_accuracy"] - 0.7) < 0.025
     assert abs(result["rater"]["measured_accuracy"] - 0.9) < 0.015
@@ -84,9 +121,28 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
 
 # The run checks the plumbing, not learning (tests/signals trains the paths): each training loop is a step or a few,
 # since every curve point costs a greedy pass over the 1,000 held-out problems, and best-of-n samples one problem.
-TINY_ARITHMETIC = ["--task", "arithmetic", "--digits", "1", "--imitation_steps", "4", "--rl_steps", "1", "--demonstrations", "300",
-                   "--fractions", "1,0.1", "--label_counts", "20,40", "--overoptimization_steps", "2", "--rm_steps", "10",
-                   "--best_of_problems", "1"]
+TINY_ARITHMETIC = [
+    "--task",
+    "arithmetic",
+    "--digits",
+    "1",
+    "--imitation_steps",
+    "4",
+    "--rl_steps",
+    "1",
+    "--demonstrations",
+    "300",
+    "--fractions",
+    "1,0.1",
+    "--label_counts",
+    "20,40",
+    "--overoptimization_steps",
+    "2",
+    "--rm_steps",
+    "10",
+    "--best_of_problems",
+    "1",
+]
 
 
 @pytest.mark.slow
@@ -98,17 +154,33 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     result = json.loads((out / "result.json").read_text())
     assert result["task"] == "arithmetic" and "arithmetic" in result["title"]
     assert set(result) >= {"paths", "demonstrator", "rater", "reward_model", "overoptimization", "pipeline"}
-    assert set(result["paths"]) == {"behaviour cloning", "dagger", "approval (rater)", "approval (reward model, 1)",
-                                    "approval (reward model, 0.1)", "outcomes"}
+    assert set(result["paths"]) == {
+        "behaviour cloning",
+        "dagger",
+        "approval (rater)",
+        "approval (reward model, 1)",
+        "approval (reward model, 0.1)",
+        "outcomes",
+    }
     # Scores are exact accuracies on the 1,000 held-out problems: whole thousandths.
-    assert all(0.0 <= score <= 1.0 and round(score * 1000) == pytest.approx(score * 1000, abs=1e-6) for score in result["paths"].values())
+    assert all(
+        0.0 <= score <= 1.0 and round(score * 1000) == pytest.approx(score * 1000, abs=1e-6)
+        for score in result["paths"].values()
+    )
     # Every approval and outcome path starts from the behaviour-cloned model.
     details = {row["name"]: row for row in result["path_details"]}
     cloned = result["paths"]["behaviour cloning"]
-    assert all(details[name]["start"]["score"] == cloned for name in result["paths"] if name not in ("behaviour cloning", "dagger"))
+    assert all(
+        details[name]["start"]["score"] == cloned
+        for name in result["paths"]
+        if name not in ("behaviour cloning", "dagger")
+    )
     # Labels bought: 300 demonstrations; the overseer answers 30 problems in each of 3 rounds; 1 policy step of 32 problems x 4 answers.
     assert [details[name]["queries"] for name in ("behaviour cloning", "dagger", "outcomes")] == [
-        {"demonstrations": 300}, {"overseer answers": 30 + 3 * 30}, {"exact checks": 128}]
+        {"demonstrations": 300},
+        {"overseer answers": 30 + 3 * 30},
+        {"exact checks": 128},
+    ]
     # The people's measured rates agree with their settings (10,000 samples; 1-digit problems only).
     demonstrator, rater = result["demonstrator"]["measured"], result["rater"]["measured"]
     assert abs(demonstrator["demonstrator error rate at 1 digits"]["measured"] - 0.05) < 0.01
@@ -117,19 +189,31 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     # The demonstrator's level on the 1,000 held-out problems: 0.95 within 5 binomial sd (0.034).
     assert abs(result["demonstrator"]["performance"]["score"] - 0.95) < 0.034
     rater_level = result["rater"]["performance"]
-    assert rater_level["score"] <= rater_level["pass_at_n"] and rater_level["candidates"] == 8  # a pick among 8 is right only if one is
+    assert (
+        rater_level["score"] <= rater_level["pass_at_n"] and rater_level["candidates"] == 8
+    )  # a pick among 8 is right only if one is
     # Every reward model is scored on held-out labels, even the one that saw all of its pool (128 labels, then a tenth).
     by_fraction = result["reward_model"]["by_fraction"]
     assert [(row["fraction"], row["labels"]) for row in by_fraction] == [(1.0, 128), (0.1, 13)]
     assert all(0.0 <= row["heldout accuracy"] <= 1.0 and 0.0 <= row["truth accuracy"] <= 1.0 for row in by_fraction)
-    assert result["reward_model"]["active"]["counts"] == [20, 40] and len(result["reward_model"]["random"]["accuracy"]) == 2
+    assert (
+        result["reward_model"]["active"]["counts"] == [20, 40]
+        and len(result["reward_model"]["random"]["accuracy"]) == 2
+    )
     best_of_n = result["overoptimization"]["best_of_n"]["rows"]
     assert [row["knob"] for row in best_of_n] == [2**k for k in range(11)]
     assert [row["d"] for row in best_of_n] == pytest.approx(list(bon_distance([2**k for k in range(11)])))
     proxy = [row["proxy"] for row in best_of_n]
-    assert all(b >= a - 1e-9 for a, b in zip(proxy, proxy[1:]))  # the best of 2n is at least the mean best of its two halves
+    assert all(
+        b >= a - 1e-9 for a, b in zip(proxy, proxy[1:])
+    )  # the best of 2n is at least the mean best of its two halves
     assert [row["knob"] for row in result["overoptimization"]["rl"]["rows"]] == [0, 1, 2]
-    assert list(result["pipeline"]) == ["generic demonstrations", "expert demonstrations", "approval via reward model", "outcomes"]
+    assert list(result["pipeline"]) == [
+        "generic demonstrations",
+        "expert demonstrations",
+        "approval via reward model",
+        "outcomes",
+    ]
     stages = result["pipeline_details"]  # each stage starts where the one before ended, measured the same way
     assert all(later["start"]["score"] == earlier["performance"]["score"] for earlier, later in zip(stages, stages[1:]))
     assert [stage["queries"]["labels"] for stage in stages] == [300, 75, 13, 128]
@@ -144,5 +228,10 @@ def test_the_ordering_verdict_allows_for_sampling_noise_only_where_scores_are_sa
     order = [("imitation", 0.958), ("outcomes", 0.999), ("approval", 1.0)]
     assert _verdict(order, None) == "does not follow the essay's ordering"  # exact scores: any swap counts
     assert "within the noise of 1,000" in _verdict(order, 1000)
-    assert _verdict([("approval", 0.5), ("imitation", 0.7), ("outcomes", 0.9)], 1000) == "does not follow the essay's ordering"
-    assert _verdict([("imitation", 0.4), ("approval", 0.6), ("outcomes", 0.7)], None) == "agrees with the essay's ordering"
+    assert (
+        _verdict([("approval", 0.5), ("imitation", 0.7), ("outcomes", 0.9)], 1000)
+        == "does not follow the essay's ordering"
+    )
+    assert (
+        _verdict([("imitation", 0.4), ("approval", 0.6), ("outcomes", 0.7)], None) == "agrees with the essay's ordering"
+    )

@@ -9,26 +9,33 @@ import shutil
 
 import numpy as np
 import pytest
-from fake_clock import RATE, fake_clock
-from cli_checks import assert_config_refuses, error_line
 
+from cli_checks import assert_config_refuses, error_line
+from fake_clock import fake_clock
+from margins import OPERATORS, margin
 from searchlab.cli import main
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.tictactoe import EXPERIMENT, SEED_SLOTS, Config, load_local_strategy
 from searchlab.games import play as play_module
-from searchlab.games import roundrobin
 from searchlab.games.play import play
 from searchlab.games.tables import PositionIndex
-
-from margins import OPERATORS, margin
 
 pytestmark = pytest.mark.slow  # every test here shares one end-to-end run
 
 FIGURES = ("strategy_space.png", "exhaustive.png", "local_search.png", "network_moves.png")
 # A seconds-sized run: tiny round-robin budget, few evaluations, a short network.
-TINY = ["--round_robin_seconds", "0.5", "--evaluations", "600", "--seeds", "2", "--net_steps", "200", "--net_holdout", "0.2"]
-
-
+TINY = [
+    "--round_robin_seconds",
+    "0.5",
+    "--evaluations",
+    "600",
+    "--seeds",
+    "2",
+    "--net_steps",
+    "200",
+    "--net_holdout",
+    "0.2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +76,10 @@ def tiny_run_networks(seed: int) -> dict[str, float]:
     whole = train_strategy(index, **common)
     heldout_run = train_strategy(index, holdout_fraction=0.2, **common)
     _, heldout = symmetry_split(index, 0.2, spawn_seeds(seed, 2)[0])  # the split train_strategy made
-    return {"moves": whole.metrics["optimal_fraction"],
-            "heldout_gain_over_random": heldout_run.metrics["optimal_fraction_heldout"] - random_move_fraction(heldout)}
+    return {
+        "moves": whole.metrics["optimal_fraction"],
+        "heldout_gain_over_random": heldout_run.metrics["optimal_fraction_heldout"] - random_move_fraction(heldout),
+    }
 
 
 def assert_bounds(quantity, values):
@@ -81,7 +90,12 @@ def assert_bounds(quantity, values):
 
 def test_result_has_the_issue_keys_with_exact_facts(finished):
     _, result = finished
-    assert (result["positions"], result["positions_up_to_symmetry"], result["terminal_positions"], result["games"]) == (5478, 765, 958, 255168)
+    assert (result["positions"], result["positions_up_to_symmetry"], result["terminal_positions"], result["games"]) == (
+        5478,
+        765,
+        958,
+        255168,
+    )
     assert result["value"] == 0
     for mark in ("X", "O"):
         assert set(result["strategies"][mark]) >= {"table_log10", "tree_log10", "never_lose_log10"}
@@ -128,10 +142,14 @@ def test_the_networks_are_scored_on_every_position(finished):
     _, heldout = symmetry_split(positions(), 0.2, spawn_seeds(NETWORK_SEED, 2)[0])
     assert nets["moves_heldout"]["heldout_positions"] == heldout.size
     # The numbers `tiny_run_networks` gives at the run's network seed, with its bounds.
-    assert_bounds(tiny_run_networks, {
-        "moves": nets["moves"]["optimal_fraction"],
-        "heldout_gain_over_random": nets["moves_heldout"]["optimal_fraction_heldout"] - random_move_fraction(heldout),
-    })
+    assert_bounds(
+        tiny_run_networks,
+        {
+            "moves": nets["moves"]["optimal_fraction"],
+            "heldout_gain_over_random": nets["moves_heldout"]["optimal_fraction_heldout"]
+            - random_move_fraction(heldout),
+        },
+    )
 
 
 def test_saved_players_load_and_play(finished):

@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from margins import check, margin
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import spawn_seeds
-from searchlab.games import TicTacToe
-from searchlab.games import alphazero
+from searchlab.games import TicTacToe, alphazero
 from searchlab.games.alphazero import AlphaZeroSettings, arena, new_net, self_play, train
-from searchlab.games.tables import PositionIndex
 from searchlab.games.policy_value import (
     PolicyValueNet,
     encode,
@@ -25,12 +24,20 @@ from searchlab.games.policy_value import (
     save_net,
     search_with_net,
 )
-
-from margins import check, margin
+from searchlab.games.tables import PositionIndex
 
 GAME = TicTacToe()
-TINY = AlphaZeroSettings(iterations=2, selfplay_games=6, simulations=8, train_steps=15, batch_size=32,
-                         arena_games=4, arena_simulations=4, channels=8, hidden=16)
+TINY = AlphaZeroSettings(
+    iterations=2,
+    selfplay_games=6,
+    simulations=8,
+    train_steps=15,
+    batch_size=32,
+    arena_games=4,
+    arena_simulations=4,
+    channels=8,
+    hidden=16,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +61,9 @@ def exact_score_vs_random(net) -> float:
     """
     index = positions()
     priors, _ = net_evaluator(net, GAME)(index.states[: index.decisions])
-    table = np.argmax(priors, axis=1).astype(np.int8)  # the argmax `net_policy_action` plays (test_evaluator_and_entry_points_agree)
+    table = np.argmax(priors, axis=1).astype(
+        np.int8
+    )  # the argmax `net_policy_action` plays (test_evaluator_and_entry_points_agree)
     policy = index.opponent_policy("random")
     as_x, as_o = (index.outcome_probabilities(table, side, policy)[0] for side in (0, 1))
     return float((as_x[0] + as_x[1] / 2 + as_o[0] + as_o[1] / 2) / 2)
@@ -141,7 +150,9 @@ def test_arena_counts_every_game():
 # ----- training ------------------------------------------------------------------------
 
 
-ONE_ITERATION = AlphaZeroSettings(iterations=1, selfplay_games=32, simulations=50, train_steps=600, lr=3e-3, arena_games=0)
+ONE_ITERATION = AlphaZeroSettings(
+    iterations=1, selfplay_games=32, simulations=50, train_steps=600, lr=3e-3, arena_games=0
+)
 
 
 # Random play scores 0.5; the untrained nets scored 0.28-0.69. Over seeds 0-11: with 300 train steps the trained

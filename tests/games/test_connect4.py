@@ -188,8 +188,14 @@ def test_fours_are_accepted_only_if_one_last_move_made_them_all():
 
 @pytest.mark.parametrize(
     "moves, reason",
-    [("48", "column digits 1..7"), ("a", "column digits"), ("0", "column digits"), ("1111111", "full"),
-     ("12121212", "game is over"), (4453, "string of column digits")],
+    [
+        ("48", "column digits 1..7"),
+        ("a", "column digits"),
+        ("0", "column digits"),
+        ("1111111", "full"),
+        ("12121212", "game is over"),
+        (4453, "string of column digits"),
+    ],
 )
 def test_bad_move_strings_raise(moves, reason):
     with pytest.raises(SearchlabError, match=reason) as caught:

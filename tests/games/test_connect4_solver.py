@@ -197,8 +197,14 @@ TROMP = {(4, 4): 0, (4, 5): 0, (5, 4): 0, (6, 4): 0, (4, 6): -1, (5, 5): 0}
 
 @pytest.mark.parametrize(
     "rows, cols",
-    [(4, 4), (4, 5), (5, 4), (6, 4), pytest.param(4, 6, marks=pytest.mark.slow),
-     pytest.param(5, 5, marks=pytest.mark.slow)],
+    [
+        (4, 4),
+        (4, 5),
+        (5, 4),
+        (6, 4),
+        pytest.param(4, 6, marks=pytest.mark.slow),
+        pytest.param(5, 5, marks=pytest.mark.slow),
+    ],
 )
 def test_empty_boards_match_tromps_table(rows, cols):
     game = ConnectFour(rows, cols)

@@ -16,11 +16,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from margins import OPERATORS, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.games.env import TicTacToeEnv
 from searchlab.games.tictactoe import TicTacToe
-
-from margins import OPERATORS, margin
 
 GAME = TicTacToe()
 
@@ -96,7 +95,9 @@ def test_agrees_with_pettingzoo_tictactoe_on_10000_random_games():
     # The random games themselves: results and lengths as often as exact random play has them. These are the
     # numbers `random_game_statistics` gives at this seed (it plays the same games without PettingZoo).
     assert_bounds(random_game_statistics, random_play_z(results, steps, games))
-    print(f"{games} games, {steps} moves agreed in {elapsed:.2f} s; X/draw/O = {results[1.0]}/{results[0.0]}/{results[-1.0]}")
+    print(
+        f"{games} games, {steps} moves agreed in {elapsed:.2f} s; X/draw/O = {results[1.0]}/{results[0.0]}/{results[-1.0]}"
+    )
 
 
 @functools.cache

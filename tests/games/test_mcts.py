@@ -5,6 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.games import TicTacToe
 from searchlab.games.mcts import (
@@ -16,8 +17,6 @@ from searchlab.games.mcts import (
     uniform_evaluator,
 )
 from searchlab.games.minimax import solve
-
-from margins import check, margin
 
 GAME = TicTacToe()
 WIN_IN_ONE = GAME.state_from_string("XX. OO. ...")  # X to move wins at 2
@@ -180,7 +179,9 @@ def test_uct_uses_the_games_own_rollout():
     assert 0 < game.rollouts <= 100 and result.visits.sum() == 100
 
 
-@pytest.mark.parametrize("bad", [dict(simulations=0), dict(simulations=2.5), dict(c=-1.0), dict(c=float("nan")), dict(rng=-3)])
+@pytest.mark.parametrize(
+    "bad", [dict(simulations=0), dict(simulations=2.5), dict(c=-1.0), dict(c=float("nan")), dict(rng=-3)]
+)
 def test_uct_rejects_bad_settings_in_one_line(bad):
     args = dict(simulations=10, rng=0, c=1.0) | bad
     with pytest.raises(SearchlabError) as err:

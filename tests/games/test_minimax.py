@@ -87,4 +87,3 @@ def test_optimal_play_never_loses_against_random_play(solution):
                     state = GAME.apply(state, rng.choice(GAME.legal_actions(state)))
             sign = 1 if optimal_player == 0 else -1
             assert sign * GAME.returns(state) >= 0
-

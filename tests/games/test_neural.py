@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.core.metric import MaskedCrossEntropy
 from searchlab.core.seeding import spawn_seeds
@@ -21,8 +22,6 @@ from searchlab.games.neural import (
 )
 from searchlab.games.tables import PositionIndex
 from searchlab.spaces.mlp import MLPSpace
-
-from margins import check, margin
 
 SMALL = dict(hidden=(32,), steps=300, lr=0.01, batch_size=256)
 
@@ -155,7 +154,10 @@ def short_moves_training(seed: int) -> dict[str, float]:
     """300 steps of the moves network: its optimal-move share over random tables', and its last training loss over its first."""
     metrics = moves_strategy(seed, torch.get_num_threads()).metrics
     curve = metrics["learning_curve"]
-    return {"gain_over_random": metrics["optimal_fraction"] - random_move_fraction(), "loss_ratio": curve[-1][1] / curve[0][1]}
+    return {
+        "gain_over_random": metrics["optimal_fraction"] - random_move_fraction(),
+        "loss_ratio": curve[-1][1] / curve[0][1],
+    }
 
 
 def test_short_training_beats_random_tables(index, trained):

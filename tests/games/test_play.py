@@ -6,11 +6,10 @@ import io
 
 import pytest
 
+from cli_checks import error_line
 from searchlab.core.errors import SearchlabError
 from searchlab.games.play import board_text, play
 from searchlab.games.tictactoe import TicTacToe
-
-from cli_checks import error_line
 
 # A "human" who types 1..9 in order, again and again: taken squares are refused, so
 # this plays the first free square, a simple but complete strategy.
@@ -44,7 +43,13 @@ def test_the_random_opponent_is_fixed_by_the_seed():
 def test_board_shows_free_squares_as_numbers():
     game = TicTacToe()
     state = game.apply(game.apply(game.initial_state(), 4), 0)
-    assert board_text(game, state).splitlines() == [" O | 2 | 3", "---+---+---", " 4 | X | 6", "---+---+---", " 7 | 8 | 9"]
+    assert board_text(game, state).splitlines() == [
+        " O | 2 | 3",
+        "---+---+---",
+        " 4 | X | 6",
+        "---+---+---",
+        " 7 | 8 | 9",
+    ]
 
 
 def test_input_that_ends_early_is_an_error(monkeypatch, capsys):

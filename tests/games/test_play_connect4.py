@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from cli_checks import error_line
 
+from cli_checks import error_line
 from searchlab.cli import main
 from searchlab.core.errors import SearchlabError
 from searchlab.games.connect4 import ConnectFour
@@ -100,7 +100,9 @@ def test_az_without_a_fitting_network_trains_a_small_one(tmp_path):
     from searchlab.games.alphazero import AlphaZeroSettings, new_net
     from searchlab.games.policy_value import save_net
 
-    save_net(new_net(ConnectFour(), AlphaZeroSettings(channels=4, hidden=8), seed=0), tmp_path / "network.safetensors")  # 6x7: wrong board
+    save_net(
+        new_net(ConnectFour(), AlphaZeroSettings(channels=4, hidden=8), seed=0), tmp_path / "network.safetensors"
+    )  # 6x7: wrong board
     out = io.StringIO()
     play(ConnectFour.small(), "az", "X", 0, io.StringIO(CYCLE), out, run=tmp_path, simulations=8)
     text = out.getvalue()

@@ -4,10 +4,9 @@ import random
 
 import numpy as np
 import pytest
-from fake_clock import RATE, fake_clock
 
+from fake_clock import RATE, fake_clock
 from searchlab.games import TicTacToe
-from searchlab.games import roundrobin
 from searchlab.games.minimax import solve
 from searchlab.games.roundrobin import (
     HistoryTree,
@@ -120,10 +119,6 @@ def test_perfect_line_is_optimal_and_seeded():
         (action,) = [a for a in range(9) if before[a] != after[a]]
         assert action in solution.best_actions[before]
     assert GAME.returns(line[-1]) == 0
-
-
-
-
 
 
 def games_along_the_line(seed, ks):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.games.selfplay import (
     VARIANTS,
@@ -21,8 +22,6 @@ from searchlab.games.selfplay import (
     search,
 )
 from searchlab.games.tables import PositionIndex
-
-from margins import check, margin
 
 
 @functools.cache
@@ -100,7 +99,11 @@ def random_player_losses() -> float:
             if game.is_terminal(state):
                 memo[state, side] = float(game.returns(state) * (1 if side == 0 else -1) < 0)
             else:
-                moves = game.legal_actions(state) if game.current_player(state) == side else index.solution.best_actions[state]
+                moves = (
+                    game.legal_actions(state)
+                    if game.current_player(state) == side
+                    else index.solution.best_actions[state]
+                )
                 memo[state, side] = sum(lost(game.apply(state, a), side) for a in moves) / len(moves)
         return memo[state, side]
 
@@ -116,8 +119,10 @@ def scored_search(variant: str, seed: int, evaluations: int) -> dict[str, float]
     assert all(later <= earlier + 1e-9 for earlier, later in zip(curve, curve[1:]))  # it only keeps improvements
     drops = [e for e, loss in zip(trace.evaluations, curve) if loss < curve[0]]
     assert (trace.accepted >= 1) == bool(drops)
-    return {"first_drop": drops[0] if drops else math.inf,
-            "final_over_random_player": curve[-1] / 1000 / random_player_losses()}
+    return {
+        "first_drop": drops[0] if drops else math.inf,
+        "final_over_random_player": curve[-1] / 1000 / random_player_losses(),
+    }
 
 
 # Over seeds 0-15 (numpy only: thread counts do not enter): the first drop came after 1-514 evaluations

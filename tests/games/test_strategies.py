@@ -89,10 +89,7 @@ def test_tree_counts_match_brute_force(text, player):
     sign = 1 if player == 0 else -1
     never_losing = 0
     for strategy in mine:
-        results = [
-            sign * play(root, {player: strategy, 1 - player: opponent})
-            for opponent in theirs
-        ]
+        results = [sign * play(root, {player: strategy, 1 - player: opponent}) for opponent in theirs]
         never_losing += min(results) >= 0
     assert count_never_losing_strategies(GAME, player, root) == never_losing
 
@@ -102,9 +99,7 @@ def test_tree_counts_match_brute_force(text, player):
 def test_lookup_counts_match_brute_force(text, player):
     root = GAME.state_from_string(text)
     decision_positions = {
-        state
-        for _, state in histories(root)
-        if not GAME.is_terminal(state) and GAME.current_player(state) == player
+        state for _, state in histories(root) if not GAME.is_terminal(state) and GAME.current_player(state) == player
     }
     tables = list(itertools.product(*(GAME.legal_actions(s) for s in decision_positions)))
     assert count_lookup_strategies(GAME, player, root) == len(tables)

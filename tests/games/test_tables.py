@@ -9,11 +9,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.games import TicTacToe
 from searchlab.games.tables import PositionIndex
-
-from margins import check, margin
 
 GAME = TicTacToe()
 
@@ -138,7 +137,9 @@ def exact_loss(index, table, side, opponent_moves, state, memo):
         value = exact_loss(index, table, side, opponent_moves, GAME.apply(state, int(table[index.ids[state]])), memo)
     else:
         moves = opponent_moves(state)
-        value = sum(exact_loss(index, table, side, opponent_moves, GAME.apply(state, a), memo) for a in moves) / len(moves)
+        value = sum(exact_loss(index, table, side, opponent_moves, GAME.apply(state, a), memo) for a in moves) / len(
+            moves
+        )
     memo[state] = value
     return value
 

@@ -63,8 +63,12 @@ def _brute_repeats(train: str, validation: str, length: int, context: int) -> tu
     text, start = train + validation, len(train)
     repeated = beyond = 0
     for j in range(start, len(text)):
-        copies = [(i, b) for i in range(max(0, j - length + 1), min(j, len(text) - length) + 1)
-                  for b in range(0, i) if text[b : b + length] == text[i : i + length]]
+        copies = [
+            (i, b)
+            for i in range(max(0, j - length + 1), min(j, len(text) - length) + 1)
+            for b in range(0, i)
+            if text[b : b + length] == text[i : i + length]
+        ]
         if copies:
             repeated += 1
             beyond += all(i - b > context for i, b in copies)

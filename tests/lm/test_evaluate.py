@@ -8,16 +8,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lm.lm_helpers import REPETITIVE
 from searchlab.core.errors import SearchlabError
 from searchlab.encodings.subword import BPEVocab
 from searchlab.lm import CausalTransformer, Corpus, ModelConfig, bits_per_character, text_nats, tokenize
 
-from lm.lm_helpers import REPETITIVE
-
 
 def small_model(context: int = 8) -> CausalTransformer:
-    return CausalTransformer(ModelConfig(vocab_size=5, layers=1, heads=1, width=8, context=context),
-                             torch.Generator().manual_seed(0)).eval()
+    return CausalTransformer(
+        ModelConfig(vocab_size=5, layers=1, heads=1, width=8, context=context), torch.Generator().manual_seed(0)
+    ).eval()
 
 
 @torch.no_grad()
@@ -63,4 +63,5 @@ def test_subword_bpc_divides_by_characters_not_tokens():
     assert data.validation_characters == len(corpus.validation) - first
     nats = 123.0
     assert bits_per_character(nats, data.validation_characters) == pytest.approx(
-        nats / math.log(2) / (len(corpus.validation) - first))
+        nats / math.log(2) / (len(corpus.validation) - first)
+    )

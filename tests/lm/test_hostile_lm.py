@@ -15,17 +15,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from cli_checks import error_line
 
+from cli_checks import error_line
+from lm.lm_helpers import tiny_data, tiny_model, tiny_training
 from searchlab.cli import main
 from searchlab.core import checkpoint
-from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.device import cpu_threads
+from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.experiments.base import parse_overrides
 from searchlab.experiments.charlm import MODEL_FOLDER, Config
 from searchlab.lm import TrainConfig, baseline_sample, baselines, generate, train
-
-from lm.lm_helpers import tiny_data, tiny_model, tiny_training
 
 baselines_module = importlib.import_module("searchlab.lm.baselines")  # the package's `baselines` is the function
 
@@ -34,8 +33,29 @@ baselines_module = importlib.import_module("searchlab.lm.baselines")  # the pack
 # used to mix the elapsed time into the learning rate; on so short a run that shows only now and then, so the
 # ticking-clock test below is the one that catches it every time). Dropout stays on: its draws must resume too.
 STEPS, INTERRUPT_AT, CHECKPOINTED_AT = 30, 25, 20
-TINY = ["--steps", str(STEPS), "--checkpoint_every", "10", "--warmup_steps", "5", "--layers", "1", "--heads", "2", "--width", "32",
-        "--context", "32", "--batch_size", "8", "--sample_chars", "20", "--threads", "1", "--no-progress"]
+TINY = [
+    "--steps",
+    str(STEPS),
+    "--checkpoint_every",
+    "10",
+    "--warmup_steps",
+    "5",
+    "--layers",
+    "1",
+    "--heads",
+    "2",
+    "--width",
+    "32",
+    "--context",
+    "32",
+    "--batch_size",
+    "8",
+    "--sample_chars",
+    "20",
+    "--threads",
+    "1",
+    "--no-progress",
+]
 
 
 def _text(lines: int) -> str:
@@ -100,7 +120,10 @@ def test_an_interrupted_and_resumed_run_ends_bitwise_equal(small_text, whole, tm
     monkeypatch.delenv("SEARCHLAB_INTERRUPT_AT")
     assert main(["run", "charlm", "--text", str(small_text), "--out", str(cut), "--resume", *TINY]) == 0
     _assert_bitwise_equal(_parameters(whole), _parameters(cut))
-    assert json.loads((cut / "result.json").read_text())["val_bpc"] == json.loads((whole / "result.json").read_text())["val_bpc"]
+    assert (
+        json.loads((cut / "result.json").read_text())["val_bpc"]
+        == json.loads((whole / "result.json").read_text())["val_bpc"]
+    )
 
 
 @pytest.mark.parametrize("minutes", [1.0, None])
@@ -123,12 +146,16 @@ def test_the_clock_does_not_move_a_step_budgets_parameters(monkeypatch, minutes)
 
 def test_the_learning_rate_is_a_function_of_steps_only():
     config = TrainConfig(steps=100, minutes=10.0, lr=1.0, warmup_steps=10, min_lr_fraction=0.1)
-    assert [config.learning_rate(step) for step in (0, 9, 10, 55, 100, 150)] == pytest.approx([0.1, 1.0, 1.0, 0.55, 0.1, 0.1])
+    assert [config.learning_rate(step) for step in (0, 9, 10, 55, 100, 150)] == pytest.approx(
+        [0.1, 1.0, 1.0, 0.55, 0.1, 0.1]
+    )
     timed = TrainConfig(steps=None, minutes=1.0, lr=1.0, warmup_steps=0, min_lr_fraction=0.0)
     assert timed.pace_steps == 20
     assert timed.learning_rate(5) == timed.learning_rate(50) == 1.0  # no horizon fixed yet: the peak
     # The cosine over the horizon a time budget fixed, from the step where it was fixed.
-    assert [timed.learning_rate(step, horizon=120) for step in (20, 70, 120, 500)] == pytest.approx([1.0, 0.5, 0.0, 0.0])
+    assert [timed.learning_rate(step, horizon=120) for step in (20, 70, 120, 500)] == pytest.approx(
+        [1.0, 0.5, 0.0, 0.0]
+    )
     assert timed.horizon_from_pace(20, 2.0) == 600  # 20 steps in 2 s: 600 in the minute
 
 
@@ -142,11 +169,19 @@ def test_a_time_budget_fixes_its_horizon_once_and_the_checkpoint_keeps_it(monkey
     adamw = train_module._adamw
     monkeypatch.setattr(train_module, "_adamw", lambda *args: optimizers.append(adamw(*args)) or optimizers[-1])
     with cpu_threads(1):
-        result = train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=tmp_path,
-                       callback=lambda model, step, loss: rates.append(optimizers[-1].param_groups[0]["lr"]))
+        result = train(
+            tiny_model(data.vocab.size),
+            training,
+            data,
+            seed=0,
+            checkpoint_dir=tmp_path,
+            callback=lambda model, step, loss: rates.append(optimizers[-1].param_groups[0]["lr"]),
+        )
     horizon = checkpoint.load(tmp_path)["horizon"]
     assert result.stopped_because == "minutes" and isinstance(horizon, int) and horizon > training.pace_steps
-    assert rates == [training.learning_rate(step, horizon if step >= training.pace_steps else None) for step in range(len(rates))]
+    assert rates == [
+        training.learning_rate(step, horizon if step >= training.pace_steps else None) for step in range(len(rates))
+    ]
     with cpu_threads(1):
         train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=tmp_path, resume=True)
     assert checkpoint.load(tmp_path)["horizon"] == horizon
@@ -187,7 +222,11 @@ def test_baselines_count_only_the_sample(monkeypatch):
 
     monkeypatch.setattr(baselines_module.KneserNey, "__init__", counting_init)
     for name, compress in dict(baselines_module.COMPRESSORS).items():
-        monkeypatch.setitem(baselines_module.COMPRESSORS, name, lambda data, compress=compress: compressed.append(len(data)) or compress(data))
+        monkeypatch.setitem(
+            baselines_module.COMPRESSORS,
+            name,
+            lambda data, compress=compress: compressed.append(len(data)) or compress(data),
+        )
     text = _text(400_000)  # 20 MB
     cut = len(text) * 9 // 10
     result = baselines(text[:cut], text[cut:])
@@ -228,7 +267,12 @@ def test_sample_with_a_vanishing_temperature_prints_text(capsys, tmp_path):
     data = tiny_data()
     with cpu_threads(1):
         train(tiny_model(data.vocab.size), tiny_training(steps=3), data, seed=0, checkpoint_dir=tmp_path / "model")
-    assert main(["sample", "--run", str(tmp_path / "model"), "--prompt", "the ", "--chars", "20", "--temperature", "1e-300"]) == 0
+    assert (
+        main(
+            ["sample", "--run", str(tmp_path / "model"), "--prompt", "the ", "--chars", "20", "--temperature", "1e-300"]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.out.startswith("the ") and len(captured.out.rstrip("\n")) == 24 and "Traceback" not in captured.err
 
@@ -239,11 +283,14 @@ def _edit_checkpoint(folder: Path, edit) -> None:
     checkpoint.save(folder, state, tag="edited")
 
 
-@pytest.mark.parametrize("edit, training_too", [
-    (lambda s: s["model"].pop(next(iter(s["model"]))), True),  # a weight missing
-    (lambda s: s["model"].__setitem__(next(iter(s["model"])), torch.zeros(3)), True),  # a weight of another shape
-    (lambda s: s["vocab"].clear(), False),  # a vocabulary that says nothing (training does not read it back)
-])
+@pytest.mark.parametrize(
+    "edit, training_too",
+    [
+        (lambda s: s["model"].pop(next(iter(s["model"]))), True),  # a weight missing
+        (lambda s: s["model"].__setitem__(next(iter(s["model"])), torch.zeros(3)), True),  # a weight of another shape
+        (lambda s: s["vocab"].clear(), False),  # a vocabulary that says nothing (training does not read it back)
+    ],
+)
 def test_a_language_model_checkpoint_that_does_not_fit_is_one_line_naming_it(edit, training_too, capsys, tmp_path):
     data = tiny_data()
     with cpu_threads(1):
@@ -253,7 +300,14 @@ def test_a_language_model_checkpoint_that_does_not_fit_is_one_line_naming_it(edi
     assert str(tmp_path / "model" / checkpoint.POINTER) in line
     if training_too:  # resuming the training refuses it the same way
         with pytest.raises(SearchlabError, match="does not fit this run"):
-            train(tiny_model(data.vocab.size), tiny_training(steps=4), data, seed=0, checkpoint_dir=tmp_path / "model", resume=True)
+            train(
+                tiny_model(data.vocab.size),
+                tiny_training(steps=4),
+                data,
+                seed=0,
+                checkpoint_dir=tmp_path / "model",
+                resume=True,
+            )
 
 
 def test_the_nan_message_says_whether_a_checkpoint_is_kept(tmp_path):
@@ -269,5 +323,8 @@ def test_a_prompt_the_text_cannot_write_is_refused_before_any_work(tmp_path, cap
     text = tmp_path / "lower.txt"
     text.write_text("the cat sat on the mat and the dog ran to the cat\n" * 400)
     out = tmp_path / "run"
-    line = error_line(capsys, ["run", "charlm", "--quick", "--vocab", "corpus", "--text", str(text), "--out", str(out), "--no-progress"])
+    line = error_line(
+        capsys,
+        ["run", "charlm", "--quick", "--vocab", "corpus", "--text", str(text), "--out", str(out), "--no-progress"],
+    )
     assert "--sample_prompt 'The '" in line and not out.exists()

@@ -34,8 +34,13 @@ def test_parameter_counts():
 
 @pytest.mark.parametrize(
     "overrides, words",
-    [({"width": 10, "heads": 4}, "divisible"), ({"layers": 0}, "layers"), ({"dropout": 1.0}, "dropout"),
-     ({"vocab_size": 1}, "at least 2"), ({"context": 2.5}, "context")],
+    [
+        ({"width": 10, "heads": 4}, "divisible"),
+        ({"layers": 0}, "layers"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"vocab_size": 1}, "at least 2"),
+        ({"context": 2.5}, "context"),
+    ],
 )
 def test_bad_configs_are_refused(overrides, words):
     settings = {"vocab_size": 10, "layers": 1, "heads": 2, "width": 8, "context": 4, **overrides}

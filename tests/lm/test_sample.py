@@ -6,11 +6,10 @@ import inspect
 
 import pytest
 
+from lm.lm_helpers import assert_bounds, repetitive_model
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.lm import generate, load_model
-
-from lm.lm_helpers import assert_bounds, repetitive_model
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,11 @@ import math
 import pytest
 import torch
 
+from lm.lm_helpers import assert_bounds, repetitive_model, tiny_data, tiny_model, tiny_training
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.lm import TrainConfig, train
-
-from lm.lm_helpers import assert_bounds, repetitive_model, tiny_data, tiny_model, tiny_training
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +73,14 @@ def test_resuming_another_models_checkpoint_is_refused(tmp_path):
     data = tiny_data()
     train(tiny_model(data.vocab.size), tiny_training(steps=2), data, seed=0, checkpoint_dir=tmp_path)
     with pytest.raises(SearchlabError, match="another model"):
-        train(tiny_model(data.vocab.size, width=16), tiny_training(steps=2), data, seed=0,
-              checkpoint_dir=tmp_path, resume=True)
+        train(
+            tiny_model(data.vocab.size, width=16),
+            tiny_training(steps=2),
+            data,
+            seed=0,
+            checkpoint_dir=tmp_path,
+            resume=True,
+        )
 
 
 def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
@@ -87,8 +92,14 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
                 model.final_norm.weight.fill_(float("nan"))
 
     with pytest.raises(DivergedError, match="step 8"):
-        train(tiny_model(data.vocab.size), tiny_training(checkpoint_every=5), data, seed=0,
-              checkpoint_dir=tmp_path, callback=poison)
+        train(
+            tiny_model(data.vocab.size),
+            tiny_training(checkpoint_every=5),
+            data,
+            seed=0,
+            checkpoint_dir=tmp_path,
+            callback=poison,
+        )
     state = checkpoint.load(tmp_path)
     assert state["step"] == 5
     assert all(torch.isfinite(tensor).all() for tensor in state["model"].values())

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from margins import check, margin
 from searchlab.core import Budget, SearchlabError, run
 from searchlab.core.device import cpu_threads
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
-
-from margins import check, margin
 from small_problems import GAP_BOUNDS, GAP_BUDGET, PROBLEMS, optimum, random_median
 
 

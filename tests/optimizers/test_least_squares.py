@@ -35,7 +35,11 @@ def test_no_search_beats_the_closed_form():
 
     problem = linear_problem(dtype=torch.float64)
     best = run(problem, LeastSquares(), Budget(steps=1), seed=0).final_loss
-    nearby = problem.space.perturb(run(problem, LeastSquares(), Budget(steps=1), seed=0).candidate.expand(256, -1), 1e-3, torch.Generator().manual_seed(0))
+    nearby = problem.space.perturb(
+        run(problem, LeastSquares(), Budget(steps=1), seed=0).candidate.expand(256, -1),
+        1e-3,
+        torch.Generator().manual_seed(0),
+    )
     assert float(problem.evaluate(nearby).min()) >= best
 
 

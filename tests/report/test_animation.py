@@ -6,19 +6,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-from searchlab.core.errors import SearchlabError  # noqa: E402
-from searchlab.report.animation import render_frames, write_gif  # noqa: E402
-from searchlab.report.landscape import two_weight_frames  # noqa: E402
+from searchlab.core.errors import SearchlabError
+from searchlab.report.animation import render_frames, write_gif
+from searchlab.report.landscape import two_weight_frames
 
 
 def test_a_gif_round_trips_with_every_frame(tmp_path):
     figure, ax = plt.subplots(figsize=(3, 2))
-    line, = ax.plot([], [])
+    (line,) = ax.plot([], [])
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 100)
 
@@ -50,7 +50,10 @@ def test_two_weight_frames_show_one_step_per_frame():
     xs = ys = np.linspace(-1, 1, 9)
     surface = np.add.outer(ys**2, xs**2)
     points = np.array([[0.8, 0.8], [0.5, 0.6], [0.2, 0.1], [0.0, 0.0]])
-    paths = {"gradient": (points, (points**2).sum(axis=1)), "local_search": (points[[0, 0, 2, 3]], (points[[0, 0, 2, 3]] ** 2).sum(axis=1))}
+    paths = {
+        "gradient": (points, (points**2).sum(axis=1)),
+        "local_search": (points[[0, 0, 2, 3]], (points[[0, 0, 2, 3]] ** 2).sum(axis=1)),
+    }
     frames = two_weight_frames(xs, ys, surface, paths, names=("w(1)1,1", "w(1)2,1"), marker=(0.0, 0.0), dpi=40)
     assert len(frames) == 4
     assert len({frame.tobytes() for frame in frames}) == 4  # every frame differs, so none is merged in the GIF

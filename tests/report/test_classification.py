@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
 
-from searchlab.report import classification  # noqa: E402
+from searchlab.report import classification
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -44,11 +44,22 @@ def test_every_figure_draws(tmp_path):
     matrix = classification.confusion_matrix(true, predicted, 10)
 
     save(classification.confusion_figure(matrix, names, title="test"), tmp_path / "confusion.png")
-    save(classification.misclassified_figure(images, true, predicted, probabilities, names, total_wrong=9), tmp_path / "wrong.png")
-    save(classification.misclassified_figure(images[:0], true[:0], predicted[:0], probabilities[:0], names), tmp_path / "none.png")
+    save(
+        classification.misclassified_figure(images, true, predicted, probabilities, names, total_wrong=9),
+        tmp_path / "wrong.png",
+    )
+    save(
+        classification.misclassified_figure(images[:0], true[:0], predicted[:0], probabilities[:0], names),
+        tmp_path / "none.png",
+    )
     onehots = np.eye(10)[true[:3]]
-    save(classification.vectors_figure(images[:3], true[:3], onehots, names, ink_is_high=False), tmp_path / "vectors.png")
-    curves = [{"label": "a", "x": [1, 2, 3], "y": [1.0, 0.5, 0.2], "faint": True}, {"label": "b", "x": [1, 3], "y": [0.9, 0.3]}]
+    save(
+        classification.vectors_figure(images[:3], true[:3], onehots, names, ink_is_high=False), tmp_path / "vectors.png"
+    )
+    curves = [
+        {"label": "a", "x": [1, 2, 3], "y": [1.0, 0.5, 0.2], "faint": True},
+        {"label": "b", "x": [1, 3], "y": [0.9, 0.3]},
+    ]
     save(classification.training_curve_figure(curves, title="t"), tmp_path / "curve.png")
 
 

@@ -8,7 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from searchlab.report.figures import ratio_slope_figure  # noqa: E402
+from searchlab.report.figures import ratio_slope_figure
 
 
 def test_a_ratio_panel_with_no_size_draws_a_note_instead_of_failing_on_log_axes():
@@ -23,5 +23,23 @@ def test_a_tiny_budget_perturbation_run_ends_with_its_report(tmp_path):
     from searchlab.cli import main
 
     out = tmp_path / "run"
-    assert main(["run", "perturbation", "--quick", "--widths", "1,5", "--seeds", "1", "--budget", "2000", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "perturbation",
+                "--quick",
+                "--widths",
+                "1,5",
+                "--seeds",
+                "1",
+                "--budget",
+                "2000",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert (out / "result.json").is_file() and (out / "figures" / "cost_vs_parameters.png").is_file()

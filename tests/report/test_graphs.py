@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import to_hex
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from searchlab.report import graphs  # noqa: E402
-from searchlab.report.figures import EXCESS_FLOOR, candidate_cloud_figure, color_of, convergence_figure  # noqa: E402
+from searchlab.report import graphs
+from searchlab.report.figures import EXCESS_FLOOR, candidate_cloud_figure, color_of, convergence_figure
 
 
 def texts(figure) -> list[str]:

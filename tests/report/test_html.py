@@ -15,19 +15,33 @@ from searchlab.core.errors import SearchlabError
 from searchlab.report.html import write_report
 
 
-def make_run(folder: Path, name: str, *, title: str | None = None, report: dict | None = None, with_report: bool = True) -> Path:
+def make_run(
+    folder: Path, name: str, *, title: str | None = None, report: dict | None = None, with_report: bool = True
+) -> Path:
     """A finished run folder with config.json, metrics.jsonl, result.json and one tiny PNG."""
     (folder / "figures").mkdir(parents=True)
     Image.new("RGB", (8, 6), (200, 30, 30)).save(folder / "figures" / "loss.png")
-    (folder / "config.json").write_text(json.dumps({"experiment": name, "config": {"seed": 0, "lr": 0.05, "label": "a<b"}}))
+    (folder / "config.json").write_text(
+        json.dumps({"experiment": name, "config": {"seed": 0, "lr": 0.05, "label": "a<b"}})
+    )
     (folder / "metrics.jsonl").write_text('{"step": 0, "loss": 1.0}\n')
-    result = {"experiment": name, "title": title or f"The {name} experiment", "essay_section": "Stochastic gradient descent"}
+    result = {
+        "experiment": name,
+        "title": title or f"The {name} experiment",
+        "essay_section": "Stochastic gradient descent",
+    }
     if with_report:
         result["report"] = report or {
             "summary": "First paragraph.\nSecond paragraph.",
             "headline": [{"label": "test accuracy", "value": "0.97"}],
             "figures": [{"path": "figures/loss.png", "caption": f"Loss of {name}"}],
-            "tables": [{"title": "final losses", "columns": ["optimizer", "loss", "spent"], "rows": [["gradient", 0.123456789, 1234567]]}],
+            "tables": [
+                {
+                    "title": "final losses",
+                    "columns": ["optimizer", "loss", "spent"],
+                    "rows": [["gradient", 0.123456789, 1234567]],
+                }
+            ],
         }
     (folder / "result.json").write_text(json.dumps(result))
     return folder
@@ -136,7 +150,13 @@ def test_table_numbers_are_formatted_and_right_aligned(tmp_path):
     run = make_run(tmp_path / "run", "x", report=report)
     text = write_report(tmp_path / "index.html", [run]).read_text(encoding="utf-8")
     cells = re.findall(r"<td( class=\"n\")?>(.*?)</td>", text.split("<details")[0])
-    assert cells[:5] == [("", "a"), (' class="n"', "0.1235"), (' class="n"', "1,234,567"), (' class="n"', "1.235e-7"), (' class="n"', "6.022e23")]
+    assert cells[:5] == [
+        ("", "a"),
+        (' class="n"', "0.1235"),
+        (' class="n"', "1,234,567"),
+        (' class="n"', "1.235e-7"),
+        (' class="n"', "6.022e23"),
+    ]
     assert cells[5:] == [("", "b"), (' class="n"', "2"), (' class="n"', "12"), ("", "—"), (' class="n"', "NaN")]
     assert '<th class="n" scope="col">float</th>' in text and '<th scope="col">name</th>' in text
 

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_hex
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from searchlab.report import graphs  # noqa: E402
-from searchlab.spaces import MLPSpace  # noqa: E402
+from searchlab.report import graphs
+from searchlab.spaces import MLPSpace
 
 
 def weight_labels(figure) -> list[str]:

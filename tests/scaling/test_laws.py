@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.scaling import laws
 from searchlab.scaling.laws import (
@@ -29,8 +30,6 @@ from searchlab.scaling.laws import (
     loss_at_largest_data,
     mean_by_cell,
 )
-
-from margins import check, margin
 
 # (form, true parameters, N range, D range): both terms of each law matter over its grid,
 # and the second set of each form is far from the fitters' starting exponents.
@@ -56,7 +55,7 @@ def noisy_rows(form, params, n_range, d_range, seed, noise=0.01, sizes=8, seeds=
     return n, d, LAWS[form](n, d, **params) * np.exp(rng.normal(0.0, noise, n.size))
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(case: int, seed: int, form: str | None = None, noise: float = 0.01) -> tuple:
     """(rows, fit) of case `case`'s law with `noise` drawn from `seed`, fitted by `form` (the case's own by default).
 
@@ -75,8 +74,13 @@ def recovery_values(case: int, seed: int) -> dict[str, float]:
     spread = max(fit.stderr[name] / truth[name] for name in EXPONENTS[form])
     z = max(abs(fit.params[name] - value) / fit.stderr[name] for name, value in truth.items())
     ratio = fit.rmse_log / 0.01
-    return {"exponent_error": error, "relative_stderr": spread, "max_z": z,
-            "rmse_over_noise": ratio, "rmse_over_noise_low": ratio}
+    return {
+        "exponent_error": error,
+        "relative_stderr": spread,
+        "max_z": z,
+        "rmse_over_noise": ratio,
+        "rmse_over_noise_low": ratio,
+    }
 
 
 # Over noise seeds 0-19 (numpy only, so thread counts change nothing), per case: exponent error worst 0.017 /
@@ -93,8 +97,14 @@ def _recovery_quantity(case: int):
         return recovery_values(case, seed)
 
     quantity.__name__ = quantity.__qualname__ = f"fit_recovery_case_{case}"
-    return margin(seed=case, exponent_error=("<", EXPONENT_TOLERANCE[case]), relative_stderr=("<", 0.03),
-                  max_z=("<", 6.0), rmse_over_noise=("<", 1.3), rmse_over_noise_low=(">", 0.7))(quantity)
+    return margin(
+        seed=case,
+        exponent_error=("<", EXPONENT_TOLERANCE[case]),
+        relative_stderr=("<", 0.03),
+        max_z=("<", 6.0),
+        rmse_over_noise=("<", 1.3),
+        rmse_over_noise_low=(">", 0.7),
+    )(quantity)
 
 
 RECOVERY = [_recovery_quantity(case) for case in range(len(CASES))]
@@ -183,7 +193,9 @@ def test_wrong_form_runs_but_fits_worse(case):
 
 
 def test_to_dict_writes_undetermined_errors_as_none():
-    fit = Fit("chinchilla", dict(E=1.0, A=2.0, B=3.0, a=0.3, b=0.2), dict(E=np.inf, A=0.1, B=0.1, a=0.01, b=0.01), 0.01, 9)
+    fit = Fit(
+        "chinchilla", dict(E=1.0, A=2.0, B=3.0, a=0.3, b=0.2), dict(E=np.inf, A=0.1, B=0.1, a=0.01, b=0.01), 0.01, 9
+    )
     written = json.loads(json.dumps(fit.to_dict(), allow_nan=False))
     assert written["stderr"]["E"] is None and written["params"]["A"] == 2.0
 
@@ -236,8 +248,9 @@ def test_compute_optimal_matches_chinchilla_closed_form(compute):
     assert result["loss"] == pytest.approx(fit.predict(result["N_opt"], result["D_opt"]))
 
 
-@pytest.mark.parametrize("fit", [chinchilla_fit(a=0.5, b=0.2),
-                                 Fit("kaplan", dict(Nc=8.8e13, Dc=5.4e13, aN=0.076, aD=0.095), {}, 0.0, 0)])
+@pytest.mark.parametrize(
+    "fit", [chinchilla_fit(a=0.5, b=0.2), Fit("kaplan", dict(Nc=8.8e13, Dc=5.4e13, aN=0.076, aD=0.095), {}, 0.0, 0)]
+)
 def test_moving_away_from_the_optimum_raises_loss(fit):
     compute = 1e20
     best = compute_optimal(fit, compute)

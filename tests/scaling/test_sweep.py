@@ -38,8 +38,13 @@ class ToyConfig:
 
 def test_values_are_typed_by_the_config():
     grid = parse_grid(ToyConfig, ["lr=0.01, 0.1", "width=2,8", "shuffle=true,no", "batch=none,32", "widths=1,4;16"])
-    assert grid == {"lr": (0.01, 0.1), "width": (2, 8), "shuffle": (True, False), "batch": (None, 32),
-                    "widths": ((1, 4), (16,))}
+    assert grid == {
+        "lr": (0.01, 0.1),
+        "width": (2, 8),
+        "shuffle": (True, False),
+        "batch": (None, 32),
+        "widths": ((1, 4), (16,)),
+    }
     assert all(type(v) is int for v in grid["width"])
 
 
@@ -51,20 +56,23 @@ def test_log_and_linear_spacing():
     assert parse_grid(ToyConfig, ["width=lin:10:30:3"])["width"] == (10, 20, 30)
 
 
-@pytest.mark.parametrize("spec,words", [
-    ("nokey=1,2", ["unknown grid key 'nokey'", "width, lr"]),
-    ("lr=", ["no values"]),
-    ("lr= , ", ["no values"]),
-    ("lr=0.1,abc", ["expects a number", "'abc'"]),
-    ("width=1.5", ["whole number"]),
-    ("seed=0,1", ["--seeds"]),
-    ("lr", ["KEY=VALUES"]),
-    ("lr=0.1,0.1", ["twice"]),
-    ("width=log:0:10:3", ["above 0"]),
-    ("width=log:1:10", ["LOW:HIGH:COUNT"]),
-    ("width=lin:1:10:0", ["COUNT of at least 1"]),
-    ("shuffle=lin:0:1:2", ["number setting"]),
-])
+@pytest.mark.parametrize(
+    "spec,words",
+    [
+        ("nokey=1,2", ["unknown grid key 'nokey'", "width, lr"]),
+        ("lr=", ["no values"]),
+        ("lr= , ", ["no values"]),
+        ("lr=0.1,abc", ["expects a number", "'abc'"]),
+        ("width=1.5", ["whole number"]),
+        ("seed=0,1", ["--seeds"]),
+        ("lr", ["KEY=VALUES"]),
+        ("lr=0.1,0.1", ["twice"]),
+        ("width=log:0:10:3", ["above 0"]),
+        ("width=log:1:10", ["LOW:HIGH:COUNT"]),
+        ("width=lin:1:10:0", ["COUNT of at least 1"]),
+        ("shuffle=lin:0:1:2", ["number setting"]),
+    ],
+)
 def test_bad_specs_are_one_line_errors(spec, words):
     with pytest.raises(SearchlabError) as caught:
         parse_grid(ToyConfig, [spec])
@@ -132,8 +140,13 @@ def test_a_sweep_killed_mid_way_resumes_with_only_the_missing_trials(tmp_path):
     trials = expand({"steps": (600,), "width": (8, 16)}, range(3))
     # SIGKILL right after the driver has written its second trial (searchlab.core.interrupts): no timing involved.
     env = {**os.environ, "SEARCHLAB_INTERRUPT_AT": "trial:2:kill"}
-    process = subprocess.Popen([sys.executable, "-c", DRIVER, str(out)], start_new_session=True, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(out)],
+        start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         code = process.wait(timeout=300)
     finally:

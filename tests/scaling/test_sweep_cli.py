@@ -7,32 +7,34 @@ import json
 
 import pytest
 
-from searchlab.cli import main
-
 from cli_checks import error_line
+from searchlab.cli import main
 
 BASE = ["sweep", "regression", "--quick"]
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["--grid", "nokey=1,2"], "unknown grid key 'nokey'; valid keys are device, n"),
-    ([], "the grid is empty"),
-    (["--grid", "lr="], "lists no values"),
-    (["--grid", "lr=0.1,fast"], "expects a number, got 'fast'"),
-    (["--grid", "n=log:10:100"], "LOW:HIGH:COUNT"),
-    (["--grid", "budget=1000,-5"], "grid point budget=-5: --budget must be a positive"),
-    (["--grid", "optimizers=gradient;nosuch"], "grid point optimizers=nosuch: unknown optimizer"),
-    (["--grid", "lr=0.1", "--grid", "lr=0.2"], "given twice"),
-    (["--grid", "seed=0,1"], "--seeds"),
-    (["--grid", "lr=0.1", "--seed", "3"], "--seeds 0,1,2, not --seed"),
-    (["--grid", "lr=0.1", "--lr", "0.2"], "--lr is both fixed and in the grid"),
-    (["--grid", "lr=0.1", "--no-such-setting", "2"], "unknown setting --no-such-setting"),
-    (["--grid", "lr=0.1", "--seeds", "0,0"], "lists a seed twice"),
-    (["--grid", "lr=0.1", "--seeds", "x"], "whole number"),
-    (["--grid", "lr=0.1", "--workers", "0"], "whole number >= 1"),
-    (["--grid", "lr=0.1", "--backend", "slurm"], "invalid choice"),
-    (["--grid", "lr=0.1", "--csv", "/nonexistent/data.csv"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--grid", "nokey=1,2"], "unknown grid key 'nokey'; valid keys are device, n"),
+        ([], "the grid is empty"),
+        (["--grid", "lr="], "lists no values"),
+        (["--grid", "lr=0.1,fast"], "expects a number, got 'fast'"),
+        (["--grid", "n=log:10:100"], "LOW:HIGH:COUNT"),
+        (["--grid", "budget=1000,-5"], "grid point budget=-5: --budget must be a positive"),
+        (["--grid", "optimizers=gradient;nosuch"], "grid point optimizers=nosuch: unknown optimizer"),
+        (["--grid", "lr=0.1", "--grid", "lr=0.2"], "given twice"),
+        (["--grid", "seed=0,1"], "--seeds"),
+        (["--grid", "lr=0.1", "--seed", "3"], "--seeds 0,1,2, not --seed"),
+        (["--grid", "lr=0.1", "--lr", "0.2"], "--lr is both fixed and in the grid"),
+        (["--grid", "lr=0.1", "--no-such-setting", "2"], "unknown setting --no-such-setting"),
+        (["--grid", "lr=0.1", "--seeds", "0,0"], "lists a seed twice"),
+        (["--grid", "lr=0.1", "--seeds", "x"], "whole number"),
+        (["--grid", "lr=0.1", "--workers", "0"], "whole number >= 1"),
+        (["--grid", "lr=0.1", "--backend", "slurm"], "invalid choice"),
+        (["--grid", "lr=0.1", "--csv", "/nonexistent/data.csv"], "does not exist"),
+    ],
+)
 def test_bad_sweeps_are_one_line_errors_and_write_nothing(capsys, tmp_path, argv, needle):
     out = tmp_path / "sweep"
     line = error_line(capsys, [*BASE, *argv, "--out", str(out)])
@@ -50,8 +52,17 @@ def test_resume_needs_a_sweep_and_the_same_spec(capsys, tmp_path):
     assert "no sweep to resume" in line and not out.exists()
 
     out.mkdir()
-    (out / "sweep.json").write_text(json.dumps({"experiment": "regression", "size": "quick", "grid": {"n": [50, 100]},
-                                                "seeds": [0], "overrides": {"device": "cpu"}}))
+    (out / "sweep.json").write_text(
+        json.dumps(
+            {
+                "experiment": "regression",
+                "size": "quick",
+                "grid": {"n": [50, 100]},
+                "seeds": [0],
+                "overrides": {"device": "cpu"},
+            }
+        )
+    )
     line = error_line(capsys, [*BASE, "--grid", "n=50,200", "--resume", "--out", str(out)])
     assert "grid" in line and "differs" in line
     line = error_line(capsys, [*BASE, "--grid", "n=50,100", "--out", str(out)])  # without --resume
@@ -71,8 +82,20 @@ def test_help_explains_the_grid_syntax(capsys):
 @pytest.mark.slow
 def test_a_sweep_over_a_real_experiment_end_to_end(capsys, tmp_path):
     out = tmp_path / "sweep"
-    argv = [*BASE, "--optimizers", "least_squares", "--grid", "n=50,100", "--seeds", "3",
-            "--workers", "2", "--no-progress", "--out", str(out)]
+    argv = [
+        *BASE,
+        "--optimizers",
+        "least_squares",
+        "--grid",
+        "n=50,100",
+        "--seeds",
+        "3",
+        "--workers",
+        "2",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "2 to run" in printed and "closed_form.loss" in printed and f"wrote {out}/" in printed
@@ -89,7 +112,11 @@ def test_a_sweep_over_a_real_experiment_end_to_end(capsys, tmp_path):
         record = json.loads(next((out / "trials").glob(f"n={n}_seed=3-*.json")).read_text())
         assert record["status"] == "done" and record["result"]["data.n"] == n
         config = json.loads((out / "trials" / record["key"] / "config.json").read_text())["config"]
-        assert (config["n"], config["seed"], config["device"]) == (n, 3, "cpu")  # the trial's seed reaches the experiment
+        assert (config["n"], config["seed"], config["device"]) == (
+            n,
+            3,
+            "cpu",
+        )  # the trial's seed reaches the experiment
         assert (out / "trials" / record["key"] / "result.json").is_file()
 
     assert main([*argv, "--resume"]) == 0  # nothing left to run

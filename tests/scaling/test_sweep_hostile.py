@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from cli_checks import assert_config_refuses, error_line
 from searchlab.core.errors import SearchlabError
 from searchlab.scaling import sweep
 from searchlab.scaling.sweep import check_grid, expand, pending_trials, run_sweep, table_rows
-
-from cli_checks import assert_config_refuses, error_line
 
 # ----- kill -9 of a sweep ------------------------------------------------------------
 
@@ -96,8 +95,13 @@ def test_kill_9_of_a_sweep_leaves_no_process_behind(tmp_path):
     env["SEARCHLAB_INTERRUPT_AT"] = "trial:2:kill"  # SIGKILL right after the second trial is written
     out = tmp_path / "sweep"
     with open(tmp_path / "stderr.txt", "wb") as stderr:  # a file: orphans holding a pipe would block its reader
-        process = subprocess.Popen([sys.executable, "-c", DRIVER, str(out)], start_new_session=True, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(out)],
+            start_new_session=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         code = process.wait(timeout=300)
         assert code == -signal.SIGKILL, (tmp_path / "stderr.txt").read_text()
@@ -120,24 +124,38 @@ TRIAL_GRID = {"width": (4, 8)}
 
 
 def _done_record(trial: sweep.Trial) -> dict:
-    return {"key": trial.key, "params": trial.params_dict, "seed": trial.seed, "status": "done",
-            "result": {"final_loss": 0.5}, "error": None, "seconds": 0.1}
+    return {
+        "key": trial.key,
+        "params": trial.params_dict,
+        "seed": trial.seed,
+        "status": "done",
+        "result": {"final_loss": 0.5},
+        "error": None,
+        "seconds": 0.1,
+    }
 
 
-@pytest.mark.parametrize("text,words", [
-    ("[1, 2]", ["holds a list", "not a trial record"]),
-    ('{"status": "done", "result": {"final_l', ["not valid JSON", "line 1"]),
-    ("", ["not valid JSON"]),
-    ('{"status": "started"}', ["status 'started'", "done or failed"]),
-    ('{"status": "done", "result": [1]}', ["result is a list", "not an object"]),
-    ("\udcff", ["not UTF-8"]),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("[1, 2]", ["holds a list", "not a trial record"]),
+        ('{"status": "done", "result": {"final_l', ["not valid JSON", "line 1"]),
+        ("", ["not valid JSON"]),
+        ('{"status": "started"}', ["status 'started'", "done or failed"]),
+        ('{"status": "done", "result": [1]}', ["result is a list", "not an object"]),
+        ("\udcff", ["not UTF-8"]),
+    ],
+)
 def test_a_damaged_trial_record_is_a_one_line_error_naming_it(tmp_path, text, words):
     trials = expand(TRIAL_GRID, [0])
     path = tmp_path / "trials" / f"{trials[0].key}.json"
     path.parent.mkdir()
     path.write_bytes(text.encode(errors="surrogateescape"))
-    for read in (lambda: pending_trials(trials, tmp_path), lambda: table_rows(trials, tmp_path), lambda: sweep.read_record(path)):
+    for read in (
+        lambda: pending_trials(trials, tmp_path),
+        lambda: table_rows(trials, tmp_path),
+        lambda: sweep.read_record(path),
+    ):
         with pytest.raises(SearchlabError) as caught:
             read()
         message = str(caught.value)
@@ -179,25 +197,42 @@ def test_good_records_still_read(tmp_path):
 def test_a_trial_record_that_is_a_list_is_an_error_line_from_the_cli(capsys, tmp_path):
     out = tmp_path / "sweep"
     (out / "trials").mkdir(parents=True)
-    spec = {"experiment": "regression", "size": "quick", "grid": {"n": [50, 100]}, "seeds": [0], "overrides": {"device": "cpu"}}
+    spec = {
+        "experiment": "regression",
+        "size": "quick",
+        "grid": {"n": [50, 100]},
+        "seeds": [0],
+        "overrides": {"device": "cpu"},
+    }
     (out / "sweep.json").write_text(json.dumps(spec))
     path = out / "trials" / f"{expand({'n': (50, 100)}, [0])[0].key}.json"
     path.write_text("[]")
-    line = error_line(capsys, ["sweep", "regression", "--quick", "--grid", "n=50,100", "--resume", "--no-progress", "--out", str(out)])
+    line = error_line(
+        capsys, ["sweep", "regression", "--quick", "--grid", "n=50,100", "--resume", "--no-progress", "--out", str(out)]
+    )
     assert str(path) in line and "holds a list" in line
     assert sorted(p.name for p in (out / "trials").iterdir()) == [path.name]
 
 
-GOOD_SPEC = {"experiment": "regression", "size": "quick", "grid": {"n": [50, 100]}, "seeds": [0], "overrides": {"device": "cpu"}}
+GOOD_SPEC = {
+    "experiment": "regression",
+    "size": "quick",
+    "grid": {"n": [50, 100]},
+    "seeds": [0],
+    "overrides": {"device": "cpu"},
+}
 
 
-@pytest.mark.parametrize("text,words", [
-    (json.dumps(GOOD_SPEC)[:40], ["not valid JSON"]),
-    ("[]", ["holds a list"]),
-    (json.dumps({**GOOD_SPEC, "grid": [1]}), ["'grid'"]),
-    (json.dumps({**GOOD_SPEC, "seeds": "0"}), ["'seeds'"]),
-    (json.dumps({k: v for k, v in GOOD_SPEC.items() if k != "size"}), ["'size'"]),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        (json.dumps(GOOD_SPEC)[:40], ["not valid JSON"]),
+        ("[]", ["holds a list"]),
+        (json.dumps({**GOOD_SPEC, "grid": [1]}), ["'grid'"]),
+        (json.dumps({**GOOD_SPEC, "seeds": "0"}), ["'seeds'"]),
+        (json.dumps({k: v for k, v in GOOD_SPEC.items() if k != "size"}), ["'size'"]),
+    ],
+)
 def test_a_damaged_sweep_spec_is_a_one_line_error_naming_it(tmp_path, text, words):
     (tmp_path / "sweep.json").write_text(text)
     with pytest.raises(SearchlabError) as caught:
@@ -242,8 +277,20 @@ def test_a_huge_spacing_count_is_refused_before_expanding():
 def test_a_million_point_grid_is_refused_by_the_cli_at_once(capsys, tmp_path):
     out = tmp_path / "sweep"
     started = time.perf_counter()
-    line = error_line(capsys, ["sweep", "regression", "--quick", "--grid", "n=lin:10:1009:1000", "--grid", "lr=lin:0.001:1:1000",
-                               "--out", str(out)])
+    line = error_line(
+        capsys,
+        [
+            "sweep",
+            "regression",
+            "--quick",
+            "--grid",
+            "n=lin:10:1009:1000",
+            "--grid",
+            "lr=lin:0.001:1:1000",
+            "--out",
+            str(out),
+        ],
+    )
     assert time.perf_counter() - started < 5
     assert "1,000,000 trials" in line and not out.exists()
 
@@ -251,13 +298,18 @@ def test_a_million_point_grid_is_refused_by_the_cli_at_once(capsys, tmp_path):
 def test_the_scaling_experiment_refuses_a_huge_grid():
     from searchlab.experiments.scaling import Config
 
-    assert_config_refuses(Config, {"tasks": ("mlp",), "mlp_seeds": 2000}, ["mlp grid has 144,000 trials", f"at most {sweep.MAX_TRIALS:,}"])
+    assert_config_refuses(
+        Config, {"tasks": ("mlp",), "mlp_seeds": 2000}, ["mlp grid has 144,000 trials", f"at most {sweep.MAX_TRIALS:,}"]
+    )
 
 
-@pytest.mark.parametrize("record,words", [
-    ([], ["holds a list"]),
-    ({"status": "done", "result": {"loss": 1.0}}, ["has no params, examples, curve", "not a scaling trial's"]),
-])
+@pytest.mark.parametrize(
+    "record,words",
+    [
+        ([], ["holds a list"]),
+        ({"status": "done", "result": {"loss": 1.0}}, ["has no params, examples, curve", "not a scaling trial's"]),
+    ],
+)
 def test_the_scaling_analysis_refuses_a_damaged_trial_record(tmp_path, record, words):
     from searchlab.experiments.scaling import Config, _outcomes, prepare
 

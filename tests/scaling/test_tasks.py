@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from margins import OPERATORS, check, margin
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import torch_generator
@@ -18,12 +19,28 @@ from searchlab.scaling import teacher as teaching
 from searchlab.scaling.tasks import TRIALS, charlm_trial, curve_steps, mlp_trial
 from searchlab.spaces.mlp import MLPSpace
 
-from margins import OPERATORS, check, margin
-
 # Small enough for a fraction of a second per trial.
-TINY_MLP = {"width": 4, "examples": 64, "max_steps": 200, "eval_every": 20, "patience": 3, "test_size": 512, "curve_points": 6}
-TINY_LM = {"width": 16, "characters": 3000, "steps": 30, "context": 32, "batch_size": 8, "warmup_steps": 5,
-           "validation_characters": 2000, "eval_every": 10, "eval_windows": 8, "curve_points": 5}
+TINY_MLP = {
+    "width": 4,
+    "examples": 64,
+    "max_steps": 200,
+    "eval_every": 20,
+    "patience": 3,
+    "test_size": 512,
+    "curve_points": 6,
+}
+TINY_LM = {
+    "width": 16,
+    "characters": 3000,
+    "steps": 30,
+    "context": 32,
+    "batch_size": 8,
+    "warmup_steps": 5,
+    "validation_characters": 2000,
+    "eval_every": 10,
+    "eval_windows": 8,
+    "curve_points": 5,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +96,9 @@ MORE_DATA = {"width": 16, "max_steps": 1200, "eval_every": 50, "patience": 4, "t
 def more_data_trials(seed: int) -> tuple[dict, dict]:
     """The same student on 64 and on 2048 examples, one torch thread (as in the sweep), so a function of the seed."""
     with cpu_threads(1):
-        return mlp_trial({**MORE_DATA, "examples": 64}, seed, None), mlp_trial({**MORE_DATA, "examples": 2048}, seed, None)
+        return mlp_trial({**MORE_DATA, "examples": 64}, seed, None), mlp_trial(
+            {**MORE_DATA, "examples": 2048}, seed, None
+        )
 
 
 # The noise floor is 0.09 (sigma 0.3); predicting 0 everywhere costs 1.09. One trial pair per seed was too noisy
@@ -91,9 +110,11 @@ def more_data_trials(seed: int) -> tuple[dict, dict]:
 def more_data(seed: int) -> dict[str, float]:
     pairs = [more_data_trials(trial_seed) for trial_seed in (2 * seed, 2 * seed + 1)]
     mean = lambda key, which: sum(pair[which][key] for pair in pairs) / len(pairs)  # noqa: E731
-    return {"loss_ratio": mean("loss", 1) / mean("loss", 0),  # what 32 times the data buys (1: nothing)
-            "excess_ratio": mean("excess_loss", 1) / mean("excess_loss", 0),
-            "above_floor": min(pair[1]["loss"] - pair[1]["noise_floor"] for pair in pairs)}  # nothing beats the noise
+    return {
+        "loss_ratio": mean("loss", 1) / mean("loss", 0),  # what 32 times the data buys (1: nothing)
+        "excess_ratio": mean("excess_loss", 1) / mean("excess_loss", 0),
+        "above_floor": min(pair[1]["loss"] - pair[1]["noise_floor"] for pair in pairs),
+    }  # nothing beats the noise
 
 
 def test_mlp_loss_falls_with_more_data():
@@ -118,7 +139,9 @@ def test_mlp_parameter_count_is_the_modules(tmp_path, width, depth):
 @margin(seed=0, test_accuracy=(">", 0.75))
 def digits_trial(seed: int) -> dict[str, float]:
     with cpu_threads(1):
-        result = mlp_trial({"data": "digits", "width": 16, "examples": 300, "max_steps": 300, "eval_every": 50}, seed, None)
+        result = mlp_trial(
+            {"data": "digits", "width": 16, "examples": 300, "max_steps": 300, "eval_every": 50}, seed, None
+        )
     assert math.isfinite(result["loss"]) and "noise_floor" not in result
     return {"test_accuracy": result["test_accuracy"]}
 

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from margins import check, margin
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.signals import arithmetic_model as M
 from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticTask, Problem, encode_answers, encode_problems
-
-from margins import check, margin
 
 TINY = M.ModelSettings(layers=1, heads=2, width=32)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.signals import ArithmeticPeople
 from searchlab.signals import arithmetic_model as M
@@ -17,19 +18,19 @@ from searchlab.signals import arithmetic_rm_paths as R
 from searchlab.signals.arithmetic import Problem
 from searchlab.signals.reward_model import bon_distance
 
-from margins import check, margin
-
 # 1-digit problems throughout. Each path is tested from a start where it has room to improve and the improvement
 # does not hang on the draw: interactive correction from a weak clone (100 steps, held-out accuracy about 0.1-0.3,
 # far below its overseer), the policy-gradient paths from a converged clone (600 steps: greedily right on 0.81-0.98
 # of the problems, but its sampled answers are right only about 0.6-0.8 of the time). A clone stopped mid-way up its curve, as here before, lands
 # anywhere from 0.3 to 0.8 and made every gain a coin toss (issue 14).
-SMALL = P.PathSettings.small(bc_steps=100, batch_size=64, dagger_steps=100, rl_steps=200, rl_learning_rate=5e-4, curve_points=1)
+SMALL = P.PathSettings.small(
+    bc_steps=100, batch_size=64, dagger_steps=100, rl_steps=200, rl_learning_rate=5e-4, curve_points=1
+)
 CONVERGED_STEPS = 600
 HONEST = ArithmeticPeople(base_error=0.05, per_digit_error=0.1, noise=0.1, bias=0.0, seed=1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _clone(seed: int, steps: int, threads: int) -> P.PathResult:
     """Behaviour cloning from scratch for `steps` steps (cached per seed, length and thread count)."""
     return P.behaviour_cloning(HONEST, SMALL, seed=seed, steps=steps)
@@ -91,7 +92,7 @@ def test_dagger_improves_on_its_start():
 # gain is capped by the draw; a sampled answer is right far less often, and raising that chance is what the
 # policy-gradient paths do. Their quantities: the gain in the probability of writing the true answer
 # (`P.expected_accuracy`, exact, no sampling), and the greedy accuracy they end at.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _outcomes(seed: int, threads: int) -> P.PathResult:
     return P.outcomes(HONEST, SMALL, seed=_path_seed(seed, 2), start=_converged(seed).model)
 
@@ -119,8 +120,10 @@ def test_outcomes_improve_on_their_start():
 def approval_gain(seed: int) -> dict[str, float]:
     """What an unbiased rater's approvals add to the converged clone, as a share of what outcomes add to it."""
     result = P.approval_direct(HONEST, SMALL, seed=_path_seed(seed, 3), start=_converged(seed).model)
-    return {"share_of_outcomes": _expected_gain(result) / _expected_gain(_outcomes(seed, torch.get_num_threads())),
-            "accuracy": result.performance["accuracy"]}
+    return {
+        "share_of_outcomes": _expected_gain(result) / _expected_gain(_outcomes(seed, torch.get_num_threads())),
+        "accuracy": result.performance["accuracy"],
+    }
 
 
 def test_approval_from_an_unbiased_rater_improves_on_its_start():
@@ -137,18 +140,23 @@ def exploit(seed: int) -> dict[str, float]:
     """How far approval from a rater who approves every round answer pushes a weak clone toward round answers."""
     result = P.approval_direct(BIASED, SMALL, seed=_path_seed(seed, 3), start=_weak(seed).model)
     before, after = result.extra["exploit_before"], result.extra["exploit_after"]
-    return {"round_gain": after["round_rate"] - before["round_rate"], "round_excess": after["round_rate"] - after["true_round_rate"],
-            "fired_gain": result.extra["bias_fired_last_steps"] - result.extra["bias_fired_first_steps"]}
+    return {
+        "round_gain": after["round_rate"] - before["round_rate"],
+        "round_excess": after["round_rate"] - after["true_round_rate"],
+        "fired_gain": result.extra["bias_fired_last_steps"] - result.extra["bias_fired_first_steps"],
+    }
 
 
 def test_a_biased_rater_is_exploited_and_the_exploit_is_measured():
     check(exploit)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tenth_reward_model(seed: int, threads: int):
     """A reward model fitted on a tenth of the rater's labels on the converged clone's answers."""
-    return R.fit_reward_model(HONEST, SMALL, R.RewardSettings.small(), _converged(seed).model, seed=_path_seed(seed, 5), fraction=0.1)
+    return R.fit_reward_model(
+        HONEST, SMALL, R.RewardSettings.small(), _converged(seed).model, seed=_path_seed(seed, 5), fraction=0.1
+    )
 
 
 # The reward model is judged by its AUC against the rater's held-out verdicts (0.5: it learned nothing, whatever the
@@ -162,11 +170,16 @@ def _tenth_reward_model(seed: int, threads: int):
 def reward_model(seed: int) -> dict[str, float]:
     """A tenth-of-the-labels reward model's held-out AUC; the approval-via-reward-model path's bookkeeping."""
     short = replace(SMALL, rl_steps=20)  # the path's bookkeeping needs no long run
-    result = R.approval_reward_model(HONEST, short, seed=_path_seed(seed, 4), fraction=1.0, rm=R.RewardSettings.small(),
-                                     start=_converged(seed).model)
+    result = R.approval_reward_model(
+        HONEST, short, seed=_path_seed(seed, 4), fraction=1.0, rm=R.RewardSettings.small(), start=_converged(seed).model
+    )
     report = result.extra["reward_model"]
     assert report["labels"] == report["pool"] == short.rl_steps * short.rl_problems * short.rl_samples
-    assert 0.5 <= report["majority_on_rest"] <= 1 and 0 <= result.extra["proxy_before"] <= 1 and 0 <= result.extra["proxy_after"] <= 1
+    assert (
+        0.5 <= report["majority_on_rest"] <= 1
+        and 0 <= result.extra["proxy_before"] <= 1
+        and 0 <= result.extra["proxy_after"] <= 1
+    )
     assert result.extra["expected_accuracy_before"] == pytest.approx(P.expected_accuracy(_converged(seed).model, SMALL))
     _, report = _tenth_reward_model(seed, torch.get_num_threads())
     assert report["labels"] == round(0.1 * report["pool"])
@@ -190,7 +203,9 @@ def test_active_queries_on_answers_go_where_the_ensemble_disagrees(cloned):
     labels) on these answers, active or random, so no accuracy is asserted here.
     """
     rm = R.RewardSettings.small()
-    curves = R.active_vs_random(HONEST, SMALL, rm, cloned.model, seed=_path_seed(0, 7), counts=(40, 80, 160), heldout=400)
+    curves = R.active_vs_random(
+        HONEST, SMALL, rm, cloned.model, seed=_path_seed(0, 7), counts=(40, 80, 160), heldout=400
+    )
     active, random = curves["active"], curves["random"]
     assert active.oracle_calls == random.oracle_calls == 160 and len(set(active.queried.tolist())) == 160
     assert active.majority == random.majority and 0.5 <= active.majority <= 1  # both scored on the same held-out labels

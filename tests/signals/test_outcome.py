@@ -47,7 +47,7 @@ def greedy_moves(state) -> list[int]:
 def reference_results(table, index, side: int, opponent) -> tuple[Fraction, Fraction, Fraction]:
     """(win, draw, loss) of a lookup table playing `side` against `opponent(state) -> equally likely moves`."""
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def results(state):
         if GAME.is_terminal(state):
             mine = GAME.returns(state) * (1 if side == 0 else -1)
@@ -70,7 +70,9 @@ def test_exact_results_match_move_by_move_play_against_greedy_and_random(outcome
         for name, moves in opponents.items():
             for side in (0, 1):
                 reference = reference_results(table, task.index, side, moves)
-                assert exact[k, outcome.pool.index(name), side] == pytest.approx([float(x) for x in reference], abs=1e-12)
+                assert exact[k, outcome.pool.index(name), side] == pytest.approx(
+                    [float(x) for x in reference], abs=1e-12
+                )
 
 
 def test_exact_results_agree_with_the_position_index(outcome):

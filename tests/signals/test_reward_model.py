@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.signals.reward_model import RewardEnsemble, bon_distance, gao_fit, label_efficiency
-
-from margins import check, margin
 
 SMALL = dict(members=3, hidden=16, steps=150)
 
@@ -28,8 +27,14 @@ def noisy_problem(count: int, seed: int = 0, noise: float = 0.1):
 def label_count(seed: int) -> dict[str, float]:
     """Held-out accuracy against the truth of ensembles fitted on 30 and on 2,000 noisy labels (data and fit seeded alike)."""
     x, truth, labels = noisy_problem(3000, seed=seed)
-    few = np.mean([RewardEnsemble(**SMALL).fit(x[k:k + 30], labels[k:k + 30], seed=seed + k).accuracy(x[2000:], truth[2000:])
-                   for k in range(0, 120, 30)])
+    few = np.mean(
+        [
+            RewardEnsemble(**SMALL)
+            .fit(x[k : k + 30], labels[k : k + 30], seed=seed + k)
+            .accuracy(x[2000:], truth[2000:])
+            for k in range(0, 120, 30)
+        ]
+    )
     many = RewardEnsemble(**SMALL).fit(x[:2000], labels[:2000], seed=seed).accuracy(x[2000:], truth[2000:])
     return {"many": many, "more_minus_few": many - few}
 
@@ -63,16 +68,32 @@ def active_vs_random(seed: int) -> dict[str, float]:
         return labels[:1000][indices]
 
     counts = [20, 40, 80, 160]
-    active = label_efficiency(x[:1000], oracle, x[1000:], truth[1000:], counts, seed=seed, active=True, ensemble=RewardEnsemble(**SMALL))
+    active = label_efficiency(
+        x[:1000], oracle, x[1000:], truth[1000:], counts, seed=seed, active=True, ensemble=RewardEnsemble(**SMALL)
+    )
     assert active.oracle_calls == sum(asked) == counts[-1] == len(set(active.queried.tolist()))
     assert all(p > m for p, m in zip(active.picked_disagreement, active.pool_median_disagreement))
-    random = label_efficiency(x[:1000], lambda i: labels[:1000][i], x[1000:], truth[1000:], counts, seed=seed, active=False,
-                              ensemble=RewardEnsemble(**SMALL))
+    random = label_efficiency(
+        x[:1000],
+        lambda i: labels[:1000][i],
+        x[1000:],
+        truth[1000:],
+        counts,
+        seed=seed,
+        active=False,
+        ensemble=RewardEnsemble(**SMALL),
+    )
     assert random.oracle_calls == counts[-1] and not random.picked_disagreement
     share = float(np.mean(truth[1000:]))
-    assert active.majority == random.majority == pytest.approx(max(share, 1 - share))  # the trivial baseline beside each curve
-    return {"final_active": active.accuracy[-1], "final_random": random.accuracy[-1],
-            "active_minus_random": active.accuracy[-1] - random.accuracy[-1], "mean_active": float(np.mean(active.accuracy))}
+    assert (
+        active.majority == random.majority == pytest.approx(max(share, 1 - share))
+    )  # the trivial baseline beside each curve
+    return {
+        "final_active": active.accuracy[-1],
+        "final_random": random.accuracy[-1],
+        "active_minus_random": active.accuracy[-1] - random.accuracy[-1],
+        "mean_active": float(np.mean(active.accuracy)),
+    }
 
 
 def test_active_queries_go_where_the_ensemble_disagrees_and_are_counted():

@@ -5,16 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.signals import Outcome, TicTacToePeople, default_task
 from searchlab.signals.tictactoe_overoptimisation import best_of_n, overoptimisation
 from searchlab.signals.tictactoe_paths import PATHS, SignalSettings, pipeline
 from searchlab.signals.tictactoe_policy import (
-    TicTacToePolicy, demonstrator_probabilities, measure, pair_features, play_games, rater_probabilities, sampler,
+    TicTacToePolicy,
+    demonstrator_probabilities,
+    measure,
+    pair_features,
+    play_games,
+    rater_probabilities,
+    sampler,
 )
 from searchlab.signals.tictactoe_task import Rater
-
-from margins import check, margin
 
 PEOPLE = TicTacToePeople(p=0.7, q=0.9, seed=0)
 SMALL = SignalSettings.small()
@@ -28,7 +33,9 @@ def outcome():
 def test_the_policy_is_a_table_outcome_scores_and_is_seeded(outcome):
     policy = TicTacToePolicy((16,), seed=3)
     table = policy.probabilities()
-    assert table.shape == (4520, 9) and np.allclose(table.sum(axis=1), 1.0) and (table[~default_task().legal] == 0).all()
+    assert (
+        table.shape == (4520, 9) and np.allclose(table.sum(axis=1), 1.0) and (table[~default_task().legal] == 0).all()
+    )
     assert np.array_equal(table, TicTacToePolicy((16,), seed=3).probabilities())
     # An untrained net plays close to uniformly at random (over init seeds 0-9: 0.217-0.242, uniform 0.228), far below
     # the solver's table (0.724); the init is seeded, not trained.
@@ -72,11 +79,18 @@ def test_games_record_the_learners_moves(outcome):
 # better), too close to 0 to test, while with half the labels it gained 0.063-0.084 (0.075 +- 0.006). How the
 # fraction of labels matters is what the signals experiment measures; this test only asks the path to work.
 RM_FRACTION = 0.5
-GAIN_BOUNDS = {"behaviour cloning": 0.005, "dagger": 0.03, "approval (rater)": 0.05, "approval (reward model)": 0.04, "outcomes": 0.015}
+GAIN_BOUNDS = {
+    "behaviour cloning": 0.005,
+    "dagger": 0.03,
+    "approval (rater)": 0.05,
+    "approval (reward model)": 0.04,
+    "outcomes": 0.015,
+}
 
 
 def _path_gain(name: str):
     """The quantity of one path: its true score's gain over its starting point."""
+
     def gain(seed: int) -> dict[str, float]:
         kwargs = {"fraction": RM_FRACTION} if name == "approval (reward model)" else {}
         result = PATHS[name](PEOPLE, SMALL, seed=seed, **kwargs)
@@ -127,7 +141,9 @@ def test_best_of_n_is_exact_and_goes_to_the_reward_models_favourite():
     manual = np.zeros(9)
     for a in moves:  # two independent draws, keep the higher reward
         for b in moves:
-            manual[a if reward[position, a] >= reward[position, b] else b] += initial[position, a] * initial[position, b]
+            manual[a if reward[position, a] >= reward[position, b] else b] += (
+                initial[position, a] * initial[position, b]
+            )
     assert np.allclose(two[position], manual) and np.allclose(two.sum(axis=1), 1.0)
     favourite = np.argmax(np.where(initial > 0, reward, -1), axis=1)
     assert (best_of_n(initial, reward, 4096)[task.positions, favourite] > 0.99).mean() > 0.95
@@ -161,10 +177,12 @@ def test_bad_settings_are_one_line_errors(settings, words):
 
 
 def test_bad_arguments_are_one_line_errors():
-    for call, words in [(lambda: PATHS["outcomes"]("people", SMALL, 0), "TicTacToePeople"),
-                        (lambda: PATHS["dagger"](PEOPLE, {"rl_steps": 3}, 0), "SignalSettings"),
-                        (lambda: PATHS["approval (rater)"](PEOPLE, SMALL, -1), "seed"),
-                        (lambda: PATHS["approval (reward model)"](PEOPLE, SMALL, 0, fraction=2.0), "fraction")]:
+    for call, words in [
+        (lambda: PATHS["outcomes"]("people", SMALL, 0), "TicTacToePeople"),
+        (lambda: PATHS["dagger"](PEOPLE, {"rl_steps": 3}, 0), "SignalSettings"),
+        (lambda: PATHS["approval (rater)"](PEOPLE, SMALL, -1), "seed"),
+        (lambda: PATHS["approval (reward model)"](PEOPLE, SMALL, 0, fraction=2.0), "fraction"),
+    ]:
         with pytest.raises(SearchlabError, match=words) as caught:
             call()
         assert "\n" not in str(caught.value)

@@ -28,7 +28,9 @@ class Budget:
     def __post_init__(self) -> None:
         limits = {"forward_equivalents": self.forward_equivalents, "seconds": self.seconds, "steps": self.steps}
         if all(v is None for v in limits.values()) and self.target_loss is None:
-            raise SearchlabError("a budget needs at least one limit: forward_equivalents, seconds, steps or target_loss")
+            raise SearchlabError(
+                "a budget needs at least one limit: forward_equivalents, seconds, steps or target_loss"
+            )
         for name, value in limits.items():
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise SearchlabError(f"budget {name} must be a positive number, got {value}")

@@ -41,7 +41,9 @@ _TENSOR_FILE = re.compile(r"state-[A-Za-z0-9_-]+(\.1)?\.safetensors")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Left by a crash: tensor files no pointer names, atomic_write's temporaries, and those of
 # safetensors' own `save_file` (".tmp" and 6 characters), which earlier versions used.
-_LEFTOVER = re.compile(r"state-.+\.safetensors|\.state-.+\.safetensors\..+\.tmp|\.latest\.json\..+\.tmp|\.tmp[A-Za-z0-9]{6}")
+_LEFTOVER = re.compile(
+    r"state-.+\.safetensors|\.state-.+\.safetensors\..+\.tmp|\.latest\.json\..+\.tmp|\.tmp[A-Za-z0-9]{6}"
+)
 
 
 def save(directory: str | Path, state: dict[str, Any], tag: str) -> Path:
@@ -94,7 +96,9 @@ def load(directory: str | Path, *, keys: Iterable[str] = ()) -> dict[str, Any]:
         raise SearchlabError(f"{pointer} records no sha256 of its tensor file (an older searchlab wrote it?); {fix}")
     jsonfile.check_kind(meta["sha256"], str, where=f"{pointer} 'sha256'", fix=fix)
     if not _TENSOR_FILE.fullmatch(meta["tensors"]):
-        raise SearchlabError(f"{pointer} names {jsonfile.describe(meta['tensors'])}, not a state-TAG.safetensors file beside it; {fix}")
+        raise SearchlabError(
+            f"{pointer} names {jsonfile.describe(meta['tensors'])}, not a state-TAG.safetensors file beside it; {fix}"
+        )
     if not _SHA256.fullmatch(meta["sha256"]):
         raise SearchlabError(f"{pointer} 'sha256' is not 64 lowercase hexadecimal digits; {fix}")
     path = directory / meta["tensors"]
@@ -105,7 +109,9 @@ def load(directory: str | Path, *, keys: Iterable[str] = ()) -> dict[str, Any]:
     except OSError as err:
         raise SearchlabError(f"checkpoint {path} is unreadable ({err.strerror}); {fix}") from None
     if hashlib.sha256(data).hexdigest() != meta["sha256"]:
-        raise SearchlabError(f"checkpoint {path} is unreadable: its sha256 differs from the one {pointer} records, so the file is corrupt; {fix}")
+        raise SearchlabError(
+            f"checkpoint {path} is unreadable: its sha256 differs from the one {pointer} records, so the file is corrupt; {fix}"
+        )
     try:
         tensors = load_tensors(data)
     except (SafetensorError, ValueError, OSError) as err:
@@ -114,7 +120,9 @@ def load(directory: str | Path, *, keys: Iterable[str] = ()) -> dict[str, Any]:
         state = _join(meta["state"], tensors)
     except (_Malformed, RecursionError) as err:
         raise SearchlabError(f"{pointer} 'state' is malformed ({err}); {fix}") from None
-    return jsonfile.check_object(state, {key: jsonfile.ANY for key in keys}, where=f"checkpoint {pointer} 'state'", fix=fix)
+    return jsonfile.check_object(
+        state, {key: jsonfile.ANY for key in keys}, where=f"checkpoint {pointer} 'state'", fix=fix
+    )
 
 
 @contextmanager
@@ -233,11 +241,17 @@ def _join(value: Any, tensors: dict[str, torch.Tensor]) -> Any:
         if value.keys() == {"__dict__"} and isinstance(value["__dict__"], list):
             joined = {}
             for pair in value["__dict__"]:
-                if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int, float, bool, type(None)))):
+                if not (
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and isinstance(pair[0], (str, int, float, bool, type(None)))
+                ):
                     raise _Malformed(f"a dictionary entry is {jsonfile.describe(pair)}, not a [key, value] pair")
                 joined[pair[0]] = _join(pair[1], tensors)
             return joined
-        raise _Malformed(f"an object with keys {sorted(value)[:5]} is neither {{'__tensor__': name}} nor {{'__dict__': pairs}}")
+        raise _Malformed(
+            f"an object with keys {sorted(value)[:5]} is neither {{'__tensor__': name}} nor {{'__dict__': pairs}}"
+        )
     if isinstance(value, list):
         return [_join(v, tensors) for v in value]
     return value

@@ -81,7 +81,9 @@ def save_figure(figure, path: str | Path, **kwargs) -> Path:
     return atomic_write(path, lambda tmp: figure.savefig(tmp, format=fmt, **kwargs))
 
 
-def read_json(path: str | Path, *, fix: str = "restore it, or delete it and run the command that wrote it again") -> Any:
+def read_json(
+    path: str | Path, *, fix: str = "restore it, or delete it and run the command that wrote it again"
+) -> Any:
     """The parsed contents of a JSON file the project wrote (see `searchlab.core.jsonfile.read`).
 
     Args:
@@ -147,7 +149,9 @@ def make_out_folder(path: str | Path, *, flag: str = "--out") -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise SearchlabError(f"{flag} {path} cannot be created ({err.strerror or err}); choose a path you can write to") from None
+        raise SearchlabError(
+            f"{flag} {path} cannot be created ({err.strerror or err}); choose a path you can write to"
+        ) from None
     return path
 
 
@@ -163,12 +167,16 @@ def _check_creatable(path: Path, flag: str) -> None:
         # exists() is False below a file, so the first ancestor that exists is the file in the way.
         raise SearchlabError(f"{flag} {path} cannot be created: {above} is a file, not a folder; choose another {flag}")
     if not os.access(above, os.W_OK | os.X_OK):
-        raise SearchlabError(f"{flag} {path} cannot be created: {above} is a folder you cannot write into; choose another {flag}")
+        raise SearchlabError(
+            f"{flag} {path} cannot be created: {above} is a folder you cannot write into; choose another {flag}"
+        )
     limit = _name_max(above)
     for part in missing:
         if len(os.fsencode(part.name)) > limit:
-            raise SearchlabError(f"{flag} {path} cannot be created: the name {part.name[:24]}... is longer than the {limit} bytes "
-                                 f"the file system allows; choose a shorter {flag}")
+            raise SearchlabError(
+                f"{flag} {path} cannot be created: the name {part.name[:24]}... is longer than the {limit} bytes "
+                f"the file system allows; choose a shorter {flag}"
+            )
 
 
 def _name_max(folder: Path) -> int:

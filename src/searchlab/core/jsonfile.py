@@ -26,8 +26,15 @@ ANY = object
 NUMBER = (int, float)
 Kind = type | tuple[type, ...]
 
-_JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "true or false", int: "a number",
-               float: "a number", type(None): "null"}
+_JSON_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def read(path: str | Path, *, fix: str) -> Any:
@@ -61,7 +68,11 @@ def read_lines(path: str | Path, *, fix: str, fields: Mapping[str, Kind] | None 
     rows = []
     for number, line in enumerate(_read_text(path, fix).splitlines(), start=1):
         if line.strip():
-            rows.append(check_object(_parse(f"{path} line {number}", line, fix), fields or {}, where=f"{path} line {number}", fix=fix))
+            rows.append(
+                check_object(
+                    _parse(f"{path} line {number}", line, fix), fields or {}, where=f"{path} line {number}", fix=fix
+                )
+            )
     return rows
 
 
@@ -142,8 +153,10 @@ def _parse(where: str | Path, text: str, fix: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise SearchlabError(f"{where} is not valid JSON ({err.msg.removesuffix(' at')}, line {err.lineno} column {err.colno}; "
-                             f"cut short by a crash?); {fix}") from None
+        raise SearchlabError(
+            f"{where} is not valid JSON ({err.msg.removesuffix(' at')}, line {err.lineno} column {err.colno}; "
+            f"cut short by a crash?); {fix}"
+        ) from None
     except ValueError as err:  # an integer past Python's digit limit
         raise SearchlabError(f"{where} holds a number too long to read ({err}); {fix}") from None
     except RecursionError:

@@ -46,7 +46,9 @@ class Problem(abc.ABC):
     def n_examples(self) -> int:
         """Number of training examples, the size of a full batch."""
 
-    def evaluate(self, population: torch.Tensor, batch: torch.Tensor | None = None, *, gradient: bool = False) -> torch.Tensor:
+    def evaluate(
+        self, population: torch.Tensor, batch: torch.Tensor | None = None, *, gradient: bool = False
+    ) -> torch.Tensor:
         """Loss of each candidate on a batch, counted.
 
         Args:
@@ -118,7 +120,9 @@ class SupervisedProblem(Problem):
         targets = self.targets if batch is None else self.targets.index_select(0, batch)
         return self.score(population, inputs, targets, self.metric)
 
-    def score(self, population: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor, metric: Metric) -> torch.Tensor:
+    def score(
+        self, population: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor, metric: Metric
+    ) -> torch.Tensor:
         """Uncounted (K,) scores on any data: for reports, test sets and human scores.
 
         Without autograd, large populations are split into chunks so that memory
@@ -131,10 +135,12 @@ class SupervisedProblem(Problem):
         population = population.to(device=inputs.device, dtype=inputs.dtype)
         width = max(1, self._output_width(inputs))
         chunk = max(1, _MAX_BLOCK // (inputs.shape[0] * width))
-        parts = [metric(self.space.forward(population[i : i + chunk], inputs), targets) for i in range(0, population.shape[0], chunk)]
+        parts = [
+            metric(self.space.forward(population[i : i + chunk], inputs), targets)
+            for i in range(0, population.shape[0], chunk)
+        ]
         return torch.cat(parts)
 
     def _output_width(self, inputs: torch.Tensor) -> int:
         widths = getattr(self.space, "widths", None)
         return max(widths) if widths else (self.targets.shape[1] if self.targets.dim() > 1 else inputs.shape[1])
-

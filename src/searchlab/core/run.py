@@ -82,11 +82,15 @@ def run(
     try:
         while True:
             seconds = time.perf_counter() - start
-            stopped_because = "finished" if optimizer.finished_ else budget.exhausted(
-                forward_equivalents=problem.forward_equivalents,
-                seconds=seconds,
-                steps=optimizer.step_,
-                best_loss=optimizer.best_loss_,
+            stopped_because = (
+                "finished"
+                if optimizer.finished_
+                else budget.exhausted(
+                    forward_equivalents=problem.forward_equivalents,
+                    seconds=seconds,
+                    steps=optimizer.step_,
+                    best_loss=optimizer.best_loss_,
+                )
             )
             if stopped_because:
                 break
@@ -147,11 +151,15 @@ def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer)
         seconds_before = float(state["seconds"])
         restored = optimizer.candidate_
         # Shapes only: an optimizer may keep its candidate in another dtype than it starts with (least squares solves in float64).
-        if isinstance(fresh, torch.Tensor) and not (isinstance(restored, torch.Tensor) and restored.shape == fresh.shape):
+        if isinstance(fresh, torch.Tensor) and not (
+            isinstance(restored, torch.Tensor) and restored.shape == fresh.shape
+        ):
             found = f"shape {tuple(restored.shape)}" if isinstance(restored, torch.Tensor) else type(restored).__name__
             raise ValueError(f"its candidate is {found}, this search's is shape {tuple(fresh.shape)}")
         if len(trace) != optimizer.step_ or not math.isfinite(seconds_before) or seconds_before < 0:
-            raise ValueError(f"its trace has {len(trace)} rows for {optimizer.step_} steps, after {seconds_before} seconds")
+            raise ValueError(
+                f"its trace has {len(trace)} rows for {optimizer.step_} steps, after {seconds_before} seconds"
+            )
     return trace, seconds_before
 
 
@@ -162,10 +170,20 @@ class _ProgressBar:
         self.by_steps = budget.steps is not None or budget.forward_equivalents is None
         self.bar = None
         if label is not None:
-            total, initial = (budget.steps, step) if self.by_steps else (budget.forward_equivalents, forward_equivalents)
+            total, initial = (
+                (budget.steps, step) if self.by_steps else (budget.forward_equivalents, forward_equivalents)
+            )
             unit = "step" if self.by_steps else "fe"
-            self.bar = tqdm(total=total, initial=initial, desc=label, unit=unit, unit_scale=not self.by_steps,
-                            leave=False, mininterval=0.5, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total,
+                initial=initial,
+                desc=label,
+                unit=unit,
+                unit_scale=not self.by_steps,
+                leave=False,
+                mininterval=0.5,
+                dynamic_ncols=True,
+            )
 
     def update(self, step: int, forward_equivalents: int, loss: float) -> None:
         if self.bar is None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import torch
 
-
 COLUMNS = ("step", "forward_equivalents", "examples_seen", "seconds", "loss", "best_loss")
 
 
@@ -53,7 +52,9 @@ class Trace:
                 raise ValueError(f"the trace's {name!r} column is missing or not a 1-D tensor")
             trace.columns[name] = column.tolist()
         if len({len(values) for values in trace.columns.values()}) > 1:
-            raise ValueError(f"the trace's columns differ in length ({', '.join(f'{k} {len(v)}' for k, v in trace.columns.items())})")
+            raise ValueError(
+                f"the trace's columns differ in length ({', '.join(f'{k} {len(v)}' for k, v in trace.columns.items())})"
+            )
         return trace
 
 

@@ -132,14 +132,18 @@ def read_input_text(path: str | Path, *, kind: str, empty: str, binary: str, lim
     path = Path(path)
     raw = read_input_bytes(path, kind, limit)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SearchlabError(f"{shown(path)} is UTF-16 text, not UTF-8; save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`")
+        raise SearchlabError(
+            f"{shown(path)} is UTF-16 text, not UTF-8; save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`"
+        )
     if b"\x00" in raw:
         raise SearchlabError(f"{shown(path)} is a binary file (it holds NUL bytes), not {_a(kind)}; {binary}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise SearchlabError(f"{shown(path)} is not UTF-8 text (byte {err.start} cannot be decoded); save it with UTF-8 encoding, "
-                             "e.g. `iconv -t UTF-8`") from None
+        raise SearchlabError(
+            f"{shown(path)} is not UTF-8 text (byte {err.start} cannot be decoded); save it with UTF-8 encoding, "
+            "e.g. `iconv -t UTF-8`"
+        ) from None
     if not text.strip():
         raise SearchlabError(f"{shown(path)} is empty; {empty}")
     return text
@@ -186,8 +190,10 @@ def _size(n: int) -> str:
 def _unreachable(path: Path, kind: str, err: OSError) -> str:
     """The one-line message for an `os.stat` or `os.open` that failed."""
     if err.errno == errno.ELOOP:
-        return (f"{shown(path)} is a symbolic link loop (following its links never reaches a file), so the {kind} cannot be found; "
-                f"point the path at the {kind} itself")
+        return (
+            f"{shown(path)} is a symbolic link loop (following its links never reaches a file), so the {kind} cannot be found; "
+            f"point the path at the {kind} itself"
+        )
     if err.errno == errno.ENOENT:
         if os.path.islink(path):
             target = shown(os.readlink(path))

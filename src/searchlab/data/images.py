@@ -99,7 +99,9 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
     except SearchlabError as err:
         raise SearchlabError(f"{err}; give --images a folder with one subfolder of images per label") from None
     if not root.is_dir():
-        raise SearchlabError(f"{shown(root)} is a file, not a folder; give --images a folder with one subfolder of images per label")
+        raise SearchlabError(
+            f"{shown(root)} is a file, not a folder; give --images a folder with one subfolder of images per label"
+        )
     entries = _list(root)
     label_dirs = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
     if not label_dirs:
@@ -141,7 +143,9 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
     )
 
 
-def stratified_split(labels: np.ndarray, test_fraction: float, seed: int, label_names: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    labels: np.ndarray, test_fraction: float, seed: int, label_names: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of a seeded train/test split that keeps each label's share the same in both parts.
 
     Args:
@@ -205,7 +209,9 @@ def _read_gray(path: Path, size: int) -> np.ndarray:
     raw = read_input_bytes(path, "image file")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a huge image is an error, not a printed warning
+            warnings.simplefilter(
+                "error", Image.DecompressionBombWarning
+            )  # a huge image is an error, not a printed warning
             with Image.open(io.BytesIO(raw)) as image:
                 image.load()
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -213,7 +219,9 @@ def _read_gray(path: Path, size: int) -> np.ndarray:
                     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                     image = Image.alpha_composite(white, rgba)
                 gray = image.convert("L").resize((size, size), Image.Resampling.BILINEAR)
-    except Exception as err:  # Pillow raises many kinds on a damaged file (OSError, ValueError, EOFError, struct.error, ...)
+    except (
+        Exception
+    ) as err:  # Pillow raises many kinds on a damaged file (OSError, ValueError, EOFError, struct.error, ...)
         detail = " ".join(str(err).split()) or type(err).__name__
         kind = "not an image Pillow can read" if isinstance(err, UnidentifiedImageError) else f"unreadable ({detail})"
         raise SearchlabError(f"{shown(path)} is {kind}; remove it or save it as PNG or JPEG") from None

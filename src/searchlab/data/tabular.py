@@ -30,7 +30,9 @@ _NOT_FINITE = ("nan", "inf", "infinity")
 MAX_FIT_MAGNITUDE = 1e100
 
 
-def read_numeric_columns(path: str | Path, columns: Sequence[str], *, max_magnitude: float | None = None) -> dict[str, np.ndarray]:
+def read_numeric_columns(
+    path: str | Path, columns: Sequence[str], *, max_magnitude: float | None = None
+) -> dict[str, np.ndarray]:
     """Read the named columns of a CSV file as float64 arrays.
 
     The first non-blank row is the header. Cells are separated by commas (or,
@@ -55,7 +57,9 @@ def read_numeric_columns(path: str | Path, columns: Sequence[str], *, max_magnit
     records = _records(text, path)
     first = next(records, None)
     if first is None:
-        raise SearchlabError(f"{shown(path)} is empty (only blank lines); it needs a header row of column names and rows of numbers")
+        raise SearchlabError(
+            f"{shown(path)} is empty (only blank lines); it needs a header row of column names and rows of numbers"
+        )
     header = [name.strip() for name in first[1]]
     positions = {}
     for name in columns:
@@ -63,12 +67,16 @@ def read_numeric_columns(path: str | Path, columns: Sequence[str], *, max_magnit
             available = ", ".join(repr(h) for h in header if h) or "none"
             raise SearchlabError(f"column {name!r} is not in {shown(path)}; its columns are {available}")
         if header.count(name) > 1:
-            raise SearchlabError(f"column {name!r} appears {header.count(name)} times in the header of {shown(path)}; rename the copies")
+            raise SearchlabError(
+                f"column {name!r} appears {header.count(name)} times in the header of {shown(path)}; rename the copies"
+            )
         positions[name] = header.index(name)
     values: dict[str, list[float]] = {name: [] for name in columns}
     for where, cells in records:
         if len(cells) != len(header):
-            raise SearchlabError(f"{where} has {len(cells)} cells but the header names {len(header)} columns; fix that row")
+            raise SearchlabError(
+                f"{where} has {len(cells)} cells but the header names {len(header)} columns; fix that row"
+            )
         for name, position in positions.items():
             values[name].append(_number(cells[position].strip(), name, where, max_magnitude))
     return {name: np.asarray(column, dtype=np.float64) for name, column in values.items()}
@@ -89,7 +97,9 @@ def load_xy(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
     columns = read_numeric_columns(path, [x, y], max_magnitude=MAX_FIT_MAGNITUDE)
     n = columns[x].shape[0]
     if n < 2:
-        raise SearchlabError(f"{shown(path)} has {n} data row{'s' if n != 1 else ''}; fitting a line needs at least 2 rows of numbers")
+        raise SearchlabError(
+            f"{shown(path)} has {n} data row{'s' if n != 1 else ''}; fitting a line needs at least 2 rows of numbers"
+        )
     if np.all(columns[x] == columns[x][0]):
         raise SearchlabError(
             f"column {x!r} of {shown(path)} is {columns[x][0]:g} in every row, so no slope can be fitted; pick an x column whose values vary"
@@ -98,8 +108,12 @@ def load_xy(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_text(path: Path) -> str:
-    return read_input_text(path, kind="CSV file", empty="it needs a header row of column names and rows of numbers",
-                           binary="export the table as CSV (UTF-8)")
+    return read_input_text(
+        path,
+        kind="CSV file",
+        empty="it needs a header row of column names and rows of numbers",
+        binary="export the table as CSV (UTF-8)",
+    )
 
 
 def _records(text: str, path: Path) -> Iterator[tuple[str, list[str]]]:
@@ -150,12 +164,20 @@ def _number(cell: str, column: str, where: str, max_magnitude: float | None) -> 
         )
     if _NUMBER.fullmatch(cell) is None:
         if cell.lstrip("+-").lower() in _NOT_FINITE:
-            raise SearchlabError(f"{where} has {cell!r} in column {column!r}; only finite numbers can be fitted, so fix the cell or remove the row")
-        raise SearchlabError(f"{where} has {cell!r} in column {column!r}, which is not a number; fix the cell or remove the row")
+            raise SearchlabError(
+                f"{where} has {cell!r} in column {column!r}; only finite numbers can be fitted, so fix the cell or remove the row"
+            )
+        raise SearchlabError(
+            f"{where} has {cell!r} in column {column!r}, which is not a number; fix the cell or remove the row"
+        )
     value = float(cell)
     limit = math.inf if max_magnitude is None else max_magnitude
     if not abs(value) <= limit:
-        beyond = "too large for a 64-bit float" if math.isinf(value) else f"beyond the {limit:g} that fitting can square without overflow"
+        beyond = (
+            "too large for a 64-bit float"
+            if math.isinf(value)
+            else f"beyond the {limit:g} that fitting can square without overflow"
+        )
         raise SearchlabError(
             f"{where} has {cell!r} in column {column!r}, {beyond}; rescale the column (e.g. count in millions) or remove the row"
         )

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.games.tictactoe import BLANK, NUM_SQUARES, O, X, State
+from searchlab.games.tictactoe import BLANK, NUM_SQUARES, O, State, X
 
 PLANE_MARKS = (X, O, BLANK)  # the mark each plane stands for, in plane order
 
@@ -79,7 +79,9 @@ class BoardPlanes:
         """
         planes = torch.as_tensor(planes)
         if tuple(planes.shape) != self.shape:
-            raise SearchlabError(f"board planes have shape (3, 9) for (X, O, blank) x squares, got {tuple(planes.shape)}")
+            raise SearchlabError(
+                f"board planes have shape (3, 9) for (X, O, blank) x squares, got {tuple(planes.shape)}"
+            )
         return tuple(PLANE_MARKS[i] for i in planes.argmax(dim=0).tolist())
 
     def decode_many(self, planes: torch.Tensor) -> list[State]:

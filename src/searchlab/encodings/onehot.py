@@ -120,7 +120,9 @@ class OneHot:
     def _probability_vector(self, vector: torch.Tensor, tolerance: float) -> torch.Tensor:
         vector = torch.as_tensor(vector).detach().to("cpu", torch.float64)
         if tuple(vector.shape) != (self.size,):
-            raise SearchlabError(f"a probability vector has shape ({self.size},), one entry per label, got {tuple(vector.shape)}")
+            raise SearchlabError(
+                f"a probability vector has shape ({self.size},), one entry per label, got {tuple(vector.shape)}"
+            )
         self._check_probabilities(vector, tolerance)
         return vector
 

@@ -66,7 +66,9 @@ class SceneEncoding:
         """
         objects = list(objects)
         if len(objects) > self.max_objects:
-            raise SearchlabError(f"the scene has {len(objects)} objects but only {self.max_objects} slots; raise max_objects")
+            raise SearchlabError(
+                f"the scene has {len(objects)} objects but only {self.max_objects} slots; raise max_objects"
+            )
         slots = np.zeros((self.max_objects, SLOT_SIZE), dtype=np.float32)  # (slot, code/x/y)
         for slot, thing in enumerate(objects):
             code = self.codes.get(thing.kind)
@@ -88,7 +90,9 @@ class SceneEncoding:
         """
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         if vector.size != self.size:
-            raise SearchlabError(f"a scene vector has {self.size} numbers ({self.max_objects} slots x 3), got {vector.size}")
+            raise SearchlabError(
+                f"a scene vector has {self.size} numbers ({self.max_objects} slots x 3), got {vector.size}"
+            )
         objects = []
         for slot, (code, x, y) in enumerate(vector.reshape(self.max_objects, SLOT_SIZE).tolist()):
             code = round(code) if np.isfinite(code) else -1

@@ -36,7 +36,9 @@ NUM_BYTES = 256  # the base alphabet: every byte value has a token
 @lru_cache(maxsize=1)
 def _byte_of_symbol() -> dict[str, int]:
     """The ByteLevel stand-in character -> the byte it stands for (GPT-2's printable byte table)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     code_points = printable[:]
     extra = 0
     for byte in range(NUM_BYTES):

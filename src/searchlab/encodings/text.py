@@ -188,7 +188,9 @@ class CharVocab:
         """
         ids = _as_int_array(ids)
         if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.size):
-            raise SearchlabError(f"character ids must lie in 0..{self.size - 1}, got {int(ids.min())}..{int(ids.max())}")
+            raise SearchlabError(
+                f"character ids must lie in 0..{self.size - 1}, got {int(ids.min())}..{int(ids.max())}"
+            )
         return "".join(self._symbol_array[ids].tolist())
 
     def one_hot(self, text: str) -> torch.Tensor:
@@ -216,7 +218,13 @@ class CharVocab:
     def to_json(self) -> str:
         """The vocabulary as a JSON string, to save with a model checkpoint."""
         return json.dumps(
-            {"kind": "char", "name": self.name, "symbols": self.symbols, "fallback": self.fallback, "nearest": self.nearest}
+            {
+                "kind": "char",
+                "name": self.name,
+                "symbols": self.symbols,
+                "fallback": self.fallback,
+                "nearest": self.nearest,
+            }
         )
 
     @classmethod
@@ -231,8 +239,10 @@ class CharVocab:
         except (json.JSONDecodeError, TypeError) as error:
             raise SearchlabError(f"a character vocabulary must be saved JSON: {error}") from None
         if not isinstance(data, dict) or data.get("kind") != "char":
-            raise SearchlabError("the JSON is not a saved character vocabulary (no \"kind\": \"char\")")
-        return cls(data["symbols"], fallback=data.get("fallback"), name=data.get("name", "custom"), nearest=data.get("nearest"))
+            raise SearchlabError('the JSON is not a saved character vocabulary (no "kind": "char")')
+        return cls(
+            data["symbols"], fallback=data.get("fallback"), name=data.get("name", "custom"), nearest=data.get("nearest")
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CharVocab) and self.to_json() == other.to_json()

@@ -24,7 +24,9 @@ from searchlab.experiments.tictactoe import EXPERIMENT as TICTACTOE
 # these models need to be?", and imitation, approval and outcomes are "Example
 # datasets and performance metrics", where the essay's last point, a network combined
 # with hard-coded search as in AlphaGo, is the hybrid experiment.
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING, SIGNALS, HYBRID)}
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e for e in (TICTACTOE, REGRESSION, NETWORKS, DIGITS, CHARLM, PERTURBATION, SCALING, SIGNALS, HYBRID)
+}
 
 
 def get_experiment(name: str) -> Experiment:

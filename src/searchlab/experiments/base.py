@@ -182,14 +182,17 @@ def saved_config(experiment: Experiment, out: Path) -> Any:
     hints = typing.get_type_hints(experiment.config)
     values = {
         name: _saved_value(saved["config"][name], hints[name], f"{path} setting {name!r}", fix)
-        for name in config_fields(experiment.config) if name in saved["config"]
+        for name in config_fields(experiment.config)
+        if name in saved["config"]
     }
     try:
         return experiment.config(**values)
     except SearchlabError as err:
         raise SearchlabError(f"{path}: {err}") from None
     except (TypeError, ValueError, KeyError) as err:
-        raise SearchlabError(f"{path} holds settings this version cannot use ({type(err).__name__}: {err}); {fix}") from None
+        raise SearchlabError(
+            f"{path} holds settings this version cannot use ({type(err).__name__}: {err}); {fix}"
+        ) from None
 
 
 def _saved_value(value: Any, hint: Any, where: str, fix: str) -> Any:

@@ -79,9 +79,17 @@ class Config:
 
     def __post_init__(self) -> None:
         require(self.vocab in VOCABS, f"unknown --vocab {self.vocab!r}; choose one of {', '.join(VOCABS)}")
-        require(self.vocab_size >= 257, f"--vocab_size must be at least 257 (the 256 bytes plus one merge), got {self.vocab_size}")
-        require(self.fallback is None or len(self.fallback) == 1, f"--fallback must be one character, got {self.fallback!r}")
-        require(self.minutes is None or positive(self.minutes), f"--minutes must be a positive number (or none), got {self.minutes}")
+        require(
+            self.vocab_size >= 257,
+            f"--vocab_size must be at least 257 (the 256 bytes plus one merge), got {self.vocab_size}",
+        )
+        require(
+            self.fallback is None or len(self.fallback) == 1, f"--fallback must be one character, got {self.fallback!r}"
+        )
+        require(
+            self.minutes is None or positive(self.minutes),
+            f"--minutes must be a positive number (or none), got {self.minutes}",
+        )
         require(self.steps is None or self.steps >= 1, f"--steps must be at least 1, got {self.steps}")
         require(self.steps is not None or self.minutes is not None, "--minutes none needs a step budget: add --steps N")
         for name in ("layers", "heads", "width", "context", "batch_size"):
@@ -147,8 +155,14 @@ def prepare(config: Config) -> LMData:
 def _model_config(config: Config, vocab_size: int):
     from searchlab.lm import ModelConfig
 
-    return ModelConfig(vocab_size=vocab_size, layers=config.layers, heads=config.heads, width=config.width, context=config.context,
-                       dropout=config.dropout)
+    return ModelConfig(
+        vocab_size=vocab_size,
+        layers=config.layers,
+        heads=config.heads,
+        width=config.width,
+        context=config.context,
+        dropout=config.dropout,
+    )
 
 
 def _check_prompt(config: Config, vocab) -> None:
@@ -156,8 +170,10 @@ def _check_prompt(config: Config, vocab) -> None:
     try:
         vocab.encode(config.sample_prompt)
     except SearchlabError:
-        raise SearchlabError(f"--sample_prompt {config.sample_prompt!r} has characters the vocabulary built from the text lacks; "
-                             "give a prompt made of the text's characters (e.g. --sample_prompt 'the ')") from None
+        raise SearchlabError(
+            f"--sample_prompt {config.sample_prompt!r} has characters the vocabulary built from the text lacks; "
+            "give a prompt made of the text's characters (e.g. --sample_prompt 'the ')"
+        ) from None
 
 
 def _check_memory(config: Config, vocab_size: int, device) -> None:
@@ -167,11 +183,14 @@ def _check_memory(config: Config, vocab_size: int, device) -> None:
 
     model_config = _model_config(config, vocab_size)
     weights = parameter_count(model_config)
-    require_memory(training_memory_bytes(model_config, config.batch_size),
-                   f"a model of --layers {config.layers} --width {config.width} --context {config.context} --batch_size {config.batch_size}",
-                   f"{weights:,} weights x {TRAINING_BYTES_PER_WEIGHT} bytes for the weights, gradients, AdamW's moments and a "
-                   "checkpoint's copy, plus the activations of a batch",
-                   "use a smaller --width, --layers, --context or --batch_size", device)
+    require_memory(
+        training_memory_bytes(model_config, config.batch_size),
+        f"a model of --layers {config.layers} --width {config.width} --context {config.context} --batch_size {config.batch_size}",
+        f"{weights:,} weights x {TRAINING_BYTES_PER_WEIGHT} bytes for the weights, gradients, AdamW's moments and a "
+        "checkpoint's copy, plus the activations of a batch",
+        "use a smaller --width, --layers, --context or --batch_size",
+        device,
+    )
 
 
 def _essay_corpus(corpus, fallback: str | None):
@@ -187,7 +206,9 @@ def _essay_corpus(corpus, fallback: str | None):
         except SearchlabError as err:
             raise SearchlabError(f"{err} (--fallback ' ' maps them to a space)") from None
         parts.append(vocab.decode(vocab.encode(part)))
-    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), _differing_characters(corpus.text, "".join(parts))
+    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), _differing_characters(
+        corpus.text, "".join(parts)
+    )
 
 
 def _differing_characters(before: str, after: str) -> int:
@@ -209,7 +230,10 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
     device = resolve_device(config.device)
     corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
     done = context.checkpoint_dir("baselines") / "outcome.json"
-    fields = {name: jsonfile.NUMBER for name in ("gzip", "bz2", "xz", "ngram")} | {"repeats": jsonfile.ANY, "sample": dict}
+    fields = {name: jsonfile.NUMBER for name in ("gzip", "bz2", "xz", "ngram")} | {
+        "repeats": jsonfile.ANY,
+        "sample": dict,
+    }
     reference = context.saved(done, fields)
     if reference is None:
         # A bounded sample of any text (all of the embedded corpus): the end of the training part, and the
@@ -223,13 +247,29 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         reference["sample"] = {"train_characters": len(train_sample), "validation_characters": len(validation_sample)}
         write_json(done, reference)
     model_config = _model_config(config, vocab.size)
-    train_config = TrainConfig(batch_size=config.batch_size, steps=config.steps, minutes=config.minutes, lr=config.lr,
-                               warmup_steps=config.warmup_steps, checkpoint_every=config.checkpoint_every)
+    train_config = TrainConfig(
+        batch_size=config.batch_size,
+        steps=config.steps,
+        minutes=config.minutes,
+        lr=config.lr,
+        warmup_steps=config.warmup_steps,
+        checkpoint_every=config.checkpoint_every,
+    )
     with cpu_threads(config.threads):
         peak = matmul_flops_per_second(device)
-        result = train(model_config, train_config, tokens, config.seed, checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
-                       resume=context.resume, progress=context.bar_label("charlm"), device=device)
-        sample = "".join(speak(result.model, vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed))
+        result = train(
+            model_config,
+            train_config,
+            tokens,
+            config.seed,
+            checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
+            resume=context.resume,
+            progress=context.bar_label("charlm"),
+            device=device,
+        )
+        sample = "".join(
+            speak(result.model, vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed)
+        )
     context.write_metrics(result.curve)
     characters = tokens.validation_characters
     best_baseline = min(("gzip", "bz2", "xz", "ngram"), key=lambda name: reference[name])
@@ -251,7 +291,7 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         "stopped_because": result.stopped_because,
         "validation_loss_nats_per_token": round(result.validation_loss, 5),
         "validation_characters": characters,
-        "validation_tokens": int(len(tokens.validation_ids)),
+        "validation_tokens": len(tokens.validation_ids),
         "train_characters": len(corpus.train),
         "vocab": config.vocab,
         "vocab_symbols": vocab.size,

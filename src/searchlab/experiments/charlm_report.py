@@ -28,20 +28,46 @@ def figures(config: Config, numbers: dict, context: RunContext) -> dict[str, str
     curve = numbers["curve"]
     fig, ax = plt.subplots(figsize=(8, 4))
     tokens = [row["tokens"] for row in curve]
-    ax.plot(tokens, [row["train_loss"] * factor for row in curve], color="#1f77b4", alpha=0.45, label="model, training batches")
-    ax.plot(tokens, [row["validation_loss"] * factor for row in curve], color="#1f77b4", linewidth=2, label="model, validation text")
+    ax.plot(
+        tokens,
+        [row["train_loss"] * factor for row in curve],
+        color="#1f77b4",
+        alpha=0.45,
+        label="model, training batches",
+    )
+    ax.plot(
+        tokens,
+        [row["validation_loss"] * factor for row in curve],
+        color="#1f77b4",
+        linewidth=2,
+        label="model, validation text",
+    )
     for name, value in numbers["baselines"].items():
-        ax.axhline(value, color=BASELINE_COLOURS[name], linestyle="--", linewidth=1.2, label=f"{BASELINE_NAMES[name]}: {value:.2f}")
+        ax.axhline(
+            value,
+            color=BASELINE_COLOURS[name],
+            linestyle="--",
+            linewidth=1.2,
+            label=f"{BASELINE_NAMES[name]}: {value:.2f}",
+        )
     ax.scatter([tokens[-1]], [numbers["val_bpc"]], color="#1f77b4", zorder=5)
-    ax.annotate(f"{numbers['val_bpc']:.2f} (whole validation text)", (tokens[-1], numbers["val_bpc"]), textcoords="offset points",
-                xytext=(-10, 8), ha="right", fontsize=8)
+    ax.annotate(
+        f"{numbers['val_bpc']:.2f} (whole validation text)",
+        (tokens[-1], numbers["val_bpc"]),
+        textcoords="offset points",
+        xytext=(-10, 8),
+        ha="right",
+        fontsize=8,
+    )
     # Room for every baseline and the whole validation curve except its first, untrained points.
     later = [row["validation_loss"] * factor for row in curve[len(curve) // 10 :]] or [numbers["val_bpc"]]
     top = max(max(numbers["baselines"].values()) * 1.2, max(later) * 1.1)
     ax.set_ylim(max(0.0, min(numbers["val_bpc"], *numbers["baselines"].values()) * 0.8), top)
     ax.set_xlabel("training tokens seen")
     ax.set_ylabel("bits per character")
-    ax.set_title(f"Learning the text one {'subword' if config.vocab == 'bpe' else 'character'} at a time, against the compressors")
+    ax.set_title(
+        f"Learning the text one {'subword' if config.vocab == 'bpe' else 'character'} at a time, against the compressors"
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
     return {"curve": context.figure(fig, "learning_curve.png")}
@@ -52,10 +78,12 @@ def _repeats_sentence(numbers: dict) -> str:
     repeats = numbers.get("validation_repeats")
     if not repeats:
         return ""
-    return (f" Copying is what the compressors do best: {repeats['repeated']:.0%} of the validation characters lie in a stretch of "
-            f"{repeats['length']} or more characters that appeared earlier word for word, and for {repeats['beyond_context']:.0%} every "
-            f"such copy is farther back than the model's window of {repeats['context']} characters, so the model must have "
-            "learned it rather than read it.")
+    return (
+        f" Copying is what the compressors do best: {repeats['repeated']:.0%} of the validation characters lie in a stretch of "
+        f"{repeats['length']} or more characters that appeared earlier word for word, and for {repeats['beyond_context']:.0%} every "
+        f"such copy is farther back than the model's window of {repeats['context']} characters, so the model must have "
+        "learned it rather than read it."
+    )
 
 
 def _sample_sentence(numbers: dict) -> str:
@@ -66,7 +94,9 @@ def _sample_sentence(numbers: dict) -> str:
         return ""
     parts = []
     if whole > sample["validation_characters"]:
-        parts.append(f"every method is scored on the first {sample['validation_characters']:,} of the {whole:,} validation characters")
+        parts.append(
+            f"every method is scored on the first {sample['validation_characters']:,} of the {whole:,} validation characters"
+        )
     if numbers["train_characters"] > sample["train_characters"]:
         parts.append(f"the baselines see the last {sample['train_characters']:,} training characters before them")
     return f" The text is long, so {' and '.join(parts)}, which keeps the measurement seconds long." if parts else ""
@@ -77,11 +107,22 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
     baselines = numbers["baselines"]
     best = numbers["best_baseline"]
     model = numbers["model"]
-    verdict = ("below every baseline" if numbers["beats_every_baseline"]
-               else f"not yet below the best baseline ({BASELINE_NAMES[best]}, {baselines[best]:.3f})")
-    source = "the English help texts that ship with CPython (pydoc_data.topics)" if numbers["source"] == "pydoc_data.topics" else numbers["source"]
-    mapped = (f" To fit the essay's 77 symbols, {numbers['characters_mapped_to_essay_symbols']:,} characters were first replaced "
-              "(newlines by spaces, curly quotes by straight ones, and so on)." if config.vocab == "essay" else "")
+    verdict = (
+        "below every baseline"
+        if numbers["beats_every_baseline"]
+        else f"not yet below the best baseline ({BASELINE_NAMES[best]}, {baselines[best]:.3f})"
+    )
+    source = (
+        "the English help texts that ship with CPython (pydoc_data.topics)"
+        if numbers["source"] == "pydoc_data.topics"
+        else numbers["source"]
+    )
+    mapped = (
+        f" To fit the essay's 77 symbols, {numbers['characters_mapped_to_essay_symbols']:,} characters were first replaced "
+        "(newlines by spaces, curly quotes by straight ones, and so on)."
+        if config.vocab == "essay"
+        else ""
+    )
     summary = [
         f"Text becomes numbers one symbol at a time: the vocabulary is {VOCAB_NAMES[config.vocab]} ({numbers['vocab_symbols']:,} symbols), "
         f"each symbol a position in that list, and the model reads a window of {model['context']} of them to give a probability to every "
@@ -104,16 +145,32 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         {"label": "tokens per second", "value": f"{numbers['tokens_per_second']:,.0f}"},
         {"label": "of matmul FLOP/s", "value": f"{numbers['model_flops_utilization']:.0%}"},
     ]
-    figures = [{"path": paths["curve"], "caption": "Bits per character against training tokens. Thin: the loss on the training batches; "
-                "thick: on a fixed set of validation windows; the dot: the whole validation text at the end. Dashed: the baselines on "
-                "the same validation text, the compressors given the training text first (bits of compress(train + validation) minus "
-                "bits of compress(train), per validation character)."}]
-    rows = [["this model", f"{numbers['val_bpc']:.3f}"]] + [[BASELINE_NAMES[name], f"{value:.3f}"] for name, value in
-                                                           sorted(baselines.items(), key=lambda item: item[1])]
-    tables = [{"title": "Bits per character of the validation text (lower is better)", "columns": ["method", "bits per character"], "rows": rows}]
+    figures = [
+        {
+            "path": paths["curve"],
+            "caption": "Bits per character against training tokens. Thin: the loss on the training batches; "
+            "thick: on a fixed set of validation windows; the dot: the whole validation text at the end. Dashed: the baselines on "
+            "the same validation text, the compressors given the training text first (bits of compress(train + validation) minus "
+            "bits of compress(train), per validation character).",
+        }
+    ]
+    rows = [["this model", f"{numbers['val_bpc']:.3f}"]] + [
+        [BASELINE_NAMES[name], f"{value:.3f}"] for name, value in sorted(baselines.items(), key=lambda item: item[1])
+    ]
+    tables = [
+        {
+            "title": "Bits per character of the validation text (lower is better)",
+            "columns": ["method", "bits per character"],
+            "rows": rows,
+        }
+    ]
     texts = []
     if numbers["sample"]:
-        texts.append({"title": f"A sample, one {'subword' if config.vocab == 'bpe' else 'character'} at a time from the prompt "
-                               f"{numbers['sample_prompt']!r} (temperature {config.temperature:g}, seed {config.seed})",
-                      "text": numbers["sample_prompt"] + numbers["sample"]})
+        texts.append(
+            {
+                "title": f"A sample, one {'subword' if config.vocab == 'bpe' else 'character'} at a time from the prompt "
+                f"{numbers['sample_prompt']!r} (temperature {config.temperature:g}, seed {config.seed})",
+                "text": numbers["sample_prompt"] + numbers["sample"],
+            }
+        )
     return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": tables, "texts": texts}

@@ -35,7 +35,6 @@ from searchlab.report import classification
 from searchlab.spaces.mlp import INITS, MLPSpace
 
 
-
 @dataclass(frozen=True)
 class Config:
     """Settings of the digits experiment; the defaults are the full size.
@@ -80,17 +79,30 @@ class Config:
         require(self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}")
         require(self.batch_size >= 1, f"--batch_size must be at least 1, got {self.batch_size}")
         require(math.isfinite(self.lr) and self.lr > 0, f"--lr must be a positive number, got {self.lr}")
-        require(self.algorithm in ALGORITHMS, f"unknown --algorithm {self.algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-        require(self.optimizer in OPTIMIZERS, f"unknown --optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        require(0 < self.test_fraction < 1, f"--test_fraction must lie strictly between 0 and 1, got {self.test_fraction}")
-        require(self.images is None or str(self.images).strip() != "", "--images needs a folder path (or none for the bundled digits)")
+        require(
+            self.algorithm in ALGORITHMS,
+            f"unknown --algorithm {self.algorithm!r}; choose one of {', '.join(ALGORITHMS)}",
+        )
+        require(
+            self.optimizer in OPTIMIZERS,
+            f"unknown --optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}",
+        )
+        require(
+            0 < self.test_fraction < 1, f"--test_fraction must lie strictly between 0 and 1, got {self.test_fraction}"
+        )
+        require(
+            self.images is None or str(self.images).strip() != "",
+            "--images needs a folder path (or none for the bundled digits)",
+        )
         require(1 <= self.image_size <= 256, f"--image_size must be 1 to 256 pixels, got {self.image_size}")
         require(
             self.images is not None or self.image_size == 8,
             f"--image_size {self.image_size} applies to --images only; the bundled digits are 8x8 (drop --image_size or add --images DIR)",
         )
         require(self.init in INITS, f"unknown --init {self.init!r}; choose one of {', '.join(INITS)}")
-        require(0 <= self.threads <= 1024, f"--threads must be 0 (library default) or a positive count, got {self.threads}")
+        require(
+            0 <= self.threads <= 1024, f"--threads must be 0 (library default) or a positive count, got {self.threads}"
+        )
 
 
 @dataclass
@@ -168,14 +180,22 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
         test_logits = space.forward(candidate.to(data.test_inputs.device), data.test_inputs)  # (1, n_test, labels)
         probabilities = test_logits[0].softmax(dim=-1).cpu().numpy()  # (n_test, labels)
         # Fractions of whole images: round away float32 noise (435/450, not 0.96666664).
-        test_accuracy = round(float(problem.score(candidate, data.test_inputs, data.test_targets, ZeroOneAccuracy())[0]) * n_test) / n_test
-        train_accuracy = round(float(problem.score(candidate, problem.inputs, problem.targets, ZeroOneAccuracy())[0]) * n_train) / n_train
+        test_accuracy = (
+            round(float(problem.score(candidate, data.test_inputs, data.test_targets, ZeroOneAccuracy())[0]) * n_test)
+            / n_test
+        )
+        train_accuracy = (
+            round(float(problem.score(candidate, problem.inputs, problem.targets, ZeroOneAccuracy())[0]) * n_train)
+            / n_train
+        )
         test_loss = float(problem.score(candidate, data.test_inputs, data.test_targets, CrossEntropy())[0])
     true = images.labels[data.test]
     predicted = encoding.decode_indices(torch.from_numpy(probabilities)).numpy()
     matrix = classification.confusion_matrix(true, predicted, encoding.size)
 
-    paths = figures(config, data, result, reference, true, predicted, probabilities, matrix, test_accuracy, steps_per_epoch, context)
+    paths = figures(
+        config, data, result, reference, true, predicted, probabilities, matrix, test_accuracy, steps_per_epoch, context
+    )
     context.write_metrics(
         [{"model": "searchlab", "epoch": row["step"] / steps_per_epoch, **row} for row in result.trace.rows()]
         + [
@@ -241,14 +261,20 @@ def _check_memory(config: Config, space: MLPSpace, images: int, optimizer: Optim
     population = int(getattr(optimizer, "population_size", 1))
     weights = space.dim
     neurons = sum(space.widths[1:])
-    rows = max(population * min(config.batch_size, images), images)  # a population's batch, or every image at once when scored
+    rows = max(
+        population * min(config.batch_size, images), images
+    )  # a population's batch, or every image at once when scored
     ours_per_weight = SEARCHLAB_BYTES_PER_WEIGHT + population * SEARCHLAB_BYTES_PER_CANDIDATE_WEIGHT
     ours = weights * ours_per_weight + rows * neurons * SEARCHLAB_BYTES_PER_ACTIVATION
     theirs = weights * SKLEARN_BYTES_PER_WEIGHT + images * neurons * SKLEARN_BYTES_PER_ACTIVATION
-    setting = f"--hidden {config.hidden}" + (f" with --images at --image_size {config.image_size}" if config.images is not None else "")
+    setting = f"--hidden {config.hidden}" + (
+        f" with --images at --image_size {config.image_size}" if config.images is not None else ""
+    )
     per_weight = ours_per_weight + SKLEARN_BYTES_PER_WEIGHT
-    how = (f"{weights:,} weights x {per_weight} bytes for both models' weights, gradients and optimizer state, plus the "
-           f"activations of {rows:,} images")
+    how = (
+        f"{weights:,} weights x {per_weight} bytes for both models' weights, gradients and optimizer state, plus the "
+        f"activations of {rows:,} images"
+    )
     advice = "use a smaller --hidden" + (" or --image_size" if config.images is not None else "")
     if device.type == "cuda":  # searchlab's network on the GPU, scikit-learn's on the CPU
         require_memory(ours, setting, how, advice, device)
@@ -271,7 +297,9 @@ def _make_optimizer(config: Config, problem: SupervisedProblem) -> Optimizer:
     reason = optimizer.unsupported(problem)
     if reason:
         able = [name for name, other in OPTIMIZERS.items() if other().unsupported(problem) is None]
-        raise SearchlabError(f"--optimizer {config.optimizer} cannot train the digits network: {reason}; choose one of {', '.join(able)}")
+        raise SearchlabError(
+            f"--optimizer {config.optimizer} cannot train the digits network: {reason}; choose one of {', '.join(able)}"
+        )
     return optimizer
 
 

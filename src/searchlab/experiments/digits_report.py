@@ -17,14 +17,28 @@ SGD_SECTION = "Stochastic gradient descent"
 MAX_MISTAKES_SHOWN = 12
 
 
-def figures(config: Config, data: Prepared, result, reference, true, predicted, probabilities, matrix, test_accuracy, steps_per_epoch, context) -> dict[str, str]:
+def figures(
+    config: Config,
+    data: Prepared,
+    result,
+    reference,
+    true,
+    predicted,
+    probabilities,
+    matrix,
+    test_accuracy,
+    steps_per_epoch,
+    context,
+) -> dict[str, str]:
     images, encoding = data.images, data.encoding
     """Draw the four figures into the run folder; returns their relative paths by key."""
     names = images.label_names
     test_images = images.images[data.test]
     paths = {}
     paths["confusion"] = context.figure(
-        classification.confusion_figure(matrix, names, title=f"searchlab network {'-'.join(map(str, data.problem.space.widths))}, test set"),
+        classification.confusion_figure(
+            matrix, names, title=f"searchlab network {'-'.join(map(str, data.problem.space.widths))}, test set"
+        ),
         "confusion_matrix.png",
     )
     wrong = np.flatnonzero(true != predicted)
@@ -33,7 +47,13 @@ def figures(config: Config, data: Prepared, result, reference, true, predicted, 
     shown = wrong[:MAX_MISTAKES_SHOWN]
     paths["mistakes"] = context.figure(
         classification.misclassified_figure(
-            test_images[shown], true[shown], predicted[shown], probabilities[shown], names, ink_is_high=images.ink_is_high, total_wrong=len(wrong)
+            test_images[shown],
+            true[shown],
+            predicted[shown],
+            probabilities[shown],
+            names,
+            ink_is_high=images.ink_is_high,
+            total_wrong=len(wrong),
         ),
         "misclassified.png",
     )
@@ -41,7 +61,9 @@ def figures(config: Config, data: Prepared, result, reference, true, predicted, 
     chosen = data.train[examples]
     onehots = encoding.encode_indices(torch.from_numpy(images.labels[chosen])).numpy()
     paths["vectors"] = context.figure(
-        classification.vectors_figure(images.images[chosen], images.labels[chosen], onehots, names, ink_is_high=images.ink_is_high),
+        classification.vectors_figure(
+            images.images[chosen], images.labels[chosen], onehots, names, ink_is_high=images.ink_is_high
+        ),
         "vectors.png",
     )
     trace = result.trace
@@ -51,7 +73,13 @@ def figures(config: Config, data: Prepared, result, reference, true, predicted, 
     epoch_means = [losses[end - steps_per_epoch : end].mean() for end in epoch_ends]
     n_train = len(data.train)
     curves = [
-        {"label": f"searchlab {data.optimizer.name}: loss on each batch", "x": x, "y": losses, "faint": True, "color": "#1c7ed6"},
+        {
+            "label": f"searchlab {data.optimizer.name}: loss on each batch",
+            "x": x,
+            "y": losses,
+            "faint": True,
+            "color": "#1c7ed6",
+        },
         {"label": "searchlab: mean over each epoch", "x": x[epoch_ends - 1], "y": epoch_means, "color": "#1c7ed6"},
         {
             "label": "scikit-learn MLPClassifier: mean over each epoch",
@@ -62,7 +90,8 @@ def figures(config: Config, data: Prepared, result, reference, true, predicted, 
     ]
     paths["curve"] = context.figure(
         classification.training_curve_figure(
-            curves, title=f"Training loss, {config.epochs} epochs of batches of {min(config.batch_size, n_train)} (test accuracy {test_accuracy:.1%})"
+            curves,
+            title=f"Training loss, {config.epochs} epochs of batches of {min(config.batch_size, n_train)} (test accuracy {test_accuracy:.1%})",
         ),
         "training_curve.png",
     )
@@ -91,14 +120,14 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
     batch = min(config.batch_size, n_train)
     if data.optimizer.name == "gradient":
         how = (
-            f"As in \"{SGD_SECTION}\", searchlab trained the network with "
+            f'As in "{SGD_SECTION}", searchlab trained the network with '
             f"{'Adam' if config.algorithm == 'adam' else 'plain SGD'} (learning rate {config.lr:g}), "
             f"following the gradient on random batches of {batch} images"
         )
     else:
         how = (
             f"searchlab trained the network with {data.optimizer.name}, which tries random changes instead of "
-            f"following the gradient that \"{SGD_SECTION}\" describes (batches of {batch} images)"
+            f'following the gradient that "{SGD_SECTION}" describes (batches of {batch} images)'
         )
     off = matrix.copy()
     np.fill_diagonal(off, 0)
@@ -111,7 +140,9 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
         else f"{'more' if gap > 0 else 'less'} accurate than scikit-learn's by {abs(gap):.1f} percentage points ({abs(gap_images)} test images)"
     )
     ratio = numbers["seconds_ratio"]
-    speed_words = f"took {ratio:.2f}x as long" if ratio > 1 else f"took {ratio:.2f}x the time ({1 / ratio:.2f}x as fast)"
+    speed_words = (
+        f"took {ratio:.2f}x as long" if ratio > 1 else f"took {ratio:.2f}x the time ({1 / ratio:.2f}x as fast)"
+    )
     same = (
         "given the same hidden size, epochs, batch size, learning rate and solver"
         + (" and the same initial weight distribution (Glorot uniform)" if config.init == "glorot" else "")
@@ -119,7 +150,7 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
         else f"trained by {config.algorithm} with the same hidden size, epochs and batch size"
     )
     paragraphs = [
-        f"Following the essay's section \"{SECTION}\", each of the {len(data.images):,} images ({data.images.source}) is read as "
+        f'Following the essay\'s section "{SECTION}", each of the {len(data.images):,} images ({data.images.source}) is read as '
         f"{side}x{side} gray levels, i.e. one vector of {side * side} numbers, and each label as a one-hot vector with "
         f"{len(names)} positions. The model class is every network {widths} with ReLU hidden units "
         f"({numbers['parameters']:,} parameters); a softmax turns its {len(names)} outputs into probabilities.",
@@ -155,10 +186,31 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
     tables = [
         {
             "title": "searchlab network vs scikit-learn MLPClassifier (same settings)",
-            "columns": ["model", "test accuracy", "train accuracy", "training seconds", "epochs", "forward-equivalents"],
+            "columns": [
+                "model",
+                "test accuracy",
+                "train accuracy",
+                "training seconds",
+                "epochs",
+                "forward-equivalents",
+            ],
             "rows": [
-                [f"searchlab {widths} ({data.optimizer.name})", f"{acc:.2%}", f"{numbers['train_accuracy']:.2%}", f"{seconds:.2f}", config.epochs, numbers["forward_equivalents"]],
-                [f"scikit-learn MLPClassifier ({config.algorithm})", f"{sk_acc:.2%}", f"{numbers['sklearn_train_accuracy']:.2%}", f"{sk_seconds:.2f}", numbers["sklearn_epochs"], numbers["sklearn_forward_equivalents"]],
+                [
+                    f"searchlab {widths} ({data.optimizer.name})",
+                    f"{acc:.2%}",
+                    f"{numbers['train_accuracy']:.2%}",
+                    f"{seconds:.2f}",
+                    config.epochs,
+                    numbers["forward_equivalents"],
+                ],
+                [
+                    f"scikit-learn MLPClassifier ({config.algorithm})",
+                    f"{sk_acc:.2%}",
+                    f"{numbers['sklearn_train_accuracy']:.2%}",
+                    f"{sk_seconds:.2f}",
+                    numbers["sklearn_epochs"],
+                    numbers["sklearn_forward_equivalents"],
+                ],
             ],
         },
         {
@@ -176,6 +228,8 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
     return {
         "summary": "\n".join(paragraphs),
         "headline": headline,
-        "figures": [{"path": figures[key], "caption": captions[key]} for key in ("vectors", "curve", "confusion", "mistakes")],
+        "figures": [
+            {"path": figures[key], "caption": captions[key]} for key in ("vectors", "curve", "confusion", "mistakes")
+        ],
         "tables": tables,
     }

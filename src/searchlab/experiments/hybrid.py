@@ -42,8 +42,11 @@ METHODS = ("random", "network", "uct", "puct")  # the movers, in the order the r
 SEARCHES = ("uct", "puct")  # the movers that take a number of simulations
 # Full-size training that differs by game: Connect Four's network needs more search per move
 # and more training to stop losing to the perfect player (at tictactoe's settings it lost half its games).
-BY_GAME = {"iterations": {"tictactoe": 60, "connect4-small": 80}, "selfplay_simulations": {"tictactoe": 50, "connect4-small": 100},
-           "train_steps": {"tictactoe": 200, "connect4-small": 300}}
+BY_GAME = {
+    "iterations": {"tictactoe": 60, "connect4-small": 80},
+    "selfplay_simulations": {"tictactoe": 50, "connect4-small": 100},
+    "train_steps": {"tictactoe": 200, "connect4-small": 300},
+}
 NETWORK_FILE = "network.safetensors"  # the trained network, at the top of the run folder (`searchlab play` reads it)
 
 # A mover: (states, one generator per state) -> one action per state.
@@ -88,11 +91,22 @@ class Config:
         settle_variant_settings(self, self.game, BY_GAME)  # None: this game's full size
         require(self.device in DEVICES, f"unknown --device {self.device!r}; choose one of {', '.join(DEVICES)}")
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
-        for name in ("iterations", "selfplay_games", "selfplay_simulations", "train_steps", "positions", "games_vs_perfect"):
+        for name in (
+            "iterations",
+            "selfplay_games",
+            "selfplay_simulations",
+            "train_steps",
+            "positions",
+            "games_vs_perfect",
+        ):
             require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
         require(self.arena_games >= 0, f"--arena_games must be 0 or more, got {self.arena_games}")
-        require(len(self.simulations) > 0 and all(n >= 1 for n in self.simulations) and list(self.simulations) == sorted(set(self.simulations)),
-                f"--simulations must be increasing whole numbers from 1 up, e.g. 1,4,16,64, got {self.simulations}")
+        require(
+            len(self.simulations) > 0
+            and all(n >= 1 for n in self.simulations)
+            and list(self.simulations) == sorted(set(self.simulations)),
+            f"--simulations must be increasing whole numbers from 1 up, e.g. 1,4,16,64, got {self.simulations}",
+        )
         require(self.c_puct > 0, f"--c_puct must be a positive number, got {self.c_puct}")
 
 
@@ -172,19 +186,39 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
                 else:
                     fraction = optimal_fraction(mover, positions, optimal, moves_seed)
                 losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
-                row = {"game": game.name, "method": method, "simulations": simulations, "optimal_fraction": round(fraction, 5),
-                       "losses_vs_perfect": round(losses, 5), "games": config.games_vs_perfect,
-                       "seconds": round(time.perf_counter() - start, 3)}
+                row = {
+                    "game": game.name,
+                    "method": method,
+                    "simulations": simulations,
+                    "optimal_fraction": round(fraction, 5),
+                    "losses_vs_perfect": round(losses, 5),
+                    "games": config.games_vs_perfect,
+                    "seconds": round(time.perf_counter() - start, 3),
+                }
                 write_json(done, row)
             ablation.append(row)
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
-    training = [{"iteration": r["iteration"], "wins": r["arena_wins"], "draws": r["arena_draws"], "losses": r["arena_losses"],
-                 "score": round(r["arena_score"], 4), "accepted": r["accepted"], "policy_loss": round(r["policy_loss"], 5),
-                 "value_loss": round(r["value_loss"], 5), "examples": r["examples"], "seconds": r["seconds"]} for r in records]
-    context.write_metrics([{"stage": "training", **row} for row in training] + [{"stage": "ablation", **row} for row in ablation])
+    training = [
+        {
+            "iteration": r["iteration"],
+            "wins": r["arena_wins"],
+            "draws": r["arena_draws"],
+            "losses": r["arena_losses"],
+            "score": round(r["arena_score"], 4),
+            "accepted": r["accepted"],
+            "policy_loss": round(r["policy_loss"], 5),
+            "value_loss": round(r["value_loss"], 5),
+            "examples": r["examples"],
+            "seconds": r["seconds"],
+        }
+        for r in records
+    ]
+    context.write_metrics(
+        [{"stage": "training", **row} for row in training] + [{"stage": "ablation", **row} for row in ablation]
+    )
     numbers = {
         "game": game.name,
         "positions": len(positions),
@@ -204,14 +238,27 @@ def alphazero_settings(config: Config):
     """The `AlphaZeroSettings` a config asks for (the arena searches half as much as self-play)."""
     from searchlab.games.alphazero import AlphaZeroSettings
 
-    return AlphaZeroSettings(iterations=config.iterations, selfplay_games=config.selfplay_games, simulations=config.selfplay_simulations,
-                             c_puct=config.c_puct, train_steps=config.train_steps, arena_games=config.arena_games,
-                             arena_simulations=max(1, config.selfplay_simulations // 2))
+    return AlphaZeroSettings(
+        iterations=config.iterations,
+        selfplay_games=config.selfplay_games,
+        simulations=config.selfplay_simulations,
+        c_puct=config.c_puct,
+        train_steps=config.train_steps,
+        arena_games=config.arena_games,
+        arena_simulations=max(1, config.selfplay_simulations // 2),
+    )
 
 
 # An ablation row as `run` keeps it, read back by a resumed run: key -> kinds of its value.
-_ROW_FIELDS = {"game": str, "method": str, "simulations": int, "optimal_fraction": jsonfile.NUMBER, "losses_vs_perfect": jsonfile.NUMBER,
-               "games": int, "seconds": jsonfile.NUMBER}
+_ROW_FIELDS = {
+    "game": str,
+    "method": str,
+    "simulations": int,
+    "optimal_fraction": jsonfile.NUMBER,
+    "losses_vs_perfect": jsonfile.NUMBER,
+    "games": int,
+    "seconds": jsonfile.NUMBER,
+}
 
 
 def _saved_row(done: Path, context: RunContext, game: str, method: str, simulations: int) -> dict[str, Any] | None:
@@ -222,8 +269,10 @@ def _saved_row(done: Path, context: RunContext, game: str, method: str, simulati
     """
     row = context.saved(done, _ROW_FIELDS)
     if row is not None and (row["game"], row["method"], row["simulations"]) != (game, method, simulations):
-        raise SearchlabError(f"{done} holds the row of {row['method']} at {row['simulations']} simulations on {row['game']!r}, "
-                             f"not of {method} at {simulations} on {game!r}; delete {done} to run that cell again")
+        raise SearchlabError(
+            f"{done} holds the row of {row['method']} at {row['simulations']} simulations on {row['game']!r}, "
+            f"not of {method} at {simulations} on {game!r}; delete {done} to run that cell again"
+        )
     return row
 
 
@@ -232,8 +281,18 @@ def _train(config: Config, game: Any, seed: int, context: RunContext):
     from searchlab.games.alphazero import CHECKPOINT_DIR, train
 
     folder = context.checkpoint_dir("alphazero")
-    resume = context.resume and checkpoint.exists(folder / CHECKPOINT_DIR)  # stopped before the first iteration: start over
-    return train(game, alphazero_settings(config), folder, seed=seed, resume=resume, progress=context.progress, device=config.device)
+    resume = context.resume and checkpoint.exists(
+        folder / CHECKPOINT_DIR
+    )  # stopped before the first iteration: start over
+    return train(
+        game,
+        alphazero_settings(config),
+        folder,
+        seed=seed,
+        resume=resume,
+        progress=context.progress,
+        device=config.device,
+    )
 
 
 # ----- positions and movers ------------------------------------------------------------
@@ -288,7 +347,9 @@ def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> 
 
 def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> float:
     """The share of `positions` where `mover` picks one of the optimal moves."""
-    rngs = [np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))]  # the same per position for every mover
+    rngs = [
+        np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))
+    ]  # the same per position for every mover
     actions = mover(positions, rngs)
     return float(np.mean([a in best for a, best in zip(actions, optimal)]))
 
@@ -328,6 +389,14 @@ EXPERIMENT = Experiment(
     prepare=prepare,
     run=run,
     tour={"iterations": 24, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
-    quick={"iterations": 3, "selfplay_games": 16, "selfplay_simulations": 50, "train_steps": 100, "arena_games": 6, "positions": 80,
-           "simulations": (1, 8, 64), "games_vs_perfect": 10},
+    quick={
+        "iterations": 3,
+        "selfplay_games": 16,
+        "selfplay_simulations": 50,
+        "train_steps": 100,
+        "arena_games": 6,
+        "positions": 80,
+        "simulations": (1, 8, 64),
+        "games_vs_perfect": 10,
+    },
 )

@@ -8,13 +8,19 @@ if TYPE_CHECKING:
     from searchlab.experiments.base import RunContext
     from searchlab.experiments.hybrid import Config
 
-NAMES = {"random": "random mover", "network": "network alone", "uct": "search alone (UCT, random playouts)",
-         "puct": "network + search (PUCT)"}
+NAMES = {
+    "random": "random mover",
+    "network": "network alone",
+    "uct": "search alone (UCT, random playouts)",
+    "puct": "network + search (PUCT)",
+}
 SHORT = {"random": "random", "network": "network", "uct": "UCT", "puct": "PUCT"}
 COLOURS = {"random": "#999999", "network": "#1b9e77", "uct": "#d95f02", "puct": "#7570b3"}
 GAME_WORDS = {"tictactoe": "Tic-Tac-Toe", "connect4-small": "Connect Four on a 4x5 board"}
-METRICS = (("optimal_fraction", "share of positions where the move is optimal"),
-           ("losses_vs_perfect", "share of games lost to the perfect player"))
+METRICS = (
+    ("optimal_fraction", "share of positions where the move is optimal"),
+    ("losses_vs_perfect", "share of games lost to the perfect player"),
+)
 
 
 def _rows(numbers: dict, method: str) -> list[dict]:
@@ -28,7 +34,13 @@ def _ablation_figure(numbers: dict, context: RunContext) -> str:
     for ax, (key, label) in zip(axes, METRICS):
         for method in ("uct", "puct"):
             rows = _rows(numbers, method)
-            ax.plot([r["simulations"] for r in rows], [r[key] for r in rows], "o-", color=COLOURS[method], label=NAMES[method])
+            ax.plot(
+                [r["simulations"] for r in rows],
+                [r[key] for r in rows],
+                "o-",
+                color=COLOURS[method],
+                label=NAMES[method],
+            )
         for method, style in (("network", "--"), ("random", ":")):
             ax.axhline(_rows(numbers, method)[0][key], color=COLOURS[method], linestyle=style, label=NAMES[method])
         ax.set_xscale("log", base=2)
@@ -66,7 +78,9 @@ def _training_figure(numbers: dict, context: RunContext) -> str:
     left.set_title("Arena: each new network against the current one", fontsize=10)
     left.legend(fontsize=7, loc="lower right")
     left.grid(alpha=0.3)
-    right.plot(its, [r["policy_loss"] for r in rows], "o-", label="policy loss (cross-entropy with the search's visits)")
+    right.plot(
+        its, [r["policy_loss"] for r in rows], "o-", label="policy loss (cross-entropy with the search's visits)"
+    )
     right.plot(its, [r["value_loss"] for r in rows], "s-", label="value loss (squared error against the game's result)")
     right.set_xlabel("iteration")
     right.set_ylabel("mean training loss")
@@ -96,15 +110,21 @@ def _findings(numbers: dict) -> list[str]:
         f"Does search add to the network? The network alone picks an optimal move in {net['optimal_fraction']:.1%} of the positions "
         f"(a random mover {rand['optimal_fraction']:.1%}); guided search with {puct[-1]['simulations']:,} simulations picks one in "
         f"{puct[-1]['optimal_fraction']:.1%}, "
-        + (f"{gain * 100:+.1f} points: the search improves on the network's best guesses, as AlphaGo's does."
-           if gain > 0.005 else f"{gain * 100:+.1f} points: on this game the network's first guess is already as good as search makes it.")
+        + (
+            f"{gain * 100:+.1f} points: the search improves on the network's best guesses, as AlphaGo's does."
+            if gain > 0.005
+            else f"{gain * 100:+.1f} points: on this game the network's first guess is already as good as search makes it."
+        )
         + f" Against the perfect player the network alone loses {net['losses_vs_perfect']:.0%} of its games, with search "
         f"{puct[-1]['losses_vs_perfect']:.0%}."
     )
     ahead = [(u, p) for u, p in zip(uct, puct) if p["optimal_fraction"] > u["optimal_fraction"]]
     small = puct[min(2, len(puct) - 1)]
-    best_words = ("" if best is small or _match(numbers, best) == _match(numbers, small)
-                  else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level {_match(numbers, best)}")
+    best_words = (
+        ""
+        if best is small or _match(numbers, best) == _match(numbers, small)
+        else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level {_match(numbers, best)}"
+    )
     net_adds = (
         f"Does the network add to search at equal simulations? PUCT beats UCT on optimal moves at {len(ahead)} of "
         f"{len(uct)} simulation counts. With {small['simulations']:,} simulations PUCT reaches {small['optimal_fraction']:.1%}, "
@@ -116,17 +136,52 @@ def _findings(numbers: dict) -> list[str]:
 
 
 def _tables(numbers: dict) -> list[dict]:
-    ablation = [[NAMES[r["method"]], "-" if r["method"] in ("random", "network") else f"{r['simulations']:,}",
-                 f"{r['optimal_fraction']:.3f}", f"{r['losses_vs_perfect']:.3f}", f"{r['seconds']:.1f}"] for r in numbers["ablation"]]
-    training = [[r["iteration"] + 1, r["wins"], r["draws"], r["losses"], f"{r['score']:.2f}", "yes" if r["accepted"] else "no",
-                 f"{r['policy_loss']:.3f}", f"{r['value_loss']:.3f}", f"{r['seconds']:.1f}"] for r in numbers["training"]]
+    ablation = [
+        [
+            NAMES[r["method"]],
+            "-" if r["method"] in ("random", "network") else f"{r['simulations']:,}",
+            f"{r['optimal_fraction']:.3f}",
+            f"{r['losses_vs_perfect']:.3f}",
+            f"{r['seconds']:.1f}",
+        ]
+        for r in numbers["ablation"]
+    ]
+    training = [
+        [
+            r["iteration"] + 1,
+            r["wins"],
+            r["draws"],
+            r["losses"],
+            f"{r['score']:.2f}",
+            "yes" if r["accepted"] else "no",
+            f"{r['policy_loss']:.3f}",
+            f"{r['value_loss']:.3f}",
+            f"{r['seconds']:.1f}",
+        ]
+        for r in numbers["training"]
+    ]
     return [
-        {"title": f"Each mover scored against the exact solver ({numbers['positions']} positions; "
-                  f"{numbers['ablation'][0]['games']} games against the perfect player)",
-         "columns": ["mover", "simulations", "optimal fraction", "losses vs perfect (share)", "seconds"], "rows": ablation},
-        {"title": "AlphaZero training: the arena of each iteration and the mean losses",
-         "columns": ["iteration", "wins", "draws", "losses", "score", "accepted", "policy loss", "value loss", "seconds"],
-         "rows": training},
+        {
+            "title": f"Each mover scored against the exact solver ({numbers['positions']} positions; "
+            f"{numbers['ablation'][0]['games']} games against the perfect player)",
+            "columns": ["mover", "simulations", "optimal fraction", "losses vs perfect (share)", "seconds"],
+            "rows": ablation,
+        },
+        {
+            "title": "AlphaZero training: the arena of each iteration and the mean losses",
+            "columns": [
+                "iteration",
+                "wins",
+                "draws",
+                "losses",
+                "score",
+                "accepted",
+                "policy loss",
+                "value loss",
+                "seconds",
+            ],
+            "rows": training,
+        },
     ]
 
 
@@ -152,20 +207,28 @@ def report(config: Config, numbers: dict, context: RunContext) -> dict[str, Any]
         f"{0.5 / numbers['ablation'][0]['games'] ** 0.5:.0%}, so smaller differences are noise.",
     ]
     figures = [
-        {"path": _ablation_figure(numbers, context),
-         "caption": "Each mover against the exact solver, as the search budget grows (log scale). Dashed: the network's top "
-                    "move with no search; dotted: a random mover. Left: share of positions where the move is optimal; right: "
-                    "share of games lost to the perfect player."},
-        {"path": _training_figure(numbers, context),
-         "caption": "AlphaZero-style training: each iteration's new network plays the current one and replaces it if it scores "
-                    "well enough; the losses are the network's error against the search's move visits and the games' results."},
+        {
+            "path": _ablation_figure(numbers, context),
+            "caption": "Each mover against the exact solver, as the search budget grows (log scale). Dashed: the network's top "
+            "move with no search; dotted: a random mover. Left: share of positions where the move is optimal; right: "
+            "share of games lost to the perfect player.",
+        },
+        {
+            "path": _training_figure(numbers, context),
+            "caption": "AlphaZero-style training: each iteration's new network plays the current one and replaces it if it scores "
+            "well enough; the losses are the network's error against the search's move visits and the games' results.",
+        },
     ]
     headline = [
-        {"label": "optimal moves: random / network / UCT / PUCT",
-         "value": f"{rand['optimal_fraction']:.3f} / {net['optimal_fraction']:.3f} / {uct['optimal_fraction']:.3f} / "
-                  f"{puct['optimal_fraction']:.3f} (searches at {puct['simulations']:,} simulations)"},
-        {"label": "losses vs perfect: network / UCT / PUCT",
-         "value": f"{net['losses_vs_perfect']:.3f} / {uct['losses_vs_perfect']:.3f} / {puct['losses_vs_perfect']:.3f}"},
+        {
+            "label": "optimal moves: random / network / UCT / PUCT",
+            "value": f"{rand['optimal_fraction']:.3f} / {net['optimal_fraction']:.3f} / {uct['optimal_fraction']:.3f} / "
+            f"{puct['optimal_fraction']:.3f} (searches at {puct['simulations']:,} simulations)",
+        },
+        {
+            "label": "losses vs perfect: network / UCT / PUCT",
+            "value": f"{net['losses_vs_perfect']:.3f} / {uct['losses_vs_perfect']:.3f} / {puct['losses_vs_perfect']:.3f}",
+        },
         {"label": "network iterations accepted", "value": f"{accepted} of {len(numbers['training'])}"},
     ]
     return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": _tables(numbers)}

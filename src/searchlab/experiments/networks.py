@@ -127,32 +127,64 @@ class Config:
     view_lr: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("examples", "candidates_per_step", "gradient_steps", "gradient_restarts", "approximation_steps",
-                     "approximation_restarts", "view_steps", "view_population"):
+        for name in (
+            "examples",
+            "candidates_per_step",
+            "gradient_steps",
+            "gradient_restarts",
+            "approximation_steps",
+            "approximation_restarts",
+            "view_steps",
+            "view_population",
+        ):
             value = getattr(self, name)
             require(value > 0, f"--{name} must be a positive whole number, got {value}")
-        require(self.threads >= 0, f"--threads must be 0 (leave torch's setting) or a positive number of threads, got {self.threads}")
+        require(
+            self.threads >= 0,
+            f"--threads must be 0 (leave torch's setting) or a positive number of threads, got {self.threads}",
+        )
         require(self.levels >= 2, f"--levels must be at least 2 values per weight, got {self.levels}")
         for name in ("max_seconds", "gradient_lr", "approximation_lr", "view_radius", "view_step_size"):
             value = getattr(self, name)
             require(math.isfinite(value) and value > 0, f"--{name} must be a positive number, got {value}")
-        require(self.approximation_points >= 2, f"--approximation_points must be at least 2, got {self.approximation_points}")
-        require(self.view_resolution >= 3, f"--view_resolution must be at least 3 grid points per side, got {self.view_resolution}")
-        require(len(self.widths) > 0 and all(w > 0 for w in self.widths), f"--widths must list positive hidden widths, got {self.widths}")
+        require(
+            self.approximation_points >= 2,
+            f"--approximation_points must be at least 2, got {self.approximation_points}",
+        )
+        require(
+            self.view_resolution >= 3,
+            f"--view_resolution must be at least 3 grid points per side, got {self.view_resolution}",
+        )
+        require(
+            len(self.widths) > 0 and all(w > 0 for w in self.widths),
+            f"--widths must list positive hidden widths, got {self.widths}",
+        )
         require(len(set(self.widths)) == len(self.widths), f"--widths lists a width twice: {self.widths}")
-        require(len(self.count_levels) > 0 and all(n >= 2 for n in self.count_levels), f"--count_levels must list numbers >= 2, got {self.count_levels}")
+        require(
+            len(self.count_levels) > 0 and all(n >= 2 for n in self.count_levels),
+            f"--count_levels must list numbers >= 2, got {self.count_levels}",
+        )
         require(len(self.count_nets) > 0, "--count_nets lists no network; give shapes such as 3-2-2,3-16-2")
         for net in self.count_nets:
             parse_widths(net)
         for name in ("weight_x", "weight_y"):
             value = getattr(self, name)
-            require(value == AUTO or value in ESSAY_NAMES,
-                    f"--{name} {value!r} is not a weight of the 3-2-2 network; choose {AUTO} or one of {', '.join(ESSAY_NAMES)}")
-        require((self.weight_x == AUTO) == (self.weight_y == AUTO), "--weight_x and --weight_y must both be auto or both name a weight")
-        require(self.weight_x == AUTO or self.weight_x != self.weight_y,
-                f"--weight_x and --weight_y are both {self.weight_x}; choose two different weights")
-        require(self.view_lr is None or (math.isfinite(self.view_lr) and self.view_lr > 0),
-                f"--view_lr must be a positive number, or none to derive it from the curvature, got {self.view_lr}")
+            require(
+                value == AUTO or value in ESSAY_NAMES,
+                f"--{name} {value!r} is not a weight of the 3-2-2 network; choose {AUTO} or one of {', '.join(ESSAY_NAMES)}",
+            )
+        require(
+            (self.weight_x == AUTO) == (self.weight_y == AUTO),
+            "--weight_x and --weight_y must both be auto or both name a weight",
+        )
+        require(
+            self.weight_x == AUTO or self.weight_x != self.weight_y,
+            f"--weight_x and --weight_y are both {self.weight_x}; choose two different weights",
+        )
+        require(
+            self.view_lr is None or (math.isfinite(self.view_lr) and self.view_lr > 0),
+            f"--view_lr must be a positive number, or none to derive it from the curvature, got {self.view_lr}",
+        )
 
 
 def parse_widths(text: str) -> list[int]:
@@ -161,7 +193,10 @@ def parse_widths(text: str) -> list[int]:
         widths = [int(part) for part in text.split("-")]
     except ValueError:
         widths = []
-    require(len(widths) >= 2 and all(w > 0 for w in widths), f"--count_nets entry {text!r} is not a network shape; write widths joined by '-', e.g. 3-16-2")
+    require(
+        len(widths) >= 2 and all(w > 0 for w in widths),
+        f"--count_nets entry {text!r} is not a network shape; write widths joined by '-', e.g. 3-16-2",
+    )
     return widths
 
 
@@ -192,7 +227,17 @@ def prepare(config: Config) -> NetworksData:
     wiggle = wiggly_function(seeds["target"])
     curve_x = torch.linspace(-X_RANGE, X_RANGE, config.approximation_points, dtype=torch.float64).reshape(-1, 1)
     dense_x = torch.linspace(-X_RANGE, X_RANGE, DENSE_POINTS, dtype=torch.float64).reshape(-1, 1)
-    return NetworksData(teacher, inputs, targets, tries, wiggle, curve_x, evaluate_wiggle(wiggle, curve_x), dense_x, evaluate_wiggle(wiggle, dense_x))
+    return NetworksData(
+        teacher,
+        inputs,
+        targets,
+        tries,
+        wiggle,
+        curve_x,
+        evaluate_wiggle(wiggle, curve_x),
+        dense_x,
+        evaluate_wiggle(wiggle, dense_x),
+    )
 
 
 def make_teacher(space: MLPSpace, inputs: torch.Tensor, seed: int) -> tuple[torch.Tensor, int]:
@@ -208,7 +253,9 @@ def make_teacher(space: MLPSpace, inputs: torch.Tensor, seed: int) -> tuple[torc
         shares = active_shares(space, weights, inputs)
         if all(low <= share <= high for share in shares):
             return weights, tries
-    raise SearchlabError(f"no teacher with every unit active on {low:.0%}-{high:.0%} of inputs in {TEACHER_TRIES} draws; use more --examples")
+    raise SearchlabError(
+        f"no teacher with every unit active on {low:.0%}-{high:.0%} of inputs in {TEACHER_TRIES} draws; use more --examples"
+    )
 
 
 def active_shares(space: MLPSpace, weights: torch.Tensor, inputs: torch.Tensor) -> list[float]:
@@ -261,7 +308,9 @@ def follow(problem: SupervisedProblem, optimizer: Optimizer, steps: int, seed: i
     reported = []
     for _ in range(steps):
         reported.append(optimizer.step(problem))
-        points.append(optimizer.candidate_.detach().to("cpu", torch.float64).clone())  # the gradient's is a live view: copy
+        points.append(
+            optimizer.candidate_.detach().to("cpu", torch.float64).clone()
+        )  # the gradient's is a live view: copy
     spent = problem.forward_equivalents
     if optimizer.uses_gradient:
         losses = [*reported, problem.full_loss(points[-1].to(problem.inputs.dtype))]
@@ -292,20 +341,34 @@ def _run(config: Config, data: NetworksData, context: RunContext) -> dict:
     metrics: list[dict] = []
 
     exhaustive, best_quantized = _exhaustive(config, space, inputs, targets, context, metrics)
-    gradient, best_gradient, gradient_runs = _gradient(config, space, inputs, targets, seeds["gradient"], exhaustive["best_loss"], context, metrics)
+    gradient, best_gradient, gradient_runs = _gradient(
+        config, space, inputs, targets, seeds["gradient"], exhaustive["best_loss"], context, metrics
+    )
     count_table = counts(config.count_nets, config.count_levels, exhaustive["candidates_per_second"])
     approximation, fits = _approximation(config, data, seeds["approximation"], device, context, metrics)
     view, view_drawing = _two_weights(config, data, seeds["view"], device)
     for name, path in view_drawing["paths"].items():
-        metrics.extend({"stage": f"two_weights/{name}", "step": t, "point": path.points[t].tolist(), "loss": loss}
-                       for t, loss in enumerate(path.losses))
+        metrics.extend(
+            {"stage": f"two_weights/{name}", "step": t, "point": path.points[t].tolist(), "loss": loss}
+            for t, loss in enumerate(path.losses)
+        )
     context.write_metrics(metrics)
 
     result = {
-        "network": {"widths": space.widths, "weights": space.dim, "names": list(ESSAY_NAMES), "bias": False,
-                    "activation": "relu", "output_activation": "relu"},
-        "task": {"examples": config.examples, "teacher": dict(zip(ESSAY_NAMES, data.teacher.tolist())), "teacher_draws": data.teacher_tries,
-                 "loss": "squared error summed over the 2 outputs, averaged over examples"},
+        "network": {
+            "widths": space.widths,
+            "weights": space.dim,
+            "names": list(ESSAY_NAMES),
+            "bias": False,
+            "activation": "relu",
+            "output_activation": "relu",
+        },
+        "task": {
+            "examples": config.examples,
+            "teacher": dict(zip(ESSAY_NAMES, data.teacher.tolist())),
+            "teacher_draws": data.teacher_tries,
+            "loss": "squared error summed over the 2 outputs, averaged over examples",
+        },
         "exhaustive": exhaustive,
         "gradient": gradient,
         "count_table": count_table,
@@ -321,10 +384,18 @@ def _exhaustive(config, space, inputs, targets, context, metrics) -> tuple[dict,
     levels = np.linspace(-1.0, 1.0, config.levels)
     grid = GridSpace(space, levels)
     problem = SupervisedProblem(grid, inputs, targets, SquaredError())
-    optimizer = make_optimizer("exhaustive", candidates_per_step=config.candidates_per_step, max_seconds=config.max_seconds)
-    result = run_search(problem, optimizer, Budget(steps=math.ceil(grid.size / config.candidates_per_step)), 0,
-                        checkpoint_dir=context.checkpoint_dir("exhaustive"), resume=context.resume,
-                        progress=context.bar_label("networks/exhaustive"))
+    optimizer = make_optimizer(
+        "exhaustive", candidates_per_step=config.candidates_per_step, max_seconds=config.max_seconds
+    )
+    result = run_search(
+        problem,
+        optimizer,
+        Budget(steps=math.ceil(grid.size / config.candidates_per_step)),
+        0,
+        checkpoint_dir=context.checkpoint_dir("exhaustive"),
+        resume=context.resume,
+        progress=context.bar_label("networks/exhaustive"),
+    )
     evaluated = result.forward_equivalents // problem.n_examples
     metrics.extend({"stage": "exhaustive", **row} for row in result.trace.rows())
     summary = {
@@ -341,24 +412,53 @@ def _exhaustive(config, space, inputs, targets, context, metrics) -> tuple[dict,
     return summary, result.candidate
 
 
-def _gradient(config, space, inputs, targets, seed, exhaustive_best, context, metrics) -> tuple[dict, torch.Tensor, list[Result]]:
+def _gradient(
+    config, space, inputs, targets, seed, exhaustive_best, context, metrics
+) -> tuple[dict, torch.Tensor, list[Result]]:
     problem = SupervisedProblem(space, inputs, targets, SquaredError())
     runs, rows = [], []
     for restart, restart_seed in enumerate(spawn_seeds(seed, config.gradient_restarts), start=1):
         optimizer = make_optimizer("gradient", algorithm="adam", lr=config.gradient_lr)
-        result = run_search(problem, optimizer, Budget(steps=config.gradient_steps), restart_seed,
-                            checkpoint_dir=context.checkpoint_dir(f"gradient/restart-{restart}"), resume=context.resume,
-                            progress=context.bar_label(f"networks/gradient {restart}/{config.gradient_restarts}"))
-        beat = next((fe for fe, loss in zip(result.trace["forward_equivalents"], result.trace["loss"]) if loss <= exhaustive_best), None)
+        result = run_search(
+            problem,
+            optimizer,
+            Budget(steps=config.gradient_steps),
+            restart_seed,
+            checkpoint_dir=context.checkpoint_dir(f"gradient/restart-{restart}"),
+            resume=context.resume,
+            progress=context.bar_label(f"networks/gradient {restart}/{config.gradient_restarts}"),
+        )
+        beat = next(
+            (
+                fe
+                for fe, loss in zip(result.trace["forward_equivalents"], result.trace["loss"])
+                if loss <= exhaustive_best
+            ),
+            None,
+        )
         silent = sum(share == 0 for share in active_shares(space, result.candidate.to(inputs), inputs))
         runs.append(result)
-        rows.append({"restart": restart, "final_loss": result.final_loss, "silent_units": silent, "forward_equivalents": result.forward_equivalents,
-                     "forward_equivalents_to_beat_exhaustive": None if beat is None else int(beat), "seconds": round(result.seconds, 4)})
+        rows.append(
+            {
+                "restart": restart,
+                "final_loss": result.final_loss,
+                "silent_units": silent,
+                "forward_equivalents": result.forward_equivalents,
+                "forward_equivalents_to_beat_exhaustive": None if beat is None else int(beat),
+                "seconds": round(result.seconds, 4),
+            }
+        )
         metrics.extend({"stage": "gradient", "restart": restart, **row} for row in result.trace.rows())
     best = min(range(len(runs)), key=lambda i: runs[i].final_loss)
-    beaten = [row["forward_equivalents_to_beat_exhaustive"] for row in rows if row["forward_equivalents_to_beat_exhaustive"] is not None]
+    beaten = [
+        row["forward_equivalents_to_beat_exhaustive"]
+        for row in rows
+        if row["forward_equivalents_to_beat_exhaustive"] is not None
+    ]
     summary = {
-        "algorithm": "adam", "lr": config.gradient_lr, "steps": config.gradient_steps,
+        "algorithm": "adam",
+        "lr": config.gradient_lr,
+        "steps": config.gradient_steps,
         "best_loss": runs[best].final_loss,
         "best_restart": best + 1,
         "best_weights": dict(zip(ESSAY_NAMES, runs[best].candidate.tolist())),
@@ -388,16 +488,20 @@ def counts(nets: tuple[str, ...], levels: tuple[int, ...], candidates_per_second
             log_seconds = log_candidates - log_rate
             exact = n_levels**weights
             seconds = 10**log_seconds if log_seconds < 300 else None
-            rows.append({
-                "net": net, "weights": weights, "levels": n_levels,
-                "candidates": exact if exact < 10**30 else None,  # exact Python int; None when astronomically long
-                "candidates_power": f"{n_levels}^{weights}",
-                "log10_candidates": log_candidates,
-                "seconds": seconds,
-                "log10_seconds": log_seconds,
-                "duration": duration(log_seconds),
-                "feasible": log_seconds <= math.log10(SECONDS_PER_DAY),
-            })
+            rows.append(
+                {
+                    "net": net,
+                    "weights": weights,
+                    "levels": n_levels,
+                    "candidates": exact if exact < 10**30 else None,  # exact Python int; None when astronomically long
+                    "candidates_power": f"{n_levels}^{weights}",
+                    "log10_candidates": log_candidates,
+                    "seconds": seconds,
+                    "log10_seconds": log_seconds,
+                    "duration": duration(log_seconds),
+                    "feasible": log_seconds <= math.log10(SECONDS_PER_DAY),
+                }
+            )
     return rows
 
 
@@ -422,17 +526,32 @@ def _approximation(config, data, seed, device, context, metrics) -> tuple[list[d
         results = []
         for restart, restart_seed in enumerate(spawn_seeds(width_seed, config.approximation_restarts), start=1):
             optimizer = make_optimizer("gradient", algorithm="adam", lr=config.approximation_lr)
-            results.append(run_search(problem, optimizer, Budget(steps=config.approximation_steps), restart_seed,
-                                      checkpoint_dir=context.checkpoint_dir(f"approximation/width-{width}/restart-{restart}"),
-                                      resume=context.resume, progress=context.bar_label(f"networks/width {width} ({restart})")))
+            results.append(
+                run_search(
+                    problem,
+                    optimizer,
+                    Budget(steps=config.approximation_steps),
+                    restart_seed,
+                    checkpoint_dir=context.checkpoint_dir(f"approximation/width-{width}/restart-{restart}"),
+                    resume=context.resume,
+                    progress=context.bar_label(f"networks/width {width} ({restart})"),
+                )
+            )
         best = min(results, key=lambda r: r.final_loss)
         with torch.no_grad():
             fitted = space.forward(best.candidate.unsqueeze(0).to(dense_x), dense_x)[0]  # (DENSE_POINTS, 1)
         error = float((fitted - dense_y).square().mean())
         fits[width] = fitted[:, 0].cpu().numpy()
-        rows.append({"width": width, "parameters": space.dim, "train_loss": best.final_loss, "error": error,
-                     "forward_equivalents": sum(r.forward_equivalents for r in results),
-                     "seconds": round(sum(r.seconds for r in results), 4)})
+        rows.append(
+            {
+                "width": width,
+                "parameters": space.dim,
+                "train_loss": best.final_loss,
+                "error": error,
+                "forward_equivalents": sum(r.forward_equivalents for r in results),
+                "seconds": round(sum(r.seconds for r in results), 4),
+            }
+        )
         metrics.append({"stage": "approximation", **rows[-1]})
     return rows, fits
 
@@ -451,13 +570,16 @@ def view_weights(config: Config, teacher: torch.Tensor) -> tuple[str, str]:
 
 def stable_lr(problem: SupervisedProblem, point: torch.Tensor) -> float:
     """1 / the largest eigenvalue of the loss's Hessian at `point` (plain SGD is stable below 2 / that)."""
+
     def loss(pair: torch.Tensor) -> torch.Tensor:
         return problem.score({"pair": pair}, problem.inputs, problem.targets, problem.metric)[0]
 
     hessian = torch.autograd.functional.hessian(loss, point.to(problem.inputs))
     largest = float(torch.linalg.eigvalsh(hessian).max())
     if not math.isfinite(largest) or largest <= 0:
-        raise SearchlabError("the loss is flat at the teacher's values for these two weights; choose others with --weight_x and --weight_y, or set --view_lr")
+        raise SearchlabError(
+            "the loss is flat at the teacher's values for these two weights; choose others with --weight_x and --weight_y, or set --view_lr"
+        )
     return 1.0 / largest
 
 
@@ -469,14 +591,22 @@ def _two_weights(config, data, seed, device) -> tuple[dict, dict]:
     center = teacher[list(indices)]
     plane = PlaneSpace(base, teacher.to(device), indices, center.to(device), config.view_radius)
     # float64, so that the grid and the searches' own reports agree to rounding.
-    problem = SupervisedProblem(plane, data.inputs.to(device, torch.float64), data.targets.to(device, torch.float64), SquaredError())
+    problem = SupervisedProblem(
+        plane, data.inputs.to(device, torch.float64), data.targets.to(device, torch.float64), SquaredError()
+    )
     offsets = torch.linspace(-config.view_radius, config.view_radius, config.view_resolution, dtype=torch.float64)
     xs, ys = center[0] + offsets, center[1] + offsets
     mesh_y, mesh_x = torch.meshgrid(ys, xs, indexing="ij")  # (R, R) each, row = y
-    surface = plane_losses(problem, torch.stack([mesh_x.reshape(-1), mesh_y.reshape(-1)], dim=1)).reshape(len(ys), len(xs)).cpu()
+    surface = (
+        plane_losses(problem, torch.stack([mesh_x.reshape(-1), mesh_y.reshape(-1)], dim=1))
+        .reshape(len(ys), len(xs))
+        .cpu()
+    )
     lr = config.view_lr if config.view_lr is not None else stable_lr(problem, center.to(device))
     searches = {
-        "local_search": make_optimizer("local_search", population_size=config.view_population, step_size=config.view_step_size),
+        "local_search": make_optimizer(
+            "local_search", population_size=config.view_population, step_size=config.view_step_size
+        ),
         "gradient": make_optimizer("gradient", algorithm="sgd", lr=lr),
     }
     # One seed for both: each draws its start first from an identically seeded generator.
@@ -495,11 +625,23 @@ def _two_weights(config, data, seed, device) -> tuple[dict, dict]:
         "surface_max": float(surface.max()),
     }
     for name, path in paths.items():
-        view[name] = {"final_loss": path.losses[-1], "start_loss": path.losses[0], "steps": config.view_steps,
-                      "forward_equivalents": path.forward_equivalents, "final_point": path.points[-1].tolist(),
-                      "distance_to_teacher": float(torch.linalg.norm(path.points[-1] - center.cpu()))}
+        view[name] = {
+            "final_loss": path.losses[-1],
+            "start_loss": path.losses[0],
+            "steps": config.view_steps,
+            "forward_equivalents": path.forward_equivalents,
+            "final_point": path.points[-1].tolist(),
+            "distance_to_teacher": float(torch.linalg.norm(path.points[-1] - center.cpu())),
+        }
     view["local_search"]["moves_kept"] = int((paths["local_search"].points.diff(dim=0).abs().sum(dim=1) > 0).sum())
-    drawing = {"xs": xs.numpy(), "ys": ys.numpy(), "surface": surface.numpy(), "paths": paths, "center": center.tolist(), "problem": problem}
+    drawing = {
+        "xs": xs.numpy(),
+        "ys": ys.numpy(),
+        "surface": surface.numpy(),
+        "paths": paths,
+        "center": center.tolist(),
+        "problem": problem,
+    }
     return view, drawing
 
 
@@ -510,7 +652,21 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"gradient_restarts": 3, "gradient_steps": 1000, "approximation_steps": 1200, "approximation_restarts": 1, "view_resolution": 81},
-    quick={"examples": 64, "gradient_restarts": 2, "gradient_steps": 400, "widths": (1, 4, 16, 64), "approximation_points": 128,
-           "approximation_steps": 300, "view_resolution": 41, "view_steps": 20},
+    tour={
+        "gradient_restarts": 3,
+        "gradient_steps": 1000,
+        "approximation_steps": 1200,
+        "approximation_restarts": 1,
+        "view_resolution": 81,
+    },
+    quick={
+        "examples": 64,
+        "gradient_restarts": 2,
+        "gradient_steps": 400,
+        "widths": (1, 4, 16, 64),
+        "approximation_points": 128,
+        "approximation_steps": 300,
+        "view_resolution": 41,
+        "view_steps": 20,
+    },
 )

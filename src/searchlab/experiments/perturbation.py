@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from searchlab.core import Budget, SquaredError, SupervisedProblem
-from searchlab.core import jsonfile
+from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
@@ -45,7 +44,13 @@ from searchlab.spaces import MLPSpace
 
 SECTION = "Stochastic gradient descent"
 # The optimizers compared, by the name used in rows and figures, and the registry optimizer behind each.
-REGISTRY_NAME = {"local_search": "local_search", "evolution": "evolution", "random_search": "random_search", "sgd": "gradient", "adam": "gradient"}
+REGISTRY_NAME = {
+    "local_search": "local_search",
+    "evolution": "evolution",
+    "random_search": "random_search",
+    "sgd": "gradient",
+    "adam": "gradient",
+}
 DEFAULT_OPTIMIZERS = ("local_search", "evolution", "sgd", "adam")
 PERTURBATION = ("local_search", "evolution", "random_search")
 GRADIENT = ("sgd", "adam")
@@ -105,8 +110,13 @@ class Config:
         require(len(self.optimizers) > 0, f"--optimizers lists none; choose from {choices}")
         for name in self.optimizers:
             if name == "gradient":
-                raise SearchlabError("--optimizers: name the gradient method as sgd or adam (both are the gradient optimizer)")
-            require(name in REGISTRY_NAME or name in OPTIMIZERS, f"unknown optimizer {name!r} in --optimizers; choose from {choices}")
+                raise SearchlabError(
+                    "--optimizers: name the gradient method as sgd or adam (both are the gradient optimizer)"
+                )
+            require(
+                name in REGISTRY_NAME or name in OPTIMIZERS,
+                f"unknown optimizer {name!r} in --optimizers; choose from {choices}",
+            )
             if name not in REGISTRY_NAME:
                 reason = make_optimizer(name).unsupported(_tiny_problem()) or "it is not part of this comparison"
                 raise SearchlabError(f"--optimizers: {name} cannot be compared here ({reason}); choose from {choices}")
@@ -115,22 +125,33 @@ class Config:
         require(self.inputs >= 1, f"--inputs must be at least 1, got {self.inputs}")
         require(len(self.widths) >= 2, f"--widths needs at least 2 sizes to compare, got {len(self.widths)}")
         require(all(w >= 1 for w in self.widths), f"--widths must all be at least 1, got {self.widths}")
-        require(list(self.widths) == sorted(set(self.widths)), f"--widths must increase, each listed once; got {self.widths}")
+        require(
+            list(self.widths) == sorted(set(self.widths)),
+            f"--widths must increase, each listed once; got {self.widths}",
+        )
         require(self.teacher_width >= 1, f"--teacher_width must be at least 1, got {self.teacher_width}")
         require(positive(self.teacher_scale), f"--teacher_scale must be a positive number, got {self.teacher_scale}")
         require(self.examples >= 2, f"--examples must be at least 2, got {self.examples}")
         require(self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}")
         require(self.budget > 0, f"--budget must be a positive number of forward-equivalents, got {self.budget}")
-        require(0 < self.target_fraction < 1, f"--target_fraction must be between 0 and 1 (a fraction of the zero predictor's loss), got {self.target_fraction}")
+        require(
+            0 < self.target_fraction < 1,
+            f"--target_fraction must be between 0 and 1 (a fraction of the zero predictor's loss), got {self.target_fraction}",
+        )
         for key in ("sgd_lrs", "adam_lrs", "local_search_steps", "evolution_lrs"):
             values = getattr(self, key)
-            require(len(values) > 0 and all(positive(v) for v in values), f"--{key} must list one or more positive numbers, got {values}")
+            require(
+                len(values) > 0 and all(positive(v) for v in values),
+                f"--{key} must list one or more positive numbers, got {values}",
+            )
         require(self.population_size >= 1, f"--population_size must be at least 1, got {self.population_size}")
         require(
             self.evolution_population >= 2 and self.evolution_population % 2 == 0,
             f"--evolution_population must be an even number >= 2 (antithetic pairs), got {self.evolution_population}",
         )
-        require(positive(self.evolution_sigma), f"--evolution_sigma must be a positive number, got {self.evolution_sigma}")
+        require(
+            positive(self.evolution_sigma), f"--evolution_sigma must be a positive number, got {self.evolution_sigma}"
+        )
 
 
 def _tiny_problem() -> SupervisedProblem:
@@ -167,7 +188,9 @@ def prepare(config: Config) -> TeacherTask:
     outputs = teacher.forward(weights, inputs)[0].double()  # (N, 1)
     spread = float(outputs.std(unbiased=False))
     if not spread > 1e-9:
-        raise SearchlabError("the teacher network gives the same output for every input; choose another --seed or a larger --teacher_scale")
+        raise SearchlabError(
+            "the teacher network gives the same output for every input; choose another --seed or a larger --teacher_scale"
+        )
     targets = ((outputs - outputs.mean()) / spread).float()
     zero_loss = float(targets.square().sum(dim=1).mean())
     return TeacherTask(inputs, targets, zero_loss, config.target_fraction * zero_loss)
@@ -180,10 +203,16 @@ def settings_grid(config: Config, method: str, params: int) -> list[tuple[float 
         lrs = config.sgd_lrs if method == "sgd" else config.adam_lrs
         return [(lr, {"algorithm": method, "lr": lr}) for lr in lrs]
     if method == "local_search":
-        return [(step, {"population_size": config.population_size, "step_size": step * per_weight}) for step in config.local_search_steps]
+        return [
+            (step, {"population_size": config.population_size, "step_size": step * per_weight})
+            for step in config.local_search_steps
+        ]
     if method == "evolution":
         sigma = config.evolution_sigma * per_weight
-        return [(lr, {"population_size": config.evolution_population, "sigma": sigma, "lr": lr}) for lr in config.evolution_lrs]
+        return [
+            (lr, {"population_size": config.evolution_population, "sigma": sigma, "lr": lr})
+            for lr in config.evolution_lrs
+        ]
     return [(None, {"population_size": config.population_size})]  # random search has nothing to tune
 
 
@@ -234,7 +263,14 @@ def ratio_slope(rows: list[dict], numerator: str, denominator: str, *, censored_
     slope = intercept = None
     if len(params) >= 2:
         slope, intercept = (float(v) for v in np.polyfit(np.log10(params), np.log10(ratios), 1))
-    return {"slope": slope, "intercept": intercept, "points": len(params), "params": params, "ratios": ratios, "lower_bound": bounds}
+    return {
+        "slope": slope,
+        "intercept": intercept,
+        "points": len(params),
+        "params": params,
+        "ratios": ratios,
+        "lower_bound": bounds,
+    }
 
 
 def per_size_medians(rows: list[dict]) -> dict[tuple[int, str], float | None]:
@@ -263,12 +299,34 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
             value, settings, tried = _tune(config, data, problem, method, stage, seeds["tune"], context)
             tuning.append({"params": space.dim, "width": width, "optimizer": method, "chosen": value, "tried": tried})
             for index, seed in enumerate(run_seeds):
-                outcome = _stage(problem, method, settings, config.budget, data.target_loss, seed, f"{stage}/seed{index}", context)
-                rows.append({"params": space.dim, "optimizer": method, "seed": index, "forward_equivalents_to_target": outcome["forward_equivalents_to_target"]})
-                stages.append({"params": space.dim, "width": width, "optimizer": method, "seed": index, "setting": value, **_without_curve(outcome)})
+                outcome = _stage(
+                    problem, method, settings, config.budget, data.target_loss, seed, f"{stage}/seed{index}", context
+                )
+                rows.append(
+                    {
+                        "params": space.dim,
+                        "optimizer": method,
+                        "seed": index,
+                        "forward_equivalents_to_target": outcome["forward_equivalents_to_target"],
+                    }
+                )
+                stages.append(
+                    {
+                        "params": space.dim,
+                        "width": width,
+                        "optimizer": method,
+                        "seed": index,
+                        "setting": value,
+                        **_without_curve(outcome),
+                    }
+                )
                 curves[(space.dim, method, index)] = outcome["curve"]
     context.write_metrics(
-        [{"params": p, "optimizer": m, "seed": s, "forward_equivalents": fe, "loss": loss} for (p, m, s), curve in curves.items() for fe, loss in curve]
+        [
+            {"params": p, "optimizer": m, "seed": s, "forward_equivalents": fe, "loss": loss}
+            for (p, m, s), curve in curves.items()
+            for fe, loss in curve
+        ]
     )
     from searchlab.experiments.perturbation_report import figures, report, slopes
 
@@ -277,7 +335,11 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
     return {
         "rows": rows,
         "slope_local_search_over_sgd": fitted["local_search/sgd"]["slope"],
-        **{f"slope_{key.replace('/', '_over_')}": fit["slope"] for key, fit in fitted.items() if key != "local_search/sgd"},
+        **{
+            f"slope_{key.replace('/', '_over_')}": fit["slope"]
+            for key, fit in fitted.items()
+            if key != "local_search/sgd"
+        },
         "slopes": fitted,
         "budget": config.budget,
         "target_loss": data.target_loss,
@@ -294,7 +356,15 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
     }
 
 
-def _tune(config: Config, data: TeacherTask, problem: SupervisedProblem, method: str, stage: str, seed: int, context: RunContext):
+def _tune(
+    config: Config,
+    data: TeacherTask,
+    problem: SupervisedProblem,
+    method: str,
+    stage: str,
+    seed: int,
+    context: RunContext,
+):
     """Try each setting on the tuning seed; keep the one that reaches the target cheapest (else the lowest loss).
 
     A setting tried after another has reached the target gets only as much budget as that one
@@ -305,17 +375,26 @@ def _tune(config: Config, data: TeacherTask, problem: SupervisedProblem, method:
         return grid[0][0], grid[0][1], []
     tried, best = [], None
     for index, (value, settings) in enumerate(grid):
-        cheapest = min((t["forward_equivalents_to_target"] for t in tried if t["forward_equivalents_to_target"] is not None), default=None)
+        cheapest = min(
+            (t["forward_equivalents_to_target"] for t in tried if t["forward_equivalents_to_target"] is not None),
+            default=None,
+        )
         budget = config.budget if cheapest is None else min(config.budget, cheapest)
         outcome = _stage(problem, method, settings, budget, data.target_loss, seed, f"{stage}/tune{index}", context)
         tried.append({"value": value, **_without_curve(outcome)})
-        key = (outcome["forward_equivalents_to_target"] is None, outcome["forward_equivalents_to_target"] or 0, outcome["best_loss"] if outcome["best_loss"] is not None else math.inf)
+        key = (
+            outcome["forward_equivalents_to_target"] is None,
+            outcome["forward_equivalents_to_target"] or 0,
+            outcome["best_loss"] if outcome["best_loss"] is not None else math.inf,
+        )
         if best is None or key < best[0]:
             best = (key, value, settings)
     return best[1], best[2], tried
 
 
-def _stage(problem, method: str, settings: dict, budget: int, target_loss: float, seed: int, name: str, context: RunContext) -> dict:
+def _stage(
+    problem, method: str, settings: dict, budget: int, target_loss: float, seed: int, name: str, context: RunContext
+) -> dict:
     """One run to the target or the budget, checkpointed; its outcome is kept so a resumed run skips it."""
     folder = context.checkpoint_dir(name)
     done = folder / "outcome.json"
@@ -325,12 +404,24 @@ def _stage(problem, method: str, settings: dict, budget: int, target_loss: float
     optimizer = make_optimizer(REGISTRY_NAME[method], **settings)
     try:
         result = run_search(
-            problem, optimizer, Budget(forward_equivalents=budget, target_loss=target_loss), seed,
-            checkpoint_dir=folder, resume=context.resume, progress=context.bar_label(f"perturbation/{name}"),
+            problem,
+            optimizer,
+            Budget(forward_equivalents=budget, target_loss=target_loss),
+            seed,
+            checkpoint_dir=folder,
+            resume=context.resume,
+            progress=context.bar_label(f"perturbation/{name}"),
         )
     except DivergedError:  # a diverging loss is an outcome of this setting; any other error is raised
-        outcome = {"forward_equivalents_to_target": None, "best_loss": None, "forward_equivalents": problem.forward_equivalents,
-                   "steps": None, "seconds": None, "stopped_because": "diverged", "curve": []}
+        outcome = {
+            "forward_equivalents_to_target": None,
+            "best_loss": None,
+            "forward_equivalents": problem.forward_equivalents,
+            "steps": None,
+            "seconds": None,
+            "stopped_because": "diverged",
+            "curve": [],
+        }
     else:
         outcome = {
             "forward_equivalents_to_target": forward_equivalents_to_target(result.trace, target_loss),
@@ -347,8 +438,13 @@ def _stage(problem, method: str, settings: dict, budget: int, target_loss: float
 
 # What `_stage` keeps of a finished stage, read back by a resumed run: key -> kinds of its value.
 _OUTCOME_FIELDS = {
-    "forward_equivalents_to_target": (int, type(None)), "best_loss": (*jsonfile.NUMBER, type(None)), "forward_equivalents": jsonfile.NUMBER,
-    "steps": (int, type(None)), "seconds": (*jsonfile.NUMBER, type(None)), "stopped_because": str, "curve": list,
+    "forward_equivalents_to_target": (int, type(None)),
+    "best_loss": (*jsonfile.NUMBER, type(None)),
+    "forward_equivalents": jsonfile.NUMBER,
+    "steps": (int, type(None)),
+    "seconds": (*jsonfile.NUMBER, type(None)),
+    "stopped_because": str,
+    "curve": list,
 }
 
 
@@ -361,9 +457,13 @@ def _saved_outcome(done: Path, context: RunContext) -> dict | None:
     saved = context.saved(done, _OUTCOME_FIELDS)
     if saved is not None:
         for number, point in enumerate(saved["curve"]):
-            if not (isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)):
-                raise SearchlabError(f"{done} 'curve' item {number} is {jsonfile.describe(point)}, not a [forward-equivalents, loss] pair; "
-                                     f"delete {done} to run that stage again")
+            if not (
+                isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)
+            ):
+                raise SearchlabError(
+                    f"{done} 'curve' item {number} is {jsonfile.describe(point)}, not a [forward-equivalents, loss] pair; "
+                    f"delete {done} to run that stage again"
+                )
     return saved
 
 

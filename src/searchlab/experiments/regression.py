@@ -95,21 +95,31 @@ class Config:
     def __post_init__(self) -> None:
         require(len(self.optimizers) > 0, f"--optimizers lists none; choose from {', '.join(OPTIMIZERS)}")
         for name in self.optimizers:
-            require(name in OPTIMIZERS, f"unknown optimizer {name!r} in --optimizers; choose from {', '.join(OPTIMIZERS)}")
+            require(
+                name in OPTIMIZERS, f"unknown optimizer {name!r} in --optimizers; choose from {', '.join(OPTIMIZERS)}"
+            )
         repeated = sorted({name for name in self.optimizers if self.optimizers.count(name) > 1})
         require(not repeated, f"--optimizers lists {', '.join(repeated)} more than once; list each optimizer once")
         require(self.budget > 0, f"--budget must be a positive number of forward-equivalents, got {self.budget}")
         require(self.n >= 2, f"--n must be at least 2 pairs to fit a line, got {self.n}")
-        require(math.isfinite(self.noise) and self.noise >= 0, f"--noise must be a finite number >= 0, got {self.noise}")
+        require(
+            math.isfinite(self.noise) and self.noise >= 0, f"--noise must be a finite number >= 0, got {self.noise}"
+        )
         require(self.grid_levels >= 2, f"--grid_levels must be at least 2, got {self.grid_levels}")
-        require(math.isfinite(self.grid_range) and self.grid_range > 0, f"--grid_range must be a positive number, got {self.grid_range}")
+        require(
+            math.isfinite(self.grid_range) and self.grid_range > 0,
+            f"--grid_range must be a positive number, got {self.grid_range}",
+        )
         require(self.cloud >= 0, f"--cloud must be 0 or more candidate lines, got {self.cloud}")
         require(
             self.csv is not None or (self.x, self.y) == ("temperature", "sales"),
             "--x and --y pick columns of a CSV file; give the file with --csv FILE (without it the data are synthetic temperature and sales)",
         )
         require(self.csv is None or self.csv.strip() != "", "--csv needs a file path")
-        require(self.batch_size is None or self.batch_size > 0, f"--batch_size must be positive (or none for all examples), got {self.batch_size}")
+        require(
+            self.batch_size is None or self.batch_size > 0,
+            f"--batch_size must be positive (or none for all examples), got {self.batch_size}",
+        )
         if "evolution" in self.optimizers:
             require(
                 self.population_size >= 2 and self.population_size % 2 == 0,
@@ -138,7 +148,12 @@ def make_optimizers(config: Config) -> dict[str, Optimizer]:
         "gradient": {"algorithm": config.algorithm, "lr": config.lr, "momentum": config.momentum, **batch},
         "random_search": {"population_size": config.population_size, **batch},
         "local_search": {"population_size": config.population_size, "step_size": config.step_size, **batch},
-        "evolution": {"population_size": config.population_size, "sigma": config.sigma, "lr": config.evolution_lr, **batch},
+        "evolution": {
+            "population_size": config.population_size,
+            "sigma": config.sigma,
+            "lr": config.evolution_lr,
+            **batch,
+        },
         "exhaustive": {"candidates_per_step": config.grid_levels},
     }
     return {name: make_optimizer(name, **settings.get(name, {})) for name in config.optimizers}
@@ -150,7 +165,9 @@ def prepare(config: Config) -> RegressionData:
     if config.csv is not None:
         x, y = tabular.load_xy(config.csv, config.x, config.y)
         _check_scales(x, y, config)
-        return RegressionData(x, y, config.x, config.y, f"{len(x)} rows of columns {config.x!r} and {config.y!r} from {config.csv}", None)
+        return RegressionData(
+            x, y, config.x, config.y, f"{len(x)} rows of columns {config.x!r} and {config.y!r} from {config.csv}", None
+        )
     seed = spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("data")]
     pairs = synthetic.temperature_sales(config.n, config.noise, seed)
     source = (
@@ -233,8 +250,12 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
     """Fit the line with every configured optimizer and report the comparison."""
     device = resolve_device(config.device)
     scale = Standardiser.of(data.x, data.y)
-    inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(-1, 1)  # (N, 1)
-    targets = torch.tensor((data.y - scale.y_mean) / scale.y_std, dtype=torch.float64, device=device).reshape(-1, 1)  # (N, 1)
+    inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(
+        -1, 1
+    )  # (N, 1)
+    targets = torch.tensor((data.y - scale.y_mean) / scale.y_std, dtype=torch.float64, device=device).reshape(
+        -1, 1
+    )  # (N, 1)
     line = SupervisedProblem(LinearSpace(1, 1), inputs, targets, SquaredError())
     levels = np.linspace(-config.grid_range, config.grid_range, config.grid_levels)
     grid = SupervisedProblem(GridSpace(LinearSpace(1, 1), levels), inputs, targets, SquaredError())
@@ -256,13 +277,20 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
     optimizers = make_optimizers(config)
     results = {name: fit(name, optimizer) for name, optimizer in optimizers.items()}
     # The closed form is the yardstick, computed even when it is not among the listed optimizers.
-    exact = results["least_squares"] if "least_squares" in results else fit("least_squares", make_optimizer("least_squares"))
+    exact = (
+        results["least_squares"]
+        if "least_squares" in results
+        else fit("least_squares", make_optimizer("least_squares"))
+    )
     closed = _line_summary(exact, data, scale)
     # Gaps to the optimum are relative to it; data exactly on a line (optimum 0) use a sliver of y's variance instead.
     reference = max(closed["loss"], FLOOR * float(np.var(data.y)))
 
     summaries = {
-        name: {**_line_summary(result, data, scale), **_search_summary(name, result, closed["loss"], reference, scale, grid)}
+        name: {
+            **_line_summary(result, data, scale),
+            **_search_summary(name, result, closed["loss"], reference, scale, grid),
+        }
         for name, result in results.items()
     }
     # One row per step of every optimizer; losses in the data's units, as in result.json.
@@ -283,7 +311,13 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
     return {
         "closed_form": closed,
         "optimizers": summaries,
-        "data": {"n": int(len(data.x)), "source": data.source, "x": data.x_name, "y": data.y_name, "standardisation": dataclasses.asdict(scale)},
+        "data": {
+            "n": len(data.x),
+            "source": data.source,
+            "x": data.x_name,
+            "y": data.y_name,
+            "standardisation": dataclasses.asdict(scale),
+        },
         "report": _report(config, data, closed, reference, summaries, figures),
     }
 
@@ -296,10 +330,15 @@ def _line_summary(result: Result, data: RegressionData, scale: Standardiser) -> 
     return {"a": a, "b": b, "loss": loss}
 
 
-def _search_summary(name: str, result: Result, optimum: float, reference: float, scale: Standardiser, grid: SupervisedProblem) -> dict:
+def _search_summary(
+    name: str, result: Result, optimum: float, reference: float, scale: Standardiser, grid: SupervisedProblem
+) -> dict:
     """What a search spent and how close it got; gaps to the optimum are fractions of `reference`."""
     losses = [scale.loss_to_original(v) for v in result.trace["loss"]]
-    reached = next((fe for fe, loss in zip(result.trace["forward_equivalents"], losses) if loss <= optimum + WITHIN * reference), None)
+    reached = next(
+        (fe for fe, loss in zip(result.trace["forward_equivalents"], losses) if loss <= optimum + WITHIN * reference),
+        None,
+    )
     final = scale.loss_to_original(result.final_loss)
     summary = {
         "final_loss": final,
@@ -327,44 +366,71 @@ def _figures(config, data, scale, results, closed, reference, cloud_seed, contex
     }
     units = f"mean squared error ({data.y_name} squared)"
     convergence = convergence_figure(
-        curves, optimum=closed["loss"], optimum_label="closed form", within=WITHIN, relative_to=reference, ylabel=units,
+        curves,
+        optimum=closed["loss"],
+        optimum_label="closed form",
+        within=WITHIN,
+        relative_to=reference,
+        ylabel=units,
         title=f"y = a*x + b on {len(data.x)} points: loss against compute spent",
     )
     example_x = float(np.round(np.median(data.x), 1))
     graph = linear_graph_figure(
-        closed["a"], closed["b"], x_value=example_x, x_label=data.x_name, y_label=data.y_name,
+        closed["a"],
+        closed["b"],
+        x_value=example_x,
+        x_label=data.x_name,
+        y_label=data.y_name,
         title=f"y = a*x + b as a computational graph\nfilled in with the closed-form a and b, for {data.x_name} = {example_x:g}",
     )
     sampled = LinearSpace(1, 1).sample(config.cloud, torch_generator(cloud_seed)).to(torch.float64)  # (cloud, 2)
     candidates = [scale.to_original(float(a), float(b)) for a, b in sampled.tolist()]
     cloud = candidate_cloud_figure(
-        data.x, data.y, candidates, (closed["a"], closed["b"]), xlabel=data.x_name, ylabel=data.y_name,
-        fitted_label="closed form", title=f"the model class: {config.cloud} random lines (a, b) and the best one",
+        data.x,
+        data.y,
+        candidates,
+        (closed["a"], closed["b"]),
+        xlabel=data.x_name,
+        ylabel=data.y_name,
+        fitted_label="closed form",
+        title=f"the model class: {config.cloud} random lines (a, b) and the best one",
     )
     return [
-        {"path": context.figure(convergence, "convergence.png"),
-         "caption": "Loss (mean squared error, original units) against forward-equivalents spent, one line per optimizer; "
-         "the dashed line is the closed-form optimum. Right: how far above the optimum each optimizer is, relative to it."},
-        {"path": context.figure(graph, "computational_graph.png"),
-         "caption": "The computational graph of y = a*x + b: input x (grey), parameters a and b (blue), output y (green), "
-         "multiply and add (red), filled in with the closed-form a and b for one example input."},
-        {"path": context.figure(cloud, "candidate_cloud.png"),
-         "caption": "Candidate models: lines with (a, b) drawn at random from the search space (light, labelled with (a, b)), "
-         "and the closed-form line (bold) through the data."},
+        {
+            "path": context.figure(convergence, "convergence.png"),
+            "caption": "Loss (mean squared error, original units) against forward-equivalents spent, one line per optimizer; "
+            "the dashed line is the closed-form optimum. Right: how far above the optimum each optimizer is, relative to it.",
+        },
+        {
+            "path": context.figure(graph, "computational_graph.png"),
+            "caption": "The computational graph of y = a*x + b: input x (grey), parameters a and b (blue), output y (green), "
+            "multiply and add (red), filled in with the closed-form a and b for one example input.",
+        },
+        {
+            "path": context.figure(cloud, "candidate_cloud.png"),
+            "caption": "Candidate models: lines with (a, b) drawn at random from the search space (light, labelled with (a, b)), "
+            "and the closed-form line (bold) through the data.",
+        },
     ]
 
 
-def _report(config: Config, data: RegressionData, closed: dict, reference: float, summaries: dict, figures: list[dict]) -> dict:
+def _report(
+    config: Config, data: RegressionData, closed: dict, reference: float, summaries: dict, figures: list[dict]
+) -> dict:
     searched = {name: s for name, s in summaries.items() if name != "least_squares"}
     line = f"{data.y_name} = {closed['a']:.4g} * {data.x_name} {_signed(closed['b'])}"
     paragraphs = [
         f"Measured: how much compute each optimizer spends to find the line y = a*x + b that fits {data.source}, "
-        f"compared with the exact least-squares answer (essay: \"{SECTIONS[0]}\"). Every optimizer searched the same problem "
+        f'compared with the exact least-squares answer (essay: "{SECTIONS[0]}"). Every optimizer searched the same problem '
         f"(the same data, squared error, forward-equivalents counted the same way). Internally x and y were standardised to mean 0 "
         f"and standard deviation 1, so that one set of step sizes suits any data; a, b and the losses here are converted back to the data's units.",
         f"The closed form needs no search: {line}, with mean squared error {closed['loss']:.4g}."
-        + (f" The pairs were drawn around a = {data.truth[0]:g}, b = {data.truth[1]:g}; with noise of standard deviation "
-           f"{config.noise:g} the best achievable error is about {config.noise**2:.4g}." if data.truth else ""),
+        + (
+            f" The pairs were drawn around a = {data.truth[0]:g}, b = {data.truth[1]:g}; with noise of standard deviation "
+            f"{config.noise:g} the best achievable error is about {config.noise**2:.4g}."
+            if data.truth
+            else ""
+        ),
     ]
     if reference > closed["loss"]:
         paragraphs.append(
@@ -375,15 +441,30 @@ def _report(config: Config, data: RegressionData, closed: dict, reference: float
         parts = []
         for name, s in searched.items():
             if s["forward_equivalents_to_within_1_percent"] is not None:
-                parts.append(f"{name} came within 1% of the closed-form loss after {s['forward_equivalents_to_within_1_percent']:,} forward-equivalents "
-                             f"and ended {_above(s['excess_percent'])}")
+                parts.append(
+                    f"{name} came within 1% of the closed-form loss after {s['forward_equivalents_to_within_1_percent']:,} forward-equivalents "
+                    f"and ended {_above(s['excess_percent'])}"
+                )
             else:
-                parts.append(f"{name} never came within 1% (it ended {_above(s['excess_percent'])}, after {s['forward_equivalents']:,})")
-        ranked = sorted(searched, key=lambda n: (searched[n]["forward_equivalents_to_within_1_percent"] is None,
-                                                 searched[n]["forward_equivalents_to_within_1_percent"] or 0))
+                parts.append(
+                    f"{name} never came within 1% (it ended {_above(s['excess_percent'])}, after {s['forward_equivalents']:,})"
+                )
+        ranked = sorted(
+            searched,
+            key=lambda n: (
+                searched[n]["forward_equivalents_to_within_1_percent"] is None,
+                searched[n]["forward_equivalents_to_within_1_percent"] or 0,
+            ),
+        )
         paragraphs.append(
-            f"With up to {config.budget:,} forward-equivalents each: " + "; ".join(parts) + ". "
-            + (f"Fastest to the optimum: {ranked[0]}." if searched[ranked[0]]["forward_equivalents_to_within_1_percent"] is not None else "None reached it within the budget.")
+            f"With up to {config.budget:,} forward-equivalents each: "
+            + "; ".join(parts)
+            + ". "
+            + (
+                f"Fastest to the optimum: {ranked[0]}."
+                if searched[ranked[0]]["forward_equivalents_to_within_1_percent"] is not None
+                else "None reached it within the budget."
+            )
         )
         if "exhaustive" in searched:
             s = searched["exhaustive"]
@@ -392,23 +473,61 @@ def _report(config: Config, data: RegressionData, closed: dict, reference: float
                 f"{config.grid_levels} levels per parameter; its answer can only be as good as the grid is fine."
             )
     paragraphs.append(
-        f"The computational-graph figure draws y = a*x + b as the essay's \"{SECTIONS[1]}\" section does, with the fitted numbers on it; "
+        f'The computational-graph figure draws y = a*x + b as the essay\'s "{SECTIONS[1]}" section does, with the fitted numbers on it; '
         f"the cloud figure shows {config.cloud} lines drawn at random from the same model class, each one a different candidate program."
     )
-    headline = [{"label": "closed-form line", "value": line}, {"label": "closed-form mean squared error", "value": f"{closed['loss']:.4g}"}]
+    headline = [
+        {"label": "closed-form line", "value": line},
+        {"label": "closed-form mean squared error", "value": f"{closed['loss']:.4g}"},
+    ]
     for name, s in searched.items():
         reached = s["forward_equivalents_to_within_1_percent"]
-        headline.append({"label": f"{name}: forward-equivalents to within 1% of optimum",
-                         "value": f"{reached:,}" if reached is not None else f"not reached (ended {_above(s['excess_percent'])})"})
-    columns = ["optimizer", "a", "b", "mean squared error", "above optimum (%)", "forward-equivalents",
-               "forward-equivalents to within 1%", "steps", "seconds", "stopped because"]
-    rows = [[name, s["a"], s["b"], s["final_loss"], s["excess_percent"], s["forward_equivalents"],
-             s["forward_equivalents_to_within_1_percent"], s["steps"], s["seconds"], s["stopped_because"]] for name, s in summaries.items()]
+        headline.append(
+            {
+                "label": f"{name}: forward-equivalents to within 1% of optimum",
+                "value": f"{reached:,}"
+                if reached is not None
+                else f"not reached (ended {_above(s['excess_percent'])})",
+            }
+        )
+    columns = [
+        "optimizer",
+        "a",
+        "b",
+        "mean squared error",
+        "above optimum (%)",
+        "forward-equivalents",
+        "forward-equivalents to within 1%",
+        "steps",
+        "seconds",
+        "stopped because",
+    ]
+    rows = [
+        [
+            name,
+            s["a"],
+            s["b"],
+            s["final_loss"],
+            s["excess_percent"],
+            s["forward_equivalents"],
+            s["forward_equivalents_to_within_1_percent"],
+            s["steps"],
+            s["seconds"],
+            s["stopped_because"],
+        ]
+        for name, s in summaries.items()
+    ]
     return {
         "summary": "\n".join(paragraphs),
         "headline": headline,
         "figures": figures,
-        "tables": [{"title": f"Every optimizer on the same {len(data.x)} points (losses in the data's units)", "columns": columns, "rows": rows}],
+        "tables": [
+            {
+                "title": f"Every optimizer on the same {len(data.x)} points (losses in the data's units)",
+                "columns": columns,
+                "rows": rows,
+            }
+        ],
     }
 
 

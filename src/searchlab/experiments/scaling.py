@@ -87,7 +87,10 @@ class Config:
 
     def __post_init__(self) -> None:
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
-        require(self.device in ("cpu", "auto"), f"--device {self.device}: the scaling trials run on CPU worker processes; use --device cpu")
+        require(
+            self.device in ("cpu", "auto"),
+            f"--device {self.device}: the scaling trials run on CPU worker processes; use --device cpu",
+        )
         require(len(self.tasks) > 0, f"--tasks lists none; choose from {', '.join(TASKS)}")
         for task in self.tasks:
             require(task in TASKS, f"unknown task {task!r} in --tasks; choose from {', '.join(TASKS)}")
@@ -98,24 +101,38 @@ class Config:
             require(len(values) >= 2, f"--{name} needs at least 2 sizes to fit a law, got {len(values)}")
             require(all(v >= 1 for v in values), f"--{name} must all be at least 1, got {values}")
             require(list(values) == sorted(set(values)), f"--{name} must increase, each listed once; got {values}")
-        require(self.mlp_examples[0] >= 6, f"--mlp_examples must start at 6 or more (a fifth is held out), got {self.mlp_examples[0]}")
+        require(
+            self.mlp_examples[0] >= 6,
+            f"--mlp_examples must start at 6 or more (a fifth is held out), got {self.mlp_examples[0]}",
+        )
         if self.mlp_data == "digits":
-            require(self.mlp_examples[-1] <= DIGITS_POOL,
-                    f"--mlp_examples goes to {self.mlp_examples[-1]}, but digits has {DIGITS_POOL} training images; "
-                    "try --mlp_examples 25,50,100,200,400,800,1500")
+            require(
+                self.mlp_examples[-1] <= DIGITS_POOL,
+                f"--mlp_examples goes to {self.mlp_examples[-1]}, but digits has {DIGITS_POOL} training images; "
+                "try --mlp_examples 25,50,100,200,400,800,1500",
+            )
         require(all(w % 2 == 0 for w in self.lm_widths), f"--lm_widths must be even (two heads), got {self.lm_widths}")
-        require(self.lm_characters[0] >= 700, f"--lm_characters must start at 700 or more (windows of 65 and a held-out tenth), got {self.lm_characters[0]}")
+        require(
+            self.lm_characters[0] >= 700,
+            f"--lm_characters must start at 700 or more (windows of 65 and a held-out tenth), got {self.lm_characters[0]}",
+        )
         require(self.mlp_seeds >= 1 and self.lm_seeds >= 1, "--mlp_seeds and --lm_seeds must be at least 1")
         # The Chinchilla law has 5 parameters: a fit needs at least 6 trials.
-        for task, cells in (("mlp", (self.mlp_widths, self.mlp_examples, self.mlp_seeds)),
-                            ("charlm", (self.lm_widths, self.lm_characters, self.lm_seeds))):
+        for task, cells in (
+            ("mlp", (self.mlp_widths, self.mlp_examples, self.mlp_seeds)),
+            ("charlm", (self.lm_widths, self.lm_characters, self.lm_seeds)),
+        ):
             widths, sizes, seeds = cells
-            require(task not in self.tasks or len(widths) * len(sizes) * seeds >= 6,
-                    f"the {task} grid has {len(widths) * len(sizes) * seeds} trials; fitting a law needs at least 6: "
-                    "add sizes or seeds")
-            require(task not in self.tasks or len(widths) * len(sizes) * seeds <= MAX_TRIALS,
-                    f"the {task} grid has {len(widths) * len(sizes) * seeds:,} trials ({len(widths)} widths x {len(sizes)} sizes x "
-                    f"{seeds:,} seeds); a sweep takes at most {MAX_TRIALS:,}: give fewer sizes or seeds")
+            require(
+                task not in self.tasks or len(widths) * len(sizes) * seeds >= 6,
+                f"the {task} grid has {len(widths) * len(sizes) * seeds} trials; fitting a law needs at least 6: "
+                "add sizes or seeds",
+            )
+            require(
+                task not in self.tasks or len(widths) * len(sizes) * seeds <= MAX_TRIALS,
+                f"the {task} grid has {len(widths) * len(sizes) * seeds:,} trials ({len(widths)} widths x {len(sizes)} sizes x "
+                f"{seeds:,} seeds); a sweep takes at most {MAX_TRIALS:,}: give fewer sizes or seeds",
+            )
         require(self.lm_steps >= 2, f"--lm_steps must be at least 2, got {self.lm_steps}")
         require(self.target is None or self.target > 0, f"--target must be a positive loss or none, got {self.target}")
         require(self.workers >= 0, f"--workers must be 0 (one per core) or more, got {self.workers}")
@@ -148,13 +165,22 @@ def prepare(config: Config) -> Plan:
     trials: dict[str, list[Trial]] = {}
     if "mlp" in config.tasks:
         trials["mlp"] = [
-            Trial((("task", "mlp"), ("data", config.mlp_data), ("width", width), ("examples", examples)), config.seed + i)
-            for width in config.mlp_widths for examples in config.mlp_examples for i in range(config.mlp_seeds)
+            Trial(
+                (("task", "mlp"), ("data", config.mlp_data), ("width", width), ("examples", examples)), config.seed + i
+            )
+            for width in config.mlp_widths
+            for examples in config.mlp_examples
+            for i in range(config.mlp_seeds)
         ]
     if "charlm" in config.tasks:
         trials["charlm"] = [
-            Trial((("task", "charlm"), ("width", width), ("characters", characters), ("steps", config.lm_steps)), config.seed + i)
-            for width in config.lm_widths for characters in config.lm_characters for i in range(config.lm_seeds)
+            Trial(
+                (("task", "charlm"), ("width", width), ("characters", characters), ("steps", config.lm_steps)),
+                config.seed + i,
+            )
+            for width in config.lm_widths
+            for characters in config.lm_characters
+            for i in range(config.lm_seeds)
         ]
     return Plan(trials)
 
@@ -162,21 +188,41 @@ def prepare(config: Config) -> Plan:
 def run(config: Config, plan: Plan, context: RunContext) -> dict:
     """Run (or finish) the sweep, fit the laws per task, and write the report's material."""
     folder = context.out / "sweep"
-    run_sweep(scaling_trial, plan.ordered, folder, backend=config.backend, workers=config.workers or None,
-              address=config.address, progress=context.progress)
+    run_sweep(
+        scaling_trial,
+        plan.ordered,
+        folder,
+        backend=config.backend,
+        workers=config.workers or None,
+        address=config.address,
+        progress=context.progress,
+    )
     outcomes = {task: _outcomes(folder, trials) for task, trials in plan.trials.items()}
-    context.write_metrics([
-        {"task": task, "params": row["params"], "examples": row["examples"], "seed": row["seed"],
-         "examples_seen": seen, "loss": loss}
-        for task, rows in outcomes.items() for row in rows for seen, loss in row["curve"]
-    ])
+    context.write_metrics(
+        [
+            {
+                "task": task,
+                "params": row["params"],
+                "examples": row["examples"],
+                "seed": row["seed"],
+                "examples_seen": seen,
+                "loss": loss,
+            }
+            for task, rows in outcomes.items()
+            for row in rows
+            for seen, loss in row["curve"]
+        ]
+    )
     analyses = {task: analyse(rows, config.target) for task, rows in outcomes.items()}
     from searchlab.experiments.scaling_report import report
 
     primary = analyses.get("mlp") or analyses["charlm"]
     result = {
-        "trials": [{"task": task, **{k: row[k] for k in ("params", "examples", "seed", "loss", "width")}}
-                   for task, rows in outcomes.items() for row in rows],
+        "trials": [
+            {"task": task, **{k: row[k] for k in ("params", "examples", "seed", "loss", "width")}}
+            for task, rows in outcomes.items()
+            for row in rows
+        ],
         "fits": primary["fits"],
         "heldout_prediction_error": primary["heldout_prediction_error"],
         "examples_to_target": primary["examples_to_target"],
@@ -200,13 +246,17 @@ def _outcomes(folder, trials: list[Trial]) -> list[dict]:
         path = folder / "trials" / f"{trial.key}.json"
         record = read_record(path, trial.key) or {"status": "missing", "error": "not run"}
         if record["status"] != "done":
-            raise SearchlabError(f"scaling trial {trial.key} {record['status']}: {record.get('error')}; "
-                                 "fix the cause and continue with --resume (finished trials are kept)")
+            raise SearchlabError(
+                f"scaling trial {trial.key} {record['status']}: {record.get('error')}; "
+                "fix the cause and continue with --resume (finished trials are kept)"
+            )
         result = record["result"]
         lacking = [key for key in RESULT_KEYS if key not in result]
         if lacking:
-            raise SearchlabError(f"sweep trial record {path} has no {', '.join(lacking)} in its result, so it is not a scaling "
-                                 "trial's; delete it to run that trial again")
+            raise SearchlabError(
+                f"sweep trial record {path} has no {', '.join(lacking)} in its result, so it is not a scaling "
+                "trial's; delete it to run that trial again"
+            )
         rows.append({**result, "seed": trial.seed, "width": trial.params_dict["width"]})
     return rows
 
@@ -242,13 +292,19 @@ def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
         "fits": {form: fits[form].to_dict() if form in fits else failed[form] for form in laws.FITTERS},
         "heldout_prediction_error": heldout,
         "target": float(target),
-        "examples_to_target": [{"params": int(n), "examples": None if d is None else float(d)} for n, d in sorted(to_target.items())],
+        "examples_to_target": [
+            {"params": int(n), "examples": None if d is None else float(d)} for n, d in sorted(to_target.items())
+        ],
         "loss_at_largest_data": [{"params": int(n), "loss": float(v)} for n, v in sorted(largest.items())],
         "largest_examples": float(D.max()),
         "smallest_examples": float(D.min()),
-        "exponents": [{**row, "stderr": row["stderr"] if np.isfinite(row["stderr"]) else None}
-                      for row in laws.exponents_vs_published(fits)],
-        "compute_optimal": {form: [{k: float(v) for k, v in row.items()} for row in rows_] for form, rows_ in optimal.items()},
+        "exponents": [
+            {**row, "stderr": row["stderr"] if np.isfinite(row["stderr"]) else None}
+            for row in laws.exponents_vs_published(fits)
+        ],
+        "compute_optimal": {
+            form: [{k: float(v) for k, v in row.items()} for row in rows_] for form, rows_ in optimal.items()
+        },
     }
 
 
@@ -259,7 +315,14 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"mlp_widths": (2, 4, 8, 16, 32, 64, 128), "mlp_examples": (64, 256, 1024, 4096, 16384), "mlp_seeds": 2,
-          "lm_widths": (8, 16, 32, 64, 128), "lm_characters": (4000, 40000, 400000), "lm_seeds": 1, "lm_steps": 300},
+    tour={
+        "mlp_widths": (2, 4, 8, 16, 32, 64, 128),
+        "mlp_examples": (64, 256, 1024, 4096, 16384),
+        "mlp_seeds": 2,
+        "lm_widths": (8, 16, 32, 64, 128),
+        "lm_characters": (4000, 40000, 400000),
+        "lm_seeds": 1,
+        "lm_steps": 300,
+    },
     quick={"mlp_widths": (2, 8, 32, 128), "mlp_seeds": 2, "lm_widths": (8, 16, 32, 64), "lm_seeds": 1},
 )

@@ -91,20 +91,45 @@ class Config:
         require(self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}")
         settle_variant_settings(self, self.task, BY_TASK)  # the sizes in EXPERIMENT give some settings per task
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
-        require(self.device in ("cpu", "auto"), f"--device {self.device}: these networks are tiny and run on the CPU; use --device cpu")
-        require(0.0 <= self.p <= 1.0 and 0.0 <= self.q <= 1.0, f"--p and --q are probabilities in [0, 1], got {self.p} and {self.q}")
-        require(len(self.fractions) > 0 and all(0.0 < f <= 1.0 for f in self.fractions),
-                f"--fractions must be shares in (0, 1], got {self.fractions}")
+        require(
+            self.device in ("cpu", "auto"),
+            f"--device {self.device}: these networks are tiny and run on the CPU; use --device cpu",
+        )
+        require(
+            0.0 <= self.p <= 1.0 and 0.0 <= self.q <= 1.0,
+            f"--p and --q are probabilities in [0, 1], got {self.p} and {self.q}",
+        )
+        require(
+            len(self.fractions) > 0 and all(0.0 < f <= 1.0 for f in self.fractions),
+            f"--fractions must be shares in (0, 1], got {self.fractions}",
+        )
         require(len(set(self.fractions)) == len(self.fractions), "--fractions lists a share twice; list each once")
         for name in ("base_error", "per_digit_error", "noise", "bias"):
-            require(0.0 <= getattr(self, name) <= 1.0, f"--{name} is a probability in [0, 1], got {getattr(self, name)}")
-        require(len(self.digits) > 0 and len(set(self.digits)) == len(self.digits) and all(d in (1, 2, 3) for d in self.digits),
-                f"--digits must list distinct difficulties from 1, 2 and 3 (operand digits), got {self.digits}")
-        for name in ("imitation_steps", "rl_steps", "demonstration_games", "overoptimization_steps", "rm_steps", "demonstrations",
-                     "best_of_problems"):
+            require(
+                0.0 <= getattr(self, name) <= 1.0, f"--{name} is a probability in [0, 1], got {getattr(self, name)}"
+            )
+        require(
+            len(self.digits) > 0
+            and len(set(self.digits)) == len(self.digits)
+            and all(d in (1, 2, 3) for d in self.digits),
+            f"--digits must list distinct difficulties from 1, 2 and 3 (operand digits), got {self.digits}",
+        )
+        for name in (
+            "imitation_steps",
+            "rl_steps",
+            "demonstration_games",
+            "overoptimization_steps",
+            "rm_steps",
+            "demonstrations",
+            "best_of_problems",
+        ):
             require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
-        require(len(self.label_counts) >= 2 and list(self.label_counts) == sorted(set(self.label_counts)) and self.label_counts[0] >= 2,
-                f"--label_counts must be at least 2 increasing counts from 2 up, got {self.label_counts}")
+        require(
+            len(self.label_counts) >= 2
+            and list(self.label_counts) == sorted(set(self.label_counts))
+            and self.label_counts[0] >= 2,
+            f"--label_counts must be at least 2 increasing counts from 2 up, got {self.label_counts}",
+        )
 
 
 def prepare(config: Config) -> None:
@@ -128,8 +153,11 @@ def run(config: Config, data: None, context: RunContext) -> dict:
     from searchlab.experiments.signals_report import report
 
     title = {"tictactoe": "on Tic-Tac-Toe", "arithmetic": "on arithmetic"}[config.task]
-    result = {"task": config.task, "title": f"Training signals {title}: imitation, approval and outcomes, with a reward model and its limits",
-              **study}
+    result = {
+        "task": config.task,
+        "title": f"Training signals {title}: imitation, approval and outcomes, with a reward model and its limits",
+        **study,
+    }
     result["report"] = report(config, study, context)
     return result
 
@@ -140,58 +168,97 @@ def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
     from searchlab.signals.people import TicTacToePeople
     from searchlab.signals.tictactoe_overoptimisation import active_vs_random, overoptimisation
     from searchlab.signals.tictactoe_paths import (
-        SignalSettings, approval_direct, approval_reward_model, behaviour_cloning, dagger, outcomes, pipeline,
+        SignalSettings,
+        approval_direct,
+        approval_reward_model,
+        behaviour_cloning,
+        dagger,
+        outcomes,
+        pipeline,
     )
     from searchlab.signals.tictactoe_policy import demonstrator_probabilities, measure, rater_probabilities
 
     people_seed, paths_seed, _, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)
     people = TicTacToePeople(p=config.p, q=config.q, seed=people_seed)
-    settings = SignalSettings(imitation_steps=config.imitation_steps, rl_steps=config.rl_steps,
-                              demonstration_games=config.demonstration_games, rm_steps=config.rm_steps)
+    settings = SignalSettings(
+        imitation_steps=config.imitation_steps,
+        rl_steps=config.rl_steps,
+        demonstration_games=config.demonstration_games,
+        rm_steps=config.rm_steps,
+    )
     measured = people.measure(seed=config.seed)
-    steps = ["paths", *[f"reward model {f:g}" for f in config.fractions], "label efficiency", "over-optimisation", "pipeline"]
+    steps = [
+        "paths",
+        *[f"reward model {f:g}" for f in config.fractions],
+        "label efficiency",
+        "over-optimisation",
+        "pipeline",
+    ]
     bar = tqdm(total=len(steps), desc="signals", unit="stage", disable=not context.progress)
 
     # Approval and outcomes improve the behaviour-cloned policy, as on arithmetic: one shared start, so each gain is comparable.
     cloned = behaviour_cloning(people, settings, paths_seed)
     start = cloned.policy
-    runs = [cloned, dagger(people, settings, paths_seed), approval_direct(people, settings, paths_seed, start),
-            outcomes(people, settings, paths_seed, start)]
+    runs = [
+        cloned,
+        dagger(people, settings, paths_seed),
+        approval_direct(people, settings, paths_seed, start),
+        outcomes(people, settings, paths_seed, start),
+    ]
     bar.update(1)
     for fraction in config.fractions:
         runs.insert(-1, approval_reward_model(people, settings, paths_seed, fraction=fraction, start=start))
         bar.update(1)
     # Each approval path fitted its reward model on its share of the labels and measured it: reuse those numbers.
-    accuracy = [{"fraction": r.details["fraction"], **r.details["reward model"]} for r in runs if "reward model" in r.details]
+    accuracy = [
+        {"fraction": r.details["fraction"], **r.details["reward model"]} for r in runs if "reward model" in r.details
+    ]
     curves = active_vs_random(people, settings, active_seed, config.label_counts)
     bar.update(1)
-    over = overoptimisation(people, settings, over_seed, rl_steps=config.overoptimization_steps,
-                            record_every=max(1, config.overoptimization_steps // 12))
+    over = overoptimisation(
+        people,
+        settings,
+        over_seed,
+        rl_steps=config.overoptimization_steps,
+        record_every=max(1, config.overoptimization_steps // 12),
+    )
     bar.update(1)
     stages = pipeline(people, settings, pipe_seed)
     bar.update(1)
     bar.close()
 
-    context.write_metrics([{"path": r.name, "step": step, "score": score} for r in runs + stages for step, score in r.curve])
+    context.write_metrics(
+        [{"path": r.name, "step": step, "score": score} for r in runs + stages for step, score in r.curve]
+    )
     return {
         "metric": "exact expected score against the pool (win 1, draw 1/2, loss 0), both sides",
-        "demonstrator": {"p": config.p, "measured_accuracy": measured["demonstrator accuracy"].measured,
-                         "samples": measured["demonstrator accuracy"].samples,
-                         "performance": measure(demonstrator_probabilities(config.p)).as_dict()},
-        "rater": {"q": config.q, "measured_accuracy": measured["rater accuracy"].measured,
-                  "samples": measured["rater accuracy"].samples,
-                  "performance": measure(rater_probabilities(config.q)).as_dict()},
+        "demonstrator": {
+            "p": config.p,
+            "measured_accuracy": measured["demonstrator accuracy"].measured,
+            "samples": measured["demonstrator accuracy"].samples,
+            "performance": measure(demonstrator_probabilities(config.p)).as_dict(),
+        },
+        "rater": {
+            "q": config.q,
+            "measured_accuracy": measured["rater accuracy"].measured,
+            "samples": measured["rater accuracy"].samples,
+            "performance": measure(rater_probabilities(config.q)).as_dict(),
+        },
         "perfect": measure(_perfect_table()).as_dict(),
         "paths": {r.name: r.performance.score for r in runs},
         "path_details": [_jsonable(r.summary()) for r in runs],
         "reward_model": {
             "by_fraction": [_jsonable(row) for row in accuracy],
-            "active": {"counts": curves["active"].counts, "accuracy": curves["active"].accuracy,
-                       "picked_disagreement": curves["active"].picked_disagreement,
-                       "pool_median_disagreement": curves["active"].pool_median_disagreement},
+            "active": {
+                "counts": curves["active"].counts,
+                "accuracy": curves["active"].accuracy,
+                "picked_disagreement": curves["active"].picked_disagreement,
+                "pool_median_disagreement": curves["active"].pool_median_disagreement,
+            },
             "random": {"counts": curves["random"].counts, "accuracy": curves["random"].accuracy},
         },
-        "overoptimization": {name: _arm(over[name]) for name in ("best_of_n", "rl")} | {"reward_model": _jsonable(over["reward model"])},
+        "overoptimization": {name: _arm(over[name]) for name in ("best_of_n", "rl")}
+        | {"reward_model": _jsonable(over["reward model"])},
         "pipeline": {r.name: r.performance.score for r in stages},
         "pipeline_details": [_jsonable(r.summary()) for r in stages],
     }
@@ -204,9 +271,15 @@ def _perfect_table():
 
 
 def _arm(arm) -> dict:
-    rows = [dict(zip(("knob", "d", "kl", "proxy", "true", "score"), values))
-            for values in zip(arm.knob, arm.d, arm.kl, arm.proxy, arm.true, arm.score)]
-    return {"rows": rows, "fit": _jsonable(arm.fit.as_dict()) if arm.fit is not None else None, "peak_knob": arm.peak_knob}
+    rows = [
+        dict(zip(("knob", "d", "kl", "proxy", "true", "score"), values))
+        for values in zip(arm.knob, arm.d, arm.kl, arm.proxy, arm.true, arm.score)
+    ]
+    return {
+        "rows": rows,
+        "fit": _jsonable(arm.fit.as_dict()) if arm.fit is not None else None,
+        "peak_knob": arm.peak_knob,
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -235,14 +308,29 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"imitation_steps": 800, "rl_steps": {"tictactoe": 150, "arithmetic": 60},
-          "demonstration_games": 400, "label_counts": (100, 400, 1600), "overoptimization_steps": {"tictactoe": 300, "arithmetic": 150},
-          "rm_steps": {"tictactoe": 400, "arithmetic": 300}, "demonstrations": 8_000, "best_of_problems": 64,
-          # 1-digit sums: at the tour's steps the model learns them well enough for approval and outcomes to build on
-          # (on 1-2 digit sums it reached 0.53, and 60 policy steps from there lost ground); the full size does 1-2 digits.
-          "digits": (1,)},
-    quick={"imitation_steps": 300, "rl_steps": {"tictactoe": 60, "arithmetic": 30},
-           "demonstration_games": 150, "fractions": (1.0, 0.1), "label_counts": (50, 200), "overoptimization_steps": {"tictactoe": 100, "arithmetic": 60},
-           "rm_steps": {"tictactoe": 200, "arithmetic": 150}, "demonstrations": 3000, "best_of_problems": 32},
+    tour={
+        "imitation_steps": 800,
+        "rl_steps": {"tictactoe": 150, "arithmetic": 60},
+        "demonstration_games": 400,
+        "label_counts": (100, 400, 1600),
+        "overoptimization_steps": {"tictactoe": 300, "arithmetic": 150},
+        "rm_steps": {"tictactoe": 400, "arithmetic": 300},
+        "demonstrations": 8_000,
+        "best_of_problems": 64,
+        # 1-digit sums: at the tour's steps the model learns them well enough for approval and outcomes to build on
+        # (on 1-2 digit sums it reached 0.53, and 60 policy steps from there lost ground); the full size does 1-2 digits.
+        "digits": (1,),
+    },
+    quick={
+        "imitation_steps": 300,
+        "rl_steps": {"tictactoe": 60, "arithmetic": 30},
+        "demonstration_games": 150,
+        "fractions": (1.0, 0.1),
+        "label_counts": (50, 200),
+        "overoptimization_steps": {"tictactoe": 100, "arithmetic": 60},
+        "rm_steps": {"tictactoe": 200, "arithmetic": 150},
+        "demonstrations": 3000,
+        "best_of_problems": 32,
+    },
     variants={"arithmetic": {"task": "arithmetic"}},
 )

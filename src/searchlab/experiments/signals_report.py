@@ -16,10 +16,18 @@ KIND_COLOURS = {"imitation": "#1f77b4", "approval": "#2ca02c", "outcomes": "#d62
 
 # What "true" means on each task, in the figures' and tables' words.
 WORDS = {
-    "tictactoe": {"true": "share of optimal moves", "truth": "is the move optimal?", "over": "mean over contested positions",
-                  "item": "move"},
-    "arithmetic": {"true": "share of correct answers", "truth": "is the answer right?", "over": "mean over sampled answers",
-                   "item": "answer"},
+    "tictactoe": {
+        "true": "share of optimal moves",
+        "truth": "is the move optimal?",
+        "over": "mean over contested positions",
+        "item": "move",
+    },
+    "arithmetic": {
+        "true": "share of correct answers",
+        "truth": "is the answer right?",
+        "over": "mean over sampled answers",
+        "item": "answer",
+    },
 }
 
 
@@ -28,9 +36,15 @@ def _kind(name: str) -> str:
 
 
 def _levels(study: dict) -> list[tuple[str, float, str]]:
-    return [("demonstrator", study["demonstrator"]["performance"]["score"], "#1f77b4"),
-            ("rater's pick", study["rater"]["performance"]["score"], "#2ca02c"),
-            ("perfect play" if "optimal_share" in study["perfect"] else "perfect score", study["perfect"]["score"], "black")]
+    return [
+        ("demonstrator", study["demonstrator"]["performance"]["score"], "#1f77b4"),
+        ("rater's pick", study["rater"]["performance"]["score"], "#2ca02c"),
+        (
+            "perfect play" if "optimal_share" in study["perfect"] else "perfect score",
+            study["perfect"]["score"],
+            "black",
+        ),
+    ]
 
 
 def _paths_figure(study: dict, context: RunContext) -> str:
@@ -51,8 +65,10 @@ def _paths_figure(study: dict, context: RunContext) -> str:
     ax.set_xlabel(study["metric"])
     ax.set_xlim(0, max(scores + [study["perfect"]["score"]]) * 1.15)
     ax.legend(fontsize=7, loc="lower right")
-    ax.set_title("True performance of the same network trained on each signal (blue: imitation, green: approval, red: outcomes)",
-                 fontsize=9)
+    ax.set_title(
+        "True performance of the same network trained on each signal (blue: imitation, green: approval, red: outcomes)",
+        fontsize=9,
+    )
     return context.figure(figure, "paths.png")
 
 
@@ -94,12 +110,20 @@ def _overoptimization_figure(study: dict, context: RunContext, words: dict) -> s
     for ax, name in zip(axes, ("best_of_n", "rl")):
         arm = study["overoptimization"][name]
         d = [row["d"] for row in arm["rows"]]
-        ax.plot(d, [row["proxy"] for row in arm["rows"]], "o-", color="#ff7f0e", label="proxy: the reward model's approval")
+        ax.plot(
+            d, [row["proxy"] for row in arm["rows"]], "o-", color="#ff7f0e", label="proxy: the reward model's approval"
+        )
         ax.plot(d, [row["true"] for row in arm["rows"]], "s-", color="#1f77b4", label=f"true: {words['true']}")
         if arm["fit"] is not None:
             fit = GaoFit(**{k: (np.inf if v is None else v) for k, v in arm["fit"].items()})
             grid = np.linspace(1e-3, max(d), 100)
-            ax.plot(grid, arm["rows"][0]["true"] + fit.predict(grid), ":", color="#1f77b4", label=f"Gao et al. form ({fit.kind})")
+            ax.plot(
+                grid,
+                arm["rows"][0]["true"] + fit.predict(grid),
+                ":",
+                color="#1f77b4",
+                label=f"Gao et al. form ({fit.kind})",
+            )
             if np.isfinite(fit.peak_d):
                 ax.axvline(fit.peak_d, color="grey", lw=0.8, ls="--", label=f"fitted peak, d = {fit.peak_d:.2f}")
         ax.set_xlabel("d = sqrt(KL from the starting policy)")
@@ -114,15 +138,34 @@ def _people_rows(config: Config, study: dict) -> list[list[str]]:
     """The people table: what each was configured with, what was measured, and its level."""
     demo, rater = study["demonstrator"], study["rater"]
     if config.task == "tictactoe":
-        return [["demonstrator", f"optimal move with p = {config.p:g}", f"{demo['measured_accuracy']:.3f}", f"{demo['samples']:,}",
-                 f"{demo['performance']['score']:.3f}"],
-                ["rater", f"correct judgement with q = {config.q:g}", f"{rater['measured_accuracy']:.3f}", f"{rater['samples']:,}",
-                 f"{rater['performance']['score']:.3f}"]]
+        return [
+            [
+                "demonstrator",
+                f"optimal move with p = {config.p:g}",
+                f"{demo['measured_accuracy']:.3f}",
+                f"{demo['samples']:,}",
+                f"{demo['performance']['score']:.3f}",
+            ],
+            [
+                "rater",
+                f"correct judgement with q = {config.q:g}",
+                f"{rater['measured_accuracy']:.3f}",
+                f"{rater['samples']:,}",
+                f"{rater['performance']['score']:.3f}",
+            ],
+        ]
     rows = []
     for who, level in (("demonstrator", demo), ("rater", rater)):
         for name, m in level["measured"].items():
-            rows.append([who, f"{name.removeprefix(who + ' ')} {m['configured']:.3f}", f"{m['measured']:.3f}", f"{m['samples']:,}",
-                         f"{level['performance']['score']:.3f}"])
+            rows.append(
+                [
+                    who,
+                    f"{name.removeprefix(who + ' ')} {m['configured']:.3f}",
+                    f"{m['measured']:.3f}",
+                    f"{m['samples']:,}",
+                    f"{level['performance']['score']:.3f}",
+                ]
+            )
     return rows
 
 
@@ -136,34 +179,85 @@ def _detail(performance: dict) -> str:
 def _tables(config: Config, study: dict) -> list[dict]:
     words = WORDS[config.task]
     people = _people_rows(config, study)
-    paths = [[d["name"], _kind(d["name"]), f"{d['performance']['score']:.3f}", f"{d['start']['score']:.3f}",
-              _detail(d["performance"]), ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())]
-             for d in study["path_details"]]
-    fractions = [[f"{r['fraction']:g}", f"{r['labels']:,}", "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
-                  f"{r['truth accuracy']:.3f}"] for r in study["reward_model"]["by_fraction"]]
+    paths = [
+        [
+            d["name"],
+            _kind(d["name"]),
+            f"{d['performance']['score']:.3f}",
+            f"{d['start']['score']:.3f}",
+            _detail(d["performance"]),
+            ", ".join(f"{v:,} {k}" for k, v in d["queries"].items()),
+        ]
+        for d in study["path_details"]
+    ]
+    fractions = [
+        [
+            f"{r['fraction']:g}",
+            f"{r['labels']:,}",
+            "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
+            f"{r['truth accuracy']:.3f}",
+        ]
+        for r in study["reward_model"]["by_fraction"]
+    ]
     over = []
     for name, label in (("best_of_n", "best-of-n"), ("rl", "policy steps")):
         arm = study["overoptimization"][name]
         best = max(arm["rows"], key=lambda row: row["true"])
         fit = arm["fit"] or {}
-        over.append([label, f"{arm['rows'][0]['true']:.3f}", f"{best['true']:.3f} at {'n' if name == 'best_of_n' else 'step'} {best['knob']:,}",
-                     f"{arm['rows'][-1]['true']:.3f}", f"{arm['rows'][-1]['proxy']:.3f}",
-                     "-" if fit.get("alpha") is None else f"{fit['alpha']:.3g}", "-" if fit.get("beta") is None else f"{fit['beta']:.3g}",
-                     "-" if fit.get("peak_d") is None else f"{fit['peak_d']:.2f}"])
-    stages = [[d["name"], f"{d['start']['score']:.3f}", f"{d['performance']['score']:.3f}",
-               ", ".join(f"{v:,} {k}" for k, v in d["queries"].items())] for d in study["pipeline_details"]]
+        over.append(
+            [
+                label,
+                f"{arm['rows'][0]['true']:.3f}",
+                f"{best['true']:.3f} at {'n' if name == 'best_of_n' else 'step'} {best['knob']:,}",
+                f"{arm['rows'][-1]['true']:.3f}",
+                f"{arm['rows'][-1]['proxy']:.3f}",
+                "-" if fit.get("alpha") is None else f"{fit['alpha']:.3g}",
+                "-" if fit.get("beta") is None else f"{fit['beta']:.3g}",
+                "-" if fit.get("peak_d") is None else f"{fit['peak_d']:.2f}",
+            ]
+        )
+    stages = [
+        [
+            d["name"],
+            f"{d['start']['score']:.3f}",
+            f"{d['performance']['score']:.3f}",
+            ", ".join(f"{v:,} {k}" for k, v in d["queries"].items()),
+        ]
+        for d in study["pipeline_details"]
+    ]
     return [
-        {"title": "The simulated people: configured, measured, and their level as players",
-         "columns": ["who", "configured", "measured on samples", "samples", "true performance"], "rows": people},
-        {"title": "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
-         "columns": ["path", "signal", "true performance", "start", "optimal-move share" if config.task == "tictactoe" else "by difficulty",
-                     "signal spent"], "rows": paths},
-        {"title": "Reward model: accuracy by the share of the rater's labels it saw",
-         "columns": ["share", "labels", "held-out accuracy (rater)", "accuracy (truth)"], "rows": fractions},
-        {"title": f"Over-optimisation against the reward model: true performance ({words['true']}) as optimisation grows",
-         "columns": ["optimising by", "start", "best", "last", "proxy at last", "alpha", "beta", "fitted peak d"], "rows": over},
-        {"title": "The staged pipeline: true performance after each stage",
-         "columns": ["stage", "before", "after", "signal spent"], "rows": stages},
+        {
+            "title": "The simulated people: configured, measured, and their level as players",
+            "columns": ["who", "configured", "measured on samples", "samples", "true performance"],
+            "rows": people,
+        },
+        {
+            "title": "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
+            "columns": [
+                "path",
+                "signal",
+                "true performance",
+                "start",
+                "optimal-move share" if config.task == "tictactoe" else "by difficulty",
+                "signal spent",
+            ],
+            "rows": paths,
+        },
+        {
+            "title": "Reward model: accuracy by the share of the rater's labels it saw",
+            "columns": ["share", "labels", "held-out accuracy (rater)", "accuracy (truth)"],
+            "rows": fractions,
+        },
+        {
+            "title": f"Over-optimisation against the reward model: true performance ({words['true']}) as optimisation grows",
+            "columns": ["optimising by", "start", "best", "last", "proxy at last", "alpha", "beta", "fitted peak d"],
+            "rows": over,
+        },
+        {
+            "title": "The staged pipeline: true performance after each stage",
+            "columns": ["stage", "before", "after", "signal spent"],
+            "rows": stages,
+        },
     ]
 
 
@@ -178,20 +272,30 @@ def _verdict(order: list[tuple[str, float]], problems: int | None) -> str:
     values = dict(order)
     noise = 0.0 if not problems else 2 * max((v * (1 - v) / problems) ** 0.5 for v in values.values())
     if values["imitation"] <= values["approval"] + noise and values["approval"] <= values["outcomes"] + noise:
-        return (f"agrees with the essay's ordering within the noise of {problems:,} held-out problems "
-                f"(a swap smaller than two standard errors, {noise:.3f})")
+        return (
+            f"agrees with the essay's ordering within the noise of {problems:,} held-out problems "
+            f"(a swap smaller than two standard errors, {noise:.3f})"
+        )
     return "does not follow the essay's ordering"
 
 
 def _active(study: dict) -> str:
     """Active against random queries, at each count, in words."""
     active, random = study["reward_model"]["active"], study["reward_model"]["random"]
-    pairs = "; ".join(f"{count:,} labels: {a:.3f} against {r:.3f}" for count, a, r in zip(active["counts"], active["accuracy"], random["accuracy"]))
+    pairs = "; ".join(
+        f"{count:,} labels: {a:.3f} against {r:.3f}"
+        for count, a, r in zip(active["counts"], active["accuracy"], random["accuracy"])
+    )
     ahead = sum(a > r for a, r in zip(active["accuracy"][1:], random["accuracy"][1:]))
-    verdict = ("asking where the ensemble disagrees paid off at most counts" if ahead > (len(active["counts"]) - 1) / 2
-               else "asking where the ensemble disagrees did not beat asking at random here")
-    return (f"Buying the rater's labels where an ensemble of reward models disagrees most, against buying them at random "
-            f"(held-out accuracy, active against random): {pairs}. Measured: {verdict}.")
+    verdict = (
+        "asking where the ensemble disagrees paid off at most counts"
+        if ahead > (len(active["counts"]) - 1) / 2
+        else "asking where the ensemble disagrees did not beat asking at random here"
+    )
+    return (
+        f"Buying the rater's labels where an ensemble of reward models disagrees most, against buying them at random "
+        f"(held-out accuracy, active against random): {pairs}. Measured: {verdict}."
+    )
 
 
 def _exploit(study: dict) -> str:
@@ -200,26 +304,38 @@ def _exploit(study: dict) -> str:
     if not rows:
         return ""
     truth = rows[0][1]["true_round_rate"]
-    start = next((d["extra"]["exploit_before"]["round_rate"] for d in study["path_details"] if "exploit_before" in d["extra"]), None)
+    start = next(
+        (d["extra"]["exploit_before"]["round_rate"] for d in study["path_details"] if "exploit_before" in d["extra"]),
+        None,
+    )
     began = f" (behaviour cloning: {start:.2f})" if start is not None else ""
-    return ("The rater's soft spot is measurable: among the held-out problems "
-            f"{truth:.2f} have a round answer, and the share of round answers the model writes after each approval path is "
-            + "; ".join(f"{name} {rates['round_rate']:.2f}" for name, rates in rows) + began
-            + ". A share above the truth's is approval bought with answers of the favoured shape rather than right ones.")
+    return (
+        "The rater's soft spot is measurable: among the held-out problems "
+        f"{truth:.2f} have a round answer, and the share of round answers the model writes after each approval path is "
+        + "; ".join(f"{name} {rates['round_rate']:.2f}" for name, rates in rows)
+        + began
+        + ". A share above the truth's is approval bought with answers of the favoured shape rather than right ones."
+    )
 
 
 def _intro(config: Config) -> str:
-    essay = ("The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
-             "(approval) and what actually works (outcomes). Here one network is trained on each, ")
+    essay = (
+        "The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
+        "(approval) and what actually works (outcomes). Here one network is trained on each, "
+    )
     if config.task == "tictactoe":
-        return essay + ("on Tic-Tac-Toe, where the truth is exact: a demonstrator who plays an optimal move with probability "
-                        f"{config.p:g}, a rater who judges a move correctly with probability {config.q:g}, and games against a "
-                        "fixed pool scored exactly.")
+        return essay + (
+            "on Tic-Tac-Toe, where the truth is exact: a demonstrator who plays an optimal move with probability "
+            f"{config.p:g}, a rater who judges a move correctly with probability {config.q:g}, and games against a "
+            "fixed pool scored exactly."
+        )
     digits = " or ".join(str(d) for d in config.digits)
-    return essay + (f"on arithmetic with {digits}-digit operands, the answer written one character at a time: a demonstrator "
-                    f"who slips with probability {config.base_error:g} + {config.per_digit_error:g} per extra digit, a rater who "
-                    f"misjudges an answer with probability {config.noise:g} and approves a round answer (ending in 0) outright "
-                    f"with probability {config.bias:g}, and an exact check of every answer.")
+    return essay + (
+        f"on arithmetic with {digits}-digit operands, the answer written one character at a time: a demonstrator "
+        f"who slips with probability {config.base_error:g} + {config.per_digit_error:g} per extra digit, a rater who "
+        f"misjudges an answer with probability {config.noise:g} and approves a round answer (ending in 0) outright "
+        f"with probability {config.bias:g}, and an exact check of every answer."
+    )
 
 
 def report(config: Config, study: dict, context: RunContext) -> dict:
@@ -242,28 +358,42 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
         f"{'perfect play' if config.task == 'tictactoe' else 'a perfect score'} {levels['perfect play']:.3f}. The ordering {' < '.join(k for k, _ in order)} {verdict} "
         "(imitation at about the demonstrator's level, approval above it, outcomes beyond).",
         "A reward model that learns the rater's judgements from a share of them is only as good as its labels: "
-        + "; ".join(f"{r['labels']:,} labels give {r['truth accuracy']:.2f} accuracy against the truth" for r in study["reward_model"]["by_fraction"])
+        + "; ".join(
+            f"{r['labels']:,} labels give {r['truth accuracy']:.2f} accuracy against the truth"
+            for r in study["reward_model"]["by_fraction"]
+        )
         + ". Optimising a policy against it harder and harder raises its predicted approval from "
         f"{over['rows'][0]['proxy']:.3f} to {over['rows'][-1]['proxy']:.3f} (best-of-n, n = 1 to {over['rows'][-1]['knob']:,}), while the true "
         f"{words['true']} goes from {over['rows'][0]['true']:.3f} "
-        + (f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
-           if best is not over["rows"][-1] else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."),
+        + (
+            f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
+            if best is not over["rows"][-1]
+            else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."
+        ),
     ]
     summary.append(_active(study))
     if config.task == "arithmetic":
         summary.append(_exploit(study))
     figures = [
-        {"path": _paths_figure(study, context),
-         "caption": f"True performance ({study['metric']}) after each training path and after each stage of the pipeline, beside "
-                    "the demonstrator, the rater's pick among the " + ("moves" if config.task == "tictactoe" else "sampled answers")
-                    + " it approves, and " + ("perfect play." if config.task == "tictactoe" else "a perfect score.")},
-        {"path": _reward_model_figure(study, context, words),
-         "caption": "Left: the reward model's accuracy against how many rater labels it saw. Right: buying labels where an "
-                    "ensemble of reward models disagrees most (active) against buying them at random."},
-        {"path": _overoptimization_figure(study, context, words),
-         "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves away from where it "
-                    f"started, and the true {words['true']} with it, until it peaks and falls if the proxy is exploited; dotted, "
-                    "the functional forms of Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL)."},
+        {
+            "path": _paths_figure(study, context),
+            "caption": f"True performance ({study['metric']}) after each training path and after each stage of the pipeline, beside "
+            "the demonstrator, the rater's pick among the "
+            + ("moves" if config.task == "tictactoe" else "sampled answers")
+            + " it approves, and "
+            + ("perfect play." if config.task == "tictactoe" else "a perfect score."),
+        },
+        {
+            "path": _reward_model_figure(study, context, words),
+            "caption": "Left: the reward model's accuracy against how many rater labels it saw. Right: buying labels where an "
+            "ensemble of reward models disagrees most (active) against buying them at random.",
+        },
+        {
+            "path": _overoptimization_figure(study, context, words),
+            "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves away from where it "
+            f"started, and the true {words['true']} with it, until it peaks and falls if the proxy is exploited; dotted, "
+            "the functional forms of Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL).",
+        },
     ]
     headline = [
         {"label": "imitation / approval / outcomes", "value": f"{imitation:.3f} / {approval:.3f} / {outcome:.3f}"},

@@ -77,15 +77,24 @@ class Config:
     net_holdout: float = 0.2
 
     def __post_init__(self) -> None:
-        require(positive(self.round_robin_seconds), f"--round_robin_seconds must be a positive number, got {self.round_robin_seconds}")
+        require(
+            positive(self.round_robin_seconds),
+            f"--round_robin_seconds must be a positive number, got {self.round_robin_seconds}",
+        )
         require(len(self.variants) > 0, f"--variants lists none; choose from {', '.join(VARIANTS)}")
         for name in self.variants:
             require(name in VARIANTS, f"unknown search {name!r} in --variants; choose from {', '.join(VARIANTS)}")
-        require(len(set(self.variants)) == len(self.variants), f"--variants lists a search twice: {', '.join(self.variants)}")
+        require(
+            len(set(self.variants)) == len(self.variants),
+            f"--variants lists a search twice: {', '.join(self.variants)}",
+        )
         require(self.evaluations >= 1, f"--evaluations must be at least 1, got {self.evaluations}")
         require(1 <= self.changes <= 100, f"--changes must be between 1 and 100 moves, got {self.changes}")
         require(self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}")
-        require(len(self.net_hidden) >= 1 and all(w >= 1 for w in self.net_hidden), f"--net_hidden needs widths of at least 1, got {self.net_hidden}")
+        require(
+            len(self.net_hidden) >= 1 and all(w >= 1 for w in self.net_hidden),
+            f"--net_hidden needs widths of at least 1, got {self.net_hidden}",
+        )
         require(self.net_steps >= 1, f"--net_steps must be at least 1, got {self.net_steps}")
         require(positive(self.net_lr), f"--net_lr must be a positive number, got {self.net_lr}")
         require(0.0 <= self.net_holdout < 1.0, f"--net_holdout must be in [0, 1), got {self.net_holdout}")
@@ -109,12 +118,23 @@ def run(config: Config, index, context: RunContext) -> dict[str, Any]:
     numbers["local_search"] = _local_searches(config, index, seeds["local_search"], context)
     numbers["neural"] = _networks(config, index, seeds["network"], context)
     numbers["decision_positions"] = index.decisions
-    context.write_metrics([
-        {"search": variant, "run": number, "evaluations": e, "losses_vs_perfect": loss, "optimal_fraction": fraction}
-        for variant, data in numbers["local_search"].items() if variant in VARIANTS
-        for number, (losses, fractions) in enumerate(zip(data["per_run_losses_vs_perfect"], data["per_run_optimal_fraction"]))
-        for e, loss, fraction in zip(data["evaluations"], losses, fractions)
-    ])
+    context.write_metrics(
+        [
+            {
+                "search": variant,
+                "run": number,
+                "evaluations": e,
+                "losses_vs_perfect": loss,
+                "optimal_fraction": fraction,
+            }
+            for variant, data in numbers["local_search"].items()
+            if variant in VARIANTS
+            for number, (losses, fractions) in enumerate(
+                zip(data["per_run_losses_vs_perfect"], data["per_run_optimal_fraction"])
+            )
+            for e, loss, fraction in zip(data["evaluations"], losses, fractions)
+        ]
+    )
     paths = figures(config, index, numbers, context)
     numbers["report"] = report(config, numbers, paths)
     return numbers
@@ -187,7 +207,9 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
         "largest_k": rows[-1]["empty_squares"] if rows else 0,
         "budget_seconds": config.round_robin_seconds,
         "games_per_second": round(rate, 1),
-        "next": None if result.next_empty_squares is None else {
+        "next": None
+        if result.next_empty_squares is None
+        else {
             "empty_squares": result.next_empty_squares,
             "games_log10": round(log10(result.next_games), 4),
             "predicted_seconds_log10": round(math.log10(result.next_seconds), 4),
@@ -232,7 +254,11 @@ def _local_searches(config: Config, index, seed: int, context: RunContext) -> di
         table = np.asarray(pick["table"], dtype=np.int8)
         path = context.out / STRATEGIES / LOCAL_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        metadata = {"variant": variant, "seed": str(pick["seed"]), "losses_vs_perfect": str(pick["final_losses_vs_perfect"])}
+        metadata = {
+            "variant": variant,
+            "seed": str(pick["seed"]),
+            "losses_vs_perfect": str(pick["final_losses_vs_perfect"]),
+        }
         atomic_write(path, lambda tmp: save_file({"table": table}, str(tmp), metadata=metadata))
         out["saved"] = {"path": f"{STRATEGIES}/{LOCAL_FILE}", "variant": variant, "seed": pick["seed"]}
     return out
@@ -248,11 +274,23 @@ def _search_run(config: Config, index, variant: str, seed: int, number: int, con
     if context.progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=config.evaluations, desc=f"tictactoe/{variant} run {number + 1}", unit="eval", unit_scale=True, leave=False)
+        bar = tqdm(
+            total=config.evaluations,
+            desc=f"tictactoe/{variant} run {number + 1}",
+            unit="eval",
+            unit_scale=True,
+            leave=False,
+        )
     start = time.perf_counter()
     try:
-        trace = search(index, variant, evaluations=config.evaluations, changes=config.changes, seed_rng=numpy_generator(seed),
-                       progress=(lambda done: bar.update(done - bar.n)) if bar is not None else None)
+        trace = search(
+            index,
+            variant,
+            evaluations=config.evaluations,
+            changes=config.changes,
+            seed_rng=numpy_generator(seed),
+            progress=(lambda done: bar.update(done - bar.n)) if bar is not None else None,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -288,17 +326,46 @@ def _search_run(config: Config, index, variant: str, seed: int, number: int, con
 # A resumed run reads them back instead of running the stage, so they are checked to be what the report reads.
 
 _NUMBER, _NONE = jsonfile.NUMBER, type(None)
-_EXHAUSTIVE_FIELDS = {"rows": list, "all_optimal": bool, "largest_k": int, "budget_seconds": _NUMBER, "games_per_second": _NUMBER,
-                      "next": (dict, _NONE), "game_sizes": list, "whole_game": dict}
-_ROUND_ROBIN_FIELDS = {"empty_squares": int, "position": str, "strategies_x": int, "strategies_o": int, "games": int, "seconds": _NUMBER,
-                       "value": _NUMBER, "x_guarantee": int, "o_guarantee": int, "optimal": bool}
+_EXHAUSTIVE_FIELDS = {
+    "rows": list,
+    "all_optimal": bool,
+    "largest_k": int,
+    "budget_seconds": _NUMBER,
+    "games_per_second": _NUMBER,
+    "next": (dict, _NONE),
+    "game_sizes": list,
+    "whole_game": dict,
+}
+_ROUND_ROBIN_FIELDS = {
+    "empty_squares": int,
+    "position": str,
+    "strategies_x": int,
+    "strategies_o": int,
+    "games": int,
+    "seconds": _NUMBER,
+    "value": _NUMBER,
+    "x_guarantee": int,
+    "o_guarantee": int,
+    "optimal": bool,
+}
 _NEXT_FIELDS = {"empty_squares": int, "games_log10": _NUMBER, "predicted_seconds_log10": _NUMBER}
 _SIZE_FIELDS = {"empty_squares": int, "games_log10": _NUMBER}
 _WHOLE_GAME_FIELDS = {"games_log10": _NUMBER, "seconds_log10": _NUMBER, "ages_of_universe_log10": _NUMBER}
 _SEARCH_FIELDS = {
-    "seed": int, "seconds": _NUMBER, "accepted": int, "games": int, "never_loses_after": (int, _NONE), "unbeatable_after": (int, _NONE),
-    "final_losses_vs_perfect": _NUMBER, "final_losses_vs_perfect_two_move_openings": _NUMBER, "final_losses_vs_random": _NUMBER,
-    "final_optimal_fraction": _NUMBER, "improving_one_move_changes": int, "one_move_changes": int, "curve": dict, "table": list,
+    "seed": int,
+    "seconds": _NUMBER,
+    "accepted": int,
+    "games": int,
+    "never_loses_after": (int, _NONE),
+    "unbeatable_after": (int, _NONE),
+    "final_losses_vs_perfect": _NUMBER,
+    "final_losses_vs_perfect_two_move_openings": _NUMBER,
+    "final_losses_vs_random": _NUMBER,
+    "final_optimal_fraction": _NUMBER,
+    "improving_one_move_changes": int,
+    "one_move_changes": int,
+    "curve": dict,
+    "table": list,
 }
 _CURVE_FIELDS = {"evaluations": list, "losses_vs_perfect": list, "optimal_fraction": list}
 
@@ -319,7 +386,9 @@ def _check_search_run(saved: dict[str, Any], done: Path, index) -> dict[str, Any
     """One search's record: a curve of numbers and a table of legal moves, or a SearchlabError naming `done`."""
     fix = f"delete {done} to run that stage again"
     curve = jsonfile.check_object(saved["curve"], _CURVE_FIELDS, where=f"{done} 'curve'", fix=fix)
-    if len({len(values) for values in curve.values()}) != 1 or not all(jsonfile.is_kind(v, _NUMBER) for values in curve.values() for v in values):
+    if len({len(values) for values in curve.values()}) != 1 or not all(
+        jsonfile.is_kind(v, _NUMBER) for values in curve.values() for v in values
+    ):
         raise SearchlabError(f"{done} 'curve' does not hold three lists of numbers of one length; {fix}")
     if not all(jsonfile.is_kind(move, int) for move in saved["table"]):
         raise SearchlabError(f"{done} 'table' holds something other than whole numbers (squares 0-8); {fix}")
@@ -351,18 +420,30 @@ def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str
         if context.resume and (folder / "done.json").is_file():
             strategy = NeuralStrategy.load(folder, index)
             if not strategy.metrics:  # the report reads them: a trained network always has them
-                raise SearchlabError(f"{folder / METRICS_FILE} is missing or empty, so the trained network's scores are lost; "
-                                     f"delete {folder / 'done.json'} to train it again")
+                raise SearchlabError(
+                    f"{folder / METRICS_FILE} is missing or empty, so the trained network's scores are lost; "
+                    f"delete {folder / 'done.json'} to train it again"
+                )
         else:
             strategy = train_strategy(
-                index, output=output, hidden=config.net_hidden, steps=config.net_steps, lr=config.net_lr,
-                holdout_fraction=holdout, seed=seed, device=config.device, checkpoint_dir=folder / "training",
-                resume=context.resume, progress=context.bar_label(f"tictactoe/network ({name})"),
+                index,
+                output=output,
+                hidden=config.net_hidden,
+                steps=config.net_steps,
+                lr=config.net_lr,
+                holdout_fraction=holdout,
+                seed=seed,
+                device=config.device,
+                checkpoint_dir=folder / "training",
+                resume=context.resume,
+                progress=context.bar_label(f"tictactoe/network ({name})"),
             )
             strategy.save(folder)
             write_json(folder / "done.json", {"done": True})
         metrics = dict(strategy.metrics)
-        metrics["losses_vs_perfect_two_move_openings"] = round(float(index.losses_vs(strategy.table, plies=2)[0]) * 1000, 4)
+        metrics["losses_vs_perfect_two_move_openings"] = round(
+            float(index.losses_vs(strategy.table, plies=2)[0]) * 1000, 4
+        )
         out[name] = metrics
         if name == "moves":
             strategy.save(context.out / STRATEGIES / NET_FOLDER)
@@ -378,7 +459,9 @@ def load_local_strategy(run_folder) -> tuple[np.ndarray, dict]:
 
     path = Path(run_folder) / STRATEGIES / LOCAL_FILE
     if not path.is_file():
-        raise SearchlabError(f"no local-search strategy in {run_folder} (expected {STRATEGIES}/{LOCAL_FILE}); run `searchlab run tictactoe` first")
+        raise SearchlabError(
+            f"no local-search strategy in {run_folder} (expected {STRATEGIES}/{LOCAL_FILE}); run `searchlab run tictactoe` first"
+        )
     try:
         with safe_open(str(path), framework="numpy") as handle:
             return handle.get_tensor("table"), handle.metadata() or {}

@@ -96,8 +96,19 @@ class AlphaZeroSettings:
     augment: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "selfplay_games", "simulations", "leaves_per_step", "replay_iterations",
-                     "train_steps", "batch_size", "arena_simulations", "channels", "layers", "hidden"):
+        for name in (
+            "iterations",
+            "selfplay_games",
+            "simulations",
+            "leaves_per_step",
+            "replay_iterations",
+            "train_steps",
+            "batch_size",
+            "arena_simulations",
+            "channels",
+            "layers",
+            "hidden",
+        ):
             _check_int(name, getattr(self, name), 1)
         for name in ("temperature_moves", "arena_games", "arena_temperature_moves"):
             _check_int(name, getattr(self, name), 0)
@@ -111,18 +122,27 @@ class AlphaZeroSettings:
             raise SearchlabError(f"augment must be true or false, got {self.augment!r}")
 
     def selfplay_search(self) -> PUCTSettings:
-        return PUCTSettings(simulations=self.simulations, c_puct=self.c_puct, dirichlet_alpha=self.dirichlet_alpha,
-                            dirichlet_epsilon=self.dirichlet_epsilon, leaves_per_step=self.leaves_per_step)
+        return PUCTSettings(
+            simulations=self.simulations,
+            c_puct=self.c_puct,
+            dirichlet_alpha=self.dirichlet_alpha,
+            dirichlet_epsilon=self.dirichlet_epsilon,
+            leaves_per_step=self.leaves_per_step,
+        )
 
     def arena_search(self) -> PUCTSettings:
-        return PUCTSettings(simulations=self.arena_simulations, c_puct=self.c_puct, leaves_per_step=self.leaves_per_step)
+        return PUCTSettings(
+            simulations=self.arena_simulations, c_puct=self.c_puct, leaves_per_step=self.leaves_per_step
+        )
 
 
 def new_net(game: Any, settings: AlphaZeroSettings, seed: int) -> PolicyValueNet:
     """A freshly initialised network for `game`, its weights drawn from `seed` (the global torch RNG is restored)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(check_seed(seed))
-        net = PolicyValueNet(game.observation_shape, game.num_actions, settings.channels, settings.layers, settings.hidden)
+        net = PolicyValueNet(
+            game.observation_shape, game.num_actions, settings.channels, settings.layers, settings.hidden
+        )
     return net.eval()
 
 
@@ -145,7 +165,9 @@ def self_play(game: Any, net: PolicyValueNet, settings: AlphaZeroSettings, seed:
     histories: list[list[tuple[Any, np.ndarray, int]]] = [[] for _ in range(games)]
     active, ply = list(range(games)), 0
     while active:
-        results = puct_search_many(game, [states[g] for g in active], evaluator, search, [generators[g] for g in active])
+        results = puct_search_many(
+            game, [states[g] for g in active], evaluator, search, [generators[g] for g in active]
+        )
         temperature = 1.0 if ply < settings.temperature_moves else 0.0
         for g, result in zip(active, results):
             histories[g].append((states[g], result.policy(), game.current_player(states[g])))
@@ -187,7 +209,9 @@ def _tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], augment: 
 # ----- training ---------------------------------------------------------------------
 
 
-def train_candidate(net: PolicyValueNet, replay: list[dict[str, torch.Tensor]], settings: AlphaZeroSettings, seed: int) -> tuple[PolicyValueNet, float, float]:
+def train_candidate(
+    net: PolicyValueNet, replay: list[dict[str, torch.Tensor]], settings: AlphaZeroSettings, seed: int
+) -> tuple[PolicyValueNet, float, float]:
     """A trained copy of `net` (which is left alone) and its mean policy and value losses over the steps.
 
     Raises:
@@ -219,7 +243,9 @@ def train_candidate(net: PolicyValueNet, replay: list[dict[str, torch.Tensor]], 
 # ----- arena --------------------------------------------------------------------------
 
 
-def arena(game: Any, candidate: PolicyValueNet, current: PolicyValueNet, settings: AlphaZeroSettings, seed: int) -> tuple[int, int, int]:
+def arena(
+    game: Any, candidate: PolicyValueNet, current: PolicyValueNet, settings: AlphaZeroSettings, seed: int
+) -> tuple[int, int, int]:
     """Candidate against current over `arena_games` games (the candidate starts the even-numbered ones).
 
     Both sides search with PUCT (`arena_simulations`, no noise); each move step searches all
@@ -238,11 +264,17 @@ def arena(game: Any, candidate: PolicyValueNet, current: PolicyValueNet, setting
     while active:
         temperature = 1.0 if ply < settings.arena_temperature_moves else 0.0
         for side, evaluator in enumerate(evaluators):  # side 0: candidate to move
-            group = [g for g in active if not game.is_terminal(states[g])
-                     and (game.current_player(states[g]) == candidate_player[g]) == (side == 0)]
+            group = [
+                g
+                for g in active
+                if not game.is_terminal(states[g])
+                and (game.current_player(states[g]) == candidate_player[g]) == (side == 0)
+            ]
             if not group:
                 continue
-            results = puct_search_many(game, [states[g] for g in group], evaluator, search, [generators[g] for g in group])
+            results = puct_search_many(
+                game, [states[g] for g in group], evaluator, search, [generators[g] for g in group]
+            )
             for g, result in zip(group, results):
                 states[g] = game.apply(states[g], select_action(result.visits, temperature, generators[g]))
         active = [g for g in active if not game.is_terminal(states[g])]
@@ -255,8 +287,13 @@ def arena(game: Any, candidate: PolicyValueNet, current: PolicyValueNet, setting
 
 
 def train(
-    game: Any, settings: AlphaZeroSettings, out_dir: str | Path, seed: int = 0, resume: bool = False,
-    progress: bool = True, device: str = "cpu",
+    game: Any,
+    settings: AlphaZeroSettings,
+    out_dir: str | Path,
+    seed: int = 0,
+    resume: bool = False,
+    progress: bool = True,
+    device: str = "cpu",
 ) -> tuple[PolicyValueNet, list[dict[str, Any]]]:
     """AlphaZero-style training; writes a run folder and returns the current network and the records.
 
@@ -298,10 +335,14 @@ def train(
             # Everything but the number of iterations must match: a finished run may be extended.
             saved = {key: state.get(key) for key in identity}
             if _without_iterations(saved) != _without_iterations(identity):
-                raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder")
+                raise SearchlabError(
+                    f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder"
+                )
             records, replay = _check_history(game, state["records"], state["replay"])
             if len(records) > settings.iterations:
-                raise SearchlabError(f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} asked for; ask for at least as many")
+                raise SearchlabError(
+                    f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} asked for; ask for at least as many"
+                )
             net.load_state_dict(state["net"])
     elif checkpoint.exists(checkpoint_dir):
         raise SearchlabError(f"{out_dir} already holds a run; pass resume=True to continue it or choose another folder")
@@ -323,14 +364,26 @@ def train(
             accepted = score >= settings.accept_score
             if accepted:
                 net = candidate
-            records.append({
-                "iteration": iteration, "examples": int(replay[-1]["values"].shape[0]),
-                "replay_examples": int(sum(chunk["values"].shape[0] for chunk in replay)),
-                "policy_loss": policy_loss, "value_loss": value_loss, "arena_wins": int(wins),
-                "arena_draws": int(draws), "arena_losses": int(losses), "arena_score": score,
-                "accepted": bool(accepted), "seconds": round(time.perf_counter() - start, 3),
-            })
-            checkpoint.save(checkpoint_dir, {**identity, "net": net.state_dict(), "records": records, "replay": replay}, tag=str(iteration))
+            records.append(
+                {
+                    "iteration": iteration,
+                    "examples": int(replay[-1]["values"].shape[0]),
+                    "replay_examples": int(sum(chunk["values"].shape[0] for chunk in replay)),
+                    "policy_loss": policy_loss,
+                    "value_loss": value_loss,
+                    "arena_wins": int(wins),
+                    "arena_draws": int(draws),
+                    "arena_losses": int(losses),
+                    "arena_score": score,
+                    "accepted": bool(accepted),
+                    "seconds": round(time.perf_counter() - start, 3),
+                }
+            )
+            checkpoint.save(
+                checkpoint_dir,
+                {**identity, "net": net.state_dict(), "records": records, "replay": replay},
+                tag=str(iteration),
+            )
             write_jsonl(out_dir / RECORDS_FILE, records)
             save_net(net, out_dir / NETWORK_FILE)
             bar.update(1)
@@ -342,8 +395,17 @@ def train(
 
 # An iteration's record, key -> kinds of its value (see `searchlab.core.jsonfile`).
 _RECORD_FIELDS = {
-    "iteration": int, "examples": int, "replay_examples": int, "policy_loss": jsonfile.NUMBER, "value_loss": jsonfile.NUMBER,
-    "arena_wins": int, "arena_draws": int, "arena_losses": int, "arena_score": jsonfile.NUMBER, "accepted": bool, "seconds": jsonfile.NUMBER,
+    "iteration": int,
+    "examples": int,
+    "replay_examples": int,
+    "policy_loss": jsonfile.NUMBER,
+    "value_loss": jsonfile.NUMBER,
+    "arena_wins": int,
+    "arena_draws": int,
+    "arena_losses": int,
+    "arena_score": jsonfile.NUMBER,
+    "accepted": bool,
+    "seconds": jsonfile.NUMBER,
 }
 
 
@@ -356,18 +418,32 @@ def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str,
     if not isinstance(records, list):
         raise ValueError("'records' is not a list")
     for number, record in enumerate(records):
-        if not (isinstance(record, dict) and all(key in record and jsonfile.is_kind(record[key], kinds) for key, kinds in _RECORD_FIELDS.items())):
+        if not (
+            isinstance(record, dict)
+            and all(key in record and jsonfile.is_kind(record[key], kinds) for key, kinds in _RECORD_FIELDS.items())
+        ):
             raise ValueError(f"'records' item {number} is not the record of an iteration")
     if not isinstance(replay, list) or len(replay) > max(len(records), 1):
         raise ValueError("'replay' is not a list of at most one chunk of examples per iteration")
     # What `_tensors` makes: key -> (dtype, shape of one example).
-    kinds = {"observations": (torch.float32, tuple(game.observation_shape)), "policies": (torch.float32, (game.num_actions,)),
-             "legal": (torch.bool, (game.num_actions,)), "values": (torch.float32, ())}
+    kinds = {
+        "observations": (torch.float32, tuple(game.observation_shape)),
+        "policies": (torch.float32, (game.num_actions,)),
+        "legal": (torch.bool, (game.num_actions,)),
+        "values": (torch.float32, ()),
+    }
     for number, chunk in enumerate(replay):
-        if not (isinstance(chunk, dict) and chunk.keys() == kinds.keys() and all(isinstance(t, torch.Tensor) for t in chunk.values())):
+        if not (
+            isinstance(chunk, dict)
+            and chunk.keys() == kinds.keys()
+            and all(isinstance(t, torch.Tensor) for t in chunk.values())
+        ):
             raise ValueError(f"replay chunk {number} is not the tensors {sorted(kinds)}")
         rows = chunk["values"].shape[0] if chunk["values"].dim() == 1 else 0
-        if rows < 1 or any(chunk[key].dtype != dtype or tuple(chunk[key].shape) != (rows, *shape) for key, (dtype, shape) in kinds.items()):
+        if rows < 1 or any(
+            chunk[key].dtype != dtype or tuple(chunk[key].shape) != (rows, *shape)
+            for key, (dtype, shape) in kinds.items()
+        ):
             raise ValueError(f"replay chunk {number} holds tensors whose types or shapes do not fit {game.name}")
     return records, replay
 

@@ -121,7 +121,12 @@ class TicTacToeEnv(_Base):
             self._was_dead_step(action)
             return
         legal = self.game.legal_actions(self._state)
-        if action is None or isinstance(action, bool) or not hasattr(action, "__index__") or operator.index(action) not in legal:
+        if (
+            action is None
+            or isinstance(action, bool)
+            or not hasattr(action, "__index__")
+            or operator.index(action) not in legal
+        ):
             raise SearchlabError(f"{agent} cannot play {action!r}; legal actions are {legal}")
         self._cumulative_rewards[agent] = 0
         self._clear_rewards()

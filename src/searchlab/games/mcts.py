@@ -157,7 +157,7 @@ def _most_visited(actions: list[int], visits: list[int]) -> int:
 class _UCTNode:
     """A position in the UCT tree; the statistics of its children live here, in lists."""
 
-    __slots__ = ("state", "player", "terminal_value", "actions", "children", "visits", "totals", "count")
+    __slots__ = ("actions", "children", "count", "player", "state", "terminal_value", "totals", "visits")
 
     def __init__(self, state: Any, player: int, actions: list[int], terminal_value: float | None) -> None:
         self.state = state
@@ -271,7 +271,7 @@ def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: floa
 class _PUCTNode:
     """A position in a PUCT tree; unexpanded until the evaluator has seen it (priors is None)."""
 
-    __slots__ = ("state", "player", "terminal_value", "actions", "priors", "children", "visits", "totals", "count")
+    __slots__ = ("actions", "children", "count", "player", "priors", "state", "terminal_value", "totals", "visits")
 
     def __init__(self, game: Any, state: Any) -> None:
         self.state = state
@@ -291,13 +291,19 @@ class _PUCTNode:
         self.priors = [p / total for p in priors] if total > 0 else [1.0 / len(priors)] * len(priors)
 
 
-def puct_search(game: Any, state: Any, evaluator: Evaluator, settings: PUCTSettings | None = None, rng: Rng = 0) -> SearchResult:
+def puct_search(
+    game: Any, state: Any, evaluator: Evaluator, settings: PUCTSettings | None = None, rng: Rng = 0
+) -> SearchResult:
     """One PUCT search; the same as `puct_search_many` with a single position."""
     return puct_search_many(game, [state], evaluator, settings, [rng])[0]
 
 
 def puct_search_many(
-    game: Any, states: Sequence[Any], evaluator: Evaluator, settings: PUCTSettings | None = None, rngs: Sequence[Rng] | None = None
+    game: Any,
+    states: Sequence[Any],
+    evaluator: Evaluator,
+    settings: PUCTSettings | None = None,
+    rngs: Sequence[Rng] | None = None,
 ) -> list[SearchResult]:
     """PUCT from K positions at once, every step's leaves evaluated in one evaluator call.
 
@@ -415,7 +421,11 @@ def _check_int(name: str, value: Any, low: int) -> None:
 
 
 def _check_number(name: str, value: Any, low: float, high: float | None = None, open_low: bool = False) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value)
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and math.isfinite(value)
+    )
     ok = ok and (value > low if open_low else value >= low) and (high is None or value <= high)
     if not ok:
         bound = f"> {low}" if open_low else f">= {low}"

@@ -8,8 +8,9 @@ per position (not per history), so each reachable position is solved once.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Hashable, Protocol
+from typing import Any, Protocol
 
 
 class TwoPlayerGame(Protocol):

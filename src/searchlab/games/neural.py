@@ -43,12 +43,12 @@ from safetensors.torch import load_file, save_file
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile
 from searchlab.core import run as run_search
+from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import atomic_write, write_json
 from searchlab.core.metric import MaskedCrossEntropy
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds
 from searchlab.encodings.board import BoardVector
-from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.games.tables import PositionIndex
 from searchlab.games.tictactoe import NUM_SQUARES
 from searchlab.optimizers.gradient import GradientDescent
@@ -62,9 +62,21 @@ _CURVE_POINTS = 20  # points in the learning curve kept in the metrics
 _NUMBER, _NONE = jsonfile.NUMBER, type(None)
 # The metrics `train_strategy` records, key -> kinds of its value; metrics.json holds them all, or {} when unknown.
 METRICS_FIELDS = {
-    "output": str, "optimal_fraction": _NUMBER, "optimal_fraction_train": (*_NUMBER, _NONE), "optimal_fraction_heldout": (*_NUMBER, _NONE),
-    "losses_vs_perfect": _NUMBER, "losses_vs_random": _NUMBER, "can_be_beaten": bool, "params": int, "network": list, "seconds": _NUMBER,
-    "steps": int, "final_loss": (*_NUMBER, _NONE), "learning_curve": list, "train_positions": int, "heldout_positions": int,
+    "output": str,
+    "optimal_fraction": _NUMBER,
+    "optimal_fraction_train": (*_NUMBER, _NONE),
+    "optimal_fraction_heldout": (*_NUMBER, _NONE),
+    "losses_vs_perfect": _NUMBER,
+    "losses_vs_random": _NUMBER,
+    "can_be_beaten": bool,
+    "params": int,
+    "network": list,
+    "seconds": _NUMBER,
+    "steps": int,
+    "final_loss": (*_NUMBER, _NONE),
+    "learning_curve": list,
+    "train_positions": int,
+    "heldout_positions": int,
 }
 
 
@@ -133,7 +145,9 @@ def symmetry_split(index: PositionIndex, holdout_fraction: float, seed: int) -> 
 # ----- from network outputs to moves ------------------------------------------
 
 
-def nearest_board_moves(boards: torch.Tensor, outputs: torch.Tensor, legal: torch.Tensor, marks: torch.Tensor) -> torch.Tensor:
+def nearest_board_moves(
+    boards: torch.Tensor, outputs: torch.Tensor, legal: torch.Tensor, marks: torch.Tensor
+) -> torch.Tensor:
     """The legal move whose resulting board vector is nearest (L2) to the drawn board.
 
     Args:
@@ -194,12 +208,16 @@ class NeuralStrategy:
     metrics: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_parameters(cls, index: PositionIndex, space: MLPSpace, parameters: torch.Tensor, output: str) -> NeuralStrategy:
+    def from_parameters(
+        cls, index: PositionIndex, space: MLPSpace, parameters: torch.Tensor, output: str
+    ) -> NeuralStrategy:
         """Rebuild the strategy (its table) from a space and a flat parameter vector."""
         _check_output(output)
         parameters = torch.as_tensor(parameters).detach().reshape(-1)
         if parameters.shape[0] != space.dim:
-            raise SearchlabError(f"{space.describe()} takes {space.dim} parameters, got {parameters.shape[0]}; the parameters belong to another network")
+            raise SearchlabError(
+                f"{space.describe()} takes {space.dim} parameters, got {parameters.shape[0]}; the parameters belong to another network"
+            )
         return cls(output, space, parameters.cpu(), table_from_network(index, space, parameters, output))
 
     def save(self, directory: str | Path) -> Path:
@@ -230,7 +248,9 @@ class NeuralStrategy:
             parameters = load_file(str(path))["parameters"]
             if metadata.get("format") != _FORMAT:
                 raise ValueError(f"format {metadata.get('format')!r}, expected {_FORMAT!r}")
-            space = MLPSpace(json.loads(metadata["widths"]), activation=metadata["activation"], bias=json.loads(metadata["bias"]))
+            space = MLPSpace(
+                json.loads(metadata["widths"]), activation=metadata["activation"], bias=json.loads(metadata["bias"])
+            )
             output = metadata["output"]
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:
             raise SearchlabError(f"{path} is not a readable Tic-Tac-Toe network ({err}); train it again") from err
@@ -309,7 +329,9 @@ def train_strategy(
     hidden = tuple(hidden)
     if not hidden or any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in hidden):
         raise SearchlabError(f"hidden must list one or more layer widths, each a whole number >= 1, got {hidden!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
+    ):
         raise SearchlabError(f"batch_size must be a whole number >= 1, or None for full batches; got {batch_size!r}")
     torch_device = resolve_device(device)
     split_seed, run_seed = spawn_seeds(seed, 2)
@@ -323,8 +345,15 @@ def train_strategy(
     optimizer = GradientDescent(algorithm="adam", lr=lr, batch_size=batch_size)
     start = time.perf_counter()
     with cpu_threads(threads if torch_device.type == "cpu" else 0):
-        result = run_search(problem, optimizer, Budget(steps=int(steps)), run_seed,
-                            checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
+        result = run_search(
+            problem,
+            optimizer,
+            Budget(steps=int(steps)),
+            run_seed,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            progress=progress,
+        )
     seconds = time.perf_counter() - start
 
     strategy = NeuralStrategy.from_parameters(index, space, result.candidate, output)
@@ -343,7 +372,9 @@ def train_strategy(
     return strategy
 
 
-def score_table(index: PositionIndex, table: np.ndarray, train: np.ndarray | None = None, heldout: np.ndarray | None = None) -> dict[str, Any]:
+def score_table(
+    index: PositionIndex, table: np.ndarray, train: np.ndarray | None = None, heldout: np.ndarray | None = None
+) -> dict[str, Any]:
     """How a lookup table plays: optimal fractions (all, train, held-out) and exact losses per 1,000 games."""
     table = index.check_tables(table)[0]
     hits = index.optimal[np.arange(index.decisions), table.astype(np.int64)]  # (decisions,) bool
@@ -378,4 +409,6 @@ def _check_output(output: str) -> None:
 
 def _check_holdout(fraction: float) -> None:
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
-        raise SearchlabError(f"holdout_fraction must be a number from 0 (train on every position) up to but not including 1, got {fraction!r}")
+        raise SearchlabError(
+            f"holdout_fraction must be a number from 0 (train on every position) up to but not including 1, got {fraction!r}"
+        )

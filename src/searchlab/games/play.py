@@ -24,7 +24,9 @@ NAMES = {"solver": "solver", "random": "random player", "local": "local-search s
 DEFAULT_RUNS = (Path("runs/tictactoe"), Path("runs/tour/tictactoe"))
 
 
-def computer_player(name: str, game: TicTacToe, seed: int, run: Path | None = None, stdout: TextIO | None = None) -> Callable[[State], int]:
+def computer_player(
+    name: str, game: TicTacToe, seed: int, run: Path | None = None, stdout: TextIO | None = None
+) -> Callable[[State], int]:
     """A move-choosing function.
 
     "solver" plays perfectly (random among the best moves), "random" anything legal;
@@ -54,14 +56,19 @@ def _saved_table(name: str, index, run: Path | None, seed: int, stdout: TextIO |
 
     folders = [run] if run is not None else [folder for folder in DEFAULT_RUNS if (folder / STRATEGIES).is_dir()]
     if run is not None and not (run / STRATEGIES).is_dir():
-        raise SearchlabError(f"{run} holds no saved strategies (no {STRATEGIES}/ folder); pass the folder of a `searchlab run tictactoe` run")
+        raise SearchlabError(
+            f"{run} holds no saved strategies (no {STRATEGIES}/ folder); pass the folder of a `searchlab run tictactoe` run"
+        )
     if folders:
         if name == "local":
             table, _ = load_local_strategy(folders[0])
             return index.check_tables(table)[0]
         return NeuralStrategy.load(folders[0] / STRATEGIES / NET_FOLDER, index).table
-    print(f"No saved tictactoe run found; making a small {name} player now (a few seconds). "
-          "For the full one, run `searchlab run tictactoe` first.", file=stdout)
+    print(
+        f"No saved tictactoe run found; making a small {name} player now (a few seconds). "
+        "For the full one, run `searchlab run tictactoe` first.",
+        file=stdout,
+    )
     if name == "local":
         from searchlab.games.selfplay import search
 

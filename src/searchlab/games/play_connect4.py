@@ -30,8 +30,16 @@ DEFAULT_RUNS = (Path("runs/hybrid"), Path("runs/tour/hybrid"))
 NETWORK_FILE = "network.safetensors"  # as in experiments.hybrid (not imported: that pulls in the whole experiment)
 
 
-def play_game(game: str, opponent: str | None, human: str, seed: int, stdin: TextIO, stdout: TextIO,
-              run: Path | None = None, simulations: int | None = None) -> float:
+def play_game(
+    game: str,
+    opponent: str | None,
+    human: str,
+    seed: int,
+    stdin: TextIO,
+    stdout: TextIO,
+    run: Path | None = None,
+    simulations: int | None = None,
+) -> float:
     """One game of `game` ("tictactoe", "connect4" or "connect4-small"); returns the result from X's side.
 
     Raises:
@@ -42,17 +50,27 @@ def play_game(game: str, opponent: str | None, human: str, seed: int, stdin: Tex
 
         opponent = opponent or "solver"
         if opponent not in tictactoe_play.OPPONENTS:
-            raise SearchlabError(f"--against {opponent} does not play tictactoe; choose one of {', '.join(tictactoe_play.OPPONENTS)}")
+            raise SearchlabError(
+                f"--against {opponent} does not play tictactoe; choose one of {', '.join(tictactoe_play.OPPONENTS)}"
+            )
         if simulations is not None:
-            raise SearchlabError("--simulations is for the connect4 opponents (mcts, az); tictactoe's players do not search")
+            raise SearchlabError(
+                "--simulations is for the connect4 opponents (mcts, az); tictactoe's players do not search"
+            )
         return tictactoe_play.play(opponent, human, seed, stdin, stdout, run=run)
     if game not in GAMES:
         raise SearchlabError(f"unknown game {game!r}; choose one of tictactoe, {', '.join(GAMES)}")
     return play(GAMES[game](), opponent or "mcts", human, seed, stdin, stdout, run=run, simulations=simulations)
 
 
-def computer_player(name: str, game: ConnectFour, seed: int, simulations: int | None = None, run: Path | None = None,
-                    stdout: TextIO | None = None) -> Callable[[Any], int]:
+def computer_player(
+    name: str,
+    game: ConnectFour,
+    seed: int,
+    simulations: int | None = None,
+    run: Path | None = None,
+    stdout: TextIO | None = None,
+) -> Callable[[Any], int]:
     """A move-choosing function: "mcts" (UCT with random playouts) or "az" (PUCT guided by a trained network).
 
     Args:
@@ -95,8 +113,11 @@ def network_for(game: ConnectFour, run: Path | None, seed: int, stdout: TextIO |
                 print(f"Using the network in {folder}.", file=stdout)
                 return net
     where = f"in {run}" if run is not None else "in runs/hybrid or runs/tour/hybrid"
-    print(f"No network for a {game.rows}x{game.cols} board {where}; training a small one now (under a minute). "
-          f"`searchlab run hybrid --game connect4-small` trains one for the 4x5 board.", file=stdout)
+    print(
+        f"No network for a {game.rows}x{game.cols} board {where}; training a small one now (under a minute). "
+        f"`searchlab run hybrid --game connect4-small` trains one for the 4x5 board.",
+        file=stdout,
+    )
     return _small_network(game, seed)
 
 
@@ -104,7 +125,9 @@ def _small_network(game: ConnectFour, seed: int):
     """A few self-play iterations: far from strong, but it has seen the game (its folder is thrown away)."""
     from searchlab.games.alphazero import AlphaZeroSettings, train
 
-    settings = AlphaZeroSettings(iterations=2, selfplay_games=12, simulations=25, train_steps=100, arena_games=0, channels=16, hidden=32)
+    settings = AlphaZeroSettings(
+        iterations=2, selfplay_games=12, simulations=25, train_steps=100, arena_games=0, channels=16, hidden=32
+    )
     with tempfile.TemporaryDirectory(prefix="searchlab-az-") as folder:
         net, _ = train(game, settings, folder, seed=seed, progress=False)
     return net
@@ -117,8 +140,16 @@ def board_text(game: ConnectFour, state: Any) -> str:
     return "\n".join(rows + [rule, "  " + " ".join(str(c + 1) for c in range(game.cols))])
 
 
-def play(game: ConnectFour, opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO,
-         run: Path | None = None, simulations: int | None = None) -> float:
+def play(
+    game: ConnectFour,
+    opponent: str,
+    human: str,
+    seed: int,
+    stdin: TextIO,
+    stdout: TextIO,
+    run: Path | None = None,
+    simulations: int | None = None,
+) -> float:
     """Play one game of Connect Four; returns the result from X's side (+1, 0, -1).
 
     Raises:
@@ -130,8 +161,11 @@ def play(game: ConnectFour, opponent: str, human: str, seed: int, stdin: TextIO,
     them = NAMES[opponent]
     human_player = SYMBOLS.index(human)
     state = game.initial_state()
-    print(f"Connect Four, {game.rows} rows x {game.cols} columns. You are {human}; the {them} plays "
-          f"{SYMBOLS[1 - human_player]}. X moves first; four in a row wins.", file=stdout)
+    print(
+        f"Connect Four, {game.rows} rows x {game.cols} columns. You are {human}; the {them} plays "
+        f"{SYMBOLS[1 - human_player]}. X moves first; four in a row wins.",
+        file=stdout,
+    )
     while not game.is_terminal(state):
         print("\n" + board_text(game, state) + "\n", file=stdout)
         if game.current_player(state) == human_player:

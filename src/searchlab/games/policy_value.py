@@ -44,7 +44,14 @@ class PolicyValueNet(nn.Module):
         hidden: width of the value head's hidden layer (>= 1).
     """
 
-    def __init__(self, observation_shape: tuple[int, int, int], num_actions: int, channels: int = 32, layers: int = 2, hidden: int = 64) -> None:
+    def __init__(
+        self,
+        observation_shape: tuple[int, int, int],
+        num_actions: int,
+        channels: int = 32,
+        layers: int = 2,
+        hidden: int = 64,
+    ) -> None:
         super().__init__()
         planes, height, width = (int(n) for n in observation_shape)
         self.observation_shape = (planes, height, width)
@@ -58,7 +65,9 @@ class PolicyValueNet(nn.Module):
         self.policy_head = nn.Linear(features, self.num_actions)
         self.value_head = nn.Sequential(nn.Linear(features, self.hidden), nn.ReLU(), nn.Linear(self.hidden, 1))
 
-    def forward(self, observations: torch.Tensor, legal: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, observations: torch.Tensor, legal: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, C, H, W) observations, optional (B, num_actions) bool legal mask -> (logits (B, A), values (B,)).
 
         Illegal actions get the logit `ILLEGAL_LOGIT`, so a softmax gives them (numerically) zero.
@@ -71,12 +80,23 @@ class PolicyValueNet(nn.Module):
 
     def config(self) -> dict[str, Any]:
         """What `from_config` needs to rebuild the same architecture."""
-        return {"observation_shape": list(self.observation_shape), "num_actions": self.num_actions,
-                "channels": self.channels, "layers": self.layers, "hidden": self.hidden}
+        return {
+            "observation_shape": list(self.observation_shape),
+            "num_actions": self.num_actions,
+            "channels": self.channels,
+            "layers": self.layers,
+            "hidden": self.hidden,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PolicyValueNet:
-        return cls(tuple(config["observation_shape"]), config["num_actions"], config["channels"], config["layers"], config["hidden"])
+        return cls(
+            tuple(config["observation_shape"]),
+            config["num_actions"],
+            config["channels"],
+            config["layers"],
+            config["hidden"],
+        )
 
 
 def encode(game: Any, states: list[Any], device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,7 +135,9 @@ def net_policy_action(net: PolicyValueNet, game: Any, state: Any) -> int:
     return int(torch.argmax(logits[0]).item())
 
 
-def search_with_net(net: PolicyValueNet, game: Any, state: Any, simulations: int, *, c_puct: float = 1.5, rng: Rng = 0) -> SearchResult:
+def search_with_net(
+    net: PolicyValueNet, game: Any, state: Any, simulations: int, *, c_puct: float = 1.5, rng: Rng = 0
+) -> SearchResult:
     """Network + search: one PUCT search from `state` guided by the network (no root noise, most visited move)."""
     return puct_search(game, state, net_evaluator(net, game), PUCTSettings(simulations=simulations, c_puct=c_puct), rng)
 

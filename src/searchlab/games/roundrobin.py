@@ -105,7 +105,9 @@ class HistoryTree:
 
     def strategy_dict(self, side: int, row: np.ndarray) -> dict[tuple[int, ...], int]:
         """One strategy row as history -> action, only where the strategy gets to move."""
-        return {self.histories[node]: int(row[col]) for col, node in enumerate(self.decision_nodes[side]) if row[col] >= 0}
+        return {
+            self.histories[node]: int(row[col]) for col, node in enumerate(self.decision_nodes[side]) if row[col] >= 0
+        }
 
     def play_one(self, x_row: np.ndarray, o_row: np.ndarray) -> tuple[int, ...]:
         """The actions of the game between two strategy rows, from the root to the end."""
@@ -203,7 +205,9 @@ class _Plies:
         for ply in range(self.depth):
             here = levels[-1]
             successors = [[n] if tree.finished[n] else list(np.flatnonzero(tree.children[n] >= 0)) for n in here]
-            nxt = np.array([n if tree.finished[n] else tree.children[n, a] for n, succ in zip(here, successors) for a in succ])
+            nxt = np.array(
+                [n if tree.finished[n] else tree.children[n, a] for n, succ in zip(here, successors) for a in succ]
+            )
             sink = len(nxt)
             lookup = np.full((len(here) + 1, NUM_SQUARES + 1), sink, dtype=np.int64)
             first = 0
@@ -263,7 +267,9 @@ def play_chunks(tree: HistoryTree, x_strategies: np.ndarray, o_strategies: np.nd
     plies = _Plies(tree)
 
     def tables_for(side: int, rows: slice) -> list[np.ndarray | None]:
-        return [plies.table(ply, strategies[side][rows]) if plies.side(ply) == side else None for ply in range(plies.depth)]
+        return [
+            plies.table(ply, strategies[side][rows]) if plies.side(ply) == side else None for ply in range(plies.depth)
+        ]
 
     small_cache: dict[int, list] = {}
     for b0 in range(0, n_big, big_block):
@@ -377,8 +383,19 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
     n_x, n_o = len(x_strategies), len(o_strategies)
     row_min = np.full(n_x, 2, dtype=np.int8)  # X's worst result with each strategy
     col_max = np.full(n_o, -2, dtype=np.int8)  # O's worst result (X's best) with each strategy
-    bar = tqdm(total=n_x * n_o, desc=progress, unit="game", unit_scale=True, leave=False,
-               mininterval=0.5, dynamic_ncols=True) if progress is not None else None
+    bar = (
+        tqdm(
+            total=n_x * n_o,
+            desc=progress,
+            unit="game",
+            unit_scale=True,
+            leave=False,
+            mininterval=0.5,
+            dynamic_ncols=True,
+        )
+        if progress is not None
+        else None
+    )
     play_start = time.perf_counter()
     for xs, os_, block in play_chunks(tree, x_strategies, o_strategies):
         np.minimum(row_min[xs], block.min(axis=1), out=row_min[xs])

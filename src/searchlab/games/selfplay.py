@@ -37,7 +37,9 @@ def openings(index: PositionIndex, plies: int = 2) -> np.ndarray:
     return np.flatnonzero((index.marks <= plies) & (np.arange(len(index)) < index.decisions))
 
 
-def propose(index: PositionIndex, table: np.ndarray, count: int, changes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def propose(
+    index: PositionIndex, table: np.ndarray, count: int, changes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """`count` random changes of `table`, each of `changes` moves, as (positions, moves), both (count, changes).
 
     Only positions with at least two legal moves are picked, and the new move is drawn
@@ -171,7 +173,9 @@ def search(
             # at each candidate that beats every earlier one.
             candidates = index.random_tables(count, rng)
             losses = index.losses_vs(candidates)
-            for i in np.flatnonzero(losses < np.minimum.accumulate(np.concatenate([[current_loss], losses]))[:-1] - 1e-12):
+            for i in np.flatnonzero(
+                losses < np.minimum.accumulate(np.concatenate([[current_loss], losses]))[:-1] - 1e-12
+            ):
                 observe(index, trace, current, done + int(i), points)
                 current, current_loss = candidates[i], float(losses[i])
                 trace.accepted += 1
@@ -222,7 +226,9 @@ def _relevant(index: PositionIndex, variant: str, table: np.ndarray, starts: np.
     return relevant
 
 
-def observe(index: PositionIndex, trace: SearchTrace, table: np.ndarray, done: int, points: list[int], changed: bool = False) -> None:
+def observe(
+    index: PositionIndex, trace: SearchTrace, table: np.ndarray, done: int, points: list[int], changed: bool = False
+) -> None:
     """Measure `table` at every record point up to `done` evaluations, and note when it first stops losing."""
     due = [points.pop(0) for _ in range(len(points)) if points and points[0] <= done]
     if not (due or (changed and trace.unbeatable_after is None)):

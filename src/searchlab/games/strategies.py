@@ -22,8 +22,8 @@ with a lost finished game counting 0 instead of 1.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Hashable
 
 from searchlab.games.minimax import TwoPlayerGame, solve
 

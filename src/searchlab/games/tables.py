@@ -99,13 +99,17 @@ class PositionIndex:
         if tables.ndim == 1:
             tables = tables[None, :]
         if tables.ndim != 2 or tables.shape[1] != self.decisions:
-            raise SearchlabError(f"a lookup table has {self.decisions} moves, one per decision position; got shape {tables.shape}")
+            raise SearchlabError(
+                f"a lookup table has {self.decisions} moves, one per decision position; got shape {tables.shape}"
+            )
         moves = tables.astype(np.int64)
         inside = (moves >= 0) & (moves < NUM_SQUARES)
         legal = inside & self.legal[np.arange(self.decisions), np.clip(moves, 0, NUM_SQUARES - 1)]
         if not legal.all():
             k, p = np.argwhere(~legal)[0]
-            raise SearchlabError(f"table {k} plays {moves[k, p]} in position {p} ({self.states[p]}), which is not a legal move")
+            raise SearchlabError(
+                f"table {k} plays {moves[k, p]} in position {p} ({self.states[p]}), which is not a legal move"
+            )
         return tables.astype(np.int8)
 
     def optimal_fraction(self, tables: np.ndarray) -> np.ndarray:
@@ -117,7 +121,12 @@ class PositionIndex:
     # ---- playing games in batches --------------------------------------------------------
 
     def play(
-        self, tables: np.ndarray, x_rows: np.ndarray, o_rows: np.ndarray, starts: np.ndarray, visited: np.ndarray | None = None
+        self,
+        tables: np.ndarray,
+        x_rows: np.ndarray,
+        o_rows: np.ndarray,
+        starts: np.ndarray,
+        visited: np.ndarray | None = None,
     ) -> np.ndarray:
         """Play game i from position starts[i], table x_rows[i] moving for X and o_rows[i] for O.
 
@@ -172,7 +181,12 @@ class PositionIndex:
         return np.divide(allowed, counts, out=np.zeros(allowed.shape), where=counts > 0)
 
     def outcome_probabilities(
-        self, tables: np.ndarray, side: int, policy: np.ndarray, starts: np.ndarray | None = None, visited: np.ndarray | None = None
+        self,
+        tables: np.ndarray,
+        side: int,
+        policy: np.ndarray,
+        starts: np.ndarray | None = None,
+        visited: np.ndarray | None = None,
     ) -> np.ndarray:
         """Exact probabilities that each table wins, draws and loses, playing `side` against `policy`.
 
@@ -242,7 +256,9 @@ class PositionIndex:
         chosen = ongoing & (self.marks <= plies) & (sign * self.value.astype(np.int64) >= 0)
         return chosen / chosen.sum()
 
-    def losses_vs(self, tables: np.ndarray, opponent: str = "perfect", plies: int = 0, visited: np.ndarray | None = None) -> np.ndarray:
+    def losses_vs(
+        self, tables: np.ndarray, opponent: str = "perfect", plies: int = 0, visited: np.ndarray | None = None
+    ) -> np.ndarray:
         """Expected losses per game against `opponent`, over both colours and every opening.
 
         A table plays X and O, each from every opening (every position after at most

@@ -63,7 +63,7 @@ SYMMETRIES: tuple[tuple[int, ...], ...] = _symmetries()
 
 # Cached because solvers and counters ask about each position many times; there are
 # at most 3**9 boards, so the caches stay small.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _winner(state: State) -> int | None:
     for a, b, c in LINES:
         mark = state[a]
@@ -72,7 +72,7 @@ def _winner(state: State) -> int | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _is_terminal(state: State) -> bool:
     return BLANK not in state or _winner(state) is not None
 
@@ -117,7 +117,11 @@ class TicTacToe:
         if self.is_terminal(state):
             outcome = {1.0: "X has won", -1.0: "O has won", 0.0: "it is a draw"}[self.returns(state)]
             raise SearchlabError(f"the game is over ({outcome}); no action is legal")
-        if isinstance(action, bool) or not hasattr(action, "__index__") or not 0 <= operator.index(action) < NUM_SQUARES:
+        if (
+            isinstance(action, bool)
+            or not hasattr(action, "__index__")
+            or not 0 <= operator.index(action) < NUM_SQUARES
+        ):
             raise SearchlabError(f"action {action!r} is not a square; legal actions are {self.legal_actions(state)}")
         action = operator.index(action)  # numpy and torch integers too
         if state[action] != BLANK:

@@ -13,7 +13,15 @@ A run, top to bottom:
     for piece in generate(model, vocab, "The ", 200, temperature=0.8, seed=0): ...
 """
 
-from searchlab.lm.baselines import COMPRESSORS, KneserNey, baseline_sample, baselines, compression_bpc, long_repeats, ngram_bpc
+from searchlab.lm.baselines import (
+    COMPRESSORS,
+    KneserNey,
+    baseline_sample,
+    baselines,
+    compression_bpc,
+    long_repeats,
+    ngram_bpc,
+)
 from searchlab.lm.corpus import Corpus, check_length, embedded_text, load_corpus, read_text_file, split_text
 from searchlab.lm.data import VOCABULARIES, TokenizedCorpus, make_vocab, tokenize
 from searchlab.lm.evaluate import bits_per_character, text_bpc, text_nats
@@ -30,9 +38,35 @@ DEFAULT_MODEL = {"layers": 4, "heads": 2, "width": 128, "context": 128, "dropout
 DEFAULT_TRAINING = {"batch_size": 32, "minutes": 10.0, "lr": 3e-3, "warmup_steps": 100}
 
 __all__ = [
-    "COMPRESSORS", "DEFAULT_MODEL", "DEFAULT_TRAINING", "DEFAULT_VOCAB", "VOCABULARIES", "CausalTransformer", "Corpus",
-    "KneserNey", "ModelConfig", "long_repeats", "TokenizedCorpus", "TrainConfig", "TrainResult", "baseline_sample", "baselines",
-    "bits_per_character", "check_length", "compression_bpc", "embedded_text", "flops_per_token", "generate",
-    "load_corpus", "load_model", "make_vocab", "ngram_bpc", "read_text_file", "split_text", "text_bpc",
-    "text_nats", "tokenize", "train",
+    "COMPRESSORS",
+    "DEFAULT_MODEL",
+    "DEFAULT_TRAINING",
+    "DEFAULT_VOCAB",
+    "VOCABULARIES",
+    "CausalTransformer",
+    "Corpus",
+    "KneserNey",
+    "ModelConfig",
+    "TokenizedCorpus",
+    "TrainConfig",
+    "TrainResult",
+    "baseline_sample",
+    "baselines",
+    "bits_per_character",
+    "check_length",
+    "compression_bpc",
+    "embedded_text",
+    "flops_per_token",
+    "generate",
+    "load_corpus",
+    "load_model",
+    "long_repeats",
+    "make_vocab",
+    "ngram_bpc",
+    "read_text_file",
+    "split_text",
+    "text_bpc",
+    "text_nats",
+    "tokenize",
+    "train",
 ]

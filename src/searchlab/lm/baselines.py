@@ -155,7 +155,10 @@ def baseline_sample(train: str, validation: str) -> tuple[str, str]:
     The characters next to the split, so the sampled validation text still follows
     the sampled training text as it does in the whole text.
     """
-    train_limit, validation_limit = BASELINE_TRAIN_CHARACTERS, BASELINE_VALIDATION_CHARACTERS  # read now: tests shrink them
+    train_limit, validation_limit = (
+        BASELINE_TRAIN_CHARACTERS,
+        BASELINE_VALIDATION_CHARACTERS,
+    )  # read now: tests shrink them
     return train[max(0, len(train) - train_limit) :], validation[:validation_limit]
 
 
@@ -199,8 +202,12 @@ def long_repeats(train: str, validation: str, length: int = 24, context: int = 1
                 near[j - start] = near[j - start] or close
         last[window] = i
     count = len(validation)
-    return {"repeated": sum(repeated) / count, "beyond_context": sum(r and not n for r, n in zip(repeated, near)) / count,
-            "length": length, "context": context}
+    return {
+        "repeated": sum(repeated) / count,
+        "beyond_context": sum(r and not n for r, n in zip(repeated, near)) / count,
+        "length": length,
+        "context": context,
+    }
 
 
 def _check(validation: str) -> None:

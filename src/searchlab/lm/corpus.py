@@ -61,8 +61,9 @@ def read_text_file(path: str | Path) -> str:
             `searchlab.data.files.MAX_INPUT_BYTES`, is empty, holds NUL bytes (a
             binary file) or is not valid UTF-8.
     """
-    return read_input_text(path, kind="text file", empty="give the language model a file with text in it",
-                           binary="pass a UTF-8 text file")
+    return read_input_text(
+        path, kind="text file", empty="give the language model a file with text in it", binary="pass a UTF-8 text file"
+    )
 
 
 def split_text(text: str, validation_fraction: float = VALIDATION_FRACTION) -> tuple[str, str]:

@@ -41,9 +41,7 @@ def window_starts(token_count: int, context: int, windows: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def window_loss(
-    model: CausalTransformer, ids: torch.Tensor, starts: np.ndarray, batch_size: int = 32
-) -> float:
+def window_loss(model: CausalTransformer, ids: torch.Tensor, starts: np.ndarray, batch_size: int = 32) -> float:
     """Mean nats per token over the windows at `starts` (each predicts `context` targets).
 
     Args:

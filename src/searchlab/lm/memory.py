@@ -64,5 +64,7 @@ def require_memory(needed: int, setting: str, how: str, advice: str, device: str
     available, where = available_memory(device)
     if available is None or needed <= available:
         return
-    raise SearchlabError(f"{setting} needs about {gigabytes(needed)} of memory ({how}), but {where} has "
-                         f"{gigabytes(available)} available; {advice}")
+    raise SearchlabError(
+        f"{setting} needs about {gigabytes(needed)} of memory ({how}), but {where} has "
+        f"{gigabytes(available)} available; {advice}"
+    )

@@ -132,8 +132,11 @@ ACTIVATIONS_PER_BLOCK_WIDTH = 24
 def training_memory_bytes(config: ModelConfig, batch_size: int) -> int:
     """An estimate of the memory one training step of `batch_size` windows needs (see the constants above)."""
     tokens = batch_size * config.context
-    per_token = (config.layers * (ACTIVATIONS_PER_BLOCK_WIDTH * config.width + 2 * config.heads * config.context)
-                 + 3 * config.vocab_size + 4 * config.width)
+    per_token = (
+        config.layers * (ACTIVATIONS_PER_BLOCK_WIDTH * config.width + 2 * config.heads * config.context)
+        + 3 * config.vocab_size
+        + 4 * config.width
+    )
     return TRAINING_BYTES_PER_WEIGHT * parameter_count(config) + 4 * tokens * per_token
 
 

@@ -83,7 +83,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
             raise SearchlabError("give the training a budget: steps, minutes or both")
-        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1):
+        if self.steps is not None and (
+            isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1
+        ):
             raise SearchlabError(f"steps must be a whole number >= 1, got {self.steps!r}")
         if self.minutes is not None and not self.minutes > 0:
             raise SearchlabError(f"minutes must be > 0, got {self.minutes}")
@@ -254,8 +256,21 @@ def train(
     curve: list[dict[str, float]] = []
     loss_sum, loss_count = 0.0, 0  # train losses since the last curve point
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        state = checkpoint.load(checkpoint_dir, keys=("model_config", "model", "optimizer", "batch_generator", "step", "seconds",
-                                                      "train_seconds", "curve", "loss_sum", "loss_count"))
+        state = checkpoint.load(
+            checkpoint_dir,
+            keys=(
+                "model_config",
+                "model",
+                "optimizer",
+                "batch_generator",
+                "step",
+                "seconds",
+                "train_seconds",
+                "curve",
+                "loss_sum",
+                "loss_count",
+            ),
+        )
         if state.get("model_config") != model_config.to_dict():
             raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another model; resume with its settings")
         with checkpoint.restoring(checkpoint_dir):
@@ -266,8 +281,10 @@ def train(
         if train_config.steps is None:
             horizon = state.get("horizon")  # the horizon this run's pace fixed, if it got that far
             if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
-                raise SearchlabError(f"the checkpoint in {checkpoint_dir} holds a bad schedule horizon {horizon!r}; "
-                                     "start the run again without --resume")
+                raise SearchlabError(
+                    f"the checkpoint in {checkpoint_dir} holds a bad schedule horizon {horizon!r}; "
+                    "start the run again without --resume"
+                )
         curve, loss_sum, loss_count = state["curve"], state["loss_sum"], state["loss_count"]
 
     def save(seconds: float) -> None:
@@ -335,13 +352,15 @@ def train(
                 train_config.minutes is not None and time.perf_counter() - start >= 60.0 * train_config.minutes
             )
             if step % train_config.eval_every == 0 or finished:
-                curve.append({
-                    "step": step,
-                    "tokens": step * tokens_per_step,
-                    "seconds": time.perf_counter() - start,
-                    "train_loss": loss_sum / loss_count,
-                    "validation_loss": window_loss(model, validation_ids, eval_starts, train_config.batch_size),
-                })
+                curve.append(
+                    {
+                        "step": step,
+                        "tokens": step * tokens_per_step,
+                        "seconds": time.perf_counter() - start,
+                        "train_loss": loss_sum / loss_count,
+                        "validation_loss": window_loss(model, validation_ids, eval_starts, train_config.batch_size),
+                    }
+                )
                 loss_sum, loss_count = 0.0, 0
             bar.update(step, time.perf_counter() - start, loss_value, step * tokens_per_step / max(train_seconds, 1e-9))
             if callback is not None:
@@ -404,8 +423,15 @@ class _ProgressBar:
         self.bar = None
         if label is not None:
             total = config.steps if self.by_steps else round(60 * config.minutes)
-            self.bar = tqdm(total=total, initial=step if self.by_steps else 0, desc=label,
-                            unit="step" if self.by_steps else "s", leave=False, mininterval=0.5, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total,
+                initial=step if self.by_steps else 0,
+                desc=label,
+                unit="step" if self.by_steps else "s",
+                leave=False,
+                mininterval=0.5,
+                dynamic_ncols=True,
+            )
 
     def update(self, step: int, seconds: float, loss: float, tokens_per_second: float) -> None:
         if self.bar is None:

@@ -27,7 +27,9 @@ def make_optimizer(name: str, **settings: Any) -> Optimizer:
     valid = settings_of(cls)
     unknown = sorted(set(settings) - set(valid))
     if unknown:
-        raise SearchlabError(f"optimizer {name} has no setting {unknown[0]!r}; its settings are {', '.join(valid) or 'none'}")
+        raise SearchlabError(
+            f"optimizer {name} has no setting {unknown[0]!r}; its settings are {', '.join(valid) or 'none'}"
+        )
     return cls(**settings)
 
 
@@ -37,4 +39,14 @@ def settings_of(cls: type[Optimizer]) -> dict[str, Any]:
     return {p.name: p.default for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
-__all__ = ["OPTIMIZERS", "EvolutionStrategy", "Exhaustive", "GradientDescent", "LeastSquares", "LocalSearch", "RandomSearch", "make_optimizer", "settings_of"]
+__all__ = [
+    "OPTIMIZERS",
+    "EvolutionStrategy",
+    "Exhaustive",
+    "GradientDescent",
+    "LeastSquares",
+    "LocalSearch",
+    "RandomSearch",
+    "make_optimizer",
+    "settings_of",
+]

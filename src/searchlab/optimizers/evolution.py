@@ -29,10 +29,14 @@ class EvolutionStrategy(Optimizer):
 
     name = "evolution"
 
-    def __init__(self, *, population_size: int = 32, sigma: float = 0.05, lr: float = 0.05, batch_size: int | None = None) -> None:
+    def __init__(
+        self, *, population_size: int = 32, sigma: float = 0.05, lr: float = 0.05, batch_size: int | None = None
+    ) -> None:
         super().__init__(batch_size=batch_size)
         if population_size < 2 or population_size % 2:
-            raise SearchlabError(f"population_size must be an even number >= 2 (antithetic pairs), got {population_size}")
+            raise SearchlabError(
+                f"population_size must be an even number >= 2 (antithetic pairs), got {population_size}"
+            )
         if not (positive(sigma) and positive(lr)):
             raise SearchlabError(f"evolution: sigma and lr must be positive numbers, got sigma={sigma}, lr={lr}")
         self.population_size = population_size

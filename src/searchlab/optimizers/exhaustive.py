@@ -32,7 +32,9 @@ class Exhaustive(Optimizer):
     def __init__(self, *, candidates_per_step: int = 4096, max_seconds: float = 3600.0) -> None:
         super().__init__(batch_size=None)
         if candidates_per_step <= 0 or not positive(max_seconds):
-            raise SearchlabError(f"exhaustive: candidates_per_step and max_seconds must be positive, got {candidates_per_step} and {max_seconds}")
+            raise SearchlabError(
+                f"exhaustive: candidates_per_step and max_seconds must be positive, got {candidates_per_step} and {max_seconds}"
+            )
         self.candidates_per_step = candidates_per_step
         self.max_seconds = max_seconds
 

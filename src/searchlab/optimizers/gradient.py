@@ -40,12 +40,22 @@ class GradientDescent(Optimizer):
     name = "gradient"
     uses_gradient = True
 
-    def __init__(self, *, algorithm: str = "adam", lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0, batch_size: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        algorithm: str = "adam",
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        batch_size: int | None = None,
+    ) -> None:
         super().__init__(batch_size=batch_size)
         if algorithm not in ALGORITHMS:
             raise SearchlabError(f"unknown gradient algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
         if not (positive(lr) and positive(momentum, zero=True) and positive(weight_decay, zero=True)):
-            raise SearchlabError(f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, momentum={momentum}, weight_decay={weight_decay}")
+            raise SearchlabError(
+                f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, momentum={momentum}, weight_decay={weight_decay}"
+            )
         self.algorithm = algorithm
         self.lr = lr
         self.momentum = momentum
@@ -67,7 +77,9 @@ class GradientDescent(Optimizer):
         self._flat = initial.clone()
         self._leaves = problem.space.leaves(self._flat)
         self._leaf_list = list(self._leaves.values())
-        self._fused = (initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")) or None
+        self._fused = (
+            initial.dtype in (torch.float32, torch.float64) and initial.device.type in ("cpu", "cuda")
+        ) or None
         # The optimizer's state, laid out as torch.optim.Adam / SGD keep it.
         self._exp_avg = torch.zeros_like(initial)
         self._exp_avg_sq = torch.zeros_like(initial)
@@ -86,11 +98,35 @@ class GradientDescent(Optimizer):
         gradient = torch.cat([leaf.grad.reshape(-1) for leaf in self._leaf_list])  # (d,)
         with torch.no_grad():  # updates the flat vector in place, so the layer views too
             if self.algorithm == "adam":
-                adam([self._flat], [gradient], [self._exp_avg], [self._exp_avg_sq], [], [self._steps], fused=self._fused,
-                     amsgrad=False, beta1=0.9, beta2=0.999, lr=self.lr, weight_decay=self.weight_decay, eps=1e-8, maximize=False)
+                adam(
+                    [self._flat],
+                    [gradient],
+                    [self._exp_avg],
+                    [self._exp_avg_sq],
+                    [],
+                    [self._steps],
+                    fused=self._fused,
+                    amsgrad=False,
+                    beta1=0.9,
+                    beta2=0.999,
+                    lr=self.lr,
+                    weight_decay=self.weight_decay,
+                    eps=1e-8,
+                    maximize=False,
+                )
             else:
-                sgd([self._flat], [gradient], self._momentum_buffer, fused=self._fused, weight_decay=self.weight_decay,
-                    momentum=self.momentum, lr=self.lr, dampening=0.0, nesterov=False, maximize=False)
+                sgd(
+                    [self._flat],
+                    [gradient],
+                    self._momentum_buffer,
+                    fused=self._fused,
+                    weight_decay=self.weight_decay,
+                    momentum=self.momentum,
+                    lr=self.lr,
+                    dampening=0.0,
+                    nesterov=False,
+                    maximize=False,
+                )
         return losses.item()  # the loss of the parameters that were evaluated, before this step
 
     def _state(self) -> dict[str, Any]:

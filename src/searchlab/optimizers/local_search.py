@@ -31,7 +31,9 @@ class LocalSearch(Optimizer):
     def __init__(self, *, population_size: int = 16, step_size: float = 0.05, batch_size: int | None = None) -> None:
         super().__init__(batch_size=batch_size)
         if population_size <= 0 or not positive(step_size):
-            raise SearchlabError(f"local_search: population_size and step_size must be positive, got {population_size} and {step_size}")
+            raise SearchlabError(
+                f"local_search: population_size and step_size must be positive, got {population_size} and {step_size}"
+            )
         self.population_size = population_size
         self.step_size = step_size
 

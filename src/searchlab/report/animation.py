@@ -15,17 +15,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
 
-from searchlab.core.errors import SearchlabError  # noqa: E402
-from searchlab.core.files import atomic_write  # noqa: E402
+from searchlab.core.errors import SearchlabError
+from searchlab.core.files import atomic_write
 
 PALETTE_COLORS = 128
 
 
-def render_frames(figure: Figure, update: Callable[[int], None], count: int, *, dpi: float | None = None) -> list[Image.Image]:
+def render_frames(
+    figure: Figure, update: Callable[[int], None], count: int, *, dpi: float | None = None
+) -> list[Image.Image]:
     """Draw `count` frames of `figure`: for each i, `update(i)` then a snapshot (RGB images)."""
     if dpi is not None:
         figure.set_dpi(dpi)
@@ -38,7 +40,9 @@ def render_frames(figure: Figure, update: Callable[[int], None], count: int, *, 
     return frames
 
 
-def write_gif(path: str | Path, frames: Sequence[Image.Image], *, seconds_per_frame: float = 0.15, last_frame_seconds: float = 1.5) -> Path:
+def write_gif(
+    path: str | Path, frames: Sequence[Image.Image], *, seconds_per_frame: float = 0.15, last_frame_seconds: float = 1.5
+) -> Path:
     """Write `frames` as a looping GIF at `path`, atomically; the last frame is held longer.
 
     Consecutive frames must differ (Pillow merges identical ones into one longer
@@ -58,6 +62,8 @@ def write_gif(path: str | Path, frames: Sequence[Image.Image], *, seconds_per_fr
     durations[-1] = round(1000 * max(seconds_per_frame, last_frame_seconds))
 
     def write(tmp: Path) -> None:
-        indexed[0].save(tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0, optimize=False)
+        indexed[0].save(
+            tmp, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0, optimize=False
+        )
 
     return atomic_write(path, write)

@@ -14,9 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 RIGHT = "#2b8a3e"  # the true label
 WRONG = "#c92a2a"  # a wrong prediction
@@ -45,15 +45,32 @@ def confusion_figure(matrix: np.ndarray, label_names: Sequence[str], *, title: s
             count = int(matrix[i, j])
             if count:
                 color = "white" if count > dark else ("black" if i == j else WRONG)
-                ax.text(j, i, str(count), ha="center", va="center", fontsize=font, color=color, fontweight="bold" if i != j else None)
-    ax.set_xticks(range(n), label_names, rotation=0 if max(len(s) for s in label_names) <= 3 else 45, ha="center" if max(len(s) for s in label_names) <= 3 else "right")
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=font,
+                    color=color,
+                    fontweight="bold" if i != j else None,
+                )
+    ax.set_xticks(
+        range(n),
+        label_names,
+        rotation=0 if max(len(s) for s in label_names) <= 3 else 45,
+        ha="center" if max(len(s) for s in label_names) <= 3 else "right",
+    )
     ax.set_yticks(range(n), label_names)
     ax.set_xlabel("predicted label")
     ax.set_ylabel("true label")
     total = int(matrix.sum())
     right = int(np.trace(matrix))
     heading = title or "Confusion matrix"
-    ax.set_title(f"{heading}\n{right} of {total} test images right ({right / max(total, 1):.1%}); off-diagonal cells are mistakes", fontsize=10)
+    ax.set_title(
+        f"{heading}\n{right} of {total} test images right ({right / max(total, 1):.1%}); off-diagonal cells are mistakes",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -94,7 +111,9 @@ def misclassified_figure(
     height = rows * 1.9 + 0.9
     fig = plt.figure(figsize=(columns * (1.5 + bar_width + 0.3), height))
     # Leave room above the first row's titles for the figure's title.
-    grid = fig.add_gridspec(rows, 2 * columns, width_ratios=[1.3, bar_width] * columns, wspace=0.25, hspace=0.75, top=1 - 0.85 / height)
+    grid = fig.add_gridspec(
+        rows, 2 * columns, width_ratios=[1.3, bar_width] * columns, wspace=0.25, hspace=0.75, top=1 - 0.85 / height
+    )
     cmap = "gray_r" if ink_is_high else "gray"
     ticks = list(range(n_labels))
     for k in range(m):
@@ -103,7 +122,9 @@ def misclassified_figure(
         image_ax.imshow(images[k], cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
         image_ax.set_xticks([])
         image_ax.set_yticks([])
-        image_ax.set_title(f"true: {label_names[true[k]]}\nnetwork: {label_names[predicted[k]]}", fontsize=9, color=WRONG)
+        image_ax.set_title(
+            f"true: {label_names[true[k]]}\nnetwork: {label_names[predicted[k]]}", fontsize=9, color=WRONG
+        )
         bar_ax = fig.add_subplot(grid[r, 2 * c + 1])
         colors = [NEUTRAL] * n_labels
         colors[true[k]] = RIGHT
@@ -168,16 +189,30 @@ def vectors_figure(
         padded = np.full(rows * per_row, np.nan)
         padded[:n_pixels] = vector
         vector_ax = fig.add_subplot(grid[k, 1])
-        vector_ax.imshow(padded.reshape(rows, per_row), cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        vector_ax.imshow(
+            padded.reshape(rows, per_row), cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest"
+        )
         if annotate:
             for index, value in enumerate(vector):
                 r, c = divmod(index, per_row)
                 text = "1" if value >= 0.995 else ("0" if value <= 0.005 else f"{value:.1f}".lstrip("0"))
-                vector_ax.text(c, r, text, ha="center", va="center", fontsize=6, color="white" if (value > 0.5) == ink_is_high else "black")
-        vector_ax.set_yticks(range(rows), [f"{r * per_row + 1}-{min((r + 1) * per_row, n_pixels)}" for r in range(rows)], fontsize=7)
+                vector_ax.text(
+                    c,
+                    r,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if (value > 0.5) == ink_is_high else "black",
+                )
+        vector_ax.set_yticks(
+            range(rows), [f"{r * per_row + 1}-{min((r + 1) * per_row, n_pixels)}" for r in range(rows)], fontsize=7
+        )
         vector_ax.set_xticks([])
         wrapped = f", wrapped onto {rows} lines" if rows > 1 else ""
-        vector_ax.set_title(f"the same image as one vector of {n_pixels} numbers (pixels read row by row{wrapped})", fontsize=9)
+        vector_ax.set_title(
+            f"the same image as one vector of {n_pixels} numbers (pixels read row by row{wrapped})", fontsize=9
+        )
 
         onehot_ax = fig.add_subplot(grid[k, 2])
         onehot_ax.imshow(onehots[k].reshape(1, -1), cmap="Greens", vmin=0, vmax=1.4, aspect="auto")
@@ -190,7 +225,9 @@ def vectors_figure(
     return fig
 
 
-def training_curve_figure(curves: Sequence[dict], *, title: str, ylabel: str = "training loss (cross-entropy)") -> Figure:
+def training_curve_figure(
+    curves: Sequence[dict], *, title: str, ylabel: str = "training loss (cross-entropy)"
+) -> Figure:
     """Loss against compute spent, one line per curve, loss on a log axis.
 
     Args:
@@ -206,7 +243,9 @@ def training_curve_figure(curves: Sequence[dict], *, title: str, ylabel: str = "
         if curve.get("faint"):
             ax.plot(x, y, lw=0.6, alpha=0.35, color=curve.get("color"), label=curve["label"])
         else:
-            ax.plot(x, y, lw=1.8, color=curve.get("color"), label=curve["label"], marker=curve.get("marker"), markersize=3)
+            ax.plot(
+                x, y, lw=1.8, color=curve.get("color"), label=curve["label"], marker=curve.get("marker"), markersize=3
+            )
     ax.set_yscale("log")
     ax.set_xlabel("compute spent (forward-equivalents: 1 per example evaluated, +2 per backward pass)")
     ax.set_ylabel(ylabel)

@@ -12,9 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 # One colour per optimizer, the same in every experiment's figures.
 OPTIMIZER_COLORS = {
@@ -95,7 +95,14 @@ def convergence_figure(
         right.grid(True, which="major", alpha=0.3)
         if within is not None:
             right.axhline(within, color="#777777", linestyle=":", linewidth=1.2, zorder=0)
-            right.annotate(f"within {within:.0%}", (0.01, within), xycoords=("axes fraction", "data"), fontsize=8, color="#555555", va="bottom")
+            right.annotate(
+                f"within {within:.0%}",
+                (0.01, within),
+                xycoords=("axes fraction", "data"),
+                fontsize=8,
+                color="#555555",
+                va="bottom",
+            )
     handles, labels = left.get_legend_handles_labels()
     if title:
         figure.suptitle(title)
@@ -141,12 +148,27 @@ def candidate_cloud_figure(
     grid = np.array([x_low, x_high])
     ax.scatter(x, y, s=12, color="#555555", alpha=0.65, zorder=3, label=f"data ({len(x)} points)")
     for index, (a, b) in enumerate(candidates):
-        ax.plot(grid, a * grid + b, color="#9ecae1", linewidth=1.1, alpha=0.9, zorder=1, label="candidate models (a, b)" if index == 0 else None)
+        ax.plot(
+            grid,
+            a * grid + b,
+            color="#9ecae1",
+            linewidth=1.1,
+            alpha=0.9,
+            zorder=1,
+            label="candidate models (a, b)" if index == 0 else None,
+        )
         if index < labels:
             _label_line(ax, a, b, x_low, x_high, y_low, y_high, index)
     if fitted is not None:
         a, b = fitted
-        ax.plot(grid, a * grid + b, color="#08306b", linewidth=2.6, zorder=4, label=f"{fitted_label}: y = {a:.4g}*x {_signed(b)}")
+        ax.plot(
+            grid,
+            a * grid + b,
+            color="#08306b",
+            linewidth=2.6,
+            zorder=4,
+            label=f"{fitted_label}: y = {a:.4g}*x {_signed(b)}",
+        )
     ax.set_xlim(x_low, x_high)
     ax.set_ylim(y_low, y_high)
     ax.set_xlabel(xlabel)
@@ -234,17 +256,49 @@ def censored_scaling_figure(
         low, high = np.asarray(s["low"], dtype=float), np.asarray(s["high"], dtype=float)
         finished = ~np.isnan(median)
         shown = np.where(finished, median, budget)
-        ax.errorbar(params, shown, yerr=[shown - low, high - shown], fmt="none", ecolor=color, elinewidth=1.2, capsize=3, alpha=0.7)
+        ax.errorbar(
+            params,
+            shown,
+            yerr=[shown - low, high - shown],
+            fmt="none",
+            ecolor=color,
+            elinewidth=1.2,
+            capsize=3,
+            alpha=0.7,
+        )
         ax.plot(params[finished], median[finished], color=color, marker="o", markersize=6, linewidth=1.8, label=label)
         if (~finished).any():
-            ax.plot(params[~finished], np.full((~finished).sum(), budget), linestyle="none", marker="^", markersize=10,
-                    markerfacecolor="white", markeredgecolor=color, markeredgewidth=1.8)
+            ax.plot(
+                params[~finished],
+                np.full((~finished).sum(), budget),
+                linestyle="none",
+                marker="^",
+                markersize=10,
+                markerfacecolor="white",
+                markeredgecolor=color,
+                markeredgewidth=1.8,
+            )
         for x, y, reached, runs in zip(params, shown, s["reached"], s["runs"]):
             if reached < runs:
-                ax.annotate(f"{reached}/{runs}", (x, y), textcoords="offset points", xytext=(7, -12 - 9 * index), fontsize=7, color=color)
+                ax.annotate(
+                    f"{reached}/{runs}",
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(7, -12 - 9 * index),
+                    fontsize=7,
+                    color=color,
+                )
     ax.axhline(budget, color="#777777", linestyle="--", linewidth=1.1, zorder=0)
-    ax.annotate(f"budget {budget:,.0f}", (0.99, budget), xycoords=("axes fraction", "data"), textcoords="offset points",
-                xytext=(0, 4), fontsize=8, color="#555555", ha="right")
+    ax.annotate(
+        f"budget {budget:,.0f}",
+        (0.99, budget),
+        xycoords=("axes fraction", "data"),
+        textcoords="offset points",
+        xytext=(0, 4),
+        fontsize=8,
+        color="#555555",
+        ha="right",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     _, top = ax.get_ylim()
@@ -255,11 +309,26 @@ def censored_scaling_figure(
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
     runs = max((max(s["runs"]) for s in series.values()), default=0)
-    ax.plot([], [], linestyle="none", marker="^", markersize=9, markerfacecolor="white", markeredgecolor="#555555",
-            label="median run did not reach the target (drawn at the budget)")
+    ax.plot(
+        [],
+        [],
+        linestyle="none",
+        marker="^",
+        markersize=9,
+        markerfacecolor="white",
+        markeredgecolor="#555555",
+        label="median run did not reach the target (drawn at the budget)",
+    )
     # Below the axes, so that no point hides behind it.
-    figure.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8, frameon=False,
-                  title=f"dots: median of {runs} runs; bars: cheapest to dearest run; k/n: runs that reached the target", title_fontsize=8)
+    figure.legend(
+        *ax.get_legend_handles_labels(),
+        loc="lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+        title=f"dots: median of {runs} runs; bars: cheapest to dearest run; k/n: runs that reached the target",
+        title_fontsize=8,
+    )
     figure.tight_layout(rect=(0, 0.13, 1, 1))
     return figure
 
@@ -289,8 +358,14 @@ def ratio_slope_figure(
     figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.9), squeeze=False)
     for ax, (panel, series) in zip(axes[0], panels.items()):
         if not any(len(s["params"]) for s in series.values()):  # nothing to put on log axes (a tiny budget, say)
-            ax.text(0.5, 0.5, "no size where the gradient method reached the target:\nno ratio to draw", ha="center", va="center",
-                    transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "no size where the gradient method reached the target:\nno ratio to draw",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_title(panel, fontsize=10)
             ax.set_axis_off()
             continue
@@ -309,8 +384,16 @@ def ratio_slope_figure(
                 ax.plot([], [], color=color, label=f"{label}: no slope (fewer than 2 sizes)")
             ax.plot(params[~bound] * nudge, ratios[~bound], linestyle="none", marker="o", markersize=7, color=color)
             if bound.any():
-                ax.plot(params[bound] * nudge, ratios[bound], linestyle="none", marker="^", markersize=9, markerfacecolor="white",
-                        markeredgecolor=color, markeredgewidth=1.8)
+                ax.plot(
+                    params[bound] * nudge,
+                    ratios[bound],
+                    linestyle="none",
+                    marker="^",
+                    markersize=9,
+                    markerfacecolor="white",
+                    markeredgecolor=color,
+                    markeredgewidth=1.8,
+                )
         ax.axhline(1.0, color="#777777", linestyle=":", linewidth=1.1, zorder=0)
         ax.set_xscale("log")
         ax.set_yscale("log")

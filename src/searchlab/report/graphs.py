@@ -16,10 +16,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 COLORS = {
     "input": "#9e9e9e",  # grey
@@ -66,7 +66,17 @@ def parameter_node(
         zorder=3,
     )
     ax.add_patch(box)
-    ax.text(*center, label, ha="center", va="center", fontsize=fontsize, color="white", fontstyle="italic", fontweight="bold", zorder=4)
+    ax.text(
+        *center,
+        label,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color="white",
+        fontstyle="italic",
+        fontweight="bold",
+        zorder=4,
+    )
     return center
 
 
@@ -92,11 +102,15 @@ def arrow(
     tail = (start[0] + ux * shrink_start, start[1] + uy * shrink_start)
     head = (end[0] - ux * shrink_end, end[1] - uy * shrink_end)
     ax.add_patch(
-        FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=mutation_scale, color=color, linewidth=linewidth, zorder=2)
+        FancyArrowPatch(
+            tail, head, arrowstyle="-|>", mutation_scale=mutation_scale, color=color, linewidth=linewidth, zorder=2
+        )
     )
     if label:
         middle = ((tail[0] + head[0]) / 2, (tail[1] + head[1]) / 2)
-        ax.text(middle[0], middle[1] + 0.14, label, ha="center", va="bottom", fontsize=10, color=COLORS["value"], zorder=4)
+        ax.text(
+            middle[0], middle[1] + 0.14, label, ha="center", va="bottom", fontsize=10, color=COLORS["value"], zorder=4
+        )
 
 
 def linear_graph_figure(
@@ -126,7 +140,14 @@ def linear_graph_figure(
         The figure; its node labels are text artists 'x', 'a', 'b', 'y', '×', '+'.
     """
     figure, ax = plt.subplots(figsize=(7.2, 3.6))
-    x_at, a_at, times_at, b_at, plus_at, y_at = (0.0, 1.0), (0.0, -0.9), (1.7, 0.05), (2.2, -0.9), (3.9, 0.05), (5.5, 0.05)
+    x_at, a_at, times_at, b_at, plus_at, y_at = (
+        (0.0, 1.0),
+        (0.0, -0.9),
+        (1.7, 0.05),
+        (2.2, -0.9),
+        (3.9, 0.05),
+        (5.5, 0.05),
+    )
     input_node(ax, x_at, "x")
     parameter_node(ax, a_at, "a")
     operation_node(ax, times_at, "×")
@@ -303,9 +324,24 @@ def _labelled_mlp(widths, bias, activation, output_activation, named, title) -> 
                 at = (x0 + box_dx, y_in + dy)
                 _weight_box(ax, at, name, box_half, named.get(name))
                 # Into the box's left edge (multiply), out of its right edge into neuron j's sum (add).
-                arrow(ax, (x0, y_in), (at[0] - box_half[0], at[1]), shrink_start=NODE_RADIUS, shrink_end=0.03, linewidth=1.4, mutation_scale=11)
-                arrow(ax, (at[0] + box_half[0], at[1]), (x0 + sum_dx, ys[l][j - 1]), shrink_start=0.0, shrink_end=OPERATION_RADIUS,
-                      linewidth=1.4, mutation_scale=11)
+                arrow(
+                    ax,
+                    (x0, y_in),
+                    (at[0] - box_half[0], at[1]),
+                    shrink_start=NODE_RADIUS,
+                    shrink_end=0.03,
+                    linewidth=1.4,
+                    mutation_scale=11,
+                )
+                arrow(
+                    ax,
+                    (at[0] + box_half[0], at[1]),
+                    (x0 + sum_dx, ys[l][j - 1]),
+                    shrink_start=0.0,
+                    shrink_end=OPERATION_RADIUS,
+                    linewidth=1.4,
+                    mutation_scale=11,
+                )
         for j, y_out in enumerate(ys[l], start=1):
             plus = (x0 + sum_dx, y_out)
             operation_node(ax, plus, "+")
@@ -313,17 +349,42 @@ def _labelled_mlp(widths, bias, activation, output_activation, named, title) -> 
                 name = f"b({l}){j}"
                 at = (plus[0] - 0.35, plus[1] + box_pitch * 0.9)
                 _weight_box(ax, at, name, box_half, named.get(name))
-                arrow(ax, at, plus, shrink_start=box_half[1] + 0.02, shrink_end=OPERATION_RADIUS, linewidth=1.4, mutation_scale=11)
+                arrow(
+                    ax,
+                    at,
+                    plus,
+                    shrink_start=box_half[1] + 0.02,
+                    shrink_end=OPERATION_RADIUS,
+                    linewidth=1.4,
+                    mutation_scale=11,
+                )
             nonlinear = act in _ACTIVATION_NAMES
-            arrow(ax, plus, (l * step, y_out), shrink_start=OPERATION_RADIUS, shrink_end=NODE_RADIUS,
-                  color=COLORS["nonlinearity"] if nonlinear else COLORS["operation"], linewidth=3.0 if nonlinear else 1.4,
-                  mutation_scale=16 if nonlinear else 11)
+            arrow(
+                ax,
+                plus,
+                (l * step, y_out),
+                shrink_start=OPERATION_RADIUS,
+                shrink_end=NODE_RADIUS,
+                color=COLORS["nonlinearity"] if nonlinear else COLORS["operation"],
+                linewidth=3.0 if nonlinear else 1.4,
+                mutation_scale=16 if nonlinear else 11,
+            )
             if nonlinear:
-                ax.text((plus[0] + l * step - NODE_RADIUS) / 2, y_out + 0.1, _ACTIVATION_NAMES[act], ha="center", va="bottom",
-                        fontsize=8, color=COLORS["nonlinearity"], zorder=4)
+                ax.text(
+                    (plus[0] + l * step - NODE_RADIUS) / 2,
+                    y_out + 0.1,
+                    _ACTIVATION_NAMES[act],
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                    color=COLORS["nonlinearity"],
+                    zorder=4,
+                )
     # The outermost boxes of each layer stick out beyond its nodes.
-    reach = max(max(col) + ((widths[l + 1] - 1) / 2 * box_pitch + box_half[1] if l < layers else NODE_RADIUS)
-                for l, col in enumerate(ys))
+    reach = max(
+        max(col) + ((widths[l + 1] - 1) / 2 * box_pitch + box_half[1] if l < layers else NODE_RADIUS)
+        for l, col in enumerate(ys)
+    )
     top = max(reach, max(max(col) for col in ys[1:]) + (box_pitch * 0.9 + box_half[1] if bias else 0))
     ax.set_xlim(-0.7, layers * step + 0.7)
     ax.set_ylim(-reach - 0.25, top + 0.25)
@@ -362,7 +423,11 @@ def _lined_mlp(widths, bias, activation, output_activation, named, n_weights, ti
                 ax.text(l * step, y, "⋮", ha="center", va="center", fontsize=14, color=COLORS["value"])
                 continue
             color = COLORS["input"] if l == 0 else COLORS["output"] if l == layers else COLORS["hidden"]
-            edge = COLORS["nonlinearity"] if 0 < l and (activation if l < layers else output_activation) in _ACTIVATION_NAMES else "#444444"
+            edge = (
+                COLORS["nonlinearity"]
+                if 0 < l and (activation if l < layers else output_activation) in _ACTIVATION_NAMES
+                else "#444444"
+            )
             ax.add_patch(Circle((l * step, y), radius, facecolor=color, edgecolor=edge, linewidth=1.8, zorder=3))
             column[index] = (l * step, y)
         positions.append(column)
@@ -371,16 +436,39 @@ def _lined_mlp(widths, bias, activation, output_activation, named, n_weights, ti
             for i, start in positions[l - 1].items():
                 value = named.get(f"w({l}){i + 1},{j + 1}")
                 width = 0.5 if value is None else 0.15 + 1.6 * abs(value) / magnitude
-                ax.plot([start[0] + radius, end[0] - radius], [start[1], end[1]], color=COLORS["parameter"],
-                        linewidth=width, alpha=0.55, linestyle="-" if value is None or value >= 0 else "--", zorder=1)
+                ax.plot(
+                    [start[0] + radius, end[0] - radius],
+                    [start[1], end[1]],
+                    color=COLORS["parameter"],
+                    linewidth=width,
+                    alpha=0.55,
+                    linestyle="-" if value is None or value >= 0 else "--",
+                    zorder=1,
+                )
     for l, n in enumerate(widths):
         kind = ("input" if l == 0 else "output" if l == layers else "hidden neuron") + ("s" if n != 1 else "")
-        ax.text(l * step, -(tallest - 1) / 2 * pitch - 0.55, f"{n} {kind}", ha="center", va="top", fontsize=9, color=COLORS["value"])
+        ax.text(
+            l * step,
+            -(tallest - 1) / 2 * pitch - 0.55,
+            f"{n} {kind}",
+            ha="center",
+            va="top",
+            fontsize=9,
+            color=COLORS["value"],
+        )
     note = f"{n_weights:,} weights (blue lines{'; dashed: negative, width: size' if named else ''})"
     if activation in _ACTIVATION_NAMES:
         note += f", {_ACTIVATION_NAMES[activation]} neurons ringed in dark purple"
     note += f"{' and ' + str(sum(widths[1:])) + ' biases' if bias else ''}; names hidden at this size"
-    ax.text(layers * step / 2, (tallest - 1) / 2 * pitch + 0.45, note, ha="center", va="bottom", fontsize=9, color=COLORS["value"])
+    ax.text(
+        layers * step / 2,
+        (tallest - 1) / 2 * pitch + 0.45,
+        note,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color=COLORS["value"],
+    )
     ax.set_xlim(-0.6, layers * step + 0.6)
     ax.set_ylim(-(tallest - 1) / 2 * pitch - 1.0, (tallest - 1) / 2 * pitch + 0.9)
     ax.set_aspect("equal")

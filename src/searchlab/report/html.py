@@ -107,7 +107,7 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"{_GENERATOR_TAG} {_esc(__version__)}\">\n"
+        f'{_GENERATOR_TAG} {_esc(__version__)}">\n'
         '<meta name="color-scheme" content="light dark">\n'
         f"<title>{_esc(TITLE)}</title>\n<style>{_css()}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
@@ -128,8 +128,10 @@ def check_report_path(path: Path) -> None:
     path = Path(path)
     check_out_file(path)
     if path.exists() and not is_report(path):
-        raise SearchlabError(f"--out {path} exists and is not a searchlab report, so it is not replaced; choose another --out "
-                             "(a new file, or a report written before)")
+        raise SearchlabError(
+            f"--out {path} exists and is not a searchlab report, so it is not replaced; choose another --out "
+            "(a new file, or a report written before)"
+        )
 
 
 def is_report(path: Path) -> bool:
@@ -189,7 +191,9 @@ def _check_report(report: Any, result_path: Path, fix: str) -> None:
     for number, table in enumerate(_items(report.get("tables"))):
         for key in ("columns", "rows"):
             if table.get(key) is not None:
-                jsonfile.check_kind(table[key], list, where=f"{result_path} 'report' table {number + 1} {key!r}", fix=fix)
+                jsonfile.check_kind(
+                    table[key], list, where=f"{result_path} 'report' table {number + 1} {key!r}", fix=fix
+                )
 
 
 def _anchors(runs: list[_Run]) -> list[str]:
@@ -356,8 +360,7 @@ def _config(run: _Run) -> str:
     if not isinstance(settings, dict):
         settings = {"config": settings}
     rows = "\n".join(
-        f'<tr><th scope="row">{_esc(key)}</th><td>{_esc(_format(value))}</td></tr>'
-        for key, value in settings.items()
+        f'<tr><th scope="row">{_esc(key)}</th><td>{_esc(_format(value))}</td></tr>' for key, value in settings.items()
     )
     return (
         f'<details class="config"><summary>Configuration ({len(settings)} settings)</summary>\n'
@@ -381,7 +384,7 @@ def _footer(size: str | None, seconds: float | None, count: int) -> str:
         facts.append(f"total time {_duration(seconds)}")
     versions = f"Python {platform.python_version()} · torch {_torch_version()} · searchlab {__version__}"
     return (
-        f'<footer>\n<p>{_esc(" · ".join(facts))}</p>\n<p>{_esc(versions)}</p>\n'
+        f"<footer>\n<p>{_esc(' · '.join(facts))}</p>\n<p>{_esc(versions)}</p>\n"
         "<p>Every number on this page is read from the run folders; rerun with "
         "<code>searchlab tour</code> or rebuild the page with <code>searchlab report</code>.</p>\n</footer>"
     )

@@ -12,16 +12,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+from PIL import Image
 
-from searchlab.report.animation import render_frames  # noqa: E402
-from searchlab.report.figures import color_of  # noqa: E402
-from searchlab.report.graphs import weight_label  # noqa: E402
+from searchlab.report.animation import render_frames
+from searchlab.report.figures import color_of
+from searchlab.report.graphs import weight_label
 
 # Losses below this fraction of the surface's largest are drawn at it (log colours cannot show 0).
 LOSS_FLOOR_FRACTION = 1e-5
@@ -85,16 +85,37 @@ def _draw(xs, ys, losses, paths, names, marker, marker_label, title):
     figure, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.8), gridspec_kw={"width_ratios": [1.15, 1]})
     levels = np.geomspace(floor, shown.max() * 1.0001, 26)
     surface = left.contourf(xs, ys, shown, levels=levels, norm=LogNorm(vmin=floor, vmax=shown.max()), cmap="viridis_r")
-    bar = figure.colorbar(surface, ax=left, fraction=0.046, pad=0.03, ticks=LogLocator(), format=LogFormatterSciNotation())
+    bar = figure.colorbar(
+        surface, ax=left, fraction=0.046, pad=0.03, ticks=LogLocator(), format=LogFormatterSciNotation()
+    )
     bar.set_label("loss (mean squared error), log scale")
     left.set_xlabel(f"weight {weight_label(names[0])}", fontsize=12)
     left.set_ylabel(f"weight {weight_label(names[1])}", fontsize=12)
     left.set_title("loss over two weights (the other weights fixed)", fontsize=10)
     if marker is not None:
-        left.plot(*marker, marker="*", markersize=15, color="white", markeredgecolor="black", linestyle="none", label=marker_label, zorder=5)
+        left.plot(
+            *marker,
+            marker="*",
+            markersize=15,
+            color="white",
+            markeredgecolor="black",
+            linestyle="none",
+            label=marker_label,
+            zorder=5,
+        )
     start = next(iter(paths.values()))[0][0]
-    left.plot(start[0], start[1], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="black",
-              markeredgewidth=2, linestyle="none", label="common start", zorder=6)
+    left.plot(
+        start[0],
+        start[1],
+        marker="o",
+        markersize=9,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        markeredgewidth=2,
+        linestyle="none",
+        label="common start",
+        zorder=6,
+    )
     lines = {}
     longest = max(len(points) for points, _ in paths.values())
     for index, (name, (points, path_losses)) in enumerate(paths.items()):
@@ -102,11 +123,13 @@ def _draw(xs, ys, losses, paths, names, marker, marker_label, title):
         points = np.asarray(points, float)
         kept = np.concatenate([[True], np.any(np.diff(points, axis=0) != 0, axis=1)])  # steps that moved
         label = f"{name} ({len(points) - 1} steps, loss {path_losses[0]:.3g} → {path_losses[-1]:.3g})"
-        path_line, = left.plot(points[:, 0], points[:, 1], color=color, linewidth=2.2, label=label, zorder=4)
-        dots, = left.plot(points[kept, 0], points[kept, 1], "o", color=color, markersize=3.5, zorder=4)
+        (path_line,) = left.plot(points[:, 0], points[:, 1], color=color, linewidth=2.2, label=label, zorder=4)
+        (dots,) = left.plot(points[kept, 0], points[kept, 1], "o", color=color, markersize=3.5, zorder=4)
         # The right panel shows the losses as they are (only exact zeros are lifted to a tiny floor).
         along = np.maximum(np.asarray(path_losses, float), 1e-300)
-        curve, = right.plot(np.arange(len(points)), along, color=color, linewidth=2, marker="o", markersize=3, label=name)
+        (curve,) = right.plot(
+            np.arange(len(points)), along, color=color, linewidth=2, marker="o", markersize=3, label=name
+        )
         lines[name] = (points, along, kept, path_line, dots, curve)
     left.set_xlim(xs.min(), xs.max())
     left.set_ylim(ys.min(), ys.max())
@@ -200,13 +223,34 @@ def search_cost_figure(
     """
     figure, ax = plt.subplots(figsize=(8, 4.8))
     fe, best = (np.asarray(v, float) for v in exhaustive)
-    ax.step(fe, best, where="post", color=color_of("exhaustive"), linewidth=2.4, marker="o", markersize=4, label=exhaustive_label)
+    ax.step(
+        fe,
+        best,
+        where="post",
+        color=color_of("exhaustive"),
+        linewidth=2.4,
+        marker="o",
+        markersize=4,
+        label=exhaustive_label,
+    )
     ax.axhline(best[-1], color=color_of("exhaustive"), linestyle="--", linewidth=1, alpha=0.7)
-    ax.annotate(f"best grid program: {best[-1]:.3g}", (0.01, best[-1]), xycoords=("axes fraction", "data"), fontsize=8, va="bottom",
-                color=color_of("exhaustive"))
+    ax.annotate(
+        f"best grid program: {best[-1]:.3g}",
+        (0.01, best[-1]),
+        xycoords=("axes fraction", "data"),
+        fontsize=8,
+        va="bottom",
+        color=color_of("exhaustive"),
+    )
     for index, (compute, loss) in enumerate(gradient_runs):
-        ax.plot(compute, loss, color=color_of("gradient"), linewidth=1.4, alpha=0.75,
-                label=f"gradient descent ({len(gradient_runs)} random starts)" if index == 0 else None)
+        ax.plot(
+            compute,
+            loss,
+            color=color_of("gradient"),
+            linewidth=1.4,
+            alpha=0.75,
+            label=f"gradient descent ({len(gradient_runs)} random starts)" if index == 0 else None,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("forward-equivalents (one program on one example = 1)")

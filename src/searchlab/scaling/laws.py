@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit, minimize_scalar
@@ -102,7 +102,9 @@ def _check_rows(n_params: int, *columns) -> list[np.ndarray]:
         if not np.all(np.isfinite(a)) or np.any(a <= 0):
             raise SearchlabError(f"every {name} must be a finite number > 0 (sizes, counts and losses are positive)")
     if n_params and arrays[0].size < n_params + 1:
-        raise SearchlabError(f"a law with {n_params} parameters needs at least {n_params + 1} trials; got {arrays[0].size}")
+        raise SearchlabError(
+            f"a law with {n_params} parameters needs at least {n_params + 1} trials; got {arrays[0].size}"
+        )
     if n_params and (np.unique(arrays[0]).size < 2 or np.unique(arrays[1]).size < 2):
         raise SearchlabError("fitting L(N, D) needs at least two different model sizes N and two data sizes D")
     return arrays
@@ -119,16 +121,26 @@ def _best_curve_fit(form, model, starts, bounds, log_n, log_d, log_l, names, to_
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OptimizeWarning)  # singular covariance: reported as inf below
-                popt, pcov = curve_fit(lambda x, *p: model(x[0], x[1], *p), x, log_l, p0=p0,
-                                       bounds=bounds, method="trf", x_scale="jac", max_nfev=200)
+                popt, pcov = curve_fit(
+                    lambda x, *p: model(x[0], x[1], *p),
+                    x,
+                    log_l,
+                    p0=p0,
+                    bounds=bounds,
+                    method="trf",
+                    x_scale="jac",
+                    max_nfev=200,
+                )
         except (RuntimeError, ValueError):
             continue
         sse = float(np.sum((model(log_n, log_d, *popt) - log_l) ** 2))
         if np.isfinite(sse) and (best is None or sse < best[0]):
             best = (sse, popt, pcov)
     if best is None:
-        raise SearchlabError(f"the {form} fit did not converge from any of {len(starts)} starting points; "
-                             "check that loss falls with N and D over the trials")
+        raise SearchlabError(
+            f"the {form} fit did not converge from any of {len(starts)} starting points; "
+            "check that loss falls with N and D over the trials"
+        )
     sse, popt, pcov = best
     se = np.sqrt(np.abs(np.diag(pcov))) if np.all(np.isfinite(pcov)) else np.full(len(popt), np.inf)
     if not _full_rank(model, popt, bounds, log_n, log_d):
@@ -190,9 +202,17 @@ def fit_kaplan(N, D, L) -> Fit:
         starts.append([mid_n + (bracket + np.log(share)) * a_d / a_n, mid_d + bracket + np.log(1 - share), a_n, a_d])
     lo, hi = _LOG_SCALE_BOUNDS, _EXPONENT_BOUNDS
     bounds = (np.array([lo[0], lo[0], hi[0], hi[0]]), np.array([lo[1], lo[1], hi[1], hi[1]]))
-    return _best_curve_fit("kaplan", _kaplan_log, starts, bounds, log_n, log_d, log_l,
-                           ["log_Nc", "log_Dc", "aN", "aD"],
-                           lambda p, s: _delta_log(p, s, {"log_Nc": "Nc", "log_Dc": "Dc"}))
+    return _best_curve_fit(
+        "kaplan",
+        _kaplan_log,
+        starts,
+        bounds,
+        log_n,
+        log_d,
+        log_l,
+        ["log_Nc", "log_Dc", "aN", "aD"],
+        lambda p, s: _delta_log(p, s, {"log_Nc": "Nc", "log_Dc": "Dc"}),
+    )
 
 
 def fit_chinchilla(N, D, L) -> Fit:
@@ -219,9 +239,17 @@ def fit_chinchilla(N, D, L) -> Fit:
     lo, hi = _LOG_SCALE_BOUNDS, _EXPONENT_BOUNDS
     e_max = loss.min() * (1 - 1e-9)
     bounds = (np.array([0.0, lo[0], lo[0], hi[0], hi[0]]), np.array([e_max, lo[1], lo[1], hi[1], hi[1]]))
-    return _best_curve_fit("chinchilla", _chinchilla_log, starts, bounds, log_n, log_d, log_l,
-                           ["E", "log_A", "log_B", "a", "b"],
-                           lambda p, s: _delta_log(p, s, {"log_A": "A", "log_B": "B"}))
+    return _best_curve_fit(
+        "chinchilla",
+        _chinchilla_log,
+        starts,
+        bounds,
+        log_n,
+        log_d,
+        log_l,
+        ["E", "log_A", "log_B", "a", "b"],
+        lambda p, s: _delta_log(p, s, {"log_A": "A", "log_B": "B"}),
+    )
 
 
 FITTERS: dict[str, Callable[..., Fit]] = {"kaplan": fit_kaplan, "chinchilla": fit_chinchilla}
@@ -229,9 +257,18 @@ FITTERS: dict[str, Callable[..., Fit]] = {"kaplan": fit_kaplan, "chinchilla": fi
 
 def exponents_vs_published(fits: dict[str, Fit]) -> list[dict]:
     """One row per exponent: form, name, fitted value, its standard error, the published value."""
-    return [{"form": form, "exponent": name, "fitted": fits[form].params[name],
-             "stderr": fits[form].stderr[name], "published": published}
-            for form, table in PUBLISHED.items() if form in fits for name, published in table.items()]
+    return [
+        {
+            "form": form,
+            "exponent": name,
+            "fitted": fits[form].params[name],
+            "stderr": fits[form].stderr[name],
+            "published": published,
+        }
+        for form, table in PUBLISHED.items()
+        if form in fits
+        for name, published in table.items()
+    ]
 
 
 def largest_holdout(N, D, by: str = "both") -> np.ndarray:
@@ -277,8 +314,10 @@ def heldout_prediction_error(fit_fn: Callable[..., Fit], N, D, L, holdout) -> di
         "fit": fit,
         "mean_abs_relative_error": float(np.mean(np.abs(predicted / loss[held] - 1))),
         "mean_abs_log_error": float(np.mean(np.abs(np.log(predicted) - np.log(loss[held])))),
-        "points": [{"N": float(a), "D": float(b), "L": float(c), "predicted": float(p)}
-                   for a, b, c, p in zip(n[held], d[held], loss[held], predicted)],
+        "points": [
+            {"N": float(a), "D": float(b), "L": float(c), "predicted": float(p)}
+            for a, b, c, p in zip(n[held], d[held], loss[held], predicted)
+        ],
     }
 
 
@@ -296,8 +335,12 @@ def compute_optimal(fit: Fit, compute: float, flops_per_param_example: float = 6
     if not np.isfinite(scale) or scale <= 1:
         raise SearchlabError("compute must be finite and larger than flops_per_param_example")
     log_scale = np.log(scale)
-    result = minimize_scalar(lambda x: np.log(fit.predict(np.exp(x), np.exp(log_scale - x))),
-                             bounds=(0.0, log_scale), method="bounded", options={"xatol": 1e-10})
+    result = minimize_scalar(
+        lambda x: np.log(fit.predict(np.exp(x), np.exp(log_scale - x))),
+        bounds=(0.0, log_scale),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     n_opt = float(np.exp(result.x))
     d_opt = float(scale / n_opt)
     return {"compute": float(compute), "N_opt": n_opt, "D_opt": d_opt, "loss": float(fit.predict(n_opt, d_opt))}

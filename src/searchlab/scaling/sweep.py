@@ -99,7 +99,9 @@ def parse_grid(config_cls: type, specs: Sequence[str]) -> dict[str, tuple]:
         if name == "seed":
             raise SearchlabError("seed cannot be a grid key; give the seeds with --seeds 0,1,2")
         if name not in fields:
-            raise SearchlabError(f"unknown grid key {name!r}; valid keys are {', '.join(f for f in fields if f != 'seed')}")
+            raise SearchlabError(
+                f"unknown grid key {name!r}; valid keys are {', '.join(f for f in fields if f != 'seed')}"
+            )
         if name in grid:
             raise SearchlabError(f"grid key {name!r} is given twice; list all its values in one --grid {name}=A,B,C")
         try:
@@ -185,8 +187,10 @@ def check_size(grid: dict[str, tuple], seeds: Sequence[int]) -> None:
     count = math.prod(len(values) for values in grid.values()) * len(seeds)
     if count > MAX_TRIALS:
         factors = " x ".join(f"{len(values):,}" for values in grid.values())
-        raise SearchlabError(f"the grid has {count:,} trials ({factors} values x {len(seeds):,} seed{'s' * (len(seeds) != 1)}); "
-                             f"a sweep takes at most {MAX_TRIALS:,}: give fewer values (a smaller log:/lin: COUNT) or seeds")
+        raise SearchlabError(
+            f"the grid has {count:,} trials ({factors} values x {len(seeds):,} seed{'s' * (len(seeds) != 1)}); "
+            f"a sweep takes at most {MAX_TRIALS:,}: give fewer values (a smaller log:/lin: COUNT) or seeds"
+        )
 
 
 def expand(grid: dict[str, tuple], seeds: Sequence[int]) -> list[Trial]:
@@ -255,8 +259,10 @@ def run_sweep(
     done = failed = 0
     try:
         for trial, outcome, running in results:
-            write_json(out / "trials" / f"{trial.key}.json",
-                       {"key": trial.key, "params": trial.params_dict, "seed": trial.seed, **outcome})
+            write_json(
+                out / "trials" / f"{trial.key}.json",
+                {"key": trial.key, "params": trial.params_dict, "seed": trial.seed, **outcome},
+            )
             done += outcome["status"] == "done"
             failed += outcome["status"] == "failed"
             bar.set_postfix_str(f"done={done} running={running} failed={failed}", refresh=False)
@@ -277,7 +283,7 @@ def run_trial(trial_fn: TrialFn, trial: Trial, folder: Path) -> dict:
         # Through JSON and back: numpy scalars become floats, and a result that cannot be saved fails here.
         result = json.loads(json.dumps(trial_fn(trial.params_dict, trial.seed, folder), default=_jsonable))
         outcome = {"status": "done", "result": result, "error": None}
-    except Exception as err:  # noqa: BLE001 - any trial error is recorded, and the sweep goes on
+    except Exception as err:
         text = str(err) if isinstance(err, SearchlabError) else f"{type(err).__name__}: {err}"
         outcome = {"status": "failed", "result": None, "error": (text.strip().splitlines() or [""])[0][:300]}
     try:
@@ -342,7 +348,9 @@ def _local_results(trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: i
         return
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    executor = ProcessPoolExecutor(workers, mp_context=_process_context(), initializer=_init_worker, initargs=(threads,))
+    executor = ProcessPoolExecutor(
+        workers, mp_context=_process_context(), initializer=_init_worker, initargs=(threads,)
+    )
     futures = {executor.submit(run_trial, trial_fn, trial, folder): trial for trial, folder in jobs}
     pending = set(futures)
     try:
@@ -351,8 +359,13 @@ def _local_results(trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: i
             for future in finished:
                 try:
                     outcome = future.result()
-                except Exception as err:  # noqa: BLE001 - the worker process died (killed, out of memory)
-                    outcome = {"status": "failed", "result": None, "error": f"worker process failed: {err}"[:300], "seconds": None}
+                except Exception as err:
+                    outcome = {
+                        "status": "failed",
+                        "result": None,
+                        "error": f"worker process failed: {err}"[:300],
+                        "seconds": None,
+                    }
                 yield futures[future], outcome, min(len(pending), workers)
     finally:
         if pending:
@@ -389,7 +402,9 @@ def _ray_trial(trial_fn: TrialFn, trial: Trial, folder: str, threads: int) -> di
     return run_trial(trial_fn, trial, Path(folder))
 
 
-def _ray_results(trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: int, address: str | None, threads: int) -> Results:
+def _ray_results(
+    trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: int, address: str | None, threads: int
+) -> Results:
     try:
         import ray
     except ImportError:
@@ -419,7 +434,12 @@ def _ray_results(trial_fn: TrialFn, jobs: list[tuple[Trial, Path]], workers: int
                     outcome = ray.get(ref)
                 except ray.exceptions.RayError as err:  # the worker died or the task was lost
                     line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-                    outcome = {"status": "failed", "result": None, "error": f"Ray task failed: {line}"[:300], "seconds": None}
+                    outcome = {
+                        "status": "failed",
+                        "result": None,
+                        "error": f"Ray task failed: {line}"[:300],
+                        "seconds": None,
+                    }
                 yield refs[ref], outcome, min(len(pending), capacity)
     finally:
         for ref in pending:
@@ -448,8 +468,10 @@ def read_spec(out: Path) -> dict:
     path = Path(out) / "sweep.json"
     if not path.is_file():
         raise SearchlabError(f"{out} holds no sweep to resume (no sweep.json); run without --resume first")
-    fix = (f"--resume checks the command against it: run the same sweep with another --out "
-           f"(moving {out}/trials into it keeps the finished trials)")
+    fix = (
+        f"--resume checks the command against it: run the same sweep with another --out "
+        f"(moving {out}/trials into it keeps the finished trials)"
+    )
     spec = _load_json(path, str(path), fix)
     problem = _shape_problem(spec, "a sweep spec", SPEC_FIELDS)
     if problem is None and not all(type(seed) is int for seed in spec["seeds"]):
@@ -602,6 +624,10 @@ def demo_trial(params: dict, seed: int, folder: Path) -> dict:
     y = teacher.module(teacher.sample(1, torch_generator(teacher_seed))[0])(x).detach()  # (N, 1)
     student = MLPSpace([8, int(settings["width"]), 1], activation="tanh")
     problem = SupervisedProblem(student, x, y, SquaredError())
-    result = run(problem, GradientDescent(algorithm="adam", lr=float(settings["lr"])),
-                 Budget(steps=int(settings["steps"])), seed=run_seed)
+    result = run(
+        problem,
+        GradientDescent(algorithm="adam", lr=float(settings["lr"])),
+        Budget(steps=int(settings["steps"])),
+        seed=run_seed,
+    )
     return {"final_loss": result.final_loss, "parameters": student.dim, "steps": result.steps}

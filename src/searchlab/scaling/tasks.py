@@ -39,7 +39,6 @@ import torch
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed
 
-
 # ----- settings ------------------------------------------------------------------
 
 
@@ -58,7 +57,9 @@ def check_settings(task: str, params: dict, defaults: dict[str, Any], required: 
         )
     missing = [key for key in required if key not in params]
     if missing:
-        raise SearchlabError(f"{task}: missing setting {', '.join(map(repr, missing))}; every trial needs {', '.join(required)}")
+        raise SearchlabError(
+            f"{task}: missing setting {', '.join(map(repr, missing))}; every trial needs {', '.join(required)}"
+        )
     return {**defaults, **params}
 
 
@@ -71,7 +72,9 @@ def check_whole(task: str, settings: dict[str, Any], *names: str, minimum: int =
         settings[name] = int(value)
 
 
-def check_number(task: str, settings: dict[str, Any], name: str, low: float, high: float = math.inf, *, low_open: bool = True) -> None:
+def check_number(
+    task: str, settings: dict[str, Any], name: str, low: float, high: float = math.inf, *, low_open: bool = True
+) -> None:
     """The setting must be a finite number above `low` (or at it, unless `low_open`) and below `high`; else SearchlabError."""
     value = settings[name]
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -137,8 +140,21 @@ def _corpus_and_vocab():
 def _lm_settings(params: dict) -> dict[str, Any]:
     task = "charlm_trial"
     settings = check_settings(task, params, LM_DEFAULTS, LM_REQUIRED)
-    check_whole(task, settings, "width", "characters", "layers", "heads", "context", "batch_size", "steps",
-                "validation_characters", "eval_every", "eval_windows", "curve_points")
+    check_whole(
+        task,
+        settings,
+        "width",
+        "characters",
+        "layers",
+        "heads",
+        "context",
+        "batch_size",
+        "steps",
+        "validation_characters",
+        "eval_every",
+        "eval_windows",
+        "curve_points",
+    )
     check_whole(task, settings, "warmup_steps", minimum=0)
     check_number(task, settings, "lr", 0.0)
     check_number(task, settings, "dropout", 0.0, 1.0, low_open=False)
@@ -148,7 +164,9 @@ def _lm_settings(params: dict) -> dict[str, Any]:
     corpus, _ = _corpus_and_vocab()
     characters, context = settings["characters"], settings["context"]
     if characters > len(corpus.train):
-        raise SearchlabError(f"{task}: characters {characters} is more than the {len(corpus.train)} of the training text")
+        raise SearchlabError(
+            f"{task}: characters {characters} is more than the {len(corpus.train)} of the training text"
+        )
     held = int(round(characters * settings["holdout"]))
     if min(held, characters - held) <= context:
         smallest = math.ceil((context + 1) / min(settings["holdout"], 1 - settings["holdout"])) + 1
@@ -209,11 +227,23 @@ def charlm_trial(params: dict, seed: int, folder: Path) -> dict:
     validation_ids = torch.as_tensor(data.validation_ids, dtype=torch.int64)  # (validation_characters,)
     holdout_starts = window_starts(len(holdout_ids), context, settings["eval_windows"])
     validation_starts = window_starts(len(validation_ids), context, settings["eval_windows"])
-    model_config = ModelConfig(vocab_size=vocab.size, layers=settings["layers"], heads=settings["heads"],
-                               width=settings["width"], context=context, dropout=settings["dropout"])
-    train_config = TrainConfig(batch_size=settings["batch_size"], steps=steps, minutes=None, lr=settings["lr"],
-                               warmup_steps=min(settings["warmup_steps"], steps - 1), eval_every=steps,
-                               eval_windows=settings["eval_windows"])
+    model_config = ModelConfig(
+        vocab_size=vocab.size,
+        layers=settings["layers"],
+        heads=settings["heads"],
+        width=settings["width"],
+        context=context,
+        dropout=settings["dropout"],
+    )
+    train_config = TrainConfig(
+        batch_size=settings["batch_size"],
+        steps=steps,
+        minutes=None,
+        lr=settings["lr"],
+        warmup_steps=min(settings["warmup_steps"], steps - 1),
+        eval_every=steps,
+        eval_windows=settings["eval_windows"],
+    )
     tokens_per_step = settings["batch_size"] * context
     measure_at = set(curve_steps(steps, settings["curve_points"]))
     curve: list[list[float]] = []
@@ -223,7 +253,9 @@ def charlm_trial(params: dict, seed: int, folder: Path) -> dict:
     def after_step(model, step: int, loss: float) -> None:
         recent.append(loss)
         if step in measure_at:
-            curve.append([step * tokens_per_step, window_loss(model, validation_ids, validation_starts, settings["batch_size"])])
+            curve.append(
+                [step * tokens_per_step, window_loss(model, validation_ids, validation_starts, settings["batch_size"])]
+            )
         if step % settings["eval_every"] == 0 or step == steps:
             held = window_loss(model, holdout_ids, holdout_starts, settings["batch_size"])
             if held < best["loss"]:

@@ -152,7 +152,9 @@ def training_examples(teacher: Teacher, examples: int, seed: int, noise: float) 
 
 
 @lru_cache(maxsize=8)
-def test_examples(size: int, noise: float, seed: int = TEACHER_SEED, inputs: int = INPUTS, width: int = TEACHER_WIDTH) -> LabelledSet:
+def test_examples(
+    size: int, noise: float, seed: int = TEACHER_SEED, inputs: int = INPUTS, width: int = TEACHER_WIDTH
+) -> LabelledSet:
     """The fixed test set of the teacher drawn from `seed`: the same `size` examples in every trial (cached).
 
     Its streams are children 2 and 3 of the teacher's seed (`make_teacher` uses 0 and 1).
@@ -201,8 +203,19 @@ DIGITS_POOL = 1797 - DIGITS_TEST  # the training images a digits trial draws its
 def _mlp_settings(params: dict) -> dict[str, Any]:
     task = "mlp_trial"
     settings = check_settings(task, params, MLP_DEFAULTS, MLP_REQUIRED)
-    check_whole(task, settings, "width", "examples", "depth", "batch_size", "max_steps", "eval_every", "patience",
-                "test_size", "curve_points")
+    check_whole(
+        task,
+        settings,
+        "width",
+        "examples",
+        "depth",
+        "batch_size",
+        "max_steps",
+        "eval_every",
+        "patience",
+        "test_size",
+        "curve_points",
+    )
     check_whole(task, settings, "teacher_seed", "lr_drops", minimum=0)
     check_number(task, settings, "lr", 0.0)
     check_number(task, settings, "noise", 0.0, low_open=False)
@@ -210,7 +223,9 @@ def _mlp_settings(params: dict) -> dict[str, Any]:
     if settings["data"] not in MLP_DATA:
         raise SearchlabError(f"{task}: unknown data {settings['data']!r}; choose one of {', '.join(MLP_DATA)}")
     if settings["activation"] not in ACTIVATIONS:
-        raise SearchlabError(f"{task}: unknown activation {settings['activation']!r}; choose one of {', '.join(ACTIVATIONS)}")
+        raise SearchlabError(
+            f"{task}: unknown activation {settings['activation']!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
     held = int(holdout_mask(settings["examples"], settings["holdout"]).sum())
     if held < 1 or held >= settings["examples"]:
         raise SearchlabError(
@@ -222,7 +237,9 @@ def _mlp_settings(params: dict) -> dict[str, Any]:
     return settings
 
 
-def _teacher_data(settings: dict[str, Any], data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def _teacher_data(
+    settings: dict[str, Any], data_seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
     """(inputs, targets) of the trial's D examples and of the test set, plus facts about the test set."""
     seed = settings["teacher_seed"]
     teacher = make_teacher(seed)
@@ -232,7 +249,9 @@ def _teacher_data(settings: dict[str, Any], data_seed: int) -> tuple[np.ndarray,
     return train.x, train.y, test.x, test.y, facts
 
 
-def _digits_data(settings: dict[str, Any], data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def _digits_data(
+    settings: dict[str, Any], data_seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
     """sklearn's digits: a fixed test set of `DIGITS_TEST` images; the trial's D are the first of its own shuffle of the rest."""
     from searchlab.data.images import load_digits
 

@@ -68,7 +68,11 @@ class Problem:
         if self.operator not in OPERATORS:
             raise SearchlabError(f"operator {self.operator!r} is not one of {', '.join(OPERATORS)}")
         for operand in (self.left, self.right):
-            if isinstance(operand, bool) or not isinstance(operand, (int, np.integer)) or not 0 <= operand < 10**MAX_DIGITS:
+            if (
+                isinstance(operand, bool)
+                or not isinstance(operand, (int, np.integer))
+                or not 0 <= operand < 10**MAX_DIGITS
+            ):
                 raise SearchlabError(f"operands are whole numbers 0..{10**MAX_DIGITS - 1}, got {operand!r}")
         object.__setattr__(self, "left", int(self.left))
         object.__setattr__(self, "right", int(self.right))
@@ -147,10 +151,18 @@ class ArithmeticTask:
 
     def __post_init__(self) -> None:
         digits, operators = tuple(self.digits), tuple(self.operators)
-        if not digits or len(set(digits)) != len(digits) or any(not isinstance(d, int) or not 1 <= d <= MAX_DIGITS for d in digits):
-            raise SearchlabError(f"arithmetic digits are distinct whole numbers from 1 to {MAX_DIGITS}, got {self.digits!r}")
+        if (
+            not digits
+            or len(set(digits)) != len(digits)
+            or any(not isinstance(d, int) or not 1 <= d <= MAX_DIGITS for d in digits)
+        ):
+            raise SearchlabError(
+                f"arithmetic digits are distinct whole numbers from 1 to {MAX_DIGITS}, got {self.digits!r}"
+            )
         if not operators or len(set(operators)) != len(operators) or any(op not in OPERATORS for op in operators):
-            raise SearchlabError(f"arithmetic operators are distinct symbols from {' '.join(OPERATORS)}, got {self.operators!r}")
+            raise SearchlabError(
+                f"arithmetic operators are distinct symbols from {' '.join(OPERATORS)}, got {self.operators!r}"
+            )
         object.__setattr__(self, "digits", digits)
         object.__setattr__(self, "operators", operators)
 

@@ -31,7 +31,18 @@ import torch.nn.functional as F
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import torch_generator
 from searchlab.lm.model import CausalTransformer, ModelConfig
-from searchlab.signals.arithmetic import ANSWER_LENGTH, END, PAD, PROBLEM_LENGTH, Problem, arithmetic_vocab, check, decode_answers, encode_answers, encode_problems
+from searchlab.signals.arithmetic import (
+    ANSWER_LENGTH,
+    END,
+    PAD,
+    PROBLEM_LENGTH,
+    Problem,
+    arithmetic_vocab,
+    check,
+    decode_answers,
+    encode_answers,
+    encode_problems,
+)
 
 VOCAB = arithmetic_vocab()
 ANSWER_SYMBOLS = "0123456789-" + END
@@ -76,7 +87,9 @@ def _masked(logits: torch.Tensor) -> torch.Tensor:
     return F.log_softmax(logits.masked_fill(~_ALLOWED.to(logits.device), float("-inf")), dim=-1)
 
 
-def token_log_probs(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def token_log_probs(
+    model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-position log-probabilities of written answers, and which positions count.
 
     Args:
@@ -99,7 +112,11 @@ def token_log_probs(model: CausalTransformer, problem_ids: torch.Tensor, answer_
     return torch.where(counts, log_probs, torch.zeros_like(log_probs)), counts
 
 
-def log_prob(model: CausalTransformer, problems: list[Problem] | np.ndarray | torch.Tensor, answers: list[str] | np.ndarray | torch.Tensor) -> torch.Tensor:
+def log_prob(
+    model: CausalTransformer,
+    problems: list[Problem] | np.ndarray | torch.Tensor,
+    answers: list[str] | np.ndarray | torch.Tensor,
+) -> torch.Tensor:
     """(B,) log-probability that the model writes each answer (strings or encoded rows); differentiable.
 
     Raises:
@@ -113,7 +130,9 @@ def log_prob(model: CausalTransformer, problems: list[Problem] | np.ndarray | to
         answers = encode_answers(answers, VOCAB)
     answer_ids = torch.as_tensor(answers)
     if answer_ids.shape != (problem_ids.shape[0], ANSWER_LENGTH):
-        raise SearchlabError(f"give one answer per problem: {tuple(answer_ids.shape)} answers for {problem_ids.shape[0]} problems")
+        raise SearchlabError(
+            f"give one answer per problem: {tuple(answer_ids.shape)} answers for {problem_ids.shape[0]} problems"
+        )
     per_position, _ = token_log_probs(model, problem_ids, answer_ids)
     return per_position.sum(dim=1)
 
@@ -125,7 +144,9 @@ def nll(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.T
 
 
 @torch.no_grad()
-def _write(model: CausalTransformer, problem_ids: torch.Tensor, temperature: float, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+def _write(
+    model: CausalTransformer, problem_ids: torch.Tensor, temperature: float, generator: torch.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, P) problems -> (B, A) answer ids and (B,) their log-probabilities (at temperature 1).
 
     With `generator` None the answer is greedy (argmax); otherwise each character is drawn at
@@ -179,7 +200,10 @@ def sample(
     problem_ids = _problem_ids(problems).repeat_interleave(n, dim=0)  # (N n, P): problem i's copies are together
     generator = torch_generator(seed)
     # Chunks bound the KV cache's memory (best-of-1024 on 200 problems is 204,800 rows).
-    chunks = [_write(model, problem_ids[start : start + _CHUNK], float(temperature), generator) for start in range(0, problem_ids.shape[0], _CHUNK)]
+    chunks = [
+        _write(model, problem_ids[start : start + _CHUNK], float(temperature), generator)
+        for start in range(0, problem_ids.shape[0], _CHUNK)
+    ]
     written, total = torch.cat([c[0] for c in chunks]), torch.cat([c[1] for c in chunks])
     flat = decode_answers(written.numpy(), VOCAB)
     return [flat[i * n : (i + 1) * n] for i in range(len(flat) // n)], total.numpy().reshape(-1, n)

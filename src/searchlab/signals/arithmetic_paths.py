@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Callable
 
 import numpy as np
 import torch
@@ -48,15 +48,19 @@ from searchlab.signals.arithmetic_people import is_round
 from searchlab.signals.people import ArithmeticPeople
 
 HELD_OUT_SEED = 7_000_007
-SAMPLED_SEED = 7_000_011  # the draws of the held-out answers sampled for a reward model, the same before and after training
+SAMPLED_SEED = (
+    7_000_011  # the draws of the held-out answers sampled for a reward model, the same before and after training
+)
 THREADS = 1  # a model this small trains fastest on one thread, and does not fight other work for the cores
 
 
 def _one_thread(function: Callable) -> Callable:
     """Run `function` with torch limited to `THREADS` CPU threads (restored afterwards)."""
+
     def wrapped(*args, **kwargs):
         with cpu_threads(THREADS):
             return function(*args, **kwargs)
+
     wrapped.__name__, wrapped.__doc__, wrapped.__wrapped__ = function.__name__, function.__doc__, function
     return wrapped  # the held-out problems are the same for every run seed
 
@@ -78,13 +82,17 @@ class PathSettings:
     bc_steps: int = 800
     dagger_rounds: int = 3
     dagger_problems: int = 2_000  # problems the model answers (and the overseer checks) per round
-    dagger_steps: int = 130  # training steps per round, on everything gathered so far (about half of bc_steps over the rounds)
+    dagger_steps: int = (
+        130  # training steps per round, on everything gathered so far (about half of bc_steps over the rounds)
+    )
     rl_learning_rate: float = 5e-4
     rl_steps: int = 250
     rl_problems: int = 32  # problems per policy step
     rl_samples: int = 4  # answers per problem; the baseline is the mean reward of the other answers
     eval_problems: int = 1_000
-    curve_points: int = 6  # held-out evaluations per training loop (each costs a greedy pass over the held-out problems)
+    curve_points: int = (
+        6  # held-out evaluations per training loop (each costs a greedy pass over the held-out problems)
+    )
     rater_candidates: int = 8  # n of the rater's level: pick an approved answer among n samples
 
     def __post_init__(self) -> None:
@@ -96,7 +104,9 @@ class PathSettings:
             if item.type == "int":
                 low = 2 if item.name == "rl_samples" else 0 if item.name in ("dagger_rounds",) else 1
                 if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                    raise SearchlabError(f"arithmetic paths: {item.name} must be a whole number >= {low}, got {value!r}")
+                    raise SearchlabError(
+                        f"arithmetic paths: {item.name} must be a whole number >= {low}, got {value!r}"
+                    )
             if item.type == "float" and not (isinstance(value, (int, float)) and 0 < value < 1):
                 raise SearchlabError(f"arithmetic paths: {item.name} must be a number between 0 and 1, got {value!r}")
         if not isinstance(self.model, M.ModelSettings):
@@ -106,8 +116,19 @@ class PathSettings:
     @classmethod
     def small(cls, **overrides) -> PathSettings:
         """A seconds-sized instance for tests: 1-digit problems, a short everything."""
-        small = dict(digits=(1,), demonstrations=2_000, bc_steps=150, dagger_rounds=2, dagger_problems=400, dagger_steps=60,
-                     rl_steps=40, rl_problems=32, eval_problems=300, curve_points=4, rl_learning_rate=1e-3)
+        small = dict(
+            digits=(1,),
+            demonstrations=2_000,
+            bc_steps=150,
+            dagger_rounds=2,
+            dagger_problems=400,
+            dagger_steps=60,
+            rl_steps=40,
+            rl_problems=32,
+            eval_problems=300,
+            curve_points=4,
+            rl_learning_rate=1e-3,
+        )
         return replace(cls(), **{**small, **overrides})
 
     def task(self) -> ArithmeticTask:
@@ -152,7 +173,10 @@ class PathResult:
 def performance(correct: np.ndarray, problems: list[Problem]) -> dict:
     """{"accuracy": overall, "by_digits": {d: accuracy}} of (N,) bool results on `problems`."""
     digits = np.array([p.digits for p in problems])
-    return {"accuracy": float(np.mean(correct)), "by_digits": {int(d): float(np.mean(correct[digits == d])) for d in np.unique(digits)}}
+    return {
+        "accuracy": float(np.mean(correct)),
+        "by_digits": {int(d): float(np.mean(correct[digits == d])) for d in np.unique(digits)},
+    }
 
 
 @_one_thread
@@ -204,7 +228,9 @@ def rater_level(people: ArithmeticPeople, settings: PathSettings, model: CausalT
     approved = people.rater().rate(flat_problems, flat_answers).reshape(-1, n)
     right = np.array([check(p, a) for p, a in zip(flat_problems, flat_answers)]).reshape(-1, n)
     weights = np.where(approved.any(axis=1, keepdims=True), approved, True).astype(float)  # (N, n)
-    keys = numpy_generator(pick_seed).random(weights.shape) * weights  # the largest key is a uniform pick among weighted
+    keys = (
+        numpy_generator(pick_seed).random(weights.shape) * weights
+    )  # the largest key is a uniform pick among weighted
     picked = right[np.arange(len(problems)), keys.argmax(axis=1)]
     level = performance(picked, problems)
     level["pass_at_n"] = performance(right.any(axis=1), problems)["accuracy"]
@@ -215,8 +241,17 @@ def rater_level(people: ArithmeticPeople, settings: PathSettings, model: CausalT
 # ---- training loops -----------------------------------------------------------------------
 
 
-def _fit(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.Tensor, steps: int, settings: PathSettings, seed: int,
-         curve: list[dict] | None = None, labels: int = 0, offset: int = 0) -> None:
+def _fit(
+    model: CausalTransformer,
+    problem_ids: torch.Tensor,
+    answer_ids: torch.Tensor,
+    steps: int,
+    settings: PathSettings,
+    seed: int,
+    curve: list[dict] | None = None,
+    labels: int = 0,
+    offset: int = 0,
+) -> None:
     """`steps` Adam steps of behaviour cloning on rows drawn uniformly (with replacement) from the data."""
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     generator = torch_generator(seed)
@@ -229,7 +264,14 @@ def _fit(model: CausalTransformer, problem_ids: torch.Tensor, answer_ids: torch.
         loss.backward()
         optimizer.step()
         if curve is not None and ((step + 1) % every == 0 or step + 1 == steps):
-            curve.append({"step": offset + step + 1, "labels": labels, "loss": float(loss.detach()), "accuracy": evaluate(model, settings)["accuracy"]})
+            curve.append(
+                {
+                    "step": offset + step + 1,
+                    "labels": labels,
+                    "loss": float(loss.detach()),
+                    "accuracy": evaluate(model, settings)["accuracy"],
+                }
+            )
 
 
 def _encode(problems: list[Problem], answers: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -237,8 +279,14 @@ def _encode(problems: list[Problem], answers: list[str]) -> tuple[torch.Tensor, 
 
 
 @_one_thread
-def behaviour_cloning(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None,
-                      steps: int | None = None, name: str = "behaviour cloning") -> PathResult:
+def behaviour_cloning(
+    people: ArithmeticPeople,
+    settings: PathSettings,
+    seed: int,
+    start: CausalTransformer | None = None,
+    steps: int | None = None,
+    name: str = "behaviour cloning",
+) -> PathResult:
     """Fit `settings.demonstrations` demonstrator answers for `steps` (default `bc_steps`) steps."""
     began = time.perf_counter()
     init_seed, data_seed, fit_seed = spawn_seeds(check_seed(seed), 3)
@@ -247,14 +295,32 @@ def behaviour_cloning(people: ArithmeticPeople, settings: PathSettings, seed: in
     problems = settings.task().sample(settings.demonstrations, data_seed)
     answers = people.demonstrator().demonstrate(problems)
     curve = [{"step": 0, "labels": len(problems), "accuracy": before["accuracy"]}]
-    _fit(model, *_encode(problems, answers), settings.bc_steps if steps is None else steps, settings, fit_seed, curve, len(problems))
+    _fit(
+        model,
+        *_encode(problems, answers),
+        settings.bc_steps if steps is None else steps,
+        settings,
+        fit_seed,
+        curve,
+        len(problems),
+    )
     data_accuracy = float(np.mean([check(p, a) for p, a in zip(problems, answers)]))
-    return PathResult(name, model, before, evaluate(model, settings), len(problems), curve,
-                      {"demonstration_accuracy": data_accuracy}, time.perf_counter() - began)
+    return PathResult(
+        name,
+        model,
+        before,
+        evaluate(model, settings),
+        len(problems),
+        curve,
+        {"demonstration_accuracy": data_accuracy},
+        time.perf_counter() - began,
+    )
 
 
 @_one_thread
-def dagger(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None) -> PathResult:
+def dagger(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None
+) -> PathResult:
     """Interactive correction at behaviour cloning's compute: clone a tenth of the demonstrations, then
     `dagger_rounds` rounds of (the model answers, the overseer corrects where it disagrees, retrain on all).
 
@@ -294,17 +360,43 @@ def dagger(people: ArithmeticPeople, settings: PathSettings, seed: int, start: C
         answers += [o for o, d in zip(overseen, differs) if d]
         labels += len(asked)  # the overseer looked at (and answered) every problem
         _fit(model, *_encode(problems, answers), settings.dagger_steps, settings, round_fit_seed)
-        curve.append({"step": first_steps + (round_index + 1) * settings.dagger_steps, "round": round_index + 1, "labels": labels,
-                      "data": len(problems), "accuracy": evaluate(model, settings)["accuracy"]})
-    extra = {**counts, "gradient_steps": first_steps + settings.dagger_rounds * settings.dagger_steps,
-             "first_clone": before if untrained is not None else None}
-    return PathResult("dagger", model, untrained or before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)
+        curve.append(
+            {
+                "step": first_steps + (round_index + 1) * settings.dagger_steps,
+                "round": round_index + 1,
+                "labels": labels,
+                "data": len(problems),
+                "accuracy": evaluate(model, settings)["accuracy"],
+            }
+        )
+    extra = {
+        **counts,
+        "gradient_steps": first_steps + settings.dagger_rounds * settings.dagger_steps,
+        "first_clone": before if untrained is not None else None,
+    }
+    return PathResult(
+        "dagger",
+        model,
+        untrained or before,
+        evaluate(model, settings),
+        labels,
+        curve,
+        extra,
+        time.perf_counter() - began,
+    )
 
 
 @_one_thread
-def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[str]], np.ndarray], settings: PathSettings, seed: int,
-              steps: int | None = None, reference: CausalTransformer | None = None, on_eval: Callable[[dict], None] | None = None,
-              kl_coef: float = 0.0) -> list[dict]:
+def reinforce(
+    model: CausalTransformer,
+    reward: Callable[[list[Problem], list[str]], np.ndarray],
+    settings: PathSettings,
+    seed: int,
+    steps: int | None = None,
+    reference: CausalTransformer | None = None,
+    on_eval: Callable[[dict], None] | None = None,
+    kl_coef: float = 0.0,
+) -> list[dict]:
     """Policy-gradient steps (REINFORCE, leave-one-out baseline) on `model`, in place; returns the curve.
 
     Each step draws `rl_problems` problems, samples `rl_samples` answers to each, scores them
@@ -329,7 +421,9 @@ def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[st
         log_ratio = np.zeros_like(rewards)
         if reference is not None:
             with torch.no_grad():
-                reference_log_probs = M.log_prob(reference, encode_problems(flat_problems), flat_answers).numpy().reshape(-1, k)
+                reference_log_probs = (
+                    M.log_prob(reference, encode_problems(flat_problems), flat_answers).numpy().reshape(-1, k)
+                )
             log_ratio = sampled_log_probs - reference_log_probs  # (B, k)
         shaped = rewards - kl_coef * log_ratio
         baseline = (shaped.sum(axis=1, keepdims=True) - shaped) / (k - 1)  # leave-one-out mean
@@ -341,7 +435,11 @@ def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[st
         loss.backward()
         optimizer.step()
         if (step + 1) % every == 0 or step + 1 == steps:
-            point = {"step": step + 1, "reward": float(rewards.mean()), "accuracy": evaluate(model, settings)["accuracy"]}
+            point = {
+                "step": step + 1,
+                "reward": float(rewards.mean()),
+                "accuracy": evaluate(model, settings)["accuracy"],
+            }
             if reference is not None:
                 point["kl"] = float(log_ratio.mean())
             if on_eval is not None:
@@ -350,7 +448,9 @@ def reinforce(model: CausalTransformer, reward: Callable[[list[Problem], list[st
     return curve
 
 
-def _starting_model(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None) -> CausalTransformer:
+def _starting_model(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None
+) -> CausalTransformer:
     return copy.deepcopy(start) if start is not None else behaviour_cloning(people, settings, seed).model
 
 
@@ -360,17 +460,27 @@ def round_rates(model: CausalTransformer, settings: PathSettings) -> dict:
     answers = M.greedy(model, problems)
     rounds = np.array([is_round(a) for a in answers])
     wrong = np.array([not check(p, a) for p, a in zip(problems, answers)])
-    return {"round_rate": float(rounds.mean()), "true_round_rate": float(np.mean([is_round(p.answer) for p in problems])),
-            "wrong_round_rate": float((rounds & wrong).mean()), "round_share_of_wrong": float((rounds & wrong).sum() / max(wrong.sum(), 1))}
+    return {
+        "round_rate": float(rounds.mean()),
+        "true_round_rate": float(np.mean([is_round(p.answer) for p in problems])),
+        "wrong_round_rate": float((rounds & wrong).mean()),
+        "round_share_of_wrong": float((rounds & wrong).sum() / max(wrong.sum(), 1)),
+    }
 
 
 @_one_thread
-def approval_direct(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None) -> PathResult:
+def approval_direct(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None
+) -> PathResult:
     """Policy improvement against the rater's approvals (REINFORCE, leave-one-out baseline), exploit measured."""
     began = time.perf_counter()
     start_seed, rl_seed = spawn_seeds(check_seed(seed), 2)
     model = _starting_model(people, settings, start_seed, start)
-    before, exploit_before, expected_before = evaluate(model, settings), round_rates(model, settings), expected_accuracy(model, settings)
+    before, exploit_before, expected_before = (
+        evaluate(model, settings),
+        round_rates(model, settings),
+        expected_accuracy(model, settings),
+    )
     rater = people.rater()
     fired: list[float] = []
 
@@ -379,16 +489,31 @@ def approval_direct(people: ArithmeticPeople, settings: PathSettings, seed: int,
         fired.append(float(judged.fired.mean()))
         return judged.approved.astype(float)
 
-    curve = reinforce(model, approve, settings, rl_seed, on_eval=lambda point: point.update(round_rate=round_rates(model, settings)["round_rate"]))
+    curve = reinforce(
+        model,
+        approve,
+        settings,
+        rl_seed,
+        on_eval=lambda point: point.update(round_rate=round_rates(model, settings)["round_rate"]),
+    )
     labels = settings.rl_steps * settings.rl_problems * settings.rl_samples
-    extra = {"exploit_before": exploit_before, "exploit_after": round_rates(model, settings),
-             "bias_fired_first_steps": float(np.mean(fired[: max(1, len(fired) // 10)])), "bias_fired_last_steps": float(np.mean(fired[-max(1, len(fired) // 10):])),
-             "expected_accuracy_before": expected_before, "expected_accuracy_after": expected_accuracy(model, settings)}
-    return PathResult("approval (rater)", model, before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)
+    extra = {
+        "exploit_before": exploit_before,
+        "exploit_after": round_rates(model, settings),
+        "bias_fired_first_steps": float(np.mean(fired[: max(1, len(fired) // 10)])),
+        "bias_fired_last_steps": float(np.mean(fired[-max(1, len(fired) // 10) :])),
+        "expected_accuracy_before": expected_before,
+        "expected_accuracy_after": expected_accuracy(model, settings),
+    }
+    return PathResult(
+        "approval (rater)", model, before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began
+    )
 
 
 @_one_thread
-def outcomes(people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None) -> PathResult:
+def outcomes(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None
+) -> PathResult:
     """Policy improvement from the exact check (REINFORCE, leave-one-out baseline); `labels` counts checks."""
     began = time.perf_counter()
     start_seed, rl_seed = spawn_seeds(check_seed(seed), 2)
@@ -401,4 +526,13 @@ def outcomes(people: ArithmeticPeople, settings: PathSettings, seed: int, start:
     curve = reinforce(model, exact, settings, rl_seed)
     labels = settings.rl_steps * settings.rl_problems * settings.rl_samples
     extra = {"expected_accuracy_before": expected_before, "expected_accuracy_after": expected_accuracy(model, settings)}
-    return PathResult("outcomes (exact check)", model, before, evaluate(model, settings), labels, curve, extra, time.perf_counter() - began)
+    return PathResult(
+        "outcomes (exact check)",
+        model,
+        before,
+        evaluate(model, settings),
+        labels,
+        curve,
+        extra,
+        time.perf_counter() - began,
+    )

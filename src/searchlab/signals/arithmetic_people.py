@@ -126,7 +126,12 @@ class Demonstrator:
         digits = np.array([p.digits for p in problems])
         wrong = np.array([not check(p, a) for p, a in zip(problems, answers)])
         return {
-            f"error rate at {d} digits": Measured(f"error rate at {d} digits", self.error_rate(d), float(wrong[digits == d].mean()), int((digits == d).sum()))
+            f"error rate at {d} digits": Measured(
+                f"error rate at {d} digits",
+                self.error_rate(d),
+                float(wrong[digits == d].mean()),
+                int((digits == d).sum()),
+            )
             for d in task.digits
         }
 

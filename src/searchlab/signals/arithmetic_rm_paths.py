@@ -68,7 +68,11 @@ class RewardSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise SearchlabError(f"reward paths: {name} must be a whole number >= 1, got {value!r}")
-        if isinstance(self.kl_coef, bool) or not isinstance(self.kl_coef, (int, float)) or not 0 <= self.kl_coef < math.inf:
+        if (
+            isinstance(self.kl_coef, bool)
+            or not isinstance(self.kl_coef, (int, float))
+            or not 0 <= self.kl_coef < math.inf
+        ):
             raise SearchlabError(f"reward paths: kl_coef must be a finite number >= 0, got {self.kl_coef!r}")
         check_probability("reward paths", "generic_base_error", self.generic_base_error)
         check_probability("reward paths", "generic_per_digit_error", self.generic_per_digit_error)
@@ -76,7 +80,9 @@ class RewardSettings:
 
     @classmethod
     def small(cls, **overrides) -> RewardSettings:
-        return replace(cls(), **{**dict(members=3, rm_steps=150, bon_problems=60, bon_max=64, overopt_steps=60), **overrides})
+        return replace(
+            cls(), **{**dict(members=3, rm_steps=150, bon_problems=60, bon_max=64, overopt_steps=60), **overrides}
+        )
 
     def ensemble(self) -> RewardEnsemble:
         return RewardEnsemble(members=self.members, hidden=self.hidden, steps=self.rm_steps)
@@ -119,8 +125,14 @@ def features(problems: list[Problem], answers: list[str]) -> np.ndarray:
 
 
 @paths._one_thread
-def fit_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, rm: RewardSettings, policy: CausalTransformer,
-                     seed: int, fraction: float | None = None) -> tuple[RewardEnsemble, dict]:
+def fit_reward_model(
+    people: ArithmeticPeople,
+    settings: paths.PathSettings,
+    rm: RewardSettings,
+    policy: CausalTransformer,
+    seed: int,
+    fraction: float | None = None,
+) -> tuple[RewardEnsemble, dict]:
     """Rater labels on answers sampled from `policy`; fit on `fraction` of them; report accuracy on held-out ones.
 
     The pool is as large as `approval_direct`'s (``rl_steps * rl_problems * rl_samples`` labels);
@@ -144,11 +156,16 @@ def fit_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, rm:
     used = numpy_generator(split_seed).permutation(pool)[: max(1, round(fraction * pool))]
     rest = np.arange(pool, size)
     model = rm.ensemble().fit(x[used], judged.approved[used], fit_seed)
-    report = {"fraction": fraction, "labels": int(used.size), "pool": pool, "heldout": HELDOUT_LABELS,
-              "accuracy_on_rest_vs_rater": model.accuracy(x[rest], judged.approved[rest]),
-              "accuracy_on_rest_vs_truth": model.accuracy(x[rest], judged.correct[rest]),
-              "majority_on_rest": float(max(judged.approved[rest].mean(), 1.0 - judged.approved[rest].mean())),
-              "auc_on_rest_vs_rater": _auc(model.predict(x[rest]), judged.approved[rest])}
+    report = {
+        "fraction": fraction,
+        "labels": int(used.size),
+        "pool": pool,
+        "heldout": HELDOUT_LABELS,
+        "accuracy_on_rest_vs_rater": model.accuracy(x[rest], judged.approved[rest]),
+        "accuracy_on_rest_vs_truth": model.accuracy(x[rest], judged.correct[rest]),
+        "majority_on_rest": float(max(judged.approved[rest].mean(), 1.0 - judged.approved[rest].mean())),
+        "auc_on_rest_vs_rater": _auc(model.predict(x[rest]), judged.approved[rest]),
+    }
     return model, report
 
 
@@ -166,16 +183,28 @@ def _proxy(model: RewardEnsemble):
     return lambda problems, answers: model.predict(features(problems, answers))
 
 
-def sampled_proxy(policy: CausalTransformer, reward_model: RewardEnsemble, settings: paths.PathSettings, n: int = 4) -> float:
+def sampled_proxy(
+    policy: CausalTransformer, reward_model: RewardEnsemble, settings: paths.PathSettings, n: int = 4
+) -> float:
     """The reward model's mean P(approve) of `n` answers sampled from `policy` to each held-out problem (what the policy climbs)."""
     problems = settings.held_out()
     answers, _ = M.sample(policy, problems, n, seed=paths.SAMPLED_SEED)
-    return float(reward_model.predict(features([p for p in problems for _ in range(n)], [a for row in answers for a in row])).mean())
+    return float(
+        reward_model.predict(
+            features([p for p in problems for _ in range(n)], [a for row in answers for a in row])
+        ).mean()
+    )
 
 
 @paths._one_thread
-def approval_reward_model(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, fraction: float | None = None,
-                          rm: RewardSettings | None = None, start: CausalTransformer | None = None) -> paths.PathResult:
+def approval_reward_model(
+    people: ArithmeticPeople,
+    settings: paths.PathSettings,
+    seed: int,
+    fraction: float | None = None,
+    rm: RewardSettings | None = None,
+    start: CausalTransformer | None = None,
+) -> paths.PathResult:
     """Policy improvement (REINFORCE, leave-one-out baseline) against a reward model fitted on `fraction` of the rater labels.
 
     `extra` holds the reward model's fit report, "proxy_before" / "proxy_after": its mean score of
@@ -189,17 +218,38 @@ def approval_reward_model(people: ArithmeticPeople, settings: paths.PathSettings
     model = paths._starting_model(people, settings, start_seed, start)
     before = paths.evaluate(model, settings)
     reward_model, report = fit_reward_model(people, settings, rm, model, rm_seed, fraction)
-    proxy_before, expected_before = sampled_proxy(model, reward_model, settings), paths.expected_accuracy(model, settings)
-    curve = paths.reinforce(model, _proxy(reward_model), settings, rl_seed, reference=copy.deepcopy(model), kl_coef=rm.kl_coef)
-    extra = {"reward_model": report, "exploit_after": paths.round_rates(model, settings),
-             "proxy_before": proxy_before, "proxy_after": sampled_proxy(model, reward_model, settings),
-             "expected_accuracy_before": expected_before, "expected_accuracy_after": paths.expected_accuracy(model, settings)}
+    proxy_before, expected_before = (
+        sampled_proxy(model, reward_model, settings),
+        paths.expected_accuracy(model, settings),
+    )
+    curve = paths.reinforce(
+        model, _proxy(reward_model), settings, rl_seed, reference=copy.deepcopy(model), kl_coef=rm.kl_coef
+    )
+    extra = {
+        "reward_model": report,
+        "exploit_after": paths.round_rates(model, settings),
+        "proxy_before": proxy_before,
+        "proxy_after": sampled_proxy(model, reward_model, settings),
+        "expected_accuracy_before": expected_before,
+        "expected_accuracy_after": paths.expected_accuracy(model, settings),
+    }
     name = f"approval (reward model, {report['fraction']:g})"
-    return paths.PathResult(name, model, before, paths.evaluate(model, settings), report["labels"], curve, extra, time.perf_counter() - began)
+    return paths.PathResult(
+        name,
+        model,
+        before,
+        paths.evaluate(model, settings),
+        report["labels"],
+        curve,
+        extra,
+        time.perf_counter() - began,
+    )
 
 
 @paths._one_thread
-def best_of_n(policy: CausalTransformer, reward_model: RewardEnsemble, problems: list[Problem], n_max: int, seed: int) -> list[dict]:
+def best_of_n(
+    policy: CausalTransformer, reward_model: RewardEnsemble, problems: list[Problem], n_max: int, seed: int
+) -> list[dict]:
     """Best-of-n by the reward model for n = 1, 2, 4, ..., n_max: mean proxy and true reward of the pick, and d.
 
     n_max answers are sampled per problem once; for each n they are split into n_max // n
@@ -209,7 +259,9 @@ def best_of_n(policy: CausalTransformer, reward_model: RewardEnsemble, problems:
     flat_problems = [p for p in problems for _ in range(n_max)]
     flat_answers = [a for row in answers for a in row]
     proxy = reward_model.predict(features(flat_problems, flat_answers)).reshape(len(problems), n_max)
-    truth = np.array([a == p.answer for p, a in zip(flat_problems, flat_answers)], dtype=float).reshape(len(problems), n_max)
+    truth = np.array([a == p.answer for p, a in zip(flat_problems, flat_answers)], dtype=float).reshape(
+        len(problems), n_max
+    )
     rows = []
     n = 1
     while n <= n_max:
@@ -217,8 +269,14 @@ def best_of_n(policy: CausalTransformer, reward_model: RewardEnsemble, problems:
         grouped = proxy[:, : groups * n].reshape(len(problems), groups, n)
         pick = grouped.argmax(axis=2)[..., None]  # (P, groups, 1)
         chosen_truth = np.take_along_axis(truth[:, : groups * n].reshape(len(problems), groups, n), pick, axis=2)
-        rows.append({"n": n, "d": float(bon_distance(n)), "proxy": float(np.take_along_axis(grouped, pick, axis=2).mean()),
-                     "true": float(chosen_truth.mean())})
+        rows.append(
+            {
+                "n": n,
+                "d": float(bon_distance(n)),
+                "proxy": float(np.take_along_axis(grouped, pick, axis=2).mean()),
+                "true": float(chosen_truth.mean()),
+            }
+        )
         n *= 2
     return rows
 
@@ -231,8 +289,13 @@ def _gao(d: list[float], scores: list[float], kind: str, baseline: float) -> dic
 
 
 @paths._one_thread
-def overoptimisation(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, rm: RewardSettings | None = None,
-                     start: CausalTransformer | None = None) -> dict:
+def overoptimisation(
+    people: ArithmeticPeople,
+    settings: paths.PathSettings,
+    seed: int,
+    rm: RewardSettings | None = None,
+    start: CausalTransformer | None = None,
+) -> dict:
     """Proxy against true reward as the policy is pushed harder against a learned reward model.
 
     Returns:
@@ -259,18 +322,33 @@ def overoptimisation(people: ArithmeticPeople, settings: paths.PathSettings, see
     def record(point: dict) -> None:
         point.update(true=float(np.mean(truth[-every:])), d=math.sqrt(max(point["kl"], 0.0)))
 
-    rl = paths.reinforce(policy, proxy_and_truth, replace(settings, curve_points=10), rl_seed, rm.overopt_steps, start_model, record)
+    rl = paths.reinforce(
+        policy, proxy_and_truth, replace(settings, curve_points=10), rl_seed, rm.overopt_steps, start_model, record
+    )
     start_true = bon[0]["true"]  # n = 1: the start's sampled answers
     rl_points = [{"step": 0, "kl": 0.0, "d": 0.0, "reward": bon[0]["proxy"], "true": start_true}] + rl
-    return {"reward_model": report, "best_of_n": bon, "best_of_n_fit": _gao([r["d"] for r in bon], [r["true"] for r in bon], "bon", start_true),
-            "best_of_n_peak_n": max(bon, key=lambda r: r["true"])["n"], "rl": rl_points,
-            "rl_fit": _gao([r["d"] for r in rl_points], [r["true"] for r in rl_points], "rl", start_true),
-            "rl_peak": max(rl_points, key=lambda r: r["true"]), "seconds": time.perf_counter() - began}
+    return {
+        "reward_model": report,
+        "best_of_n": bon,
+        "best_of_n_fit": _gao([r["d"] for r in bon], [r["true"] for r in bon], "bon", start_true),
+        "best_of_n_peak_n": max(bon, key=lambda r: r["true"])["n"],
+        "rl": rl_points,
+        "rl_fit": _gao([r["d"] for r in rl_points], [r["true"] for r in rl_points], "rl", start_true),
+        "rl_peak": max(rl_points, key=lambda r: r["true"]),
+        "seconds": time.perf_counter() - began,
+    }
 
 
 @paths._one_thread
-def active_vs_random(people: ArithmeticPeople, settings: paths.PathSettings, rm: RewardSettings, policy: CausalTransformer,
-                     seed: int, counts=(100, 200, 400, 800, 1600, 3200), heldout: int = 2_000) -> dict[str, LabelEfficiency]:
+def active_vs_random(
+    people: ArithmeticPeople,
+    settings: paths.PathSettings,
+    rm: RewardSettings,
+    policy: CausalTransformer,
+    seed: int,
+    counts=(100, 200, 400, 800, 1600, 3200),
+    heldout: int = 2_000,
+) -> dict[str, LabelEfficiency]:
     """Label-efficiency curves of random and disagreement-driven queries, the rater's labels bought one by one.
 
     The items are answers `policy` samples to fresh problems (`rl_samples` per problem), as the
@@ -289,20 +367,42 @@ def active_vs_random(people: ArithmeticPeople, settings: paths.PathSettings, rm:
     x = features(flat_problems, flat_answers)
     pool, scored = slice(0, size - heldout), slice(size - heldout, size)
     oracle = lambda indices: labels[pool][indices]  # noqa: E731 - the rater's book, read only when asked
-    return {name: label_efficiency(x[pool], oracle, x[scored], labels[scored], counts, curve_seed, active=(name == "active"),
-                                   ensemble=rm.ensemble())
-            for name in ("random", "active")}
+    return {
+        name: label_efficiency(
+            x[pool],
+            oracle,
+            x[scored],
+            labels[scored],
+            counts,
+            curve_seed,
+            active=(name == "active"),
+            ensemble=rm.ensemble(),
+        )
+        for name in ("random", "active")
+    }
 
 
-def label_fractions(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, fractions=(1.0, 0.1, 0.01, 0.001),
-                    rm: RewardSettings | None = None, start: CausalTransformer | None = None) -> list[paths.PathResult]:
+def label_fractions(
+    people: ArithmeticPeople,
+    settings: paths.PathSettings,
+    seed: int,
+    fractions=(1.0, 0.1, 0.01, 0.001),
+    rm: RewardSettings | None = None,
+    start: CausalTransformer | None = None,
+) -> list[paths.PathResult]:
     """`approval_reward_model` at each fraction of labels, from the same start and seed."""
-    start = start if start is not None else paths.behaviour_cloning(people, settings, spawn_seeds(check_seed(seed), 1)[0]).model
+    start = (
+        start
+        if start is not None
+        else paths.behaviour_cloning(people, settings, spawn_seeds(check_seed(seed), 1)[0]).model
+    )
     return [approval_reward_model(people, settings, seed, f, rm, start) for f in fractions]
 
 
 @paths._one_thread
-def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, rm: RewardSettings | None = None) -> list[dict]:
+def pipeline(
+    people: ArithmeticPeople, settings: paths.PathSettings, seed: int, rm: RewardSettings | None = None
+) -> list[dict]:
     """Generic demonstrations -> expert demonstrations -> approval via the reward model -> outcomes.
 
     The generic demonstrator errs at `rm.generic_base_error + rm.generic_per_digit_error * (digits - 1)`;
@@ -312,22 +412,46 @@ def pipeline(people: ArithmeticPeople, settings: paths.PathSettings, seed: int, 
         One row per stage: {"stage", "start" (true performance before it), "performance", "labels", "seconds"}.
     """
     rm = rm or RewardSettings()
-    generic = ArithmeticPeople(rm.generic_base_error, rm.generic_per_digit_error, people.noise, people.bias, people.seed)
+    generic = ArithmeticPeople(
+        rm.generic_base_error, rm.generic_per_digit_error, people.noise, people.bias, people.seed
+    )
     seeds = spawn_seeds(check_seed(seed), 4)
     rows = []
     model = None
     expert = replace(settings, demonstrations=max(1, settings.demonstrations // 4))
-    stages = [("generic demonstrations", lambda s, m: paths.behaviour_cloning(generic, settings, s, m)),
-              ("expert demonstrations", lambda s, m: paths.behaviour_cloning(people, expert, s, m, steps=max(1, settings.bc_steps // 2))),
-              ("approval via reward model", lambda s, m: approval_reward_model(people, settings, s, None, rm, m)),
-              ("outcomes", lambda s, m: paths.outcomes(people, settings, s, m))]
+    stages = [
+        ("generic demonstrations", lambda s, m: paths.behaviour_cloning(generic, settings, s, m)),
+        (
+            "expert demonstrations",
+            lambda s, m: paths.behaviour_cloning(people, expert, s, m, steps=max(1, settings.bc_steps // 2)),
+        ),
+        ("approval via reward model", lambda s, m: approval_reward_model(people, settings, s, None, rm, m)),
+        ("outcomes", lambda s, m: paths.outcomes(people, settings, s, m)),
+    ]
     for (stage, train), stage_seed in zip(stages, seeds):
         result = train(stage_seed, model)
         model = result.model
-        rows.append({"stage": stage, "start": result.start, "performance": result.performance, "labels": result.labels,
-                     "seconds": result.seconds})
+        rows.append(
+            {
+                "stage": stage,
+                "start": result.start,
+                "performance": result.performance,
+                "labels": result.labels,
+                "seconds": result.seconds,
+            }
+        )
     return rows
 
 
-__all__ = ["RewardSettings", "active_vs_random", "approval_reward_model", "best_of_n", "features", "fit_reward_model", "label_fractions",
-           "overoptimisation", "pipeline", "sampled_proxy"]
+__all__ = [
+    "RewardSettings",
+    "active_vs_random",
+    "approval_reward_model",
+    "best_of_n",
+    "features",
+    "fit_reward_model",
+    "label_fractions",
+    "overoptimisation",
+    "pipeline",
+    "sampled_proxy",
+]

@@ -23,8 +23,8 @@ of K tables (K, decisions) or of K probability arrays (K, decisions, 9) is score
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -73,7 +73,9 @@ class OutcomeReport:
     def as_dict(self) -> dict:
         """JSON-ready: the headline numbers and the breakdown per opponent and side."""
         breakdown = {
-            name: {side: dict(zip(("win", "draw", "loss"), map(float, self.results[i, s]))) for s, side in enumerate(SIDES)}
+            name: {
+                side: dict(zip(("win", "draw", "loss"), map(float, self.results[i, s]))) for s, side in enumerate(SIDES)
+            }
             for i, name in enumerate(self.pool)
         }
         return {"score": self.score, "win": self.win, "draw": self.draw, "loss": self.loss, "by_opponent": breakdown}
@@ -120,7 +122,9 @@ class Outcome:
                 blocks[:, square] |= blank & (others == -mine).all(axis=1)
         wins &= index.legal  # no moves once the game is over
         blocks &= index.legal
-        allowed = np.where(wins.any(axis=1, keepdims=True), wins, np.where(blocks.any(axis=1, keepdims=True), blocks, index.legal))
+        allowed = np.where(
+            wins.any(axis=1, keepdims=True), wins, np.where(blocks.any(axis=1, keepdims=True), blocks, index.legal)
+        )
         counts = allowed.sum(axis=1, keepdims=True)
         return np.divide(allowed, counts, out=np.zeros(allowed.shape), where=counts > 0)
 
@@ -153,9 +157,13 @@ class Outcome:
                 raise SearchlabError("move probabilities put weight on illegal moves; mask taken squares to 0")
             totals = probabilities.sum(axis=2)
             if np.abs(totals - 1.0).max() > 1e-6:
-                raise SearchlabError(f"move probabilities must sum to 1 in every position; found sums {totals.min():.4g}..{totals.max():.4g}")
+                raise SearchlabError(
+                    f"move probabilities must sum to 1 in every position; found sums {totals.min():.4g}..{totals.max():.4g}"
+                )
             return np.where(task.legal, probabilities, 0.0) / totals[:, :, None]
-        raise SearchlabError(f"a policy is a ({d},) table of moves or ({d}, 9) move probabilities (or a stack of them); got shape {array.shape}")
+        raise SearchlabError(
+            f"a policy is a ({d},) table of moves or ({d}, 9) move probabilities (or a stack of them); got shape {array.shape}"
+        )
 
     # ---- exact results -------------------------------------------------------------------
 
@@ -167,7 +175,9 @@ class Outcome:
             opponent = self.opponent_policy(name)[: self.task.decisions]
             for side in (0, 1):
                 for start in range(0, learner.shape[0], _CHUNK):
-                    out[start : start + _CHUNK, i, side] = self._backward(learner[start : start + _CHUNK], opponent, side)
+                    out[start : start + _CHUNK, i, side] = self._backward(
+                        learner[start : start + _CHUNK], opponent, side
+                    )
         return out
 
     def _backward(self, learner: np.ndarray, opponent: np.ndarray, side: int) -> np.ndarray:
@@ -200,7 +210,9 @@ class Outcome:
 
     # ---- sampled games -------------------------------------------------------------------
 
-    def sample_games(self, policy: np.ndarray | Callable, opponent: str, side: int, games: int, seed: int) -> np.ndarray:
+    def sample_games(
+        self, policy: np.ndarray | Callable, opponent: str, side: int, games: int, seed: int
+    ) -> np.ndarray:
         """(games,) int8 results from the policy's side (+1 win, 0 draw, -1 loss), moves drawn at random.
 
         Args:
@@ -211,7 +223,9 @@ class Outcome:
             seed: seeds the draws of both players.
         """
         if side not in (0, 1) or opponent not in self.pool:
-            raise SearchlabError(f"side is 0 (X) or 1 (O) and the opponent one of {', '.join(self.pool)}; got {side!r}, {opponent!r}")
+            raise SearchlabError(
+                f"side is 0 (X) or 1 (O) and the opponent one of {', '.join(self.pool)}; got {side!r}, {opponent!r}"
+            )
         learner = self.policy_probabilities(policy)
         if learner.shape[0] != 1:
             raise SearchlabError("sample_games plays one policy at a time")

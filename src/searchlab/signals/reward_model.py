@@ -48,7 +48,9 @@ def _whole(owner: str, name: str, value, low: int = 1) -> int:
 def _positive(owner: str, name: str, value, allow_zero: bool = False) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)) or float(value) < 0 or (float(value) == 0 and not allow_zero):
-        raise SearchlabError(f"{owner}: {name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise SearchlabError(
+            f"{owner}: {name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}"
+        )
     return float(value)
 
 
@@ -94,8 +96,17 @@ class RewardEnsemble:
         SearchlabError: a bad setting, with what to give instead.
     """
 
-    def __init__(self, members: int = 5, hidden: int = 64, layers: int = 2, steps: int = 600, batch_size: int = 256,
-                 lr: float = 3e-3, weight_decay: float = 1e-5, bootstrap: bool = True) -> None:
+    def __init__(
+        self,
+        members: int = 5,
+        hidden: int = 64,
+        layers: int = 2,
+        steps: int = 600,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-5,
+        bootstrap: bool = True,
+    ) -> None:
         owner = "reward ensemble"
         self.members = _whole(owner, "members", members)
         self.hidden = _whole(owner, "hidden", hidden)
@@ -108,7 +119,10 @@ class RewardEnsemble:
 
     def settings(self) -> dict:
         """The constructor's arguments, so an unfitted copy can be made: RewardEnsemble(**settings())."""
-        return {name: getattr(self, name) for name in ("members", "hidden", "layers", "steps", "batch_size", "lr", "weight_decay", "bootstrap")}
+        return {
+            name: getattr(self, name)
+            for name in ("members", "hidden", "layers", "steps", "batch_size", "lr", "weight_decay", "bootstrap")
+        }
 
     def fit(self, features, labels, seed: int) -> RewardEnsemble:
         """Train every member on its own bootstrap resample of (features, labels); returns self.
@@ -151,7 +165,9 @@ class RewardEnsemble:
         self.n_labels_ = n
         return self
 
-    def _train(self, weights: list, x: torch.Tensor, y: torch.Tensor, samples: torch.Tensor, gen: torch.Generator) -> None:
+    def _train(
+        self, weights: list, x: torch.Tensor, y: torch.Tensor, samples: torch.Tensor, gen: torch.Generator
+    ) -> None:
         """`steps` Adam steps, each member on a batch of its own resample `samples` (K, n)."""
         k, n = samples.shape
         batch = min(self.batch_size, n)
@@ -225,8 +241,17 @@ class LabelEfficiency:
     majority: float = float("nan")
 
 
-def label_efficiency(pool, oracle: Callable[[np.ndarray], np.ndarray], heldout, heldout_labels, counts: Sequence[int],
-                     seed: int, active: bool, ensemble: RewardEnsemble | None = None, initial: int | None = None) -> LabelEfficiency:
+def label_efficiency(
+    pool,
+    oracle: Callable[[np.ndarray], np.ndarray],
+    heldout,
+    heldout_labels,
+    counts: Sequence[int],
+    seed: int,
+    active: bool,
+    ensemble: RewardEnsemble | None = None,
+    initial: int | None = None,
+) -> LabelEfficiency:
     """Buy labels from `oracle` for items of `pool`, at random or where the ensemble disagrees, and score each refit.
 
     Random: the first counts[-1] items of a seeded permutation, so each count is a prefix.
@@ -251,7 +276,9 @@ def label_efficiency(pool, oracle: Callable[[np.ndarray], np.ndarray], heldout, 
     n = x.shape[0]
     counts = [_whole("label efficiency", "each count", c) for c in counts]
     if not counts or any(b <= a for a, b in zip(counts, counts[1:])) or counts[-1] > n:
-        raise SearchlabError(f"label efficiency: counts must be increasing whole numbers from 1 to the pool size {n}, got {counts!r}")
+        raise SearchlabError(
+            f"label efficiency: counts must be increasing whole numbers from 1 to the pool size {n}, got {counts!r}"
+        )
     initial = counts[0] if initial is None else _whole("label efficiency", "initial", initial)
     if initial > counts[0]:
         raise SearchlabError(f"label efficiency: initial ({initial}) must be at most the first count ({counts[0]})")
@@ -284,7 +311,7 @@ def label_efficiency(pool, oracle: Callable[[np.ndarray], np.ndarray], heldout, 
             result.pool_median_disagreement.append(float(np.median(spread)))
             buy(unlabelled[pick])
         elif not active and result.oracle_calls < count:
-            buy(order[result.oracle_calls: count])
+            buy(order[result.oracle_calls : count])
         model = RewardEnsemble(**ensemble.settings()).fit(x[bought], labels[bought], fit_seeds[step])
         result.accuracy.append(model.accuracy(heldout, heldout_labels))
     return result
@@ -314,7 +341,10 @@ class GaoFit:
         return _gao_form(self.kind)(np.asarray(d, dtype=float), self.alpha, self.beta)
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("kind", "alpha", "beta", "alpha_stderr", "beta_stderr", "peak_d", "peak_score")}
+        return {
+            k: getattr(self, k)
+            for k in ("kind", "alpha", "beta", "alpha_stderr", "beta_stderr", "peak_d", "peak_score")
+        }
 
 
 def _gao_form(kind: str) -> Callable:

@@ -40,25 +40,40 @@ FRACTIONS = (1.0, 0.1, 0.01, 0.001)
 BEST_OF = tuple(2**k for k in range(11))  # 1 .. 1024
 
 
-def reward_model_accuracy(people: TicTacToePeople, settings: SignalSettings, seed: int, fractions=FRACTIONS) -> list[dict]:
+def reward_model_accuracy(
+    people: TicTacToePeople, settings: SignalSettings, seed: int, fractions=FRACTIONS
+) -> list[dict]:
     """Per fraction: labels seen, accuracy on the rest of the rater's labels and against the truth."""
     _check(people, settings, seed)
-    return [{"fraction": f, **fit_reward_model(people, settings, SignalSettings(fraction=f).fraction, s)[1]}
-            for f, s in zip(fractions, spawn_seeds(seed, len(fractions)))]
+    return [
+        {"fraction": f, **fit_reward_model(people, settings, SignalSettings(fraction=f).fraction, s)[1]}
+        for f, s in zip(fractions, spawn_seeds(seed, len(fractions)))
+    ]
 
 
-def active_vs_random(people: TicTacToePeople, settings: SignalSettings, seed: int,
-                     counts=(100, 200, 400, 800, 1600, 3200)) -> dict[str, LabelEfficiency]:
+def active_vs_random(
+    people: TicTacToePeople, settings: SignalSettings, seed: int, counts=(100, 200, 400, 800, 1600, 3200)
+) -> dict[str, LabelEfficiency]:
     """Label-efficiency curves of random and disagreement-driven queries on one half of the pairs, scored on the other."""
     _check(people, settings, seed)
     _, _, labels, features = label_book(people)
     split_seed, curve_seed = spawn_seeds(seed, 2)
     order = numpy_generator(split_seed).permutation(labels.size)
-    pool, heldout = order[: labels.size // 2], order[labels.size // 2:]
+    pool, heldout = order[: labels.size // 2], order[labels.size // 2 :]
     oracle = lambda indices: labels[pool[indices]]  # noqa: E731 - the rater's book, looked up only when asked
-    return {name: label_efficiency(features[pool], oracle, features[heldout], labels[heldout], counts, curve_seed,
-                                   active=(name == "active"), ensemble=settings.reward_ensemble())
-            for name in ("random", "active")}
+    return {
+        name: label_efficiency(
+            features[pool],
+            oracle,
+            features[heldout],
+            labels[heldout],
+            counts,
+            curve_seed,
+            active=(name == "active"),
+            ensemble=settings.reward_ensemble(),
+        )
+        for name in ("random", "active")
+    }
 
 
 def best_of_n(initial: np.ndarray, reward: np.ndarray, n: int) -> np.ndarray:
@@ -98,8 +113,15 @@ class OveroptimisationArm:
         return self.knob[int(np.argmax(self.true))]
 
 
-def _point(arm: OveroptimisationArm, knob: int, d: float, policy: np.ndarray, initial: np.ndarray,
-           reward: np.ndarray, outcome: Outcome) -> None:
+def _point(
+    arm: OveroptimisationArm,
+    knob: int,
+    d: float,
+    policy: np.ndarray,
+    initial: np.ndarray,
+    reward: np.ndarray,
+    outcome: Outcome,
+) -> None:
     contested = outcome.task.contested
     p, p0 = policy[contested], initial[contested]
     log_ratio = np.log(np.where(p > 0, p, 1.0)) - np.log(np.where(p > 0, p0, 1.0))
@@ -111,8 +133,15 @@ def _point(arm: OveroptimisationArm, knob: int, d: float, policy: np.ndarray, in
     arm.score.append(float(outcome.scores(policy)[0]))
 
 
-def overoptimisation(people: TicTacToePeople, settings: SignalSettings, seed: int, fraction: float = 0.1,
-                     rl_steps: int = 600, record_every: int = 25, start: TicTacToePolicy | None = None) -> dict:
+def overoptimisation(
+    people: TicTacToePeople,
+    settings: SignalSettings,
+    seed: int,
+    fraction: float = 0.1,
+    rl_steps: int = 600,
+    record_every: int = 25,
+    start: TicTacToePolicy | None = None,
+) -> dict:
     """Best-of-n and RL against a reward model fitted on `fraction` of the labels; both arms and their fits.
 
     Returns:

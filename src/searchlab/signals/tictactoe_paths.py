@@ -44,7 +44,14 @@ from searchlab.signals.outcome import Outcome
 from searchlab.signals.people import TicTacToePeople
 from searchlab.signals.reward_model import RewardEnsemble
 from searchlab.signals.tictactoe_policy import (
-    Performance, Rollout, TicTacToePolicy, legal_pairs, measure, pair_features, play_games, sampler,
+    Performance,
+    Rollout,
+    TicTacToePolicy,
+    legal_pairs,
+    measure,
+    pair_features,
+    play_games,
+    sampler,
 )
 from searchlab.signals.tictactoe_task import Demonstrator, default_task
 
@@ -82,23 +89,42 @@ class SignalSettings:
         for item in fields(self):
             value = getattr(self, item.name)
             if item.name == "hidden":
-                if not value or any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in value):
+                if not value or any(
+                    isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in value
+                ):
                     raise SearchlabError(f"signal settings: hidden lists layer widths >= 1, got {value!r}")
-            elif item.type == "int" and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
+            elif item.type == "int" and (
+                isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1
+            ):
                 raise SearchlabError(f"signal settings: {item.name} must be a whole number >= 1, got {value!r}")
             elif item.type == "float":
                 ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
                 low_ok = value >= 0 if item.name == "entropy" else value > 0
                 high_ok = value <= 1 if item.name in ("fraction", "generic_p", "expert_p") else True
                 if not (ok and low_ok and high_ok):
-                    bounds = "in (0, 1]" if item.name in ("fraction", "generic_p", "expert_p") else (">= 0" if item.name == "entropy" else "> 0")
+                    bounds = (
+                        "in (0, 1]"
+                        if item.name in ("fraction", "generic_p", "expert_p")
+                        else (">= 0" if item.name == "entropy" else "> 0")
+                    )
                     raise SearchlabError(f"signal settings: {item.name} must be a number {bounds}, got {value!r}")
 
     @classmethod
     def small(cls, **overrides) -> SignalSettings:
         """A test-sized instance: every path runs in about a second."""
-        base = dict(hidden=(32,), demonstration_games=150, imitation_steps=300, dagger_rounds=2, dagger_games=60,
-                    rl_steps=80, rl_games=48, rm_steps=200, generic_games=300, expert_games=60, record_every=40)
+        base = dict(
+            hidden=(32,),
+            demonstration_games=150,
+            imitation_steps=300,
+            dagger_rounds=2,
+            dagger_games=60,
+            rl_steps=80,
+            rl_games=48,
+            rm_steps=200,
+            generic_games=300,
+            expert_games=60,
+            record_every=40,
+        )
         return cls(**{**base, **overrides})
 
     def reward_ensemble(self) -> RewardEnsemble:
@@ -130,15 +156,23 @@ class PathResult:
 
     def summary(self) -> dict:
         """JSON-ready numbers, without the policy."""
-        return {"name": self.name, "performance": self.performance.as_dict(), "start": self.start.as_dict(),
-                "queries": dict(self.queries), "curve": [list(point) for point in self.curve],
-                "seconds": self.seconds, "details": dict(self.details)}
+        return {
+            "name": self.name,
+            "performance": self.performance.as_dict(),
+            "start": self.start.as_dict(),
+            "queries": dict(self.queries),
+            "curve": [list(point) for point in self.curve],
+            "seconds": self.seconds,
+            "details": dict(self.details),
+        }
 
 
 # ---- trainers ----------------------------------------------------------------------------
 
 
-def imitate(policy: TicTacToePolicy, positions: np.ndarray, moves: np.ndarray, steps: int, settings: SignalSettings, seed: int) -> None:
+def imitate(
+    policy: TicTacToePolicy, positions: np.ndarray, moves: np.ndarray, steps: int, settings: SignalSettings, seed: int
+) -> None:
     """Train `policy` in place: cross-entropy of the shown `moves` in `positions` (minibatches, Adam)."""
     positions, moves = torch.as_tensor(positions), torch.as_tensor(moves)
     generator = torch.Generator().manual_seed(check_seed(seed))
@@ -153,8 +187,14 @@ def imitate(policy: TicTacToePolicy, positions: np.ndarray, moves: np.ndarray, s
             optimizer.step()
 
 
-def reinforce(policy: TicTacToePolicy, reward: Callable[[Rollout], np.ndarray], settings: SignalSettings, seed: int,
-              outcome: Outcome, steps: int | None = None) -> tuple[list[tuple[int, float]], int]:
+def reinforce(
+    policy: TicTacToePolicy,
+    reward: Callable[[Rollout], np.ndarray],
+    settings: SignalSettings,
+    seed: int,
+    outcome: Outcome,
+    steps: int | None = None,
+) -> tuple[list[tuple[int, float]], int]:
     """REINFORCE with a baseline on the policy's own games, in place.
 
     Each step plays `rl_games` games against the pool, asks `reward` for one reward per
@@ -206,30 +246,50 @@ def _start(settings: SignalSettings, seed: int, start: TicTacToePolicy | None) -
 # ---- imitation ---------------------------------------------------------------------------
 
 
-def behaviour_cloning(people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None,
-                      demonstrator: Demonstrator | None = None, games: int | None = None, name: str = "behaviour cloning") -> PathResult:
+def behaviour_cloning(
+    people: TicTacToePeople,
+    settings: SignalSettings,
+    seed: int,
+    start: TicTacToePolicy | None = None,
+    demonstrator: Demonstrator | None = None,
+    games: int | None = None,
+    name: str = "behaviour cloning",
+) -> PathResult:
     """Imitate the demonstrator's moves from its own games against the pool (the people's demonstrator by default)."""
     _check(people, settings, seed)
     return _clone(people, settings, seed, start, demonstrator or people.demonstrator(), games, name)[0]
 
 
-def _clone(people, settings, seed, start, demonstrator, games, name, steps: int | None = None) -> tuple[PathResult, Rollout]:
+def _clone(
+    people, settings, seed, start, demonstrator, games, name, steps: int | None = None
+) -> tuple[PathResult, Rollout]:
     """`behaviour_cloning` (for `steps`, default `imitation_steps`), also returning the demonstrations it trained on."""
     began = time.perf_counter()
     init_seed, play_seed, train_seed = spawn_seeds(seed, 3)
     outcome = Outcome()
     policy = _start(settings, init_seed, start)
     before = measure(policy, outcome)
-    shown = play_games(demonstrator.demonstrate, games or settings.demonstration_games, numpy_generator(play_seed), outcome)
+    shown = play_games(
+        demonstrator.demonstrate, games or settings.demonstration_games, numpy_generator(play_seed), outcome
+    )
     steps = settings.imitation_steps if steps is None else steps
     imitate(policy, shown.positions, shown.moves, steps, settings, train_seed)
     after = measure(policy, outcome)
-    result = PathResult(name, policy, after, before, {"demonstrations": int(shown.moves.size)},
-                        [(0, before.score), (steps, after.score)], time.perf_counter() - began)
+    result = PathResult(
+        name,
+        policy,
+        after,
+        before,
+        {"demonstrations": int(shown.moves.size)},
+        [(0, before.score), (steps, after.score)],
+        time.perf_counter() - began,
+    )
     return result, shown
 
 
-def dagger(people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None) -> PathResult:
+def dagger(
+    people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None
+) -> PathResult:
     """Behaviour cloning, then rounds in which the overseer corrects the moves of the model's own games.
 
     At behaviour cloning's compute: the first clone takes half of `imitation_steps`, and the
@@ -253,14 +313,24 @@ def dagger(people: TicTacToePeople, settings: SignalSettings, seed: int, start: 
         moves = np.concatenate([moves, overseer.demonstrate(visited.positions)])  # the corrections
         imitate(policy, positions, moves, round_steps, settings, round_seed)
         curve.append((first_steps + round_number * round_steps, measure(policy, outcome).score))
-    return PathResult("dagger", policy, measure(policy, outcome), cloned.performance, {"demonstrations": int(moves.size)},
-                      curve, time.perf_counter() - began, {"behaviour cloning start": cloned.start.as_dict()})
+    return PathResult(
+        "dagger",
+        policy,
+        measure(policy, outcome),
+        cloned.performance,
+        {"demonstrations": int(moves.size)},
+        curve,
+        time.perf_counter() - began,
+        {"behaviour cloning start": cloned.start.as_dict()},
+    )
 
 
 # ---- approval and outcomes ---------------------------------------------------------------
 
 
-def approval_direct(people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None) -> PathResult:
+def approval_direct(
+    people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None
+) -> PathResult:
     """REINFORCE against the rater itself: every move the model makes is judged once (0/1)."""
     _check(people, settings, seed)
     began = time.perf_counter()
@@ -268,9 +338,18 @@ def approval_direct(people: TicTacToePeople, settings: SignalSettings, seed: int
     outcome, rater = Outcome(), people.rater()
     policy = _start(settings, init_seed, start)
     before = measure(policy, outcome)
-    curve, rated = reinforce(policy, lambda r: rater.rate(r.positions, r.moves).astype(float), settings, rl_seed, outcome)
-    return PathResult("approval (rater)", policy, measure(policy, outcome), before, {"rater labels": rated}, curve,
-                      time.perf_counter() - began)
+    curve, rated = reinforce(
+        policy, lambda r: rater.rate(r.positions, r.moves).astype(float), settings, rl_seed, outcome
+    )
+    return PathResult(
+        "approval (rater)",
+        policy,
+        measure(policy, outcome),
+        before,
+        {"rater labels": rated},
+        curve,
+        time.perf_counter() - began,
+    )
 
 
 def label_book(people: TicTacToePeople) -> tuple[np.ndarray, np.ndarray, np.ndarray, torch.Tensor]:
@@ -280,7 +359,9 @@ def label_book(people: TicTacToePeople) -> tuple[np.ndarray, np.ndarray, np.ndar
     return positions, moves, rater.rate(positions, moves), pair_features(positions, moves)
 
 
-def fit_reward_model(people: TicTacToePeople, settings: SignalSettings, fraction: float, seed: int) -> tuple[np.ndarray, dict]:
+def fit_reward_model(
+    people: TicTacToePeople, settings: SignalSettings, fraction: float, seed: int
+) -> tuple[np.ndarray, dict]:
     """Fit a `RewardEnsemble` on `fraction` of the label book; its (decisions, 9) approval table and accuracies."""
     positions, moves, labels, features = label_book(people)
     pick_seed, fit_seed = spawn_seeds(seed, 2)
@@ -292,13 +373,21 @@ def fit_reward_model(people: TicTacToePeople, settings: SignalSettings, fraction
     truth = default_task().optimal[positions, moves]
     table = np.zeros(default_task().legal.shape)
     table[positions, moves] = predicted
-    accuracy = {"labels": count, "heldout accuracy": float(((predicted[rest] >= 0.5) == labels[rest]).mean()) if rest.size else float("nan"),
-                "truth accuracy": float(((predicted >= 0.5) == truth).mean())}
+    accuracy = {
+        "labels": count,
+        "heldout accuracy": float(((predicted[rest] >= 0.5) == labels[rest]).mean()) if rest.size else float("nan"),
+        "truth accuracy": float(((predicted >= 0.5) == truth).mean()),
+    }
     return table, accuracy
 
 
-def approval_reward_model(people: TicTacToePeople, settings: SignalSettings, seed: int, fraction: float | None = None,
-                          start: TicTacToePolicy | None = None) -> PathResult:
+def approval_reward_model(
+    people: TicTacToePeople,
+    settings: SignalSettings,
+    seed: int,
+    fraction: float | None = None,
+    start: TicTacToePolicy | None = None,
+) -> PathResult:
     """REINFORCE against a reward model fitted on the rater's labels of `fraction` of the legal pairs."""
     _check(people, settings, seed)
     fraction = settings.fraction if fraction is None else SignalSettings(fraction=fraction).fraction
@@ -309,12 +398,21 @@ def approval_reward_model(people: TicTacToePeople, settings: SignalSettings, see
     policy = _start(settings, init_seed, start)
     before = measure(policy, outcome)
     curve, _ = reinforce(policy, lambda r: table[r.positions, r.moves], settings, rl_seed, outcome)
-    return PathResult(f"approval (reward model, {fraction:g})", policy, measure(policy, outcome), before,
-                      {"rater labels": accuracy["labels"]}, curve, time.perf_counter() - began,
-                      {"fraction": fraction, "reward model": accuracy})
+    return PathResult(
+        f"approval (reward model, {fraction:g})",
+        policy,
+        measure(policy, outcome),
+        before,
+        {"rater labels": accuracy["labels"]},
+        curve,
+        time.perf_counter() - began,
+        {"fraction": fraction, "reward model": accuracy},
+    )
 
 
-def outcomes(people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None) -> PathResult:
+def outcomes(
+    people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None
+) -> PathResult:
     """REINFORCE on game results against the pool: every move of a game is rewarded with its result."""
     _check(people, settings, seed)
     began = time.perf_counter()
@@ -324,7 +422,9 @@ def outcomes(people: TicTacToePeople, settings: SignalSettings, seed: int, start
     before = measure(policy, outcome)
     curve, _ = reinforce(policy, lambda r: r.score[r.game], settings, rl_seed, outcome)
     games = settings.rl_games * settings.rl_steps
-    return PathResult("outcomes", policy, measure(policy, outcome), before, {"games": games}, curve, time.perf_counter() - began)
+    return PathResult(
+        "outcomes", policy, measure(policy, outcome), before, {"games": games}, curve, time.perf_counter() - began
+    )
 
 
 def pipeline(people: TicTacToePeople, settings: SignalSettings, seed: int) -> list[PathResult]:
@@ -333,9 +433,22 @@ def pipeline(people: TicTacToePeople, settings: SignalSettings, seed: int) -> li
     seeds = spawn_seeds(seed, 6)
     generic = Demonstrator(settings.generic_p, seeds[4])
     expert = Demonstrator(settings.expert_p, seeds[5])
-    stages = [behaviour_cloning(people, settings, seeds[0], demonstrator=generic, games=settings.generic_games, name="pretrain (generic)")]
-    stages.append(behaviour_cloning(people, settings, seeds[1], stages[-1].policy, demonstrator=expert,
-                                    games=settings.expert_games, name="fine-tune (expert)"))
+    stages = [
+        behaviour_cloning(
+            people, settings, seeds[0], demonstrator=generic, games=settings.generic_games, name="pretrain (generic)"
+        )
+    ]
+    stages.append(
+        behaviour_cloning(
+            people,
+            settings,
+            seeds[1],
+            stages[-1].policy,
+            demonstrator=expert,
+            games=settings.expert_games,
+            name="fine-tune (expert)",
+        )
+    )
     stages.append(approval_reward_model(people, settings, seeds[2], start=stages[-1].policy))
     stages.append(outcomes(people, settings, seeds[3], start=stages[-1].policy))
     return stages

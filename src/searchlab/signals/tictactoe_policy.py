@@ -104,7 +104,9 @@ class TicTacToePolicy(torch.nn.Module):
 
     def forward(self, positions: torch.Tensor | None = None) -> torch.Tensor:
         """(n, 9) log-probabilities of the moves in `positions` (all decision positions if None); illegal ~ -1e9."""
-        planes, legal = (self.planes, self.legal) if positions is None else (self.planes[positions], self.legal[positions])
+        planes, legal = (
+            (self.planes, self.legal) if positions is None else (self.planes[positions], self.legal[positions])
+        )
         return torch.log_softmax(self.net(planes).masked_fill(~legal, _MASKED), dim=-1)
 
     def probabilities(self) -> np.ndarray:
@@ -188,13 +190,21 @@ def measure(policy: TicTacToePolicy | np.ndarray, outcome: Outcome | None = None
     table = policy.probabilities() if isinstance(policy, TicTacToePolicy) else np.asarray(policy, dtype=float)
     report = outcome.evaluate(table)
     greedy = np.argmax(np.where(outcome.task.legal, table, -1.0), axis=1)
-    return Performance(report.score, report.win, report.draw, report.loss,
-                       float(outcome.scores(greedy)[0]), optimal_share(table, outcome.task))
+    return Performance(
+        report.score,
+        report.win,
+        report.draw,
+        report.loss,
+        float(outcome.scores(greedy)[0]),
+        optimal_share(table, outcome.task),
+    )
 
 
 def kl_divergence(probabilities: np.ndarray, reference: np.ndarray) -> float:
     """KL(policy || reference) per position, averaged uniformly over the decision positions (nats)."""
-    ratio = np.log(np.where(probabilities > 0, probabilities, 1.0)) - np.log(np.where(probabilities > 0, reference, 1.0))
+    ratio = np.log(np.where(probabilities > 0, probabilities, 1.0)) - np.log(
+        np.where(probabilities > 0, reference, 1.0)
+    )
     return float((probabilities * ratio).sum(axis=1).mean())
 
 
@@ -224,8 +234,9 @@ def sampler(probabilities: np.ndarray, rng: np.random.Generator) -> Callable[[np
     return lambda positions: sample_rows(probabilities[positions], rng.random(positions.size))
 
 
-def play_games(mover: Callable[[np.ndarray], np.ndarray], games: int, rng: np.random.Generator,
-               outcome: Outcome | None = None) -> Rollout:
+def play_games(
+    mover: Callable[[np.ndarray], np.ndarray], games: int, rng: np.random.Generator, outcome: Outcome | None = None
+) -> Rollout:
     """Play `games` games, game g against pool opponent g mod len(pool), as X when (g // len(pool)) is even.
 
     Args:

@@ -97,7 +97,9 @@ class TicTacToeTask:
         """Positions (and moves) as int64 arrays; SearchlabError for a non-decision position or an illegal move."""
         positions = np.asarray(positions).astype(np.int64).reshape(-1)
         if positions.size and (positions.min() < 0 or positions.max() >= self.decisions):
-            raise SearchlabError(f"task positions are decision-position ids 0..{self.decisions - 1}, got {positions.min()}..{positions.max()}")
+            raise SearchlabError(
+                f"task positions are decision-position ids 0..{self.decisions - 1}, got {positions.min()}..{positions.max()}"
+            )
         if moves is None:
             return positions, None
         moves = np.asarray(moves).astype(np.int64).reshape(-1)
@@ -107,7 +109,9 @@ class TicTacToeTask:
         legal[legal] = self.legal[positions[legal], moves[legal]]
         if not legal.all():
             i = int(np.flatnonzero(~legal)[0])
-            raise SearchlabError(f"move {moves[i]} is not legal in position {positions[i]}; pick a blank square of that board")
+            raise SearchlabError(
+                f"move {moves[i]} is not legal in position {positions[i]}; pick a blank square of that board"
+            )
         return positions, moves
 
     def optimal_moves(self, position: int) -> list[int]:

@@ -40,7 +40,9 @@ class GridSpace(FiniteSpace):
         if stop > self.size or start < 0 or start > stop:
             raise SearchlabError(f"candidate range {start}..{stop} is outside 0..{self.size}")
         if stop >= 2**63:
-            raise SearchlabError(f"a grid of {self.size:.3e} candidates is too large to index; use fewer levels or parameters")
+            raise SearchlabError(
+                f"a grid of {self.size:.3e} candidates is too large to index; use fewer levels or parameters"
+            )
         n_levels = len(self.levels)
         index = torch.arange(start, stop, dtype=torch.int64)
         digits = torch.empty(stop - start, self.dim, dtype=torch.int64)

@@ -25,7 +25,9 @@ class PlaneSpace(ParametricSpace):
         radius: half-width of that window.
     """
 
-    def __init__(self, base: ParametricSpace, fixed: torch.Tensor, indices: tuple[int, int], center: torch.Tensor, radius: float) -> None:
+    def __init__(
+        self, base: ParametricSpace, fixed: torch.Tensor, indices: tuple[int, int], center: torch.Tensor, radius: float
+    ) -> None:
         self.base = base
         self.fixed = fixed
         self.indices = torch.tensor(indices)
