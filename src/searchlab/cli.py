@@ -490,7 +490,7 @@ def _execute(experiment, config, data, out: Path, *, resume: bool, progress: boo
     try:
         if not resume:
             write_json(out / "config.json", {"experiment": experiment.name, "config": config_dict(config)})
-        result = experiment.run(config, data, RunContext(out=out, resume=resume, progress=progress))
+        result = experiment.execute(config, data, RunContext(out=out, resume=resume, progress=progress))
     except SearchlabError:
         if created and not (out / "checkpoints").exists():
             shutil.rmtree(out, ignore_errors=True)

@@ -170,7 +170,7 @@ def test_unsupported_optimizer_error_lists_the_ones_that_work(capsys, tmp_path):
 
 def _accuracies(config: Config) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        result = EXPERIMENT.run(config, prepare(config), RunContext(out=Path(folder), progress=False))
+        result = EXPERIMENT.execute(config, prepare(config), RunContext(out=Path(folder), progress=False))
     return {"test_accuracy": result["test_accuracy"], "sklearn_test_accuracy": result["sklearn_test_accuracy"]}
 
 

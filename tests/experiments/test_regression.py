@@ -166,7 +166,7 @@ def quick_regression(seed: int) -> dict[str, float]:
     """The quick run at `seed`, as the fixture runs it at seed 0: every optimizer's excess over the closed form."""
     config = EXPERIMENT.make_config("quick", seed=seed)
     with tempfile.TemporaryDirectory() as folder:
-        result = EXPERIMENT.run(config, prepare(config), RunContext(out=Path(folder), progress=False))
+        result = EXPERIMENT.execute(config, prepare(config), RunContext(out=Path(folder), progress=False))
     return excess_over_the_closed_form(result)
 
 
@@ -188,12 +188,12 @@ def test_every_optimizer_gets_near_the_closed_form(quick_run):
 def test_resuming_a_finished_run_reports_the_same_numbers(tmp_path):
     config = EXPERIMENT.make_config("quick", optimizers=("gradient", "local_search"), budget=30_000)
     data = prepare(config)
-    first = EXPERIMENT.run(config, data, RunContext(out=tmp_path, progress=False))
+    first = EXPERIMENT.execute(config, data, RunContext(out=tmp_path, progress=False))
     assert list(first["optimizers"]) == ["gradient", "local_search"]
     assert set(first["closed_form"]) >= {"a", "b", "loss"}  # computed even when least_squares is not listed
     for name in ("gradient", "local_search", "least_squares"):
         assert (tmp_path / "checkpoints" / name / "latest.json").is_file()
-    again = EXPERIMENT.run(config, data, RunContext(out=tmp_path, resume=True, progress=False))
+    again = EXPERIMENT.execute(config, data, RunContext(out=tmp_path, resume=True, progress=False))
     assert again["closed_form"] == first["closed_form"]
     for name in config.optimizers:
         for key in ("a", "b", "final_loss", "forward_equivalents", "steps"):

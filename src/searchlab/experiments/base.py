@@ -48,6 +48,9 @@ class Experiment:
         quick: overrides for `--quick` (CI-sized).
         variants: more tour runs of the same experiment, folder suffix -> overrides (for
             example {"arithmetic": {"task": "arithmetic"}} runs into NAME-arithmetic/ too).
+        report: `report(config, result, context) -> dict`, from the experiment's `X_report`
+            module: draws the figures and returns the result's "report" section. The registry in
+            `searchlab.experiments` attaches it, so an experiment never imports its report module.
     """
 
     name: str
@@ -59,6 +62,14 @@ class Experiment:
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     quick: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    report: Callable[[Any, dict, RunContext], dict] | None = None
+
+    def execute(self, config: Any, data: Any, context: RunContext) -> dict:
+        """Run, then add the report section (figures drawn) when the experiment has a report module."""
+        result = self.run(config, data, context)
+        if self.report is not None:
+            result = {**result, "report": self.report(config, result, context)}
+        return result
 
     def make_config(self, size: str = "full", **overrides: Any) -> Any:
         """The config at a size ("full", "tour" or "quick") with overrides on top."""
