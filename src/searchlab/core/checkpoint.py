@@ -110,7 +110,8 @@ def load(directory: str | Path, *, keys: Iterable[str] = ()) -> dict[str, Any]:
         raise SearchlabError(f"checkpoint {path} is unreadable ({err.strerror}); {fix}") from None
     if hashlib.sha256(data).hexdigest() != meta["sha256"]:
         raise SearchlabError(
-            f"checkpoint {path} is unreadable: its sha256 differs from the one {pointer} records, so the file is corrupt; {fix}"
+            f"checkpoint {path} is unreadable: its sha256 differs from the one {pointer} records, so the file is "
+            f"corrupt; {fix}"
         )
     try:
         tensors = load_tensors(data)

@@ -127,8 +127,8 @@ class Optimizer(abc.ABC):
     def _state(self) -> dict[str, Any]:
         return {}
 
-    def _load_state(self, state: dict[str, Any]) -> None:
-        pass
+    def _load_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (stateless optimizers keep nothing)
+        """Restore what `_state` returned; optimizers without state have nothing to restore."""
 
     # ----- helpers for subclasses ------------------------------------------
 

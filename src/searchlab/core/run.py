@@ -150,7 +150,8 @@ def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer)
         trace = Trace.from_state(state["trace"])
         seconds_before = float(state["seconds"])
         restored = optimizer.candidate_
-        # Shapes only: an optimizer may keep its candidate in another dtype than it starts with (least squares solves in float64).
+        # Shapes only: an optimizer may keep its candidate in another dtype than it starts with (least squares solves in
+        # float64).
         if isinstance(fresh, torch.Tensor) and not (
             isinstance(restored, torch.Tensor) and restored.shape == fresh.shape
         ):

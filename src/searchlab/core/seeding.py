@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 
 
 def check_seed(seed: int) -> int:
     """A seed must be a whole number >= 0 (numpy's SeedSequence refuses others)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not checks.is_whole(seed) or seed < 0:
         raise SearchlabError(f"a seed must be a whole number >= 0, got {seed!r}")
     return int(seed)
 

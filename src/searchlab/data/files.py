@@ -33,7 +33,7 @@ _NOT_REGULAR = (
 
 
 def shown(path: str | Path) -> str:
-    """A path as a message shows it: as is, or quoted with escapes when it holds line breaks or other unprintable characters."""
+    """A path as a message shows it: as is, or quoted with escapes when it holds unprintable characters."""
     text = str(path)
     return text if text.isprintable() else repr(text)
 
@@ -165,7 +165,10 @@ def _check_stat(path: Path, info: os.stat_result, kind: str, limit: int) -> None
 def _too_large(path: Path, kind: str, size: int, limit: int, *, grew: bool) -> str:
     exact = _size(size) if _size(size) != _size(limit) else f"{size:,} bytes"  # not "1 GiB, more than the 1 GiB"
     measured = f"grew past {_size(limit)} while being read" if grew else f"is {exact}"
-    return f"{shown(path)} {measured}, more than the {_size(limit)} {_a(kind)} may have; use a smaller file (e.g. the first part of it)"
+    return (
+        f"{shown(path)} {measured}, more than the {_size(limit)} {_a(kind)} may have; "
+        "use a smaller file (e.g. the first part of it)"
+    )
 
 
 def _a(kind: str) -> str:
@@ -191,16 +194,23 @@ def _unreachable(path: Path, kind: str, err: OSError) -> str:
     """The one-line message for an `os.stat` or `os.open` that failed."""
     if err.errno == errno.ELOOP:
         return (
-            f"{shown(path)} is a symbolic link loop (following its links never reaches a file), so the {kind} cannot be found; "
+            f"{shown(path)} is a symbolic link loop (following its links never reaches a file), so the {kind} cannot "
+            "be found; "
             f"point the path at the {kind} itself"
         )
     if err.errno == errno.ENOENT:
         if os.path.islink(path):
             target = shown(os.readlink(path))
-            return f"{kind} {shown(path)} is a symbolic link to {target}, which does not exist; fix the link or give the {kind} itself"
+            return (
+                f"{kind} {shown(path)} is a symbolic link to {target}, which does not exist; "
+                f"fix the link or give the {kind} itself"
+            )
         return f"{kind} {shown(path)} does not exist; check the path (relative paths start at {_cwd()})"
     if err.errno == errno.ENOTDIR:
-        return f"{kind} {shown(path)} does not exist: a part of the path before the last is a file, not a folder; check the path"
+        return (
+            f"{kind} {shown(path)} does not exist: a part of the path before the last is a file, not a folder; "
+            "check the path"
+        )
     if err.errno in (errno.EACCES, errno.EPERM):
         return f"cannot read {shown(path)} (permission denied); check the permissions of the file and its folders"
     return f"cannot read {shown(path)} ({err.strerror}); check the path"

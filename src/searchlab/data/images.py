@@ -125,7 +125,8 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
         nested = [p for p in entries if p.is_dir()]
         if nested:
             raise SearchlabError(
-                f"label folder {shown(label_dir)} holds a folder ({shown(nested[0].name)}); a label folder should hold image files only"
+                f"label folder {shown(label_dir)} holds a folder ({shown(nested[0].name)}); a label folder should "
+                "hold image files only"
             )
         if not entries:
             raise SearchlabError(f"label folder {shown(label_dir)} holds no images; add images to it or remove it")
@@ -171,11 +172,13 @@ def stratified_split(
     if counts[smallest] < 2:
         name = label_names[values[smallest]] if label_names else str(values[smallest])
         raise SearchlabError(
-            f"label {name} has only {counts[smallest]} image; every label needs at least 2 (one to train on, one to test on); add images"
+            f"label {name} has only {counts[smallest]} image; every label needs at least 2 (one to train on, one to "
+            "test on); add images"
         )
     if n_test < len(values) or n_train < len(values):
         raise SearchlabError(
-            f"{n} images are too few to split {test_fraction:g} / {1 - test_fraction:g} with all {len(values)} labels on both sides; "
+            f"{n} images are too few to split {test_fraction:g} / {1 - test_fraction:g} with all {len(values)} labels "
+            "on both sides; "
             "add images or change --test_fraction"
         )
     train, test = train_test_split(np.arange(n), test_size=n_test, stratify=labels, random_state=int(seed) % 2**32)

@@ -102,7 +102,8 @@ def load_xy(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if np.all(columns[x] == columns[x][0]):
         raise SearchlabError(
-            f"column {x!r} of {shown(path)} is {columns[x][0]:g} in every row, so no slope can be fitted; pick an x column whose values vary"
+            f"column {x!r} of {shown(path)} is {columns[x][0]:g} in every row, so no slope can be fitted; pick an x "
+            "column whose values vary"
         )
     return columns[x], columns[y]
 
@@ -135,7 +136,8 @@ def _records(text: str, path: Path) -> Iterator[tuple[str, list[str]]]:
         except csv.Error as err:
             where = f"{'the header' if row == 0 else f'row {row}'} (from line {start}) of {shown(path)}"
             raise SearchlabError(
-                f"{where} cannot be read as CSV ({err}); check its quotes (a quote left open swallows the lines after it) or shorten the cell"
+                f"{where} cannot be read as CSV ({err}); check its quotes (a quote left open swallows the lines after "
+                "it) or shorten the cell"
             ) from None
         if cells is None:
             return
@@ -159,13 +161,15 @@ def _number(cell: str, column: str, where: str, max_magnitude: float | None) -> 
         raise SearchlabError(f"{where} has an empty cell in column {column!r}; fill it in or remove the row")
     if "\n" in cell or "\r" in cell:
         raise SearchlabError(
-            f"{where} has a quoted cell that spans lines in column {column!r} ({cell!r}); a number holds no line break, "
+            f"{where} has a quoted cell that spans lines in column {column!r} ({cell!r}); a number holds no line "
+            "break, "
             "so check the quotes in that row (a quote left open swallows the lines after it)"
         )
     if _NUMBER.fullmatch(cell) is None:
         if cell.lstrip("+-").lower() in _NOT_FINITE:
             raise SearchlabError(
-                f"{where} has {cell!r} in column {column!r}; only finite numbers can be fitted, so fix the cell or remove the row"
+                f"{where} has {cell!r} in column {column!r}; only finite numbers can be fitted, so fix the cell or "
+                "remove the row"
             )
         raise SearchlabError(
             f"{where} has {cell!r} in column {column!r}, which is not a number; fix the cell or remove the row"
@@ -179,6 +183,7 @@ def _number(cell: str, column: str, where: str, max_magnitude: float | None) -> 
             else f"beyond the {limit:g} that fitting can square without overflow"
         )
         raise SearchlabError(
-            f"{where} has {cell!r} in column {column!r}, {beyond}; rescale the column (e.g. count in millions) or remove the row"
+            f"{where} has {cell!r} in column {column!r}, {beyond}; rescale the column (e.g. count in millions) or "
+            "remove the row"
         )
     return value

@@ -19,7 +19,12 @@ from collections.abc import Iterable
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.games.tictactoe import BLANK, NUM_SQUARES, O, State, X
+
+# The essay's board vector, which is also how the game (searchlab.games.tictactoe) stores a state:
+# a tuple of 9 marks in row-major order.
+State = tuple[int, ...]
+X, O, BLANK = 1, -1, 0  # noqa: E741 (the game's own names for its marks)
+NUM_SQUARES = 9
 
 PLANE_MARKS = (X, O, BLANK)  # the mark each plane stands for, in plane order
 

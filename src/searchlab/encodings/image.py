@@ -39,7 +39,8 @@ def _open(source: str | Path | Image.Image) -> Image.Image:
         image.load()
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise SearchlabError(
-            f"cannot read {str(path)!r} as an image ({type(error).__name__}); give a PNG, JPEG, GIF or other file Pillow reads"
+            f"cannot read {str(path)!r} as an image ({type(error).__name__}); give a PNG, JPEG, GIF or other file "
+            "Pillow reads"
         ) from None
     return image
 

@@ -110,7 +110,10 @@ class OneHot:
         return dict(zip(self.labels, vector.tolist()))
 
     def top(self, vector: torch.Tensor, k: int = 5, *, tolerance: float = 1e-5) -> list[tuple[Hashable, float]]:
-        """The `k` most likely (label, probability) pairs of a (size,) probability vector, most likely first (ties: the first label)."""
+        """The `k` most likely (label, probability) pairs of a (size,) probability vector, most likely first.
+
+        Ties go to the first label.
+        """
         if k < 1:
             raise SearchlabError(f"k must be at least 1, got {k}")
         vector = self._probability_vector(vector, tolerance)

@@ -89,7 +89,8 @@ class BPEVocab:
         smallest = NUM_BYTES + len(special_tokens)
         if vocab_size < smallest:
             raise SearchlabError(
-                f"vocab_size must be at least {smallest} (256 bytes + {len(special_tokens)} special tokens), got {vocab_size}"
+                f"vocab_size must be at least {smallest} (256 bytes + {len(special_tokens)} special tokens), got "
+                f"{vocab_size}"
             )
         if min_frequency < 1:
             raise SearchlabError(f"min_frequency must be at least 1, got {min_frequency}")

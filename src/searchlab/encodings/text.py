@@ -210,7 +210,7 @@ class CharVocab:
         return self.decode(rows.argmax(dim=1).cpu().numpy())
 
     def coverage(self, text: str) -> float:
-        """Fraction of the characters of `text` inside the vocabulary after the nearest-symbol table (1.0 for empty text)."""
+        """Share of the characters of `text` in the vocabulary after the nearest-symbol table (1.0 for empty text)."""
         if not text:
             return 1.0
         return float((self._raw_ids(text) >= 0).mean())

@@ -34,12 +34,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint, interrupts, jsonfile
+from searchlab.core import checkpoint, checks, interrupts, jsonfile
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_jsonl
 from searchlab.core.seeding import check_seed, spawn_seeds, torch_generator
-from searchlab.games.mcts import PUCTSettings, _check_int, _check_number, puct_search_many, select_action
+from searchlab.games.mcts import PUCTSettings, puct_search_many, select_action
 from searchlab.games.policy_value import PolicyValueNet, net_evaluator, save_net
 
 _FORMAT = "searchlab-alphazero/1"
@@ -109,15 +109,15 @@ class AlphaZeroSettings:
             "layers",
             "hidden",
         ):
-            _check_int(name, getattr(self, name), 1)
+            checks.whole(name, getattr(self, name), 1)
         for name in ("temperature_moves", "arena_games", "arena_temperature_moves"):
-            _check_int(name, getattr(self, name), 0)
-        _check_number("c_puct", self.c_puct, 0.0, open_low=True)
-        _check_number("dirichlet_alpha", self.dirichlet_alpha, 0.0, open_low=True)
-        _check_number("dirichlet_epsilon", self.dirichlet_epsilon, 0.0, 1.0)
-        _check_number("lr", self.lr, 0.0, open_low=True)
-        _check_number("weight_decay", self.weight_decay, 0.0)
-        _check_number("accept_score", self.accept_score, 0.0, 1.0)
+            checks.whole(name, getattr(self, name), 0)
+        checks.number("c_puct", self.c_puct, 0.0, open_low=True)
+        checks.number("dirichlet_alpha", self.dirichlet_alpha, 0.0, open_low=True)
+        checks.number("dirichlet_epsilon", self.dirichlet_epsilon, 0.0, 1.0)
+        checks.number("lr", self.lr, 0.0, open_low=True)
+        checks.number("weight_decay", self.weight_decay, 0.0)
+        checks.number("accept_score", self.accept_score, 0.0, 1.0)
         if not isinstance(self.augment, bool):
             raise SearchlabError(f"augment must be true or false, got {self.augment!r}")
 
@@ -336,12 +336,14 @@ def train(
             saved = {key: state.get(key) for key in identity}
             if _without_iterations(saved) != _without_iterations(identity):
                 raise SearchlabError(
-                    f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume with the same ones or use a new folder"
+                    f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume "
+                    "with the same ones or use a new folder"
                 )
             records, replay = _check_history(game, state["records"], state["replay"])
             if len(records) > settings.iterations:
                 raise SearchlabError(
-                    f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} asked for; ask for at least as many"
+                    f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} "
+                    "asked for; ask for at least as many"
                 )
             net.load_state_dict(state["net"])
     elif checkpoint.exists(checkpoint_dir):

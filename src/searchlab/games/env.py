@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def _gymnasium_spaces():
 class TicTacToeEnv(_Base):
     """AEC (agent-environment-cycle) adapter over `TicTacToe`: one agent acts per `step`."""
 
-    metadata = {"render_modes": ["ansi"], "name": "searchlab_tictactoe_v0", "is_parallelizable": False}
+    metadata: ClassVar[dict] = {"render_modes": ["ansi"], "name": "searchlab_tictactoe_v0", "is_parallelizable": False}
 
     def __init__(self, render_mode: str | None = None):
         if render_mode not in (None, "ansi"):
@@ -95,7 +95,7 @@ class TicTacToeEnv(_Base):
     # ---- the cycle --------------------------------------------------------------
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> None:
-        """Empty board, player_1 (X) to move. `seed` seeds the action spaces already built (the game has no randomness)."""
+        """Empty board, player_1 (X) to move. `seed` seeds the action spaces already built (the game is not random)."""
         self._state: State = self.game.initial_state()
         self.agents = list(self.possible_agents)
         self.rewards = dict.fromkeys(self.agents, 0)

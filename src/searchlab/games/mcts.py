@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 
 UCT_C = 2.0  # OpenSpiel's default for its MCTS examples; returns lie in [-1, 1]
@@ -85,13 +86,13 @@ class PUCTSettings:
     virtual_loss: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_int("simulations", self.simulations, 1)
-        _check_int("leaves_per_step", self.leaves_per_step, 1)
-        _check_number("c_puct", self.c_puct, low=0.0, open_low=True)
-        _check_number("dirichlet_alpha", self.dirichlet_alpha, low=0.0, open_low=True)
-        _check_number("dirichlet_epsilon", self.dirichlet_epsilon, low=0.0, high=1.0)
-        _check_number("temperature", self.temperature, low=0.0)
-        _check_number("virtual_loss", self.virtual_loss, low=0.0)
+        checks.whole("simulations", self.simulations, 1)
+        checks.whole("leaves_per_step", self.leaves_per_step, 1)
+        checks.number("c_puct", self.c_puct, low=0.0, open_low=True)
+        checks.number("dirichlet_alpha", self.dirichlet_alpha, low=0.0, open_low=True)
+        checks.number("dirichlet_epsilon", self.dirichlet_epsilon, low=0.0, high=1.0)
+        checks.number("temperature", self.temperature, low=0.0)
+        checks.number("virtual_loss", self.virtual_loss, low=0.0)
 
 
 # ----- shared helpers ----------------------------------------------------------
@@ -101,7 +102,7 @@ def as_generator(rng: Rng) -> np.random.Generator:
     """A numpy Generator from a Generator (used as is) or a seed int >= 0."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+    if not checks.is_whole(rng) or rng < 0:
         raise SearchlabError(f"rng must be a numpy Generator or a seed (whole number >= 0), got {rng!r}")
     return np.random.default_rng(int(rng))
 
@@ -198,8 +199,8 @@ def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: floa
     Raises:
         SearchlabError: a terminal `state`, or a bad setting.
     """
-    _check_int("simulations", simulations, 1)
-    _check_number("c", c, low=0.0)
+    checks.whole("simulations", simulations, 1)
+    checks.number("c", c, low=0.0)
     generator = as_generator(rng)
     root = _uct_node(game, state)
     if not root.actions:
@@ -410,24 +411,3 @@ def _backup(path: list[tuple[_PUCTNode, int]], value0: float, virtual_loss: floa
     """Add a return (player 0's view) along a path whose visits were counted at selection."""
     for node, i in path:
         node.totals[i] += virtual_loss + (value0 if node.player == 0 else -value0)
-
-
-# ----- validation ----------------------------------------------------------------------
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise SearchlabError(f"{name} must be a whole number >= {low}, got {value!r}")
-
-
-def _check_number(name: str, value: Any, low: float, high: float | None = None, open_low: bool = False) -> None:
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, (int, float, np.integer, np.floating))
-        and math.isfinite(value)
-    )
-    ok = ok and (value > low if open_low else value >= low) and (high is None or value <= high)
-    if not ok:
-        bound = f"> {low}" if open_low else f">= {low}"
-        bound += f" and <= {high}" if high is not None else ""
-        raise SearchlabError(f"{name} must be a number {bound}, got {value!r}")

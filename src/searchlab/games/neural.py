@@ -41,7 +41,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile
+from searchlab.core import Budget, SquaredError, SupervisedProblem, checks, jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
@@ -216,7 +216,8 @@ class NeuralStrategy:
         parameters = torch.as_tensor(parameters).detach().reshape(-1)
         if parameters.shape[0] != space.dim:
             raise SearchlabError(
-                f"{space.describe()} takes {space.dim} parameters, got {parameters.shape[0]}; the parameters belong to another network"
+                f"{space.describe()} takes {space.dim} parameters, got {parameters.shape[0]}; the parameters belong "
+                "to another network"
             )
         return cls(output, space, parameters.cpu(), table_from_network(index, space, parameters, output))
 
@@ -324,15 +325,11 @@ def train_strategy(
     _check_output(output)
     _check_holdout(holdout_fraction)
     check_seed(seed)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise SearchlabError(f"steps must be a whole number >= 1, got {steps!r}")
+    checks.whole("steps", steps, 1)
     hidden = tuple(hidden)
-    if not hidden or any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in hidden):
+    if not hidden or any(not checks.is_whole(w) or w < 1 for w in hidden):
         raise SearchlabError(f"hidden must list one or more layer widths, each a whole number >= 1, got {hidden!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
-    ):
-        raise SearchlabError(f"batch_size must be a whole number >= 1, or None for full batches; got {batch_size!r}")
+    checks.optional_whole("batch_size", batch_size, 1, none="for full batches")
     torch_device = resolve_device(device)
     split_seed, run_seed = spawn_seeds(seed, 2)
     train, heldout = symmetry_split(index, holdout_fraction, split_seed)
@@ -408,7 +405,8 @@ def _check_output(output: str) -> None:
 
 
 def _check_holdout(fraction: float) -> None:
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
+    if not checks.is_number(fraction) or not 0 <= fraction < 1:
         raise SearchlabError(
-            f"holdout_fraction must be a number from 0 (train on every position) up to but not including 1, got {fraction!r}"
+            "holdout_fraction must be a number from 0 (train on every position) up to but not including 1, got "
+            f"{fraction!r}"
         )

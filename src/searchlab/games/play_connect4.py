@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.games.connect4 import SYMBOLS, ConnectFour
 
@@ -87,8 +88,7 @@ def computer_player(
     if name not in OPPONENTS:
         raise SearchlabError(f"--against {name} does not play Connect Four; choose one of {', '.join(OPPONENTS)}")
     simulations = DEFAULT_SIMULATIONS[name] if simulations is None else simulations
-    if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 1:
-        raise SearchlabError(f"--simulations must be a whole number >= 1, got {simulations!r}")
+    checks.whole("--simulations", simulations, 1)
     rng = np.random.default_rng(seed)
     if name == "mcts":
         return lambda state: uct_search(game, state, simulations, rng).action

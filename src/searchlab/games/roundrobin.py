@@ -230,7 +230,7 @@ class _Plies:
         return self.mover ^ (ply & 1)
 
     def table(self, ply: int, strategies: np.ndarray) -> np.ndarray:
-        """(K * (len(level) + 1),) the next id (int32) or, on the last ply, the result (int8) for each strategy and entry."""
+        """(K * (len(level) + 1),) the next id (int32), or on the last ply the result (int8), per strategy and entry."""
         side = self.side(ply)
         lookup = self.lookup[ply]
         moves = strategies.take(self.column[side][ply], axis=1).astype(np.intp)  # (K, E)
@@ -464,7 +464,7 @@ class Sweep:
 
 
 def _probe_rate(game: TicTacToe, root: State) -> float:
-    """Games per second of the play loop at full chunk size: set up the round robin from `root`, time its first chunk."""
+    """Games per second of the play loop at full chunk size: set up the round robin from `root`, time one chunk."""
     tree = HistoryTree(game, root)
     x_strategies, o_strategies = enumerate_strategies(tree, 0), enumerate_strategies(tree, 1)
     start = time.perf_counter()

@@ -17,13 +17,10 @@ import operator
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
+from searchlab.encodings.board import BLANK, NUM_SQUARES, O, State, X
 
-State = tuple[int, ...]
-
-X, O, BLANK = 1, -1, 0
 PLAYER_X, PLAYER_O = 0, 1
 MARKS = (X, O)  # mark of player 0 and player 1
-NUM_SQUARES = 9
 
 # The 8 lines that win: 3 rows, 3 columns, 2 diagonals.
 LINES: tuple[tuple[int, int, int], ...] = (

@@ -150,7 +150,8 @@ def ngram_bpc(train: str, validation: str, order: int = NGRAM_ORDER, discount: f
 
 
 def baseline_sample(train: str, validation: str) -> tuple[str, str]:
-    """(the end of `train`, the start of `validation`), at most `BASELINE_TRAIN_CHARACTERS` and `BASELINE_VALIDATION_CHARACTERS`.
+    """(the end of `train`, the start of `validation`), of at most `BASELINE_TRAIN_CHARACTERS` and
+    `BASELINE_VALIDATION_CHARACTERS` characters.
 
     The characters next to the split, so the sampled validation text still follows
     the sampled training text as it does in the whole text.

@@ -74,7 +74,7 @@ def split_text(text: str, validation_fraction: float = VALIDATION_FRACTION) -> t
     """
     if not 0.0 < validation_fraction < 1.0:
         raise SearchlabError(f"the validation fraction must be between 0 and 1, got {validation_fraction}")
-    cut = len(text) - int(round(len(text) * validation_fraction))
+    cut = len(text) - round(len(text) * validation_fraction)
     if cut <= 0 or cut >= len(text):
         raise SearchlabError(f"a text of {len(text)} characters is too short to split; use a longer text")
     return text[:cut], text[cut:]

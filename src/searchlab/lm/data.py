@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from searchlab.encodings.subword import BPEVocab
 from searchlab.encodings.text import CharVocab
 from searchlab.lm.corpus import Corpus, check_length
 
-Vocab = Union[CharVocab, BPEVocab]
+Vocab = CharVocab | BPEVocab
 VOCABULARIES = ("char", "bpe")
 
 

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 
 # One (keys, values) pair per block, each (B, heads, T_past, head_width).
@@ -72,8 +73,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         for name in ("vocab_size", "layers", "heads", "width", "context"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise SearchlabError(f"model {name} must be a whole number >= 1, got {value!r}")
+            checks.whole(f"model {name}", value, 1)
         if self.vocab_size < 2:
             raise SearchlabError(f"a vocabulary needs at least 2 tokens, got {self.vocab_size}")
         if self.width % self.heads:

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint, interrupts
+from searchlab.core import checkpoint, checks, interrupts
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.lm.data import TokenizedCorpus, vocab_to_state
@@ -83,16 +83,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
             raise SearchlabError("give the training a budget: steps, minutes or both")
-        if self.steps is not None and (
-            isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1
-        ):
-            raise SearchlabError(f"steps must be a whole number >= 1, got {self.steps!r}")
+        if self.steps is not None:
+            checks.whole("steps", self.steps, 1)
         if self.minutes is not None and not self.minutes > 0:
             raise SearchlabError(f"minutes must be > 0, got {self.minutes}")
         for name in ("batch_size", "eval_every", "eval_windows", "checkpoint_every"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise SearchlabError(f"{name} must be a whole number >= 1, got {value!r}")
+            checks.whole(name, value, 1)
         if not self.lr > 0 or not 0 <= self.min_lr_fraction <= 1:
             raise SearchlabError(f"need lr > 0 and 0 <= min_lr_fraction <= 1, got {self.lr}, {self.min_lr_fraction}")
         if self.warmup_steps < 0 or self.weight_decay < 0 or self.grad_clip < 0:
@@ -105,11 +102,11 @@ class TrainConfig:
 
     @property
     def pace_steps(self) -> int:
-        """With a time budget alone: the step after which the pace so far fixes the horizon (the cosine starts there)."""
+        """With a time budget alone: the step after which the pace so far fixes the horizon (the cosine starts)."""
         return max(self.warmup_steps, PACE_STEPS)
 
     def horizon_from_pace(self, steps_done: int, seconds: float) -> int:
-        """The step the cosine ends at, for a time budget alone: `steps_done` took `seconds`, the rest goes at that pace."""
+        """Where the cosine ends, for a time budget alone: `steps_done` took `seconds`; the rest keeps that pace."""
         budget = 60.0 * self.minutes
         return max(steps_done + 1, int(steps_done * budget / max(seconds, 1e-9)))
 

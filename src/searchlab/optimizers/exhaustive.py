@@ -33,7 +33,8 @@ class Exhaustive(Optimizer):
         super().__init__(batch_size=None)
         if candidates_per_step <= 0 or not positive(max_seconds):
             raise SearchlabError(
-                f"exhaustive: candidates_per_step and max_seconds must be positive, got {candidates_per_step} and {max_seconds}"
+                f"exhaustive: candidates_per_step and max_seconds must be positive, got {candidates_per_step} and "
+                f"{max_seconds}"
             )
         self.candidates_per_step = candidates_per_step
         self.max_seconds = max_seconds

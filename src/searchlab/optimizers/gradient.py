@@ -54,7 +54,8 @@ class GradientDescent(Optimizer):
             raise SearchlabError(f"unknown gradient algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
         if not (positive(lr) and positive(momentum, zero=True) and positive(weight_decay, zero=True)):
             raise SearchlabError(
-                f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, momentum={momentum}, weight_decay={weight_decay}"
+                f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, "
+                f"momentum={momentum}, weight_decay={weight_decay}"
             )
         self.algorithm = algorithm
         self.lr = lr

@@ -112,7 +112,7 @@ class MLPSpace(ParametricSpace):
 
     def init_scales(self) -> torch.Tensor:
         scales = []
-        for layer, (fan_in, fan_out) in enumerate(zip(self.widths[:-1], self.widths[1:]), start=1):
+        for fan_in, fan_out in zip(self.widths[:-1], self.widths[1:]):
             scale = fan_in**-0.5 if self.init == "pytorch" else (6.0 / (fan_in + fan_out)) ** 0.5
             count = fan_in * fan_out + (fan_out if self.bias else 0)  # the layer's weights, then its biases
             scales.append(torch.full((count,), scale))
@@ -155,4 +155,5 @@ class MLPSpace(ParametricSpace):
         return names
 
     def describe(self) -> str:
-        return f"MLP {'-'.join(map(str, self.widths))} ({self.dim} parameters, {self.activation}{', bias' if self.bias else ', no bias'})"
+        bias = ", bias" if self.bias else ", no bias"
+        return f"MLP {'-'.join(map(str, self.widths))} ({self.dim} parameters, {self.activation}{bias})"
