@@ -64,63 +64,25 @@ def run(
     seconds_before = 0.0
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
         trace, seconds_before = _restore(checkpoint_dir, problem, optimizer)
-
-    def save(seconds: float) -> None:
-        if checkpoint_dir is not None:
-            state = {
-                "optimizer": optimizer.state_dict(),
-                "counters": problem.counters(),
-                "trace": trace.state(),
-                "seconds": seconds,
-            }
-            checkpoint.save(checkpoint_dir, state, tag=str(optimizer.step_))
-
+    loop = _Loop(problem, optimizer, trace, checkpoint_dir, time.perf_counter() - seconds_before)
     bar = _ProgressBar(progress, budget, optimizer.step_, problem.forward_equivalents)
-    start = time.perf_counter() - seconds_before
     last_save = time.perf_counter()
-    stopped_because = None
     try:
-        while True:
-            seconds = time.perf_counter() - start
-            stopped_because = (
-                "finished"
-                if optimizer.finished_
-                else budget.exhausted(
-                    forward_equivalents=problem.forward_equivalents,
-                    seconds=seconds,
-                    steps=optimizer.step_,
-                    best_loss=optimizer.best_loss_,
-                )
-            )
-            if stopped_because:
-                break
-            loss = optimizer.step(problem)
-            if not math.isfinite(loss):
-                raise DivergedError(
-                    f"{optimizer.name}: the loss became {loss} at step {optimizer.step_}; "
-                    f"lower the learning rate or step size ({checkpoint.kept(checkpoint_dir)})"
-                )
-            trace.record(
-                step=optimizer.step_,
-                forward_equivalents=problem.forward_equivalents,
-                examples_seen=problem.examples_seen,
-                seconds=time.perf_counter() - start,
-                loss=loss,
-                best_loss=optimizer.best_loss_,
-            )
+        while not (stopped_because := loop.stop_reason(budget)):
+            loss = loop.step()
             bar.update(optimizer.step_, problem.forward_equivalents, loss)
             if callback is not None:
                 callback(optimizer, trace)
             if checkpoint_dir is not None:
                 now = time.perf_counter()
                 if optimizer.step_ % checkpoint_every == 0 or now - last_save >= checkpoint_seconds:
-                    save(now - start)
+                    loop.save(now - loop.start)
                     last_save = now
             interrupts.reached("step", optimizer.step_)
     finally:
         bar.close()
-    seconds = time.perf_counter() - start
-    save(seconds)
+    seconds = time.perf_counter() - loop.start
+    loop.save(seconds)
     return Result(
         optimizer=optimizer.name,
         candidate=optimizer.candidate_.detach(),
@@ -133,6 +95,56 @@ def run(
         stopped_because=stopped_because,
         trace=trace,
     )
+
+
+class _Loop:
+    """One search's moving parts between steps: when to stop, one traced step, a checkpoint."""
+
+    def __init__(
+        self, problem: Problem, optimizer: Optimizer, trace: Trace, checkpoint_dir: str | Path | None, start: float
+    ) -> None:
+        self.problem, self.optimizer, self.trace = problem, optimizer, trace
+        self.checkpoint_dir = checkpoint_dir
+        self.start = start  # perf_counter() at the (possibly earlier, resumed) start
+
+    def stop_reason(self, budget: Budget) -> str | None:
+        if self.optimizer.finished_:
+            return "finished"
+        return budget.exhausted(
+            forward_equivalents=self.problem.forward_equivalents,
+            seconds=time.perf_counter() - self.start,
+            steps=self.optimizer.step_,
+            best_loss=self.optimizer.best_loss_,
+        )
+
+    def step(self) -> float:
+        """One optimizer step, refused when its loss is not finite, recorded in the trace."""
+        optimizer, problem = self.optimizer, self.problem
+        loss = optimizer.step(problem)
+        if not math.isfinite(loss):
+            raise DivergedError(
+                f"{optimizer.name}: the loss became {loss} at step {optimizer.step_}; "
+                f"lower the learning rate or step size ({checkpoint.kept(self.checkpoint_dir)})"
+            )
+        self.trace.record(
+            step=optimizer.step_,
+            forward_equivalents=problem.forward_equivalents,
+            examples_seen=problem.examples_seen,
+            seconds=time.perf_counter() - self.start,
+            loss=loss,
+            best_loss=optimizer.best_loss_,
+        )
+        return loss
+
+    def save(self, seconds: float) -> None:
+        if self.checkpoint_dir is not None:
+            state = {
+                "optimizer": self.optimizer.state_dict(),
+                "counters": self.problem.counters(),
+                "trace": self.trace.state(),
+                "seconds": seconds,
+            }
+            checkpoint.save(self.checkpoint_dir, state, tag=str(self.optimizer.step_))
 
 
 def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer) -> tuple[Trace, float]:
@@ -150,8 +162,8 @@ def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer)
         trace = Trace.from_state(state["trace"])
         seconds_before = float(state["seconds"])
         restored = optimizer.candidate_
-        # Shapes only: an optimizer may keep its candidate in another dtype than it starts with (least squares solves in
-        # float64).
+        # Shapes only: an optimizer may keep its candidate in another dtype than it started with
+        # (least squares solves in float64).
         if isinstance(fresh, torch.Tensor) and not (
             isinstance(restored, torch.Tensor) and restored.shape == fresh.shape
         ):
