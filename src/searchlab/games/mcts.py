@@ -33,6 +33,7 @@ import numpy as np
 
 from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
+from searchlab.games.puct_tree import PUCTNode, evaluate_leaves, select_leaves
 
 UCT_C = 2.0  # OpenSpiel's default for its MCTS examples; returns lie in [-1, 1]
 
@@ -178,6 +179,29 @@ def _uct_node(game: Any, state: Any) -> _UCTNode:
     return _UCTNode(state, 0, [], float(game.returns(state)))
 
 
+def _new_leaf(game: Any, state: Any, action: int, generator: np.random.Generator, rand) -> tuple[_UCTNode, float]:
+    """The node after `action` and its value from player 0's view: exact when terminal, else one random playout.
+
+    Playouts use the game's own `random_rollout(state, numpy_generator)` when it has one, else `rand`.
+    """
+    legal_actions, apply, returns = game.legal_actions, game.apply, game.returns
+    child_state = apply(state, action)
+    child_actions = legal_actions(child_state)
+    if not child_actions:
+        value = float(returns(child_state))
+        return _UCTNode(child_state, 0, [], value), value
+    # A copy: the search reorders it, and a game may hand out a cached list.
+    child = _UCTNode(child_state, game.current_player(child_state), list(child_actions), None)
+    game_rollout = getattr(game, "random_rollout", None)
+    if game_rollout is not None:
+        return child, float(game_rollout(child_state, generator))
+    s, acts = child_state, child_actions
+    while acts:
+        s = apply(s, acts[int(rand() * len(acts))])
+        acts = legal_actions(s)
+    return child, returns(s)
+
+
 def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: float = UCT_C) -> SearchResult:
     """UCT from `state` with one random playout per new leaf.
 
@@ -207,8 +231,6 @@ def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: floa
         raise SearchlabError("the game is over in this position; there is nothing to search")
     # Python's generator for the hot loop (a numpy call per move would dominate); seeded from `rng`.
     rand = random.Random(int(generator.integers(2**63))).random
-    game_rollout = getattr(game, "random_rollout", None)
-    legal_actions, apply, returns, current_player = game.legal_actions, game.apply, game.returns, game.current_player
     sqrt, log, c2 = math.sqrt, math.log, float(c) * float(c)
 
     for _ in range(simulations):
@@ -236,22 +258,7 @@ def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: floa
             path.append((node, i))
             child = node.children[i]
             if child is None:  # a new leaf: add it and play it out
-                child_state = apply(node.state, node.actions[i])
-                child_actions = legal_actions(child_state)
-                if child_actions:
-                    # A copy: the search reorders it, and a game may hand out a cached list.
-                    child = _UCTNode(child_state, current_player(child_state), list(child_actions), None)
-                    if game_rollout is not None:
-                        value = float(game_rollout(child_state, generator))
-                    else:
-                        s, acts = child_state, child_actions
-                        while acts:
-                            s = apply(s, acts[int(rand() * len(acts))])
-                            acts = legal_actions(s)
-                        value = returns(s)
-                else:
-                    value = float(returns(child_state))
-                    child = _UCTNode(child_state, 0, [], value)
+                child, value = _new_leaf(game, node.state, node.actions[i], generator, rand)
                 node.children[i] = child
                 break
             if child.terminal_value is not None:  # exact, no playout
@@ -267,29 +274,6 @@ def uct_search(game: Any, state: Any, simulations: int, rng: Rng = 0, *, c: floa
 
 
 # ----- PUCT guided by an evaluator ---------------------------------------------------
-
-
-class _PUCTNode:
-    """A position in a PUCT tree; unexpanded until the evaluator has seen it (priors is None)."""
-
-    __slots__ = ("actions", "children", "count", "player", "priors", "state", "terminal_value", "totals", "visits")
-
-    def __init__(self, game: Any, state: Any) -> None:
-        self.state = state
-        self.actions = game.legal_actions(state)
-        self.player = game.current_player(state) if self.actions else 0
-        self.terminal_value = None if self.actions else float(game.returns(state))
-        self.priors: list[float] | None = None
-        self.children: list[_PUCTNode | None] = [None] * len(self.actions)
-        self.visits = [0] * len(self.actions)
-        self.totals = [0.0] * len(self.actions)
-        self.count = 0
-
-    def expand(self, row: list[float]) -> None:
-        """Take the priors of the legal actions from a full (num_actions,) row, renormalised."""
-        priors = [max(0.0, float(row[a])) for a in self.actions]
-        total = sum(priors)
-        self.priors = [p / total for p in priors] if total > 0 else [1.0 / len(priors)] * len(priors)
 
 
 def puct_search(
@@ -337,7 +321,7 @@ def puct_search_many(
     if len(rngs) != len(states):
         raise SearchlabError(f"puct_search_many needs one rng per position: {len(states)} positions, {len(rngs)} rngs")
     generators = [as_generator(r) for r in rngs]
-    roots = [_PUCTNode(game, s) for s in states]
+    roots = [PUCTNode(game, s) for s in states]
     if any(not root.actions for root in roots):
         raise SearchlabError("the game is over in one of the positions; there is nothing to search")
     if not roots:
@@ -352,52 +336,13 @@ def puct_search_many(
             root.priors = [(1 - eps) * p + eps * n for p, n in zip(root.priors, noise)]
 
     c_puct, vl = float(settings.c_puct), float(settings.virtual_loss) if settings.leaves_per_step > 1 else 0.0
-    sqrt = math.sqrt
     done = 0
     while done < settings.simulations:
         per_tree = min(settings.leaves_per_step, settings.simulations - done)
         done += per_tree
-        pending: dict[int, tuple[_PUCTNode, list[list[tuple[_PUCTNode, int]]]]] = {}
-        for root in roots:
-            for _ in range(per_tree):
-                node, path = root, []
-                while True:
-                    count, visits, totals, priors_ = node.count, node.visits, node.totals, node.priors
-                    scale = c_puct * (sqrt(count) if count else 1.0)  # at N = 0 the largest prior goes first
-                    best, i = -math.inf, 0
-                    for j in range(len(visits)):
-                        n = visits[j]
-                        score = (totals[j] / n if n else 0.0) + scale * priors_[j] / (1 + n)
-                        if score > best:
-                            best, i = score, j
-                    node.count = count + 1  # counted now: virtual visit until backed up
-                    visits[i] += 1
-                    totals[i] -= vl
-                    path.append((node, i))
-                    child = node.children[i]
-                    if child is None:
-                        child = node.children[i] = _PUCTNode(game, game.apply(node.state, node.actions[i]))
-                    if child.terminal_value is not None:
-                        _backup(path, child.terminal_value, vl)
-                        break
-                    if child.priors is None:  # unexpanded: wait for the evaluator
-                        entry = pending.get(id(child))
-                        if entry is None:
-                            pending[id(child)] = (child, [path])
-                        else:
-                            entry[1].append(path)
-                        break
-                    node = child
+        pending = select_leaves(game, roots, per_tree, c_puct, vl)
         if pending:
-            leaves = list(pending.values())
-            priors, values = evaluator([leaf.state for leaf, _ in leaves])
-            priors = np.asarray(priors, dtype=np.float64).tolist()
-            values = np.asarray(values, dtype=np.float64).reshape(-1).tolist()
-            for (leaf, paths), row, value in zip(leaves, priors, values):
-                leaf.expand(row)
-                value0 = value if leaf.player == 0 else -value  # to player 0's view
-                for path in paths:
-                    _backup(path, value0, vl)
+            evaluate_leaves(pending, evaluator, vl)
 
     results = []
     for root, generator in zip(roots, generators):
@@ -405,9 +350,3 @@ def puct_search_many(
         action = select_action(result.visits, settings.temperature, generator)
         results.append(SearchResult(action=action, visits=result.visits, q=result.q, value=result.value))
     return results
-
-
-def _backup(path: list[tuple[_PUCTNode, int]], value0: float, virtual_loss: float) -> None:
-    """Add a return (player 0's view) along a path whose visits were counted at selection."""
-    for node, i in path:
-        node.totals[i] += virtual_loss + (value0 if node.player == 0 else -value0)
