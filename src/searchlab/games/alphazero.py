@@ -34,11 +34,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint, checks, interrupts, jsonfile
+from searchlab.core import checkpoint, checks, interrupts
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_jsonl
 from searchlab.core.seeding import check_seed, spawn_seeds, torch_generator
+from searchlab.games.alphazero_history import resume_history
 from searchlab.games.mcts import PUCTSettings, puct_search_many, select_action
 from searchlab.games.policy_value import PolicyValueNet, net_evaluator, save_net
 
@@ -330,57 +331,18 @@ def train(
     records: list[dict[str, Any]] = []
     replay: list[dict[str, torch.Tensor]] = []
     if resume:
-        state = checkpoint.load(checkpoint_dir, keys=("net", "records", "replay"))
-        with checkpoint.restoring(checkpoint_dir):
-            # Everything but the number of iterations must match: a finished run may be extended.
-            saved = {key: state.get(key) for key in identity}
-            if _without_iterations(saved) != _without_iterations(identity):
-                raise SearchlabError(
-                    f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume "
-                    "with the same ones or use a new folder"
-                )
-            records, replay = _check_history(game, state["records"], state["replay"])
-            if len(records) > settings.iterations:
-                raise SearchlabError(
-                    f"the run in {out_dir} has done {len(records)} iterations, more than the {settings.iterations} "
-                    "asked for; ask for at least as many"
-                )
-            net.load_state_dict(state["net"])
+        records, replay = resume_history(game, settings.iterations, out_dir / CHECKPOINT_DIR, identity, net)
     elif checkpoint.exists(checkpoint_dir):
         raise SearchlabError(f"{out_dir} already holds a run; pass resume=True to continue it or choose another folder")
 
     with cpu_threads(1 if torch_device.type == "cpu" else 0):
         bar = tqdm(total=settings.iterations, initial=len(records), desc="alphazero", disable=not progress)
         for iteration in range(len(records), settings.iterations):
-            start = time.perf_counter()
             # Seeds of iteration i depend on (seed, i) only, so resuming replays them exactly.
-            selfplay_seed, train_seed, arena_seed = spawn_seeds(spawn_seeds(seed, iteration + 2)[iteration + 1], 3)
-            replay = (replay + [self_play(game, net, settings, selfplay_seed)])[-settings.replay_iterations :]
-            candidate, policy_loss, value_loss = train_candidate(net, replay, settings, train_seed)
-            if settings.arena_games:
-                wins, draws, losses = arena(game, candidate, net, settings, arena_seed)
-                score = (wins + 0.5 * draws) / settings.arena_games
-            else:
-                wins = draws = losses = 0
-                score = 1.0
-            accepted = score >= settings.accept_score
-            if accepted:
-                net = candidate
-            records.append(
-                {
-                    "iteration": iteration,
-                    "examples": int(replay[-1]["values"].shape[0]),
-                    "replay_examples": int(sum(chunk["values"].shape[0] for chunk in replay)),
-                    "policy_loss": policy_loss,
-                    "value_loss": value_loss,
-                    "arena_wins": int(wins),
-                    "arena_draws": int(draws),
-                    "arena_losses": int(losses),
-                    "arena_score": score,
-                    "accepted": bool(accepted),
-                    "seconds": round(time.perf_counter() - start, 3),
-                }
-            )
+            seeds = spawn_seeds(spawn_seeds(seed, iteration + 2)[iteration + 1], 3)
+            net, replay, record = _iteration(game, settings, net, replay, iteration, seeds)
+            records.append(record)
+            score, policy_loss, value_loss = record["arena_score"], record["policy_loss"], record["value_loss"]
             checkpoint.save(
                 checkpoint_dir,
                 {**identity, "net": net.state_dict(), "records": records, "replay": replay},
@@ -395,62 +357,37 @@ def train(
     return net.eval(), records
 
 
-# An iteration's record, key -> kinds of its value (see `searchlab.core.jsonfile`).
-_RECORD_FIELDS = {
-    "iteration": int,
-    "examples": int,
-    "replay_examples": int,
-    "policy_loss": jsonfile.NUMBER,
-    "value_loss": jsonfile.NUMBER,
-    "arena_wins": int,
-    "arena_draws": int,
-    "arena_losses": int,
-    "arena_score": jsonfile.NUMBER,
-    "accepted": bool,
-    "seconds": jsonfile.NUMBER,
-}
-
-
-def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str, Any]], list[dict[str, torch.Tensor]]]:
-    """A checkpoint's records and replay window, checked to be what the loop appends to and trains on.
-
-    Raises:
-        ValueError: they are not (inside `checkpoint.restoring`, one line naming the checkpoint).
-    """
-    if not isinstance(records, list):
-        raise ValueError("'records' is not a list")
-    for number, record in enumerate(records):
-        if not (
-            isinstance(record, dict)
-            and all(key in record and jsonfile.is_kind(record[key], kinds) for key, kinds in _RECORD_FIELDS.items())
-        ):
-            raise ValueError(f"'records' item {number} is not the record of an iteration")
-    if not isinstance(replay, list) or len(replay) > max(len(records), 1):
-        raise ValueError("'replay' is not a list of at most one chunk of examples per iteration")
-    # What `_tensors` makes: key -> (dtype, shape of one example).
-    kinds = {
-        "observations": (torch.float32, tuple(game.observation_shape)),
-        "policies": (torch.float32, (game.num_actions,)),
-        "legal": (torch.bool, (game.num_actions,)),
-        "values": (torch.float32, ()),
+def _iteration(
+    game: Any,
+    settings: AlphaZeroSettings,
+    net: PolicyValueNet,
+    replay: list[dict[str, torch.Tensor]],
+    iteration: int,
+    seeds: list[int],
+) -> tuple[PolicyValueNet, list[dict[str, torch.Tensor]], dict[str, Any]]:
+    """Self-play, train a candidate on the replay window, pit it against `net`; the net kept, replay and record."""
+    start = time.perf_counter()
+    selfplay_seed, train_seed, arena_seed = seeds
+    replay = (replay + [self_play(game, net, settings, selfplay_seed)])[-settings.replay_iterations :]
+    candidate, policy_loss, value_loss = train_candidate(net, replay, settings, train_seed)
+    if settings.arena_games:
+        wins, draws, losses = arena(game, candidate, net, settings, arena_seed)
+        score = (wins + 0.5 * draws) / settings.arena_games
+    else:
+        wins = draws = losses = 0
+        score = 1.0
+    accepted = score >= settings.accept_score
+    record = {
+        "iteration": iteration,
+        "examples": int(replay[-1]["values"].shape[0]),
+        "replay_examples": int(sum(chunk["values"].shape[0] for chunk in replay)),
+        "policy_loss": policy_loss,
+        "value_loss": value_loss,
+        "arena_wins": int(wins),
+        "arena_draws": int(draws),
+        "arena_losses": int(losses),
+        "arena_score": score,
+        "accepted": bool(accepted),
+        "seconds": round(time.perf_counter() - start, 3),
     }
-    for number, chunk in enumerate(replay):
-        if not (
-            isinstance(chunk, dict)
-            and chunk.keys() == kinds.keys()
-            and all(isinstance(t, torch.Tensor) for t in chunk.values())
-        ):
-            raise ValueError(f"replay chunk {number} is not the tensors {sorted(kinds)}")
-        rows = chunk["values"].shape[0] if chunk["values"].dim() == 1 else 0
-        if rows < 1 or any(
-            chunk[key].dtype != dtype or tuple(chunk[key].shape) != (rows, *shape)
-            for key, (dtype, shape) in kinds.items()
-        ):
-            raise ValueError(f"replay chunk {number} holds tensors whose types or shapes do not fit {game.name}")
-    return records, replay
-
-
-def _without_iterations(identity: dict[str, Any]) -> dict[str, Any]:
-    settings = dict(identity.get("settings") or {})
-    settings.pop("iterations", None)
-    return {**identity, "settings": settings}
+    return (candidate if accepted else net), replay, record

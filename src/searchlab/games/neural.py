@@ -47,14 +47,21 @@ from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import atomic_write, write_json
 from searchlab.core.metric import MaskedCrossEntropy
-from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds
-from searchlab.encodings.board import BoardVector
+from searchlab.core.seeding import check_seed, spawn_seeds
+from searchlab.games.neural_data import (  # noqa: F401 (OUTPUTS and symmetry_split: part of this module's API)
+    OUTPUTS,
+    board_vectors,
+    check_holdout,
+    check_output,
+    mover_marks,
+    symmetry_split,
+    training_targets,
+)
 from searchlab.games.tables import PositionIndex
 from searchlab.games.tictactoe import NUM_SQUARES
 from searchlab.optimizers.gradient import GradientDescent
 from searchlab.spaces.mlp import MLPSpace
 
-OUTPUTS = ("moves", "board")
 NETWORK_FILE = "network.safetensors"
 METRICS_FILE = "metrics.json"
 _FORMAT = "searchlab-tictactoe-net/1"
@@ -78,68 +85,6 @@ METRICS_FIELDS = {
     "train_positions": int,
     "heldout_positions": int,
 }
-
-
-# ----- data -------------------------------------------------------------------
-
-
-def board_vectors(index: PositionIndex) -> torch.Tensor:
-    """The essay's encoding of every decision position: (decisions, 9) float32, X = 1, O = -1, blank = 0."""
-    return BoardVector().encode_many(index.states[: index.decisions])
-
-
-def _marks(index: PositionIndex) -> np.ndarray:
-    """(decisions,) the mark of the player to move: +1 for X, -1 for O."""
-    return np.where(index.player[: index.decisions] == 0, 1.0, -1.0)
-
-
-def training_targets(index: PositionIndex, output: str) -> torch.Tensor:
-    """What the network should answer in every decision position, as float32 rows.
-
-    Args:
-        index: the positions and their solution.
-        output: "moves": (decisions, 18), the target probabilities (uniform over
-            the optimal moves) then the legal-move mask, as `MaskedCrossEntropy`
-            reads them; "board": (decisions, 9), the mean of the board vectors
-            after each optimal move.
-    """
-    _check_output(output)
-    d = index.decisions
-    optimal = index.optimal[:d].astype(np.float64)  # (d, 9)
-    share = optimal / optimal.sum(axis=1, keepdims=True)  # every decision position has an optimal move
-    if output == "moves":
-        packed = np.concatenate([share, index.legal[:d].astype(np.float64)], axis=1)  # (d, 18)
-        return torch.from_numpy(packed).to(torch.float32)
-    # The board after move a is the board plus the mover's mark on square a, so the
-    # mean over the optimal moves is the board plus the mark times their shares.
-    boards = board_vectors(index).to(torch.float64).numpy()
-    return torch.from_numpy(boards + _marks(index)[:, None] * share).to(torch.float32)
-
-
-def symmetry_split(index: PositionIndex, holdout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Decision positions split into train and held-out by symmetry class.
-
-    All 8 images of a board (rotations, reflections) fall on the same side, so the
-    held-out score measures play on boards the net has seen no version of.
-
-    Args:
-        index: the positions.
-        holdout_fraction: share of the symmetry classes held out, 0 <= f < 1 (0: none).
-        seed: seeds the shuffle of the classes.
-
-    Returns:
-        (train, heldout): sorted int64 arrays of position ids; heldout is empty when f = 0.
-    """
-    _check_holdout(holdout_fraction)
-    d = index.decisions
-    canonical = [index.game.canonical(state) for state in index.states[:d]]
-    classes = sorted(set(canonical))
-    class_of = {key: i for i, key in enumerate(classes)}
-    labels = np.array([class_of[key] for key in canonical])  # (d,) class number per position
-    n_held = 0 if holdout_fraction == 0 else min(len(classes) - 1, max(1, round(holdout_fraction * len(classes))))
-    held_classes = numpy_generator(seed).permutation(len(classes))[:n_held]
-    held = np.isin(labels, held_classes)
-    return np.flatnonzero(~held).astype(np.int64), np.flatnonzero(held).astype(np.int64)
 
 
 # ----- from network outputs to moves ------------------------------------------
@@ -171,7 +116,7 @@ def table_from_network(index: PositionIndex, space: MLPSpace, parameters: torch.
     "moves" networks play their highest-scoring legal square; "board" networks the
     legal move nearest to the board they draw (`nearest_board_moves`).
     """
-    _check_output(output)
+    check_output(output)
     d = index.decisions
     device = parameters.device
     boards = board_vectors(index).to(device=device, dtype=parameters.dtype)
@@ -181,7 +126,7 @@ def table_from_network(index: PositionIndex, space: MLPSpace, parameters: torch.
         if output == "moves":
             moves = outputs.masked_fill(~legal, -math.inf).argmax(dim=-1)
         else:
-            marks = torch.from_numpy(_marks(index)).to(device)
+            marks = torch.from_numpy(mover_marks(index)).to(device)
             moves = nearest_board_moves(boards, outputs, legal, marks)
     return moves.cpu().numpy().astype(np.int8)
 
@@ -212,7 +157,7 @@ class NeuralStrategy:
         cls, index: PositionIndex, space: MLPSpace, parameters: torch.Tensor, output: str
     ) -> NeuralStrategy:
         """Rebuild the strategy (its table) from a space and a flat parameter vector."""
-        _check_output(output)
+        check_output(output)
         parameters = torch.as_tensor(parameters).detach().reshape(-1)
         if parameters.shape[0] != space.dim:
             raise SearchlabError(
@@ -311,25 +256,15 @@ def train_strategy(
         progress: label of a progress bar on stderr (None: none).
 
     Returns:
-        The `NeuralStrategy`, whose metrics hold `optimal_fraction_train`,
-        `optimal_fraction_heldout` (None without a holdout), `optimal_fraction`
-        (all decision positions), `losses_vs_perfect` and `losses_vs_random`
-        (expected losses per 1,000 games, half as X and half as O),
-        `can_be_beaten`, `params`, `seconds` (training), `steps`, `final_loss`
-        (on the training set) and `learning_curve`, a list of (step, mean
-        training loss over the steps since the previous point).
+        The `NeuralStrategy`; its metrics hold the `score_table` numbers (optimal fractions on train,
+        held-out (None without a holdout) and all positions; expected losses per 1,000 games against
+        the perfect and the random player), `params`, `seconds`, `steps`, `final_loss` (training set)
+        and `learning_curve`: (step, mean training loss since the previous point) pairs.
 
     Raises:
         SearchlabError: a bad setting, with what to choose instead.
     """
-    _check_output(output)
-    _check_holdout(holdout_fraction)
-    check_seed(seed)
-    checks.whole("steps", steps, 1)
-    hidden = tuple(hidden)
-    if not hidden or any(not checks.is_whole(w) or w < 1 for w in hidden):
-        raise SearchlabError(f"hidden must list one or more layer widths, each a whole number >= 1, got {hidden!r}")
-    checks.optional_whole("batch_size", batch_size, 1, none="for full batches")
+    hidden = _check_settings(output, hidden, steps, batch_size, holdout_fraction, seed)
     torch_device = resolve_device(device)
     split_seed, run_seed = spawn_seeds(seed, 2)
     train, heldout = symmetry_split(index, holdout_fraction, split_seed)
@@ -369,6 +304,21 @@ def train_strategy(
     return strategy
 
 
+def _check_settings(
+    output: str, hidden: Sequence[int], steps: int, batch_size: int | None, holdout_fraction: float, seed: int
+) -> tuple[int, ...]:
+    """`train_strategy`'s settings checked (SearchlabError naming the bad one); the hidden widths as a tuple."""
+    check_output(output)
+    check_holdout(holdout_fraction)
+    check_seed(seed)
+    checks.whole("steps", steps, 1)
+    hidden = tuple(hidden)
+    if not hidden or any(not checks.is_whole(w) or w < 1 for w in hidden):
+        raise SearchlabError(f"hidden must list one or more layer widths, each a whole number >= 1, got {hidden!r}")
+    checks.optional_whole("batch_size", batch_size, 1, none="for full batches")
+    return hidden
+
+
 def score_table(
     index: PositionIndex, table: np.ndarray, train: np.ndarray | None = None, heldout: np.ndarray | None = None
 ) -> dict[str, Any]:
@@ -397,16 +347,3 @@ def _learning_curve(steps: list[float], losses: list[float]) -> list[tuple[int, 
         curve.append((int(steps[end - 1]), float(np.mean(losses[begin:end]))))
         begin = end
     return curve
-
-
-def _check_output(output: str) -> None:
-    if output not in OUTPUTS:
-        raise SearchlabError(f"unknown output {output!r}; choose one of {', '.join(OUTPUTS)}")
-
-
-def _check_holdout(fraction: float) -> None:
-    if not checks.is_number(fraction) or not 0 <= fraction < 1:
-        raise SearchlabError(
-            "holdout_fraction must be a number from 0 (train on every position) up to but not including 1, got "
-            f"{fraction!r}"
-        )

@@ -51,13 +51,14 @@ def computer_player(
 
 def _saved_table(name: str, index, run: Path | None, seed: int, stdout: TextIO | None):
     """The strategy's lookup table from a run folder, or made now when there is none."""
-    from searchlab.experiments.tictactoe import NET_FOLDER, STRATEGIES, load_local_strategy
     from searchlab.games.neural import NeuralStrategy
+    from searchlab.games.saved_strategies import NET_FOLDER, STRATEGIES, load_local_strategy
 
     folders = [run] if run is not None else [folder for folder in DEFAULT_RUNS if (folder / STRATEGIES).is_dir()]
     if run is not None and not (run / STRATEGIES).is_dir():
         raise SearchlabError(
-            f"{run} holds no saved strategies (no {STRATEGIES}/ folder); pass the folder of a `searchlab run tictactoe` run"
+            f"{run} holds no saved strategies (no {STRATEGIES}/ folder); "
+            "pass the folder of a `searchlab run tictactoe` run"
         )
     if folders:
         if name == "local":

@@ -169,51 +169,83 @@ def search(
     while done < evaluations:
         count = min(batch, evaluations - done)
         if variant == "random_search":
-            # Scored as a batch, recorded as if one at a time: the best so far changes
-            # at each candidate that beats every earlier one.
-            candidates = index.random_tables(count, rng)
-            losses = index.losses_vs(candidates)
-            for i in np.flatnonzero(
-                losses < np.minimum.accumulate(np.concatenate([[current_loss], losses]))[:-1] - 1e-12
-            ):
-                observe(index, trace, current, done + int(i), points)
-                current, current_loss = candidates[i], float(losses[i])
-                trace.accepted += 1
-                observe(index, trace, current, done + int(i) + 1, points, changed=True)
-            done += count
-            observe(index, trace, current, done, points)
-            if progress is not None:
-                progress(done)
-            continue
-        # A change in a position the current strategy is never asked about in its
-        # games cannot alter any game: such a candidate scores exactly what the
-        # current one does (a tie), so only the others are built and played out.
-        where, moves = propose(index, current, count, changes, rng)
-        touching = np.flatnonzero(relevant[where].any(axis=1))
-        built = apply_changes(current, where[touching], moves[touching])
-        real = ((built != current[None, :]) & relevant[None, :]).any(axis=1)
-        live, candidates = touching[real], built[real]
-        if variant == "self_play":
-            scores = match_scores(index, candidates, current, starts) if live.size else np.zeros(0, dtype=np.int64)
-            trace.games += 2 * starts.size * live.size
-            improved = scores > 0
+            current, current_loss, done = _random_batch(index, trace, current, current_loss, done, count, points, rng)
         else:
-            losses = index.losses_vs(candidates) if live.size else np.zeros(0)
-            improved = losses < current_loss - 1e-12
-        better = np.flatnonzero(improved)  # in proposal order, since `live` is increasing
-        # A one-at-a-time search would have stopped at its first success.
-        done += int(live[better[0]]) + 1 if better.size else count
-        observe(index, trace, current, done - 1, points)  # the strategy held until just before now
-        if better.size:
-            current = candidates[better[0]]
-            current_loss = float(losses[better[0]]) if variant == "vs_perfect" else None
-            relevant = _relevant(index, variant, current, starts)
-            trace.accepted += 1
-        observe(index, trace, current, done, points, changed=bool(better.size))
+            current, current_loss, relevant, done = _local_batch(
+                index, trace, (current, current_loss, relevant), done, count, changes, starts, points, rng
+            )
         if progress is not None:
             progress(done)
     trace.table = current
     return trace
+
+
+def _random_batch(
+    index: PositionIndex,
+    trace: SearchTrace,
+    current: np.ndarray,
+    current_loss: float,
+    done: int,
+    count: int,
+    points: list[int],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float, int]:
+    """Score `count` random tables as a batch, recorded as if one at a time: the best so far changes at each
+    candidate that beats every earlier one. Returns the new best, its loss and the evaluations done."""
+    candidates = index.random_tables(count, rng)
+    losses = index.losses_vs(candidates)
+    for i in np.flatnonzero(losses < np.minimum.accumulate(np.concatenate([[current_loss], losses]))[:-1] - 1e-12):
+        observe(index, trace, current, done + int(i), points)
+        current, current_loss = candidates[i], float(losses[i])
+        trace.accepted += 1
+        observe(index, trace, current, done + int(i) + 1, points, changed=True)
+    done += count
+    observe(index, trace, current, done, points)
+    return current, current_loss, done
+
+
+def _local_batch(
+    index: PositionIndex,
+    trace: SearchTrace,
+    incumbent: tuple[np.ndarray, float | None, np.ndarray],
+    done: int,
+    count: int,
+    changes: int,
+    starts: np.ndarray,
+    points: list[int],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float | None, np.ndarray, int]:
+    """One batch of local steps from the incumbent (table, loss, relevant positions); the first success is kept.
+
+    Returns the new incumbent's table, loss and relevant positions, and the evaluations done.
+    """
+    current, current_loss, relevant = incumbent
+    # A change in a position the current strategy is never asked about in its
+    # games cannot alter any game: such a candidate scores exactly what the
+    # current one does (a tie), so only the others are built and played out.
+    where, moves = propose(index, current, count, changes, rng)
+    touching = np.flatnonzero(relevant[where].any(axis=1))
+    built = apply_changes(current, where[touching], moves[touching])
+    real = ((built != current[None, :]) & relevant[None, :]).any(axis=1)
+    live, candidates = touching[real], built[real]
+    if trace.variant == "self_play":
+        scores = match_scores(index, candidates, current, starts) if live.size else np.zeros(0, dtype=np.int64)
+        trace.games += 2 * starts.size * live.size
+        improved = scores > 0
+    else:
+        losses = index.losses_vs(candidates) if live.size else np.zeros(0)
+        improved = losses < current_loss - 1e-12
+    better = np.flatnonzero(improved)  # in proposal order, since `live` is increasing
+    # A one-at-a-time search would have stopped at its first success.
+    done += int(live[better[0]]) + 1 if better.size else count
+    observe(index, trace, current, done - 1, points)  # the strategy held until just before now
+    if better.size:
+        current = candidates[better[0]]
+        current_loss = float(losses[better[0]]) if trace.variant == "vs_perfect" else None
+        relevant = _relevant(index, trace.variant, current, starts)
+        trace.accepted += 1
+    observe(index, trace, current, done, points, changed=bool(better.size))
+    return current, current_loss, relevant, done
 
 
 def _relevant(index: PositionIndex, variant: str, table: np.ndarray, starts: np.ndarray) -> np.ndarray:
