@@ -123,7 +123,8 @@ def main() -> None:
     ours_rate, os_rate = sims / min(ours_times), sims / min(os_times)
     ours_share, os_share = ours_optimal / (searches * args.repeats), os_optimal / (searches * args.repeats)
     print(
-        f"{len(lines)} positions x {args.searches} searches x {args.simulations} simulations, c = {args.c}, best of {args.repeats}"
+        f"{len(lines)} positions x {args.searches} searches x {args.simulations} simulations, c = {args.c}, best of "
+        f"{args.repeats}"
     )
     print(f"searchlab uct_search:   {ours_rate:10,.0f} sims/s   optimal move in {ours_share:.1%} of searches")
     print(f"OpenSpiel MCTSBot:      {os_rate:10,.0f} sims/s   optimal move in {os_share:.1%} of searches")

@@ -228,17 +228,20 @@ def main() -> None:
     os_freq = check_frequencies("OpenSpiel", os_counts, exact)
     for name, freq, counts in (("searchlab", sl_freq, sl_counts), ("OpenSpiel", os_freq, os_counts)):
         print(
-            f"{name:>9} random playouts: X {freq[0]:.4f}, O {freq[1]:.4f}, draw {freq[2]:.4f} over {counts.sum()} games "
+            f"{name:>9} random playouts: X {freq[0]:.4f}, O {freq[1]:.4f}, draw {freq[2]:.4f} over {counts.sum()} "
+            "games "
             f"(within {SIGMAS:g} standard errors of exact)"
         )
 
     print(f"searchlab self-play (lookup tables, batch {args.batch}): {selfplay:12,.0f} games/s")
     print(
-        f"OpenSpiel lookup-table games (dicts by str(state)):  {os_table_games:12,.0f} games/s  ratio {selfplay / os_table_games:8.1f}"
+        f"OpenSpiel lookup-table games (dicts by str(state)):  {os_table_games:12,.0f} games/s  ratio "
+        f"{selfplay / os_table_games:8.1f}"
     )
     print(f"searchlab random playouts (batch {args.batch}):        {sl_playouts:12,.0f} games/s")
     print(
-        f"OpenSpiel random playouts (random.Random):          {os_playouts:12,.0f} games/s  ratio {sl_playouts / os_playouts:8.1f}"
+        f"OpenSpiel random playouts (random.Random):          {os_playouts:12,.0f} games/s  ratio "
+        f"{sl_playouts / os_playouts:8.1f}"
     )
     print(
         json.dumps(

@@ -1,7 +1,7 @@
 """The local sweep backend keeps both cores busy: the same 8 trials with 1 worker, then 2.
 
 Each trial fits a student MLP to a teacher with searchlab's gradient descent
-(`searchlab.scaling.sweep.demo_trial`, about 2.5 s of single-threaded CPU work).
+(`searchlab.runner.demo.demo_trial`, about 2.5 s of single-threaded CPU work).
 The serial sweep runs the trials in this process (what `--workers 1` does); the
 parallel one runs them on 2 worker processes. Both use one torch thread per
 trial, and their results must be identical. Goal: speedup >= 1.7 on 2 cores.
@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from searchlab.scaling.sweep import demo_trial, expand, run_sweep
+from searchlab.core.trials import expand, run_sweep
+from searchlab.runner.demo import demo_trial
 
 GRID = {"width": (16, 32, 48, 64), "steps": (5000,)}
 SEEDS = (0, 1)  # 4 widths x 2 seeds = 8 trials

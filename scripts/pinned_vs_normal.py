@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if len(os.sched_getaffinity(0)) < 2:
         print(
-            "error: this process may use only one core, so both runs would be pinned; run it on a machine with two or more",
+            "error: this process may use only one core, so both runs would be pinned; run it on a machine with two or "
+            "more",
             file=sys.stderr,
         )
         return 2

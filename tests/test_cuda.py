@@ -34,7 +34,9 @@ def test_problems_score_a_population_alike_on_cpu_and_cuda(problem_name):
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_optimizer_closes_the_gap_on_cuda_as_on_cpu(name):
-    """A run on the GPU meets the CPU conformance bound (tests/optimizers/test_conformance.py) against the exact optimum.
+    """A run on the GPU meets the CPU conformance bound against the exact optimum.
+
+    (The bounds are tests/optimizers/test_conformance.py's.)
 
     Two runs on different devices need not follow the same path (rounding differs, and a search that branches
     on a comparison amplifies it), so the test asks the GPU run what is asked of every CPU run, not to copy one.

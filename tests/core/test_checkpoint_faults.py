@@ -191,7 +191,7 @@ def write_text(path, text, *args, **kwargs):  # the third pointer is cut half-wa
 Path.write_text = write_text
 run(mlp_problem(), make_optimizer("gradient", batch_size=16, algorithm="adam"), Budget(steps=%d), seed=5,
     checkpoint_dir=sys.argv[1], checkpoint_every=%d)
-""" % (STEPS, EVERY)
+""" % (STEPS, EVERY)  # noqa: UP031 (a script template: % leaves its own braces alone)
 
 
 @pytest.mark.slow

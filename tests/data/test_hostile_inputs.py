@@ -45,7 +45,8 @@ def refused(call, *args) -> str:
 
 @pytest.fixture
 def fifo(tmp_path, monkeypatch) -> Path:
-    """A named pipe that nothing may open: opening it would wait forever for a writer, so any attempt fails the test at once."""
+    """A named pipe that nothing may open: opening it would wait forever for a writer, so any attempt fails the test
+    at once."""
     if not hasattr(os, "mkfifo"):
         pytest.skip("named pipes need os.mkfifo")
     path = tmp_path / "pipe"

@@ -38,7 +38,8 @@ PROPERTIES = settings(
 
 
 def outcome(call, *args):
-    """(result, None) or (None, message) where the message is asserted to be one line; any other exception fails the test."""
+    """(result, None) or (None, message) where the message is asserted to be one line; any other exception fails the
+    test."""
     try:
         result = call(*args)
     except SearchlabError as err:
@@ -97,7 +98,8 @@ NOTE_CELLS = st.text(max_size=10)  # anything: delimiters, quotes, line breaks, 
 
 
 def expected_number(cell: str) -> float | None:
-    """What a number cell means, or None when the reader must refuse it (not ASCII decimal, not finite, or beyond 1e100)."""
+    """What a number cell means, or None when the reader must refuse it (not ASCII decimal, not finite, or beyond
+    1e100)."""
     text = cell.strip()
     if not text.isascii() or "_" in text:
         return None
@@ -263,7 +265,8 @@ FORMATS = {
 
 @st.composite
 def image_files(draw):
-    """(bytes, intact): an image in some format and mode, maybe truncated, with flipped bytes or junk appended; or random bytes."""
+    """(bytes, intact): an image in some format and mode, maybe truncated, with flipped bytes or junk appended; or
+    random bytes."""
     if draw(st.integers(0, 4)) == 0:
         return draw(HOSTILE_BYTES), False
     width, height = draw(st.integers(1, 24)), draw(st.integers(1, 24))

@@ -53,7 +53,9 @@ def positions() -> PositionIndex:
 
 
 def exact_score_vs_random(net) -> float:
-    """Expected score (win 1, draw 1/2) of the network's top move against the uniformly random player, half as X, half as O.
+    """Expected score (win 1, draw 1/2) of the network's top move against the uniformly random player.
+
+    Half the games as X, half as O.
 
     Exact, not sampled: the network's move in every decision position becomes a lookup table, and the
     table's outcome probabilities against the random player come from `PositionIndex`. Two uniformly random
@@ -160,7 +162,8 @@ ONE_ITERATION = AlphaZeroSettings(
 # well above 0.5; with 600 steps 0.835-0.933 (mean 0.891 +- 0.035).
 @margin(seed=0, score=(">", 0.7))
 def one_iteration(seed: int) -> dict[str, float]:
-    """One AlphaZero iteration from scratch: the exact score of the network alone against random play, before and after."""
+    """One AlphaZero iteration from scratch: the exact score of the network alone against random play, before and
+    after."""
     with tempfile.TemporaryDirectory() as folder:
         net, records = train(GAME, ONE_ITERATION, folder, seed=seed, progress=False)
         untrained = new_net(GAME, ONE_ITERATION, spawn_seeds(seed, 1)[0])  # the net `train` starts from

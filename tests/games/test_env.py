@@ -25,12 +25,14 @@ GAME = TicTacToe()
 
 
 def pz_square(action):
-    """PettingZoo numbers squares column-major (0 3 6 / 1 4 7 / 2 5 8), searchlab row-major: a transpose, its own inverse."""
+    """PettingZoo numbers squares column-major (0 3 6 / 1 4 7 / 2 5 8), searchlab row-major: a transpose, its own
+    inverse."""
     return 3 * (action % 3) + action // 3
 
 
 def pettingzoo_tictactoe():
-    """PettingZoo's own Tic-Tac-Toe (tictactoe_v3, with its wrappers): the registry where there is one, else the module."""
+    """PettingZoo's own Tic-Tac-Toe (tictactoe_v3, with its wrappers): the registry where there is one, else the
+    module."""
     pettingzoo = pytest.importorskip("pettingzoo")
     if hasattr(pettingzoo, "make"):  # newer releases deprecate importing env modules directly
         return pettingzoo.make("aec", "classic/tictactoe-v3")
@@ -96,13 +98,15 @@ def test_agrees_with_pettingzoo_tictactoe_on_10000_random_games():
     # numbers `random_game_statistics` gives at this seed (it plays the same games without PettingZoo).
     assert_bounds(random_game_statistics, random_play_z(results, steps, games))
     print(
-        f"{games} games, {steps} moves agreed in {elapsed:.2f} s; X/draw/O = {results[1.0]}/{results[0.0]}/{results[-1.0]}"
+        f"{games} games, {steps} moves agreed in {elapsed:.2f} s; X/draw/O = "
+        f"{results[1.0]}/{results[0.0]}/{results[-1.0]}"
     )
 
 
 @functools.cache
 def random_play_exact() -> tuple[dict[float, float], float, float]:
-    """Uniformly random Tic-Tac-Toe, exactly: each result's probability, and the mean and variance of the number of moves."""
+    """Uniformly random Tic-Tac-Toe, exactly: each result's probability, and the mean and variance of the number of
+    moves."""
     memo = {}
 
     def outcomes(state):  # {(result, moves to the end): probability}
@@ -125,7 +129,8 @@ def random_play_exact() -> tuple[dict[float, float], float, float]:
 
 
 def random_play_z(results: dict[float, int], steps: int, games: int) -> dict[str, float]:
-    """How far (in standard errors) the result counts and the total moves of `games` random games lie from exact random play."""
+    """How far (in standard errors) the result counts and the total moves of `games` random games lie from exact
+    random play."""
     probability, mean, variance = random_play_exact()
     z = [abs(results[r] / games - p) / (p * (1 - p) / games) ** 0.5 for r, p in probability.items()]
     return {"largest_result_z": max(z), "moves_z": abs(steps / games - mean) / (variance / games) ** 0.5}
@@ -142,7 +147,8 @@ def assert_bounds(quantity, values):
 # or miscounts a winner, moves them by tens of standard errors at 10,000 games.
 @margin(seed=20240604, largest_result_z=("<", 5.0), moves_z=("<", 5.0))
 def random_game_statistics(seed: int) -> dict[str, float]:
-    """10,000 random games with `random.Random(seed).choice`, as the PettingZoo comparison plays them: their |z| against exact play."""
+    """10,000 random games with `random.Random(seed).choice`, as the PettingZoo comparison plays them: their |z|
+    against exact play."""
     rng, games, steps, results = random.Random(seed), 10_000, 0, {1.0: 0, 0.0: 0, -1.0: 0}
     for _ in range(games):
         state = GAME.initial_state()
@@ -165,7 +171,7 @@ def test_adapter_observations_match_pettingzoo_up_to_the_transpose():
                 mine, theirs = ours.observe(agent), pz.observe(agent)
                 # PettingZoo's planes are indexed [col, row] (its squares are column-major)
                 assert np.array_equal(mine["observation"], theirs["observation"].transpose(1, 0, 2))
-            obs, reward, terminated, truncated, info = ours.last()
+            obs, reward, terminated, truncated, _info = ours.last()
             if not terminated:  # (PettingZoo still shows the blanks as legal once the game is won)
                 theirs = pz.observe(ours.agent_selection)["action_mask"]
                 assert np.array_equal(obs["action_mask"], theirs[[pz_square(s) for s in range(9)]])
@@ -229,7 +235,7 @@ def test_draw_and_agent_iter():
     moves = iter([0, 1, 2, 4, 3, 5, 7, 6, 8])
     seen, final = [], None
     for agent in env.agent_iter():
-        obs, reward, terminated, truncated, _ = env.last()
+        obs, reward, terminated, _truncated, _ = env.last()
         seen.append(agent)
         if terminated:
             final = final or {}

@@ -113,7 +113,8 @@ TACTICS = {"win": (WIN_IN_ONE, 2, 300), "block": (BLOCK, 2, 1000), "o_wins": (O_
 
 
 def lead(visits: np.ndarray, best: int) -> float:
-    """How far the move that must be played leads the most visited other move, as a share of all visits (> 0: it is played)."""
+    """How far the move that must be played leads the most visited other move, as a share of all visits (> 0: it is
+    played)."""
     others = np.delete(visits, best)
     return float((visits[best] - others.max()) / visits.sum())
 
@@ -160,7 +161,8 @@ def test_uct_visits_only_legal_actions_and_uses_exact_terminal_values():
 # like a loss: the lead and the value turn negative.
 @margin(seed=0, lead=(">", 0.8), value=(">", 0.85))
 def uct_on_subtraction(seed: int) -> dict[str, float]:
-    """UCT, 400 simulations, on a pile of 5 where player 0 moves again: the lead of taking 2 (the win) in visits, the root value."""
+    """UCT, 400 simulations, on a pile of 5 where player 0 moves again: the lead of taking 2 (the win) in visits, the
+    root value."""
     game = Subtraction()
     state = game.apply(game.initial_state(), 0)  # pile 5, player 0 moves again
     assert game.current_player(state) == 0

@@ -32,7 +32,8 @@ def positions() -> PositionIndex:
 
 
 def random_move_fraction(ids: np.ndarray | None = None) -> float:
-    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default): exact, about 0.57."""
+    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default): exact,
+    about 0.57."""
     index = positions()
     ids = np.arange(index.decisions) if ids is None else ids
     return float(np.mean(index.optimal[ids].sum(axis=1) / index.legal_count[ids]))
@@ -151,7 +152,8 @@ MOVES_SEED = 0
 # finds the optimal move in 99% of positions), and the loss fell to 0.64-0.67 of its first points' mean (sd 0.009).
 @margin(seed=MOVES_SEED, gain_over_random=(">", 0.39), loss_ratio=("<", 0.8))
 def short_moves_training(seed: int) -> dict[str, float]:
-    """300 steps of the moves network: its optimal-move share over random tables', and its last training loss over its first."""
+    """300 steps of the moves network: its optimal-move share over random tables', and its last training loss over
+    its first."""
     metrics = moves_strategy(seed, torch.get_num_threads()).metrics
     curve = metrics["learning_curve"]
     return {
@@ -175,7 +177,8 @@ def test_short_training_beats_random_tables(index, trained):
 # (The held-out share beat it by only 0.05-0.13 at 300 steps, under 3 sd from 0: it is not bounded here.)
 @margin(seed=1, gain_over_random=(">", 0.06))
 def board_training(seed: int) -> dict[str, float]:
-    """300 steps of the board network with a fifth of the symmetry classes held out: its optimal-move share over a random move's."""
+    """300 steps of the board network with a fifth of the symmetry classes held out: its optimal-move share over a
+    random move's."""
     index = positions()
     strategy = train_strategy(index, output="board", holdout_fraction=0.2, seed=seed, **SMALL)
     index.check_tables(strategy.table)

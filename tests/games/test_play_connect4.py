@@ -1,4 +1,5 @@
-"""Playing Connect Four in the terminal: whole games, polite refusals, the end of input, the right opponents per game."""
+"""Playing Connect Four in the terminal: whole games, polite refusals, the end of input, the right opponents per
+game."""
 
 from __future__ import annotations
 

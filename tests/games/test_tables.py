@@ -1,4 +1,5 @@
-"""Lookup-table strategies: the numbered positions, batched play and exact outcome probabilities, against move-by-move references."""
+"""Lookup-table strategies: the numbered positions, batched play and exact outcome probabilities, against
+move-by-move references."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def random_game_probabilities() -> dict[float, Fraction]:
 # games, while a sampler off by a tenth of one move's probability moves a frequency by tens of standard errors.
 @margin(seed=0, largest_z=("<", 6.0))
 def random_playouts(seed: int) -> dict[str, float]:
-    """200,000 random playouts: the largest distance, in standard errors, of a result's frequency from its exact probability."""
+    """200,000 random playouts: the largest distance, in standard errors, of a result's frequency from its exact
+    probability."""
     results = positions().random_playouts(200_000, np.random.default_rng(seed))
     z = []
     for result, p in random_game_probabilities().items():

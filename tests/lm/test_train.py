@@ -24,7 +24,8 @@ def one_thread():
 def test_loss_falls_on_a_repetitive_text(repetitive):
     _, result, _, measures = repetitive
     assert [row["step"] for row in result.curve] == [50, 100, 150, 200]
-    # The loss falls to a tenth of its step-50 value and below 0.1 nats; measured over seeds in lm_helpers.repetitive_model.
+    # The loss falls to a tenth of its step-50 value and below 0.1 nats; measured over seeds in
+    # lm_helpers.repetitive_model.
     assert_bounds(repetitive_model, measures)
     assert result.validation_bpc == pytest.approx(result.validation_loss / math.log(2), rel=1e-9)
     assert result.tokens == 200 * 8 * 16

@@ -241,11 +241,9 @@ def train_strategy(
 
     Args:
         index: the positions, the solution and the scorers.
-        output: "moves" (masked softmax over squares, cross-entropy) or "board"
-            (the next board, squared error, nearest legal board).
+        output: "moves" (masked softmax over squares) or "board" (the next board, nearest legal one).
         hidden: widths of the hidden ReLU layers.
-        steps: Adam steps.
-        lr: Adam's learning rate.
+        steps, lr: Adam's steps and learning rate.
         batch_size: positions per step; None for the whole training set every step.
         holdout_fraction: share of the symmetry classes kept out of training (0: train on all).
         seed: seeds the split, the initial weights and the batches.

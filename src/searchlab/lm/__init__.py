@@ -27,7 +27,8 @@ from searchlab.lm.data import VOCABULARIES, TokenizedCorpus, make_vocab, tokeniz
 from searchlab.lm.evaluate import bits_per_character, text_bpc, text_nats
 from searchlab.lm.model import CausalTransformer, ModelConfig, flops_per_token
 from searchlab.lm.sample import generate, load_model
-from searchlab.lm.train import TrainConfig, TrainResult, train
+from searchlab.lm.train import train
+from searchlab.lm.train_config import TrainConfig, TrainResult
 
 # The default size: 10 minutes on 2 CPU cores, over the corpus's characters (charlm's
 # --vocab corpus). Measured on the embedded corpus (2 threads, a quiet machine): 16,400

@@ -24,9 +24,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -37,165 +36,7 @@ from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.lm.data import TokenizedCorpus, vocab_to_state
 from searchlab.lm.evaluate import bits_per_character, text_nats, window_loss, window_starts
 from searchlab.lm.model import CausalTransformer, ModelConfig, flops_per_token
-
-CURVE_COLUMNS = ("step", "tokens", "seconds", "train_loss", "validation_loss")
-PACE_STEPS = 20  # with a time budget alone, the horizon is fixed after at least this many steps (and the warmup)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train.
-
-    Attributes:
-        batch_size: windows per step (each of context + 1 tokens).
-        steps: stop after this many steps (None: no step limit); the cosine spans them.
-        minutes: stop after this much wall time, evaluation included (None: no limit).
-            It never changes the learning rate of a step: alone, it fixes the
-            cosine's horizon once, from the pace of the first `pace_steps` steps.
-        lr: peak learning rate.
-        min_lr_fraction: the cosine ends at this fraction of `lr`.
-        warmup_steps: steps of linear warmup from lr / warmup_steps to lr.
-        weight_decay: AdamW decay of the matrices (embeddings and linear layers).
-        beta1, beta2: AdamW's moment decay rates.
-        grad_clip: largest gradient norm (0 turns clipping off).
-        eval_every: steps between learning-curve points (validation loss on
-            `eval_windows` fixed windows); also the last step gets one.
-        eval_windows: evenly spaced validation windows that each point scores.
-        checkpoint_every: steps between checkpoints.
-        checkpoint_seconds: also checkpoint when this long has passed since the last one.
-    """
-
-    batch_size: int = 32
-    steps: int | None = None
-    minutes: float | None = 10.0
-    lr: float = 2e-3
-    min_lr_fraction: float = 0.1
-    warmup_steps: int = 100
-    weight_decay: float = 0.1
-    beta1: float = 0.9
-    beta2: float = 0.99
-    grad_clip: float = 1.0
-    eval_every: int = 100
-    eval_windows: int = 64
-    checkpoint_every: int = 500
-    checkpoint_seconds: float = 60.0
-
-    def __post_init__(self) -> None:
-        if self.steps is None and self.minutes is None:
-            raise SearchlabError("give the training a budget: steps, minutes or both")
-        if self.steps is not None:
-            checks.whole("steps", self.steps, 1)
-        if self.minutes is not None and not self.minutes > 0:
-            raise SearchlabError(f"minutes must be > 0, got {self.minutes}")
-        for name in ("batch_size", "eval_every", "eval_windows", "checkpoint_every"):
-            value = getattr(self, name)
-            checks.whole(name, value, 1)
-        if not self.lr > 0 or not 0 <= self.min_lr_fraction <= 1:
-            raise SearchlabError(f"need lr > 0 and 0 <= min_lr_fraction <= 1, got {self.lr}, {self.min_lr_fraction}")
-        if self.warmup_steps < 0 or self.weight_decay < 0 or self.grad_clip < 0:
-            raise SearchlabError("warmup_steps, weight_decay and grad_clip must be >= 0")
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise SearchlabError(f"beta1 and beta2 must be in [0, 1), got {self.beta1}, {self.beta2}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def pace_steps(self) -> int:
-        """With a time budget alone: the step after which the pace so far fixes the horizon (the cosine starts)."""
-        return max(self.warmup_steps, PACE_STEPS)
-
-    def horizon_from_pace(self, steps_done: int, seconds: float) -> int:
-        """Where the cosine ends, for a time budget alone: `steps_done` took `seconds`; the rest keeps that pace."""
-        budget = 60.0 * self.minutes
-        return max(steps_done + 1, int(steps_done * budget / max(seconds, 1e-9)))
-
-    def learning_rate(self, step: int, horizon: int | None = None) -> float:
-        """The learning rate of step `step` (0-based): a function of counted steps only.
-
-        Args:
-            step: the step about to be taken.
-            horizon: the step the cosine ends at (then the rate stays at its floor);
-                default the step budget. With neither (a time budget whose horizon
-                is not fixed yet) the rate stays at its peak after the warmup.
-        """
-        if step < self.warmup_steps:
-            return self.lr * (step + 1) / self.warmup_steps
-        if horizon is None:
-            horizon = self.steps
-        if horizon is None:
-            return self.lr
-        # A step budget's cosine starts after the warmup; a time budget's where its horizon was fixed.
-        start = self.warmup_steps if self.steps is not None else min(self.pace_steps, horizon - 1)
-        done = min(1.0, max(0.0, (step - start) / max(1, horizon - start)))
-        cosine = 0.5 * (1.0 + math.cos(math.pi * done))
-        return self.lr * (self.min_lr_fraction + (1.0 - self.min_lr_fraction) * cosine)
-
-
-@dataclass
-class TrainResult:
-    """What `train` returns.
-
-    Attributes:
-        model: the trained model (in eval mode).
-        model_config, train_config: the settings.
-        curve: one row per evaluation: step, tokens (seen so far), seconds
-            (wall, evaluation included), train_loss (mean over the steps since
-            the last row), validation_loss (nats per token on the fixed windows).
-        validation_loss: nats per token over the whole validation text (`text_nats`).
-        validation_bpc: bits per character of the whole validation text.
-        steps, tokens: what training did.
-        seconds: wall time, evaluation included.
-        train_seconds: time spent in training steps only.
-        tokens_per_second: tokens / train_seconds.
-        flops_per_token: `flops_per_token(model_config)`.
-        parameters: {"total", "non_embedding"} counts.
-        stopped_because: "steps" or "minutes".
-    """
-
-    model: CausalTransformer
-    model_config: ModelConfig
-    train_config: TrainConfig
-    curve: list[dict[str, float]]
-    validation_loss: float
-    validation_bpc: float
-    steps: int
-    tokens: int
-    seconds: float
-    train_seconds: float
-    tokens_per_second: float
-    flops_per_token: int
-    parameters: dict[str, int]
-    stopped_because: str
-
-    @property
-    def model_flops_per_second(self) -> float:
-        """Training FLOP/s by the model's own count (`flops_per_token` x tokens/s)."""
-        return self.flops_per_token * self.tokens_per_second
-
-    def fraction_of_peak(self, peak_flops_per_second: float) -> float:
-        """Model FLOP utilization against a measured peak (e.g. a large matmul's FLOP/s)."""
-        return self.model_flops_per_second / peak_flops_per_second
-
-    def summary(self) -> dict[str, Any]:
-        """The numbers as a JSON-ready dict (no model)."""
-        return {
-            "model_config": self.model_config.to_dict(),
-            "train_config": self.train_config.to_dict(),
-            "validation_loss": self.validation_loss,
-            "validation_bpc": self.validation_bpc,
-            "steps": self.steps,
-            "tokens": self.tokens,
-            "seconds": self.seconds,
-            "train_seconds": self.train_seconds,
-            "tokens_per_second": self.tokens_per_second,
-            "flops_per_token": self.flops_per_token,
-            "model_flops_per_second": self.model_flops_per_second,
-            "parameters": self.parameters,
-            "stopped_because": self.stopped_because,
-            "curve": self.curve,
-        }
-
+from searchlab.lm.train_config import CURVE_COLUMNS, PACE_STEPS, TrainConfig, TrainResult  # noqa: F401 (this module's API)
 
 StepCallback = Callable[[CausalTransformer, int, float], None]
 
@@ -236,157 +77,223 @@ def train(
         raise SearchlabError(
             f"the model's vocab_size {model_config.vocab_size} is not the vocabulary's size {data.vocab.size}"
         )
-    context = model_config.context
-    device = torch.device(device)
-    init_seed, batch_seed = spawn_seeds(seed, 2)
-    model = CausalTransformer(model_config, torch_generator(init_seed)).to(device)
-    optimizer = _adamw(model, train_config, device)
-    batches = torch_generator(batch_seed)
-    train_ids = torch.as_tensor(data.train_ids, dtype=torch.int64).to(device)
-    validation_ids = torch.as_tensor(data.validation_ids, dtype=torch.int64).to(device)
-    eval_starts = window_starts(len(validation_ids), context, train_config.eval_windows)
-    offsets = torch.arange(context + 1)
-    tokens_per_step = train_config.batch_size * context
-
-    step, seconds_before, train_seconds = 0, 0.0, 0.0
-    horizon = train_config.steps  # where the cosine ends; a time budget alone fixes it after `pace_steps` steps
-    curve: list[dict[str, float]] = []
-    loss_sum, loss_count = 0.0, 0  # train losses since the last curve point
+    run = _Run.fresh(model_config, train_config, data, seed, torch.device(device))
+    validation_ids = torch.as_tensor(data.validation_ids, dtype=torch.int64).to(run.device)
+    eval_starts = window_starts(len(validation_ids), model_config.context, train_config.eval_windows)
+    tokens_per_step = train_config.batch_size * model_config.context
     if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
-        state = checkpoint.load(
-            checkpoint_dir,
-            keys=(
-                "model_config",
-                "model",
-                "optimizer",
-                "batch_generator",
-                "step",
-                "seconds",
-                "train_seconds",
-                "curve",
-                "loss_sum",
-                "loss_count",
-            ),
-        )
-        if state.get("model_config") != model_config.to_dict():
-            raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another model; resume with its settings")
-        with checkpoint.restoring(checkpoint_dir):
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            batches.set_state(state["batch_generator"])
-        step, seconds_before, train_seconds = state["step"], state["seconds"], state["train_seconds"]
-        if train_config.steps is None:
-            horizon = state.get("horizon")  # the horizon this run's pace fixed, if it got that far
-            if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
-                raise SearchlabError(
-                    f"the checkpoint in {checkpoint_dir} holds a bad schedule horizon {horizon!r}; "
-                    "start the run again without --resume"
-                )
-        curve, loss_sum, loss_count = state["curve"], state["loss_sum"], state["loss_count"]
+        run.restore(checkpoint_dir, model_config, train_config)
+    state = run.state
+    bar = _ProgressBar(progress, train_config, state.step)
+    start = time.perf_counter() - state.seconds
+    last_save = time.perf_counter()
+    stopped_because = ""
+    run.model.train()
+    try:
+        while True:
+            seconds = time.perf_counter() - start
+            stopped_because = _stop_reason(train_config, state.step, seconds)
+            if stopped_because:
+                break
+            if state.horizon is None and state.step >= train_config.pace_steps:
+                state.horizon = train_config.horizon_from_pace(state.step, seconds)
+            loss_value = run.step(train_config, checkpoint_dir)
+            if state.step % train_config.eval_every == 0 or _stop_reason(
+                train_config, state.step, time.perf_counter() - start
+            ):
+                run.add_curve_point(tokens_per_step, start, validation_ids, eval_starts, train_config.batch_size)
+            throughput = state.step * tokens_per_step / max(state.train_seconds, 1e-9)
+            bar.update(state.step, time.perf_counter() - start, loss_value, throughput)
+            if callback is not None:
+                callback(run.model, state.step, loss_value)
+            now = time.perf_counter()
+            if checkpoint_dir is not None and (
+                state.step % train_config.checkpoint_every == 0 or now - last_save >= train_config.checkpoint_seconds
+            ):
+                run.save(checkpoint_dir, model_config, train_config, data, now - start)
+                last_save = now
+            interrupts.reached("step", state.step)
+    finally:
+        bar.close()
+    if checkpoint_dir is not None:
+        run.save(checkpoint_dir, model_config, train_config, data, time.perf_counter() - start)
+    return _result(run, model_config, train_config, data, validation_ids, start, stopped_because)
 
-    def save(seconds: float) -> None:
-        if checkpoint_dir is None:
-            return
+
+def _stop_reason(config: TrainConfig, step: int, seconds: float) -> str:
+    """ "steps" or "minutes" once that budget is spent, else ""."""
+    if config.steps is not None and step >= config.steps:
+        return "steps"
+    if config.minutes is not None and seconds >= 60.0 * config.minutes:
+        return "minutes"
+    return ""
+
+
+# What a checkpoint keeps besides the configs, the vocabulary, the model, the optimizer and the generator.
+_STATE_KEYS = ("step", "horizon", "seconds", "train_seconds", "curve", "loss_sum", "loss_count")
+
+
+@dataclass
+class _State:
+    """A run's counters: steps, the schedule's horizon, time spent, the learning curve, losses since its last point."""
+
+    step: int = 0
+    horizon: int | None = None
+    seconds: float = 0.0
+    train_seconds: float = 0.0
+    curve: list[dict[str, float]] = field(default_factory=list)
+    loss_sum: float = 0.0
+    loss_count: int = 0
+
+
+@dataclass
+class _Run:
+    """The model, its optimizer and batch generator, and the counters: what one step changes and a checkpoint keeps."""
+
+    model: CausalTransformer
+    batches: torch.Generator
+    train_ids: torch.Tensor
+    offsets: torch.Tensor
+    device: torch.device
+    state: _State
+    optimizer: torch.optim.Optimizer | None = None
+
+    @classmethod
+    def fresh(
+        cls,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        data: TokenizedCorpus,
+        seed: int,
+        device: torch.device,
+    ) -> _Run:
+        """A new model (weights from `seed`), its AdamW, the batch generator, the counters at step 0."""
+        init_seed, batch_seed = spawn_seeds(seed, 2)
+        model = CausalTransformer(model_config, torch_generator(init_seed)).to(device)
+        return cls(
+            model=model,
+            batches=torch_generator(batch_seed),
+            train_ids=torch.as_tensor(data.train_ids, dtype=torch.int64).to(device),
+            offsets=torch.arange(model_config.context + 1),
+            device=device,
+            state=_State(horizon=train_config.steps),  # a time budget alone fixes the horizon after `pace_steps`
+            optimizer=_adamw(model, train_config, device),
+        )
+
+    def step(self, config: TrainConfig, checkpoint_dir: str | Path | None) -> float:
+        """One AdamW step on a fresh random batch at the schedule's rate; returns the batch's loss."""
+        model, state, device = self.model, self.state, self.device
+        lr = config.learning_rate(state.step, state.horizon)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        step_start = time.perf_counter()
+        context = model.config.context
+        starts = torch.randint(0, len(self.train_ids) - context, (config.batch_size,), generator=self.batches)
+        windows = self.train_ids[(starts[:, None] + self.offsets).to(device)]  # (B, T + 1)
+        if model.config.dropout > 0:
+            # Dropout draws from the global generator: seed it from ours, and put it back after.
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=self.batches)))
+                loss = model.loss(windows[:, :-1], windows[:, 1:])
+                loss_value = _checked_loss(loss, state.step, checkpoint_dir)
+                loss.backward()
+        else:
+            loss = model.loss(windows[:, :-1], windows[:, 1:])
+            loss_value = _checked_loss(loss, state.step, checkpoint_dir)
+            loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip, foreach=True)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        state.train_seconds += time.perf_counter() - step_start
+        state.step += 1
+        state.loss_sum += loss_value
+        state.loss_count += 1
+        return loss_value
+
+    def add_curve_point(
+        self, tokens_per_step: int, start: float, validation_ids: torch.Tensor, eval_starts, batch_size: int
+    ) -> None:
+        """A learning-curve row: the mean train loss since the last row, the loss on the fixed validation windows."""
+        state = self.state
+        state.curve.append(
+            {
+                "step": state.step,
+                "tokens": state.step * tokens_per_step,
+                "seconds": time.perf_counter() - start,
+                "train_loss": state.loss_sum / state.loss_count,
+                "validation_loss": window_loss(self.model, validation_ids, eval_starts, batch_size),
+            }
+        )
+        state.loss_sum, state.loss_count = 0.0, 0
+
+    def save(
+        self,
+        checkpoint_dir: str | Path,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        data: TokenizedCorpus,
+        seconds: float,
+    ) -> None:
+        counters = {key: getattr(self.state, key) for key in _STATE_KEYS} | {"seconds": seconds}
         state = {
             "model_config": model_config.to_dict(),
             "train_config": train_config.to_dict(),
             "vocab": vocab_to_state(data.vocab),
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "batch_generator": batches.get_state(),
-            "step": step,
-            "horizon": horizon,
-            "seconds": seconds,
-            "train_seconds": train_seconds,
-            "curve": curve,
-            "loss_sum": loss_sum,
-            "loss_count": loss_count,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "batch_generator": self.batches.get_state(),
+            **counters,
         }
-        checkpoint.save(checkpoint_dir, state, tag=str(step))
+        checkpoint.save(checkpoint_dir, state, tag=str(self.state.step))
 
-    bar = _ProgressBar(progress, train_config, step)
-    start = time.perf_counter() - seconds_before
-    last_save = time.perf_counter()
-    stopped_because = ""
-    model.train()
-    try:
-        while True:
-            seconds = time.perf_counter() - start
-            if train_config.steps is not None and step >= train_config.steps:
-                stopped_because = "steps"
-            elif train_config.minutes is not None and seconds >= 60.0 * train_config.minutes:
-                stopped_because = "minutes"
-            if stopped_because:
-                break
-            if horizon is None and step >= train_config.pace_steps:
-                horizon = train_config.horizon_from_pace(step, seconds)
-            lr = train_config.learning_rate(step, horizon)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            step_start = time.perf_counter()
-            starts = torch.randint(0, len(train_ids) - context, (train_config.batch_size,), generator=batches)
-            windows = train_ids[(starts[:, None] + offsets).to(device)]  # (B, T + 1)
-            if model_config.dropout > 0:
-                # Dropout draws from the global generator: seed it from ours, and put it back after.
-                with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-                    torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=batches)))
-                    loss = model.loss(windows[:, :-1], windows[:, 1:])
-                    loss_value = _checked_loss(loss, step, checkpoint_dir)
-                    loss.backward()
-            else:
-                loss = model.loss(windows[:, :-1], windows[:, 1:])
-                loss_value = _checked_loss(loss, step, checkpoint_dir)
-                loss.backward()
-            if train_config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.grad_clip, foreach=True)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            train_seconds += time.perf_counter() - step_start
-            step += 1
-            loss_sum += loss_value
-            loss_count += 1
-            finished = (train_config.steps is not None and step >= train_config.steps) or (
-                train_config.minutes is not None and time.perf_counter() - start >= 60.0 * train_config.minutes
-            )
-            if step % train_config.eval_every == 0 or finished:
-                curve.append(
-                    {
-                        "step": step,
-                        "tokens": step * tokens_per_step,
-                        "seconds": time.perf_counter() - start,
-                        "train_loss": loss_sum / loss_count,
-                        "validation_loss": window_loss(model, validation_ids, eval_starts, train_config.batch_size),
-                    }
+    def restore(self, checkpoint_dir: str | Path, model_config: ModelConfig, train_config: TrainConfig) -> None:
+        """Load the checkpoint in `checkpoint_dir` into this fresh run (same model settings, or SearchlabError)."""
+        keys = ("model_config", "model", "optimizer", "batch_generator", *_STATE_KEYS)
+        saved = checkpoint.load(checkpoint_dir, keys=tuple(key for key in keys if key != "horizon"))
+        if saved.get("model_config") != model_config.to_dict():
+            raise SearchlabError(f"the checkpoint in {checkpoint_dir} is of another model; resume with its settings")
+        with checkpoint.restoring(checkpoint_dir):
+            self.model.load_state_dict(saved["model"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.batches.set_state(saved["batch_generator"])
+        state = self.state
+        state.step, state.seconds, state.train_seconds = saved["step"], saved["seconds"], saved["train_seconds"]
+        if train_config.steps is None:
+            state.horizon = saved.get("horizon")  # the horizon this run's pace fixed, if it got that far
+            if state.horizon is not None and not (checks.is_whole(state.horizon) and state.horizon >= 1):
+                raise SearchlabError(
+                    f"the checkpoint in {checkpoint_dir} holds a bad schedule horizon {state.horizon!r}; "
+                    "start the run again without --resume"
                 )
-                loss_sum, loss_count = 0.0, 0
-            bar.update(step, time.perf_counter() - start, loss_value, step * tokens_per_step / max(train_seconds, 1e-9))
-            if callback is not None:
-                callback(model, step, loss_value)
-            now = time.perf_counter()
-            if checkpoint_dir is not None and (
-                step % train_config.checkpoint_every == 0 or now - last_save >= train_config.checkpoint_seconds
-            ):
-                save(now - start)
-                last_save = now
-            interrupts.reached("step", step)
-    finally:
-        bar.close()
-    save(time.perf_counter() - start)
-    model.eval()
+        state.curve, state.loss_sum, state.loss_count = saved["curve"], saved["loss_sum"], saved["loss_count"]
+
+
+def _result(
+    run: _Run,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    data: TokenizedCorpus,
+    validation_ids: torch.Tensor,
+    start: float,
+    stopped_because: str,
+) -> TrainResult:
+    """The trained model in eval mode, scored on the whole validation text (`start`: the run's perf_counter origin)."""
+    model, state = run.model.eval(), run.state
     nats, _ = text_nats(model, validation_ids, batch_size=train_config.batch_size)
-    tokens = step * tokens_per_step
+    tokens = state.step * train_config.batch_size * model_config.context
     return TrainResult(
         model=model,
         model_config=model_config,
         train_config=train_config,
-        curve=curve,
+        curve=state.curve,
         validation_loss=nats / (len(validation_ids) - 1),
         validation_bpc=bits_per_character(nats, data.validation_characters),
-        steps=step,
+        steps=state.step,
         tokens=tokens,
-        seconds=time.perf_counter() - start,
-        train_seconds=train_seconds,
-        tokens_per_second=tokens / train_seconds if train_seconds > 0 else 0.0,
+        seconds=time.perf_counter() - start,  # the final evaluation included
+        train_seconds=state.train_seconds,
+        tokens_per_second=tokens / state.train_seconds if state.train_seconds > 0 else 0.0,
         flops_per_token=flops_per_token(model_config),
         parameters=model.parameter_counts(),
         stopped_because=stopped_because,
