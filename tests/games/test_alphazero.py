@@ -159,7 +159,9 @@ ONE_ITERATION = AlphaZeroSettings(
 
 # Random play scores 0.5; the untrained nets scored 0.28-0.69. Over seeds 0-11: with 300 train steps the trained
 # net scored 0.73-0.90 (mean 0.85 +- 0.05, the same at 1 and 2 threads: training pins one), too spread to bound
-# well above 0.5; with 600 steps 0.835-0.933 (mean 0.891 +- 0.035).
+# well above 0.5; with 600 steps 0.835-0.933 (mean 0.891 +- 0.035). Since training runs through core.run
+# (minibatches from epoch shuffles instead of independent draws), seeds 0-11 scored 0.838 worst, mean
+# 0.890 +- 0.029 (`scripts/measure_margins.py --only one_iteration --threads 1 --seeds 12`).
 @margin(seed=0, score=(">", 0.7))
 def one_iteration(seed: int) -> dict[str, float]:
     """One AlphaZero iteration from scratch: the exact score of the network alone against random play, before and

@@ -4,7 +4,7 @@ from searchlab.core.budget import Budget
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.metric import CrossEntropy, Metric, SquaredError, ZeroOneAccuracy
 from searchlab.core.optimizer import Optimizer
-from searchlab.core.problem import Problem, SupervisedProblem
+from searchlab.core.problem import DataLossProblem, Problem, SupervisedProblem
 from searchlab.core.run import run
 from searchlab.core.space import FiniteSpace, ParametricSpace, Space
 from searchlab.core.trace import Result, Trace
@@ -12,6 +12,7 @@ from searchlab.core.trace import Result, Trace
 __all__ = [
     "Budget",
     "CrossEntropy",
+    "DataLossProblem",
     "DivergedError",
     "FiniteSpace",
     "Metric",

@@ -9,6 +9,8 @@ costs 3B). Optimizers see losses (and gradients) only, never the data.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -144,3 +146,69 @@ class SupervisedProblem(Problem):
     def _output_width(self, inputs: torch.Tensor) -> int:
         widths = getattr(self.space, "widths", None)
         return max(widths) if widths else (self.targets.shape[1] if self.targets.dim() > 1 else inputs.shape[1])
+
+
+LossFunction = Callable[[Callable[..., Any], dict[str, torch.Tensor]], "torch.Tensor | tuple[torch.Tensor, dict]"]
+
+
+class DataLossProblem(Problem):
+    """Examples as named tensors, and a loss written as a function of one candidate's forward pass.
+
+    For networks whose loss is not one metric of one output: a policy and a value head, a masked policy,
+    a reward model's pairwise loss. `loss(run, rows)` gets `run(*inputs)`, which runs the candidate (see
+    `ParametricSpace.forward_one`), and `rows`, the examples of this step by name; it returns the mean loss
+    (a 0-d tensor), or (that loss, {name: 0-d tensor}) to report parts of it: the parts of the last
+    gradient step are kept in `last_parts` (floats).
+
+    Args:
+        space: a parametric space (e.g. `searchlab.spaces.ModuleSpace`).
+        data: name -> (N, ...) tensors, one row per example, all on one device.
+        loss: the loss function above.
+        name: what the loss is called (the trace's and the report's word for it).
+    """
+
+    def __init__(self, space: Space, data: dict[str, torch.Tensor], loss: LossFunction, name: str = "loss") -> None:
+        super().__init__(space, _NamedLoss(name))
+        sizes = {key: int(value.shape[0]) for key, value in data.items()}
+        if not sizes or min(sizes.values()) == 0:
+            raise SearchlabError("the training set is empty; give at least one example")
+        if len(set(sizes.values())) != 1:
+            raise SearchlabError(f"every tensor of the data needs one row per example, got rows {sizes}")
+        self.data = data
+        self.loss = loss
+        self.last_parts: dict[str, float] = {}
+
+    @property
+    def n_examples(self) -> int:
+        return int(next(iter(self.data.values())).shape[0])
+
+    @property
+    def device(self) -> torch.device:
+        return next(iter(self.data.values())).device
+
+    def _losses(self, population: torch.Tensor | dict[str, torch.Tensor], batch: torch.Tensor | None) -> torch.Tensor:
+        rows = self.data if batch is None else {key: value.index_select(0, batch) for key, value in self.data.items()}
+        if isinstance(population, dict):
+            return self._one(population, rows).reshape(1)
+        views = self.space.unflatten(population)
+        return torch.stack(
+            [self._one({key: view[k] for key, view in views.items()}, rows) for k in range(len(population))]
+        )
+
+    def _one(self, named: dict[str, torch.Tensor], rows: dict[str, torch.Tensor]) -> torch.Tensor:
+        out = self.loss(lambda *inputs: self.space.forward_one(named, inputs), rows)
+        if isinstance(out, tuple):
+            out, parts = out
+            if torch.is_grad_enabled():  # a training step's parts, not a measurement's
+                self.last_parts = {key: float(value.detach()) for key, value in parts.items()}
+        return out
+
+
+class _NamedLoss(Metric):
+    """The name of a `DataLossProblem`'s loss (the problem computes the loss itself)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise SearchlabError(f"{self.name} is computed by its problem, not from outputs and targets")

@@ -8,7 +8,8 @@ One iteration (the alpha-zero-general Coach/Arena split):
    example (observation, visit distribution, final return from the mover's view),
    multiplied by the game's `num_symmetries` symmetries.
 2. Train: a copy of the current network (the candidate) takes `train_steps` Adam steps
-   on random batches from the last `replay_iterations` iterations of examples; the
+   on minibatches (a fresh shuffle every epoch) from the last `replay_iterations`
+   iterations of examples, through `searchlab.core.run` like every other search; the
    loss is policy cross-entropy plus value squared error.
 3. Arena: candidate against current, `arena_games` games, alternating who starts, both
    with PUCT; the first `arena_temperature_moves` plies are sampled so that the games
@@ -34,14 +35,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from searchlab.core import checkpoint, checks, interrupts
+from searchlab.core import Budget, DataLossProblem, checkpoint, checks, interrupts
+from searchlab.core import run as run_search
 from searchlab.core.device import cpu_threads, resolve_device
-from searchlab.core.errors import DivergedError, SearchlabError
+from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_jsonl
-from searchlab.core.seeding import check_seed, spawn_seeds, torch_generator
+from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.games.alphazero_history import resume_history
 from searchlab.games.mcts import PUCTSettings, puct_search_many, select_action
-from searchlab.games.policy_value import PolicyValueNet, net_evaluator, save_net
+from searchlab.games.policy_value import PolicyValueNet, net_evaluator, policy_value_loss, save_net
+from searchlab.optimizers.gradient import GradientDescent
+from searchlab.spaces.module import ModuleSpace
 
 _FORMAT = "searchlab-alphazero/1"
 CHECKPOINT_DIR = "checkpoints"
@@ -215,30 +219,29 @@ def train_candidate(
 ) -> tuple[PolicyValueNet, float, float]:
     """A trained copy of `net` (which is left alone) and its mean policy and value losses over the steps.
 
+    The training is a search like every other: the network's parameters are a `ModuleSpace`, the replay
+    window and the policy-plus-value loss a `DataLossProblem`, and Adam (`GradientDescent`) takes
+    `train_steps` steps on minibatches through `searchlab.core.run`, which counts the forward-equivalents.
+
     Raises:
         DivergedError: the loss stopped being finite (lower `lr`).
     """
     device = next(net.parameters()).device
     data = {key: torch.cat([chunk[key] for chunk in replay]).to(device) for key in replay[0]}
-    candidate = copy.deepcopy(net).train()
-    optimizer = torch.optim.Adam(candidate.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    generator = torch_generator(seed)  # batches drawn on the CPU: the same on every device
-    size = data["values"].shape[0]
-    policy_sum = value_sum = 0.0
-    for step in range(settings.train_steps):
-        rows = torch.randint(size, (settings.batch_size,), generator=generator).to(device)
-        logits, values = candidate(data["observations"][rows], data["legal"][rows])  # (B, A), (B,)
-        policy_loss = -(data["policies"][rows] * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
-        value_loss = (values - data["values"][rows]).square().mean()
-        loss = policy_loss + value_loss
-        if not torch.isfinite(loss):
-            raise DivergedError(f"the training loss became {loss.item()} at step {step}; lower lr (now {settings.lr})")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        policy_sum += policy_loss.item()
-        value_sum += value_loss.item()
-    return candidate.eval(), policy_sum / settings.train_steps, value_sum / settings.train_steps
+    space = ModuleSpace(copy.deepcopy(net).train())
+    problem = DataLossProblem(space, data, policy_value_loss, name="policy_value_loss")
+    optimizer = GradientDescent(
+        algorithm="adam", lr=settings.lr, weight_decay=settings.weight_decay, batch_size=settings.batch_size
+    )
+    sums = {"policy": 0.0, "value": 0.0}
+
+    def add_parts(optimizer: GradientDescent, trace: Any) -> None:
+        for key in sums:
+            sums[key] += problem.last_parts[key]
+
+    result = run_search(problem, optimizer, Budget(steps=settings.train_steps), seed, callback=add_parts)
+    candidate = space.module(result.candidate).eval()
+    return candidate, sums["policy"] / settings.train_steps, sums["value"] / settings.train_steps
 
 
 # ----- arena --------------------------------------------------------------------------

@@ -99,6 +99,14 @@ class PolicyValueNet(nn.Module):
         )
 
 
+def policy_value_loss(call: Any, rows: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Cross-entropy of the policy against the search's visit shares, plus the value's squared error."""
+    logits, values = call(rows["observations"], rows["legal"])  # (B, A), (B,)
+    policy = -(rows["policies"] * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+    value = (values - rows["values"]).square().mean()
+    return policy + value, {"policy": policy, "value": value}
+
+
 def encode(game: Any, states: list[Any], device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """States -> (observations (N, C, H, W) float32, legal mask (N, num_actions) bool) on `device`."""
     observations = np.stack([game.observation(s) for s in states]).astype(np.float32, copy=False)

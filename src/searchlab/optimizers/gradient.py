@@ -72,6 +72,8 @@ class GradientDescent(Optimizer):
         initial = problem.space.sample(1, self.generator_)[0]
         if inputs is not None:
             initial = initial.to(device=inputs.device, dtype=inputs.dtype)
+        elif getattr(problem, "device", None) is not None:  # a problem without one input tensor (DataLossProblem)
+            initial = initial.to(problem.device)
         # One flat vector is the candidate, and the one tensor the update touches (one
         # fused kernel call, no Python loop over layers). The forward pass uses views of
         # it shaped like the layers, exactly as a hand-written PyTorch model holds them.
