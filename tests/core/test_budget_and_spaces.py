@@ -59,3 +59,25 @@ def test_glorot_init_matches_scikit_learn_bounds():
     assert float(scales["bias2"].max()) == pytest.approx((6 / 110) ** 0.5)
     with pytest.raises(SearchlabError, match="glorot"):
         MLPSpace([2, 2], init="he")
+
+
+def test_the_cores_names_load_on_first_use_and_are_the_defining_modules_own():
+    import importlib
+
+    core = importlib.import_module("searchlab.core")
+    assert sorted(core.__all__) == sorted(core._HOMES)
+    for name in core.__all__:
+        home = importlib.import_module(f"searchlab.core.{core._HOMES[name]}")
+        assert getattr(core, name) is getattr(home, name), name
+    assert callable(core.run) and core.run.__module__ == "searchlab.core.loop"  # the driver, never a module
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = core.nothing
+
+
+def test_importing_the_errors_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, searchlab.core.errors; print('torch' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "False"

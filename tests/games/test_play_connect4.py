@@ -11,7 +11,8 @@ from cli_checks import error_line
 from searchlab.cli import main
 from searchlab.core.errors import SearchlabError
 from searchlab.games.connect4 import ConnectFour
-from searchlab.games.play_connect4 import _ask_column, board_text, play
+from searchlab.games.play_connect4 import ConnectFourView, board_text, play
+from searchlab.games.terminal import ask_move
 
 # A "human" who types 1..7 again and again: full columns are refused, so this plays
 # the next open column, a simple but complete strategy.
@@ -49,7 +50,7 @@ def test_a_full_column_is_refused():
     game = ConnectFour()
     state = game.moves_from_string("111111")  # column 1 full, no four anywhere, X to move
     out = io.StringIO()
-    assert _ask_column(game, state, io.StringIO("1\n3\n"), out) == 2
+    assert ask_move(game, state, ConnectFourView(game), io.StringIO("1\n3\n"), out) == 2
     assert "Column 1 is full; pick one of 2, 3, 4, 5, 6, 7." in out.getvalue()
 
 

@@ -21,7 +21,7 @@ import signal
 VARIABLE = "SEARCHLAB_INTERRUPT_AT"
 
 POINTS = {
-    "step": "a search step finished and recorded (core.run, lm.train, games.neural; COUNT is the step)",
+    "step": "a search step finished and recorded (core.loop.run, lm.train, games.neural; COUNT is the step)",
     "iteration": "an AlphaZero iteration finished and checkpointed (COUNT is the iteration, from 1)",
     "trial": "a sweep wrote a finished trial to disk (COUNT counts this process's trials, from 1)",
     "checkpoint": "a checkpoint's tensors are on disk, its latest.json not yet replaced (COUNT: saves so far)",

@@ -8,7 +8,7 @@ legal move gets a polite line saying what is allowed, and the game goes on.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from searchlab.core.errors import SearchlabError
 from searchlab.games.minimax import solve
+from searchlab.games.terminal import Bot, numbered, play_in_terminal
 from searchlab.games.tictactoe import PLAYER_X, State, TicTacToe
 
 OPPONENTS = ("solver", "random", "local", "net")
@@ -24,10 +25,8 @@ NAMES = {"solver": "solver", "random": "random player", "local": "local-search s
 DEFAULT_RUNS = (Path("runs/tictactoe"), Path("runs/tour/tictactoe"))
 
 
-def computer_player(
-    name: str, game: TicTacToe, seed: int, run: Path | None = None, stdout: TextIO | None = None
-) -> Callable[[State], int]:
-    """A move-choosing function.
+def tictactoe_bot(name: str, game: TicTacToe, seed: int, run: Path | None = None, stdout: TextIO | None = None) -> Bot:
+    """A bot.
 
     "solver" plays perfectly (random among the best moves), "random" anything legal;
     "local" and "net" play the lookup table found by local search and the network
@@ -37,15 +36,15 @@ def computer_player(
     rng = random.Random(seed)
     if name == "solver":
         solution = solve(game)
-        return lambda state: rng.choice(solution.best_actions[state])
+        return Bot(NAMES[name], lambda state: rng.choice(solution.best_actions[state]))
     if name == "random":
-        return lambda state: rng.choice(game.legal_actions(state))
+        return Bot(NAMES[name], lambda state: rng.choice(game.legal_actions(state)))
     if name in ("local", "net"):
         from searchlab.games.tables import PositionIndex
 
         index = PositionIndex(game)
         table = _saved_table(name, index, run, seed, stdout)
-        return lambda state: int(table[index.ids[state]])
+        return Bot(NAMES[name], lambda state: int(table[index.ids[state]]))
     raise SearchlabError(f"unknown opponent {name!r}; choose one of {', '.join(OPPONENTS)}")
 
 
@@ -95,38 +94,35 @@ def play(opponent: str, human: str, seed: int, stdin: TextIO, stdout: TextIO, ru
     if human not in ("X", "O"):
         raise SearchlabError(f"--as must be X or O, got {human!r}")
     game = TicTacToe()
-    computer = computer_player(opponent, game, seed, run, stdout)
-    them = NAMES[opponent]
+    bot = tictactoe_bot(opponent, game, seed, run, stdout)
     human_player = PLAYER_X if human == "X" else 1 - PLAYER_X
-    state = game.initial_state()
-    print(f"You are {human}; the {them} plays {'O' if human == 'X' else 'X'}. X moves first.", file=stdout)
-    while not game.is_terminal(state):
-        print("\n" + board_text(game, state) + "\n", file=stdout)
-        if game.current_player(state) == human_player:
-            state = game.apply(state, _ask_move(game, state, stdin, stdout))
-        else:
-            action = computer(state)
-            print(f"The {them} plays {action + 1}.", file=stdout)
-            state = game.apply(state, action)
-    print("\n" + board_text(game, state) + "\n", file=stdout)
-    result = game.returns(state)
-    human_result = result if human_player == PLAYER_X else -result
-    print({1.0: "You win!", 0.0: "A draw.", -1.0: f"The {them} wins."}[human_result], file=stdout)
-    return result
+    return play_in_terminal(game, bot, human_player, TicTacToeView(game), human, stdin, stdout)
 
 
-def _ask_move(game: TicTacToe, state: State, stdin: TextIO, stdout: TextIO) -> int:
-    legal = game.legal_actions(state)
-    choices = ", ".join(str(a + 1) for a in legal)
-    while True:
-        print(f"Your move ({choices}): ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            raise SearchlabError("the input ended before the game did")
-        text = line.strip()
+class TicTacToeView:
+    """Tic-Tac-Toe on the screen: squares numbered 1-9, the person types one."""
+
+    def __init__(self, game: TicTacToe) -> None:
+        self.game = game
+
+    def intro(self, human: str, bot: str) -> str:
+        return f"You are {human}; the {bot} plays {'O' if human == 'X' else 'X'}. X moves first."
+
+    def board(self, state: State) -> str:
+        return board_text(self.game, state)
+
+    def prompt(self, legal: Sequence[int]) -> str:
+        return f"Your move ({numbered(legal)}): "
+
+    def read(self, text: str, state: State, legal: Sequence[int]) -> int | str:
         if text.isdigit() and int(text) - 1 in legal:
             return int(text) - 1
         if text.isdigit() and 1 <= int(text) <= 9:
-            print(f"Square {text} is taken; pick one of {choices}.", file=stdout)
-        else:
-            print(f"{text!r} is not a square; type one number from {choices}.", file=stdout)
+            return f"Square {text} is taken; pick one of {numbered(legal)}."
+        return f"{text!r} is not a square; type one number from {numbered(legal)}."
+
+    def announce(self, bot: str, action: int) -> str:
+        return f"The {bot} plays {action + 1}."
+
+    def outcome(self, human_result: float, bot: str) -> str:
+        return {1.0: "You win!", 0.0: "A draw.", -1.0: f"The {bot} wins."}[human_result]

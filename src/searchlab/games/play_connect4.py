@@ -11,7 +11,7 @@ and Connect Four here, and refuses an opponent that does not play the chosen gam
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,6 +20,7 @@ import numpy as np
 from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.games.connect4 import SYMBOLS, ConnectFour
+from searchlab.games.terminal import Bot, numbered, play_in_terminal
 
 GAMES = {"connect4": ConnectFour, "connect4-small": ConnectFour.small}
 OPPONENTS = ("mcts", "az")
@@ -64,15 +65,15 @@ def play_game(
     return play(GAMES[game](), opponent or "mcts", human, seed, stdin, stdout, run=run, simulations=simulations)
 
 
-def computer_player(
+def connect4_bot(
     name: str,
     game: ConnectFour,
     seed: int,
     simulations: int | None = None,
     run: Path | None = None,
     stdout: TextIO | None = None,
-) -> Callable[[Any], int]:
-    """A move-choosing function: "mcts" (UCT with random playouts) or "az" (PUCT guided by a trained network).
+) -> Bot:
+    """A bot: "mcts" (UCT with random playouts) or "az" (PUCT guided by a trained network).
 
     Args:
         name: "mcts" or "az".
@@ -91,12 +92,12 @@ def computer_player(
     checks.whole("--simulations", simulations, 1)
     rng = np.random.default_rng(seed)
     if name == "mcts":
-        return lambda state: uct_search(game, state, simulations, rng).action
+        return Bot(NAMES[name], lambda state: uct_search(game, state, simulations, rng).action)
     from searchlab.games.policy_value import net_evaluator
 
     evaluator = net_evaluator(network_for(game, run, seed, stdout), game)
     settings = PUCTSettings(simulations=simulations)
-    return lambda state: puct_search(game, state, evaluator, settings, rng).action
+    return Bot(NAMES[name], lambda state: puct_search(game, state, evaluator, settings, rng).action)
 
 
 def network_for(game: ConnectFour, run: Path | None, seed: int, stdout: TextIO | None):
@@ -157,44 +158,41 @@ def play(
     """
     if human not in SYMBOLS:
         raise SearchlabError(f"--as must be X or O, got {human!r}")
-    computer = computer_player(opponent, game, seed, simulations, run, stdout)
-    them = NAMES[opponent]
-    human_player = SYMBOLS.index(human)
-    state = game.initial_state()
-    print(
-        f"Connect Four, {game.rows} rows x {game.cols} columns. You are {human}; the {them} plays "
-        f"{SYMBOLS[1 - human_player]}. X moves first; four in a row wins.",
-        file=stdout,
-    )
-    while not game.is_terminal(state):
-        print("\n" + board_text(game, state) + "\n", file=stdout)
-        if game.current_player(state) == human_player:
-            state = game.apply(state, _ask_column(game, state, stdin, stdout))
-        else:
-            action = computer(state)
-            print(f"The {them} plays column {action + 1}.", file=stdout)
-            state = game.apply(state, action)
-    print("\n" + board_text(game, state) + "\n", file=stdout)
-    result = game.returns(state)
-    human_result = result if human_player == 0 else -result
-    print({1.0: "You win!", 0.0: "A draw: the board is full.", -1.0: f"The {them} wins."}[human_result], file=stdout)
-    return result
+    bot = connect4_bot(opponent, game, seed, simulations, run, stdout)
+    return play_in_terminal(game, bot, SYMBOLS.index(human), ConnectFourView(game), human, stdin, stdout)
 
 
-def _ask_column(game: ConnectFour, state: Any, stdin: TextIO, stdout: TextIO) -> int:
-    legal = game.legal_actions(state)
-    choices = ", ".join(str(a + 1) for a in legal)
-    while True:
-        print(f"Your move (column {choices}): ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            raise SearchlabError("the input ended before the game did")
-        text = line.strip()
+class ConnectFourView:
+    """Connect Four on the screen: columns numbered 1..cols under the board, the person types one."""
+
+    def __init__(self, game: ConnectFour) -> None:
+        self.game = game
+
+    def intro(self, human: str, bot: str) -> str:
+        game, other = self.game, SYMBOLS[1 - SYMBOLS.index(human)]
+        return (
+            f"Connect Four, {game.rows} rows x {game.cols} columns. You are {human}; the {bot} plays "
+            f"{other}. X moves first; four in a row wins."
+        )
+
+    def board(self, state: Any) -> str:
+        return board_text(self.game, state)
+
+    def prompt(self, legal: Sequence[int]) -> str:
+        return f"Your move (column {numbered(legal)}): "
+
+    def read(self, text: str, state: Any, legal: Sequence[int]) -> int | str:
+        choices = numbered(legal)
         if not text.isdigit():
-            print(f"{text!r} is not a column number; type one number from {choices}.", file=stdout)
-        elif not 1 <= int(text) <= game.cols:
-            print(f"There is no column {int(text)}; the columns are 1 to {game.cols}.", file=stdout)
-        elif int(text) - 1 not in legal:
-            print(f"Column {int(text)} is full; pick one of {choices}.", file=stdout)
-        else:
-            return int(text) - 1
+            return f"{text!r} is not a column number; type one number from {choices}."
+        if not 1 <= int(text) <= self.game.cols:
+            return f"There is no column {int(text)}; the columns are 1 to {self.game.cols}."
+        if int(text) - 1 not in legal:
+            return f"Column {int(text)} is full; pick one of {choices}."
+        return int(text) - 1
+
+    def announce(self, bot: str, action: int) -> str:
+        return f"The {bot} plays column {action + 1}."
+
+    def outcome(self, human_result: float, bot: str) -> str:
+        return {1.0: "You win!", 0.0: "A draw: the board is full.", -1.0: f"The {bot} wins."}[human_result]
