@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 
-.PHONY: tour quick test bench margins pinned install clean
+.PHONY: tour quick test lint bench margins pinned install clean
 
 tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/index.html (runs/tour-2/... when runs/tour is taken)
 	$(BIN)/searchlab tour
@@ -13,8 +13,18 @@ tour: $(STAMP) ## run every experiment at the tour budget and write runs/tour/in
 quick: $(STAMP) ## the CI-sized tour
 	$(BIN)/searchlab tour --quick
 
-test: $(STAMP) ## the test suite (slow end-to-end tests included)
+LINTED := src tests bench scripts
+
+test: $(STAMP) ## the linters (ruff, import-linter's layer contracts), then the test suite (slow tests included)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## only the linters
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 
 margins: $(STAMP) ## every registered test threshold over 10 seeds with 1 and 2 torch threads (slow)
 	$(BIN)/python scripts/measure_margins.py

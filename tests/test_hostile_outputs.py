@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import searchlab.cli as cli
 from cli_checks import error_line
 from searchlab.cli import build_parser, main
 from searchlab.core import files
+from searchlab.runner import runs
+from searchlab.runner.tour import tour_folder
 
 # A regression run small enough for a test: the closed form only, tiny figures.
 TINY_RUN = [
@@ -44,7 +45,7 @@ def no_runs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("an experiment started although the command should have been refused")
 
-    monkeypatch.setattr(cli, "_execute", refuse)
+    monkeypatch.setattr(runs, "execute", refuse)
 
 
 @pytest.fixture
@@ -269,8 +270,9 @@ def test_tour_resume_refuses_an_index_that_is_not_a_report(capsys, tmp_path, no_
 def test_default_tour_folder_moves_on_when_runs_tour_is_taken(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fake_tour(Path("runs/tour"), tour_file=True)
-    assert cli._tour_folder(build_parser().parse_args(["tour", "--quick"]), {}) == Path("runs/tour-2")
-    assert cli._tour_folder(build_parser().parse_args(["tour", "--quick", "--resume"]), {}) == Path("runs/tour")
+    for argv, folder in ((["tour", "--quick"], "runs/tour-2"), (["tour", "--quick", "--resume"], "runs/tour")):
+        args = build_parser().parse_args(argv)
+        assert tour_folder(args.out, resume=args.resume, size=args.size, overrides={}) == Path(folder)
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,9 @@ import torch
 
 from searchlab.core import Budget, DivergedError, SearchlabError, Trace, checkpoint, jsonfile, run
 from searchlab.experiments import get_experiment
-from searchlab.experiments.base import RunContext, config_dict, saved_config
+from searchlab.experiments.base import RunContext
 from searchlab.optimizers import make_optimizer
+from searchlab.runner.config import config_dict, saved_config
 from small_problems import linear_problem, mlp_problem
 
 

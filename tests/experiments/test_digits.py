@@ -175,7 +175,10 @@ def _accuracies(config: Config) -> dict[str, float]:
 
 
 def assert_bounds(quantity, values: dict) -> None:
-    """Assert a registered quantity's bounds on values the test computed itself (from its own run at the quantity's seed)."""
+    """Assert a registered quantity's bounds on values the test computed itself.
+
+    (The values come from the test's own run at the quantity's seed.)
+    """
     for name, (op, threshold) in quantity.margin.bounds.items():
         assert OPERATORS[op](values[name], threshold), f"{name} = {values[name]}, expected {op} {threshold}"
 

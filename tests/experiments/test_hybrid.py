@@ -16,13 +16,9 @@ from margins import OPERATORS, check, margin
 from searchlab.cli import main
 from searchlab.core.device import cpu_threads
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.hybrid import (
-    EXPERIMENT,
-    METHODS,
-    NETWORK_FILE,
-    Config,
+from searchlab.experiments.hybrid import EXPERIMENT, METHODS, NETWORK_FILE, Config, alphazero_settings
+from searchlab.experiments.hybrid_movers import (
     PerfectPlayer,
-    alphazero_settings,
     losses_vs_perfect,
     make_mover,
     optimal_fraction,
@@ -128,7 +124,8 @@ def tiny_config(game: str, seed: int, simulations: tuple[int, ...]) -> Config:
 
 def search_gains(config: Config, methods: dict[str, int]) -> dict[str, float]:
     """What the run's ablation measures for `methods` ({method: simulations}): each one's optimal-move share on the
-    run's positions minus a random move's (its exact expectation), with the run's seeds. PUCT needs the run's network."""
+    run's positions minus a random move's (its exact expectation), with the run's seeds. PUCT needs the run's
+    network."""
     perfect = perfect_player(config.game)
     game = perfect.game
     train_seed, positions_seed, moves_seed, _ = spawn_seeds(config.seed, 4)
@@ -153,7 +150,8 @@ def search_gains(config: Config, methods: dict[str, int]) -> dict[str, float]:
 # (mean 0.50 +- 0.04), PUCT with the tiny network by 0.39-0.63 (0.50 +- 0.07). A random move gains 0.
 @margin(seed=0, uct_gain=(">", 0.3), puct_gain=(">", 0.15))
 def tiny_tictactoe_run(seed: int) -> dict[str, float]:
-    """The tiny run's UCT and PUCT at 128 simulations on 40 Tic-Tac-Toe positions: optimal-move share over a random move's."""
+    """The tiny run's UCT and PUCT at 128 simulations on 40 Tic-Tac-Toe positions: optimal-move share over a random
+    move's."""
     return search_gains(tiny_config("tictactoe", seed, (1, 16, 128)), {"uct": 128, "puct": 128})
 
 
@@ -174,7 +172,7 @@ def finished(tmp_path_factory):
 
 @pytest.mark.slow
 def test_result_has_the_issue_keys_and_rows(finished):
-    out, result = finished
+    _, result = finished
     assert result["essay_section"] == "Example datasets and performance metrics"
     rows = result["ablation"]
     assert all(set(row) >= ROW_FIELDS for row in rows)

@@ -15,18 +15,10 @@ from margins import OPERATORS, check, margin
 from searchlab.cli import main
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
-from searchlab.experiments.networks import (
-    ESSAY_NAMES,
-    EXPERIMENT,
-    Config,
-    counts,
-    duration,
-    essay_space,
-    follow,
-    plane_losses,
-    prepare,
-    view_weights,
-)
+from searchlab.experiments.networks import EXPERIMENT, Config, prepare
+from searchlab.experiments.networks_stages import counts, duration
+from searchlab.experiments.networks_task import ESSAY_NAMES, essay_space
+from searchlab.experiments.networks_view import follow, plane_losses, view_weights
 from searchlab.optimizers import make_optimizer
 from searchlab.spaces import GridSpace, MLPSpace, PlaneSpace
 
@@ -106,7 +98,7 @@ def test_exhaustive_search_finds_the_true_best_of_a_brute_force_loop(widths, lev
 
 
 def test_the_three_level_grid_of_the_essay_network_has_59049_programs():
-    space, inputs, targets = _teacher_task([3, 2, 2], examples=4)
+    _, inputs, targets = _teacher_task([3, 2, 2], examples=4)
     grid = GridSpace(essay_space(), [-1, 0, 1])
     assert grid.size == 3**10 == 59_049
     problem = SupervisedProblem(grid, inputs, targets, SquaredError())
@@ -234,10 +226,11 @@ def _view_ratios(view: dict) -> dict[str, float]:
 def quick_view(seed: int) -> dict[str, float]:
     """The two-weight view of `run networks --quick --seed SEED`, without the rest of the run."""
     from searchlab.core.seeding import spawn_seeds
-    from searchlab.experiments.networks import SEED_SLOTS, _two_weights
+    from searchlab.experiments.networks import SEED_SLOTS
+    from searchlab.experiments.networks_view import two_weights
 
     config = EXPERIMENT.make_config("quick", seed=seed)
-    view, _ = _two_weights(config, prepare(config), spawn_seeds(seed, len(SEED_SLOTS))[SEED_SLOTS.index("view")], "cpu")
+    view, _ = two_weights(config, prepare(config), spawn_seeds(seed, len(SEED_SLOTS))[SEED_SLOTS.index("view")], "cpu")
     return _view_ratios(view)
 
 

@@ -13,17 +13,9 @@ from searchlab.cli import main
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
 from searchlab.core.trace import Trace
-from searchlab.experiments.perturbation import (
-    EXPERIMENT,
-    Config,
-    forward_equivalents_to_target,
-    median_to_target,
-    parameter_counts,
-    prepare,
-    ratio_slope,
-    settings_grid,
-    student_space,
-)
+from searchlab.experiments.perturbation import EXPERIMENT, prepare
+from searchlab.experiments.perturbation_config import Config, parameter_counts, settings_grid, student_space
+from searchlab.experiments.perturbation_fits import forward_equivalents_to_target, median_to_target, ratio_slope
 from searchlab.optimizers import make_optimizer
 
 FIGURES = ("cost_vs_parameters.png", "ratio_vs_parameters.png", "convergence_largest.png")

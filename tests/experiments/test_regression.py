@@ -14,10 +14,12 @@ import pytest
 from cli_checks import assert_config_refuses
 from margins import OPERATORS, margin
 from searchlab.cli import main
+from searchlab.experiments import get_experiment
 from searchlab.experiments.base import RunContext
-from searchlab.experiments.regression import EXPERIMENT, Config, prepare
+from searchlab.experiments.regression import Config, prepare
 from searchlab.optimizers import OPTIMIZERS
 
+EXPERIMENT = get_experiment("regression")  # as registered: with its report module
 FIGURES = ("convergence.png", "computational_graph.png", "candidate_cloud.png")
 
 
@@ -195,6 +197,7 @@ def test_resuming_a_finished_run_reports_the_same_numbers(tmp_path):
         assert (tmp_path / "checkpoints" / name / "latest.json").is_file()
     again = EXPERIMENT.execute(config, data, RunContext(out=tmp_path, resume=True, progress=False))
     assert again["closed_form"] == first["closed_form"]
+    assert again["report"]["figures"] == first["report"]["figures"]  # the report is drawn again from the numbers
     for name in config.optimizers:
         for key in ("a", "b", "final_loss", "forward_equivalents", "steps"):
             assert again["optimizers"][name][key] == first["optimizers"][name][key], (name, key)

@@ -175,7 +175,8 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
         for name in result["paths"]
         if name not in ("behaviour cloning", "dagger")
     )
-    # Labels bought: 300 demonstrations; the overseer answers 30 problems in each of 3 rounds; 1 policy step of 32 problems x 4 answers.
+    # Labels bought: 300 demonstrations; the overseer answers 30 problems in each of 3 rounds;
+    # 1 policy step of 32 problems x 4 answers.
     assert [details[name]["queries"] for name in ("behaviour cloning", "dagger", "outcomes")] == [
         {"demonstrations": 300},
         {"overseer answers": 30 + 3 * 30},
@@ -216,7 +217,7 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     ]
     stages = result["pipeline_details"]  # each stage starts where the one before ended, measured the same way
     assert all(later["start"]["score"] == earlier["performance"]["score"] for earlier, later in zip(stages, stages[1:]))
-    assert [stage["queries"]["labels"] for stage in stages] == [300, 75, 13, 128]
+    assert [sum(stage["queries"].values()) for stage in stages] == [300, 75, 13, 128]
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
     assert "round answer" in result["report"]["summary"]

@@ -15,9 +15,10 @@ from fake_clock import fake_clock
 from margins import OPERATORS, margin
 from searchlab.cli import main
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.tictactoe import EXPERIMENT, SEED_SLOTS, Config, load_local_strategy
+from searchlab.experiments.tictactoe import EXPERIMENT, SEED_SLOTS, Config
 from searchlab.games import play as play_module
 from searchlab.games.play import play
+from searchlab.games.saved_strategies import load_local_strategy
 from searchlab.games.tables import PositionIndex
 
 pytestmark = pytest.mark.slow  # every test here shares one end-to-end run
@@ -53,7 +54,8 @@ def positions() -> PositionIndex:
 
 
 def random_move_fraction(ids=None) -> float:
-    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default): about 0.57."""
+    """The expected optimal-move share of a uniformly random legal move over positions `ids` (all by default):
+    about 0.57."""
     index = positions()
     ids = np.arange(index.decisions) if ids is None else ids
     return float(np.mean(index.optimal[ids].sum(axis=1) / index.legal_count[ids]))

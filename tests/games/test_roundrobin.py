@@ -131,7 +131,8 @@ def games_along_the_line(seed, ks):
 def test_sweep_stops_at_the_budget_and_is_deterministic(monkeypatch, budget):
     fake_clock(monkeypatch)
     games = games_along_the_line(1, range(1, 9))  # 1, 2, 24, 1620, 767812500, ... along seed 1's perfect line
-    # Independent of the sweep: k = 1 always runs, then k runs while the time spent plus its games / RATE fits the budget.
+    # Independent of the sweep: k = 1 always runs, then k runs while the time spent plus its games / RATE fits the
+    # budget.
     expected, spent = [1], games[0] / RATE
     while spent + games[len(expected)] / RATE <= budget:
         spent += games[len(expected)] / RATE

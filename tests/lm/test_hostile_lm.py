@@ -22,9 +22,9 @@ from searchlab.cli import main
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import DivergedError, SearchlabError
-from searchlab.experiments.base import parse_overrides
 from searchlab.experiments.charlm import MODEL_FOLDER, Config
 from searchlab.lm import TrainConfig, baseline_sample, baselines, generate, train
+from searchlab.runner.config import parse_overrides
 
 baselines_module = importlib.import_module("searchlab.lm.baselines")  # the package's `baselines` is the function
 
@@ -109,7 +109,8 @@ def test_two_runs_with_one_seed_end_bitwise_equal(small_text, whole, tmp_path):
 
 @pytest.mark.slow
 def test_an_interrupted_and_resumed_run_ends_bitwise_equal(small_text, whole, tmp_path, monkeypatch, capsys):
-    """Ctrl-C at step 25 (in this process: what the disk holds is what a SIGKILL would leave, the checkpoint of step 20)."""
+    """Ctrl-C at step 25 (in this process: what the disk holds is what a SIGKILL would leave, the checkpoint of step
+    20)."""
     cut = tmp_path / "cut"
     monkeypatch.setenv("SEARCHLAB_INTERRUPT_AT", f"step:{INTERRUPT_AT}")
     assert main(["run", "charlm", "--text", str(small_text), "--out", str(cut), *TINY]) == 130
@@ -130,7 +131,8 @@ def test_an_interrupted_and_resumed_run_ends_bitwise_equal(small_text, whole, tm
 def test_the_clock_does_not_move_a_step_budgets_parameters(monkeypatch, minutes):
     """The same steps on a fast clock and on a slow one (0.001 s and 0.2 s a reading) end bitwise equal.
 
-    Thirty steps on the slow clock take about 36 s of its time, inside the minute: only the schedule could tell them apart.
+    Thirty steps on the slow clock take about 36 s of its time, inside the minute: only the schedule could tell
+    them apart.
     """
     train_module = importlib.import_module("searchlab.lm.train")
     data = tiny_data()

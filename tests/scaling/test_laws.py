@@ -11,6 +11,13 @@ import pytest
 from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.scaling import laws
+from searchlab.scaling.grid import (
+    examples_to_target,
+    examples_to_target_by_size,
+    largest_holdout,
+    loss_at_largest_data,
+    mean_by_cell,
+)
 from searchlab.scaling.laws import (
     FITTERS,
     PUBLISHED,
@@ -18,17 +25,12 @@ from searchlab.scaling.laws import (
     chinchilla,
     compute_optimal,
     compute_optimal_frontier,
-    examples_to_target,
-    examples_to_target_by_size,
     exponents_vs_published,
     fit_chinchilla,
     fit_kaplan,
     heldout_prediction_error,
     iso_loss_grid,
     kaplan,
-    largest_holdout,
-    loss_at_largest_data,
-    mean_by_cell,
 )
 
 # (form, true parameters, N range, D range): both terms of each law matter over its grid,
@@ -159,7 +161,7 @@ def stderr_calibration(seed: int) -> dict[str, float]:
     parameter of every case, two noise draws each (the test's own draws, seed = case, among them); twice too
     small an error would give an rms near 2."""
     z = []
-    for case, (form, truth, _, _) in enumerate(CASES):
+    for case, (_form, truth, _, _) in enumerate(CASES):
         for draw in (seed + case, seed + case + 100):
             _, fit = fitted(case, draw)
             z += [(fit.params[name] - value) / fit.stderr[name] for name, value in truth.items()]

@@ -9,16 +9,10 @@ import sys
 import pytest
 
 from searchlab.core.errors import SearchlabError
+from searchlab.core.trials import Trial, check_grid, expand, pending_trials, run_sweep
 from searchlab.experiments.base import require
-from searchlab.scaling.sweep import (
-    Trial,
-    check_grid,
-    demo_trial,
-    expand,
-    parse_grid,
-    pending_trials,
-    run_sweep,
-)
+from searchlab.runner.demo import demo_trial
+from searchlab.runner.grid import parse_grid
 
 # No `from __future__ import annotations` here: parse_grid reads these hints as real types.
 
@@ -130,8 +124,10 @@ def test_parallel_sweep_matches_serial_records_failures_and_resumes(tmp_path):
 DRIVER = """
 import sys
 from pathlib import Path
-from searchlab.scaling.sweep import demo_trial, expand, run_sweep
-run_sweep(demo_trial, expand({"steps": (600,), "width": (8, 16)}, range(3)), Path(sys.argv[1]), workers=2, progress=False)
+from searchlab.core.trials import expand, run_sweep
+from searchlab.runner.demo import demo_trial
+trials = expand({"steps": (600,), "width": (8, 16)}, range(3))
+run_sweep(demo_trial, trials, Path(sys.argv[1]), workers=2, progress=False)
 """
 
 

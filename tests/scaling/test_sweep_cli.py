@@ -108,7 +108,7 @@ def test_a_sweep_over_a_real_experiment_end_to_end(capsys, tmp_path):
     spec = json.loads((out / "sweep.json").read_text())
     assert spec["grid"] == {"n": [50, 100]} and spec["seeds"] == [3]
 
-    for row, n in zip(rows, (50, 100)):
+    for n in (50, 100):
         record = json.loads(next((out / "trials").glob(f"n={n}_seed=3-*.json")).read_text())
         assert record["status"] == "done" and record["result"]["data.n"] == n
         config = json.loads((out / "trials" / record["key"] / "config.json").read_text())["config"]

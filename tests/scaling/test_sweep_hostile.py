@@ -1,4 +1,5 @@
-"""The sweep under hostile conditions: kill -9 leaves no process behind, damaged files are one-line errors, huge grids are refused."""
+"""The sweep under hostile conditions: kill -9 leaves no process behind, damaged files are one-line errors,
+huge grids are refused."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from cli_checks import assert_config_refuses, error_line
+from searchlab.core import trials as sweep
 from searchlab.core.errors import SearchlabError
-from searchlab.scaling import sweep
-from searchlab.scaling.sweep import check_grid, expand, pending_trials, run_sweep, table_rows
+from searchlab.core.trials import check_grid, expand, pending_trials, run_sweep, table_rows
+from searchlab.runner.demo import demo_trial
+from searchlab.runner.grid import parse_grid
 
 # ----- kill -9 of a sweep ------------------------------------------------------------
 
@@ -36,7 +39,7 @@ DRIVER = """
 import sys
 from pathlib import Path
 from hostile_trials import trial
-from searchlab.scaling.sweep import expand, run_sweep
+from searchlab.core.trials import expand, run_sweep
 run_sweep(trial, expand({"x": (1,)}, range(6)), Path(sys.argv[1]), workers=2, progress=False)
 """
 
@@ -178,7 +181,7 @@ def test_run_sweep_refuses_a_damaged_record_before_running_anything(tmp_path):
     (tmp_path / "trials").mkdir()
     (tmp_path / "trials" / f"{trials[0].key}.json").write_text("[]")
     with pytest.raises(SearchlabError, match="holds a list"):
-        run_sweep(sweep.demo_trial, trials, tmp_path, workers=1, progress=False)
+        run_sweep(demo_trial, trials, tmp_path, workers=1, progress=False)
     assert sorted(p.name for p in (tmp_path / "trials").iterdir()) == [f"{trials[0].key}.json"]
     assert not (tmp_path / "table.csv").exists()
 
@@ -271,7 +274,7 @@ def test_a_huge_spacing_count_is_refused_before_expanding():
     from searchlab.experiments import get_experiment
 
     with pytest.raises(SearchlabError, match=f"COUNT of at most {sweep.MAX_TRIALS:,}"):
-        sweep.parse_grid(get_experiment("regression").config, ["lr=log:0.001:1:100000000"])
+        parse_grid(get_experiment("regression").config, ["lr=log:0.001:1:100000000"])
 
 
 def test_a_million_point_grid_is_refused_by_the_cli_at_once(capsys, tmp_path):

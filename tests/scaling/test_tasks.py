@@ -16,7 +16,8 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import torch_generator
 from searchlab.lm import CausalTransformer, ModelConfig
 from searchlab.scaling import teacher as teaching
-from searchlab.scaling.tasks import TRIALS, charlm_trial, curve_steps, mlp_trial
+from searchlab.scaling.settings import curve_steps
+from searchlab.scaling.tasks import TRIALS, charlm_trial, mlp_trial
 from searchlab.spaces.mlp import MLPSpace
 
 # Small enough for a fraction of a second per trial.

@@ -7,7 +7,7 @@ import pytest
 
 from searchlab.core.errors import SearchlabError
 from searchlab.encodings.text import ESSAY_ALPHABET, CharVocab
-from searchlab.signals import ArithmeticPeople, ArithmeticTask, Problem, check
+from searchlab.signals import ArithmeticPeople, ArithmeticProblem, ArithmeticTask, check
 from searchlab.signals import arithmetic as A
 from searchlab.signals.arithmetic_people import Demonstrator, Rater, is_round, mistakes, wrong_round_answer
 
@@ -21,9 +21,9 @@ def test_check_agrees_with_python_integers():
         truth = {"+": a + b, "-": a - b, "*": a * b}[problem.operator]
         assert check(problem, str(truth)) and check(problem.text, str(truth) + ".   ")
         assert not check(problem, str(truth + int(rng.integers(1, 50))))
-    problem = Problem(3, "-", 3)
+    problem = ArithmeticProblem(3, "-", 3)
     assert check(problem, "0") and not check(problem, "-0") and not check(problem, "00") and not check(problem, "")
-    assert not check(Problem(7, "*", 8), "056") and not check(Problem(7, "*", 8), "5 6")
+    assert not check(ArithmeticProblem(7, "*", 8), "056") and not check(ArithmeticProblem(7, "*", 8), "5 6")
 
 
 def test_problems_and_answers_round_trip_through_the_encoding():
@@ -38,7 +38,7 @@ def test_problems_and_answers_round_trip_through_the_encoding():
         assert written.shape == (len(answers), A.ANSWER_LENGTH)
         assert A.decode_answers(written, vocab) == answers
     assert A.arithmetic_vocab().decode(A.encode_answers(["-12"])[0]) == "-12.   "
-    assert A.parse_problem("999 times 999?").value == 998001 and str(Problem(37, "+", 45)) == "37 plus 45?"
+    assert A.parse_problem("999 times 999?").value == 998001 and str(ArithmeticProblem(37, "+", 45)) == "37 plus 45?"
     with pytest.raises(SearchlabError, match="longer than"):
         A.encode_answers(["1234567"])
     with pytest.raises(SearchlabError, match="outside the arithmetic vocabulary"):
@@ -54,14 +54,14 @@ def test_problems_are_drawn_as_configured():
 
 
 def test_mistakes_are_wrong_answers_of_the_documented_kinds():
-    assert mistakes(Problem(57, "+", 68))["dropped carry"] == ["15"]  # 5+6 -> 1, 7+8 -> 5
-    assert mistakes(Problem(52, "-", 37))["dropped carry"] == ["25"]  # |5-3|, |2-7|
-    assert mistakes(Problem(37, "-", 52))["lost sign"] == ["15"]
-    assert "dropped carry" not in mistakes(Problem(12, "+", 34))  # no column carries
+    assert mistakes(ArithmeticProblem(57, "+", 68))["dropped carry"] == ["15"]  # 5+6 -> 1, 7+8 -> 5
+    assert mistakes(ArithmeticProblem(52, "-", 37))["dropped carry"] == ["25"]  # |5-3|, |2-7|
+    assert mistakes(ArithmeticProblem(37, "-", 52))["lost sign"] == ["15"]
+    assert "dropped carry" not in mistakes(ArithmeticProblem(12, "+", 34))  # no column carries
     # "10": 1 -> 0 or a swap would write a leading zero, so neither is offered.
-    assert mistakes(Problem(6, "+", 4)) == {"dropped carry": ["0"], "off by one": ["20", "11"]}
+    assert mistakes(ArithmeticProblem(6, "+", 4)) == {"dropped carry": ["0"], "off by one": ["20", "11"]}
     for problem in EVERY_OPERATOR.sample(2_000, 2):
-        for wrong in sum(mistakes(problem).values(), []):
+        for wrong in [a for answers in mistakes(problem).values() for a in answers]:
             assert A.is_number(wrong) and not check(problem, wrong), (problem, wrong)
 
 
@@ -117,9 +117,9 @@ def test_same_seed_same_answers_and_verdicts():
      (lambda: Demonstrator(0.9, 0.1, seed=0), "exceeds 1"),
      (lambda: ArithmeticTask(digits=(4,)), "from 1 to 3"),
      (lambda: ArithmeticTask(operators=("/",)), "operators"),
-     (lambda: Problem(1000, "+", 1), "operands"),
+     (lambda: ArithmeticProblem(1000, "+", 1), "operands"),
      (lambda: A.parse_problem("2 + 2 ="), "written like"),
-     (lambda: Rater(0.1, 0.1, seed=0).rate([Problem(1, "+", 1)], []), "one answer per problem")],
+     (lambda: Rater(0.1, 0.1, seed=0).rate([ArithmeticProblem(1, "+", 1)], []), "one answer per problem")],
 )  # fmt: skip
 def test_bad_configs_are_one_line_errors(make, words):
     with pytest.raises(SearchlabError, match=words) as caught:

@@ -10,7 +10,13 @@ from margins import check, margin
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.signals import arithmetic_model as M
-from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticTask, Problem, encode_answers, encode_problems
+from searchlab.signals.arithmetic import (
+    ANSWER_LENGTH,
+    ArithmeticProblem,
+    ArithmeticTask,
+    encode_answers,
+    encode_problems,
+)
 
 TINY = M.ModelSettings(layers=1, heads=2, width=32)
 
@@ -18,7 +24,7 @@ TINY = M.ModelSettings(layers=1, heads=2, width=32)
 @margin(seed=0, nll_ratio=("<", 0.3), accuracy=(">", 0.3))
 def tiny_instance(seed: int) -> dict[str, float]:
     """All 100 one-digit sums, 600 Adam steps: how far the loss falls and how many sums come out right."""
-    problems = [Problem(a, "+", b) for a in range(10) for b in range(10)]
+    problems = [ArithmeticProblem(a, "+", b) for a in range(10) for b in range(10)]
     problem_ids = torch.as_tensor(encode_problems(problems))
     answer_ids = torch.as_tensor(encode_answers([p.answer for p in problems], M.VOCAB))
     model = M.make_model(TINY, seed=seed)
@@ -80,10 +86,10 @@ def test_log_prob_is_differentiable_and_greedy_is_likely():
 
 @pytest.mark.parametrize(
     "make, words",
-    [(lambda: M.sample(M.make_model(TINY), [Problem(1, "+", 1)], n=0), "n a whole number"),
-     (lambda: M.sample(M.make_model(TINY), [Problem(1, "+", 1)], n=2, temperature=0), "temperature"),
-     (lambda: M.log_prob(M.make_model(TINY), [Problem(1, "+", 1)], ["two"]), "cannot score"),
-     (lambda: M.log_prob(M.make_model(TINY), [Problem(1, "+", 1)], ["2", "3"]), "one answer per problem"),
+    [(lambda: M.sample(M.make_model(TINY), [ArithmeticProblem(1, "+", 1)], n=0), "n a whole number"),
+     (lambda: M.sample(M.make_model(TINY), [ArithmeticProblem(1, "+", 1)], n=2, temperature=0), "temperature"),
+     (lambda: M.log_prob(M.make_model(TINY), [ArithmeticProblem(1, "+", 1)], ["two"]), "cannot score"),
+     (lambda: M.log_prob(M.make_model(TINY), [ArithmeticProblem(1, "+", 1)], ["2", "3"]), "one answer per problem"),
      (lambda: M.ModelSettings(heads=3, width=64).config(), "divisible")],
 )  # fmt: skip
 def test_bad_inputs_are_one_line_errors(make, words):

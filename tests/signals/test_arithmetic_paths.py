@@ -15,14 +15,14 @@ from searchlab.signals import ArithmeticPeople
 from searchlab.signals import arithmetic_model as M
 from searchlab.signals import arithmetic_paths as P
 from searchlab.signals import arithmetic_rm_paths as R
-from searchlab.signals.arithmetic import Problem
+from searchlab.signals.arithmetic import ArithmeticProblem
 from searchlab.signals.reward_model import bon_distance
 
 # 1-digit problems throughout. Each path is tested from a start where it has room to improve and the improvement
 # does not hang on the draw: interactive correction from a weak clone (100 steps, held-out accuracy about 0.1-0.3,
 # far below its overseer), the policy-gradient paths from a converged clone (600 steps: greedily right on 0.81-0.98
-# of the problems, but its sampled answers are right only about 0.6-0.8 of the time). A clone stopped mid-way up its curve, as here before, lands
-# anywhere from 0.3 to 0.8 and made every gain a coin toss (issue 14).
+# of the problems, but its sampled answers are right only about 0.6-0.8 of the time). A clone stopped mid-way up its
+# curve, as here before, lands anywhere from 0.3 to 0.8 and made every gain a coin toss (issue 14).
 SMALL = P.PathSettings.small(
     bc_steps=100, batch_size=64, dagger_steps=100, rl_steps=200, rl_learning_rate=5e-4, curve_points=1
 )
@@ -64,9 +64,10 @@ def cloned():
 #   fired_gain 0.391 (0.584 +- 0.125); tenth-of-the-labels reward model AUC 0.593 (0.648 +- 0.029).
 @margin(seed=0, start=("<", 0.05), accuracy=(">", 0.6))
 def cloning(seed: int) -> dict[str, float]:
-    """Held-out accuracy of the untrained model and of the converged clone (the demonstrator is right about 0.85 of the time)."""
+    """Held-out accuracy of the untrained model and of the converged clone (the demonstrator is right about 0.85
+    of the time)."""
     result = _converged(seed)
-    return {"start": result.start["accuracy"], "accuracy": result.performance["accuracy"]}
+    return {"start": result.start["score"], "accuracy": result.performance["score"]}
 
 
 def test_behaviour_cloning_improves_from_scratch(cloned):
@@ -81,7 +82,7 @@ def dagger_gain(seed: int) -> dict[str, float]:
     result = P.dagger(HONEST, SMALL, seed=_path_seed(seed, 1), start=_weak(seed).model)
     assert result.labels == SMALL.demonstrations // 10 + SMALL.dagger_problems * SMALL.dagger_rounds
     assert result.extra["corrections"] > 0 and len(result.curve) == SMALL.dagger_rounds + 1
-    return {"gain": result.performance["accuracy"] - result.start["accuracy"]}
+    return {"gain": result.performance["score"] - result.start["score"]}
 
 
 def test_dagger_improves_on_its_start():
@@ -106,7 +107,7 @@ def outcomes_gain(seed: int) -> dict[str, float]:
     """What the exact check adds to the converged clone: p(true answer), and where greedy accuracy ends."""
     result = _outcomes(seed, torch.get_num_threads())
     assert result.labels == SMALL.rl_steps * SMALL.rl_problems * SMALL.rl_samples
-    return {"expected_gain": _expected_gain(result), "accuracy": result.performance["accuracy"]}
+    return {"expected_gain": _expected_gain(result), "accuracy": result.performance["score"]}
 
 
 def test_outcomes_improve_on_their_start():
@@ -122,7 +123,7 @@ def approval_gain(seed: int) -> dict[str, float]:
     result = P.approval_direct(HONEST, SMALL, seed=_path_seed(seed, 3), start=_converged(seed).model)
     return {
         "share_of_outcomes": _expected_gain(result) / _expected_gain(_outcomes(seed, torch.get_num_threads())),
-        "accuracy": result.performance["accuracy"],
+        "accuracy": result.performance["score"],
     }
 
 
@@ -225,7 +226,7 @@ def test_expected_accuracy_is_what_sampling_estimates():
 
 
 def test_features_do_not_hold_the_result():
-    problems = [Problem(12, "+", 34), Problem(12, "+", 34), Problem(21, "+", 43)]
+    problems = [ArithmeticProblem(12, "+", 34), ArithmeticProblem(12, "+", 34), ArithmeticProblem(21, "+", 43)]
     x = R.features(problems, ["46", "47", "46"])
     assert x.shape[0] == 3 and not np.array_equal(x[0], x[1])
     # Same answer to problems with different results: only the operand digits differ.
@@ -234,10 +235,10 @@ def test_features_do_not_hold_the_result():
 
 def test_people_levels_and_determinism(cloned):
     level = P.demonstrator_level(HONEST, SMALL)
-    assert 0.9 < level["accuracy"] <= 1.0
+    assert 0.9 < level["score"] <= 1.0
     rater = P.rater_level(HONEST, SMALL, cloned.model, seed=0)
     assert rater == P.rater_level(HONEST, SMALL, cloned.model, seed=0)
-    assert rater["accuracy"] <= rater["pass_at_n"] and rater["candidates"] == SMALL.rater_candidates
+    assert rater["score"] <= rater["pass_at_n"] and rater["candidates"] == SMALL.rater_candidates
     a = P.behaviour_cloning(HONEST, SMALL, seed=7, steps=3)
     b = P.behaviour_cloning(HONEST, SMALL, seed=7, steps=3)
     assert a.curve == b.curve and a.performance == b.performance
@@ -254,7 +255,7 @@ def test_people_levels_and_determinism(cloned):
      (lambda: R.RewardSettings(fraction=1.5), "fraction"),
      (lambda: R.RewardSettings(kl_coef=-1), "kl_coef"),
      (lambda: R.RewardSettings(generic_base_error=0.6, generic_per_digit_error=0.3), "exceeds 1"),
-     (lambda: R.features([Problem(1, "+", 1)], []), "one answer per problem"),
+     (lambda: R.features([ArithmeticProblem(1, "+", 1)], []), "one answer per problem"),
      (lambda: P.behaviour_cloning(HONEST, SMALL, seed=-1), "seed")],
 )  # fmt: skip
 def test_bad_settings_are_one_line_errors(make, words):

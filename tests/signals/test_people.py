@@ -1,4 +1,4 @@
-"""Tic-Tac-Toe's simulated people: the accuracies they are configured with, plausible mistakes, seeds and bad configs."""
+"""Tic-Tac-Toe's simulated people: their configured accuracies, plausible mistakes, seeds and bad configs."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def noisy_problem(count: int, seed: int = 0, noise: float = 0.1):
 # 30: over seeds 0-9 (the fits run on one thread) it sat 0.18-0.29 below (0.228 +- 0.032). Labels that do not help: 0.
 @margin(seed=0, many=(">", 0.9), more_minus_few=(">", 0.08))
 def label_count(seed: int) -> dict[str, float]:
-    """Held-out accuracy against the truth of ensembles fitted on 30 and on 2,000 noisy labels (data and fit seeded alike)."""
+    """Held-out accuracy against the truth of ensembles fitted on 30 and on 2,000 noisy labels (seeded alike)."""
     x, truth, labels = noisy_problem(3000, seed=seed)
     few = np.mean(
         [
@@ -123,7 +123,10 @@ def test_bon_distance_is_zero_for_one_sample():
     (lambda: RewardEnsemble(**SMALL).fit(np.full((2, 2), np.nan), [1, 0], seed=0), "finite"),
     (lambda: RewardEnsemble(**SMALL).predict(np.zeros((2, 2))), "not fitted"),
     (lambda: RewardEnsemble(**SMALL).fit(np.zeros((2, 2)), [1, 0], seed=0).predict(np.zeros((2, 3))), r"\(n, 2\)"),
-    (lambda: label_efficiency(np.zeros((5, 2)), lambda i: i * 0, np.zeros((2, 2)), [0, 1], [3, 2], 0, True), "increasing"),
+    (
+        lambda: label_efficiency(np.zeros((5, 2)), lambda i: i * 0, np.zeros((2, 2)), [0, 1], [3, 2], 0, True),
+        "increasing",
+    ),
     (lambda: gao_fit([0.1, 0.2, 0.3], [1, 2, 3], "ppo"), "kind"),
     (lambda: gao_fit([0.1, 0.2], [1.0], "bon"), "one score per d"),
     (lambda: gao_fit([0.0, 0.0, 0.5], [0, 0, 1], "rl"), "two measurements"),

@@ -8,8 +8,9 @@ import pytest
 from margins import check, margin
 from searchlab.core.errors import SearchlabError
 from searchlab.signals import Outcome, TicTacToePeople, default_task
+from searchlab.signals.pipeline import pipeline
 from searchlab.signals.tictactoe_overoptimisation import best_of_n, overoptimisation
-from searchlab.signals.tictactoe_paths import PATHS, SignalSettings, pipeline
+from searchlab.signals.tictactoe_paths import PATHS, SignalSettings, pipeline_stages
 from searchlab.signals.tictactoe_policy import (
     TicTacToePolicy,
     demonstrator_probabilities,
@@ -94,9 +95,9 @@ def _path_gain(name: str):
     def gain(seed: int) -> dict[str, float]:
         kwargs = {"fraction": RM_FRACTION} if name == "approval (reward model)" else {}
         result = PATHS[name](PEOPLE, SMALL, seed=seed, **kwargs)
-        assert result.curve[0][1] == pytest.approx(result.start.score) and sum(result.queries.values()) > 0
-        start = result.details["behaviour cloning start"]["score"] if name == "dagger" else result.start.score
-        return {"gain": result.performance.score - start}
+        assert result.curve[0]["score"] == pytest.approx(result.start["score"]) and sum(result.queries.values()) > 0
+        start = result.extra["behaviour cloning start"]["score"] if name == "dagger" else result.start["score"]
+        return {"gain": result.score - start}
 
     gain.__qualname__ = gain.__name__ = "path_gain_" + name.replace(" ", "_").replace("(", "").replace(")", "")
     return margin(seed=0, gain=(">", GAIN_BOUNDS[name]))(gain)
@@ -120,10 +121,10 @@ def test_paths_are_seeded(name):
 @margin(seed=1, fine_tune_gain=(">", 0.035))
 def pipeline_gain(seed: int) -> dict[str, float]:
     """How far the pipeline's fine-tuned model sits above where pretraining started."""
-    stages = pipeline(PEOPLE, SignalSettings.small(imitation_steps=150, rl_steps=40), seed=seed)
+    stages = pipeline(*pipeline_stages(PEOPLE, SignalSettings.small(imitation_steps=150, rl_steps=40), seed=seed))
     assert [s.name.split(" ")[0] for s in stages] == ["pretrain", "fine-tune", "approval", "outcomes"]
     assert all(b.start == a.performance for a, b in zip(stages, stages[1:]))  # each stage starts where the last ended
-    return {"fine_tune_gain": stages[1].performance.score - stages[0].start.score}
+    return {"fine_tune_gain": stages[1].score - stages[0].start["score"]}
 
 
 def test_the_pipeline_reports_every_stage():
@@ -154,12 +155,15 @@ def test_best_of_n_is_exact_and_goes_to_the_reward_models_favourite():
 def overoptimisation_proxy(seed: int) -> dict[str, float]:
     """How far policy steps against the reward model raise its proxy reward; the curves' shapes are checked exactly."""
     result = overoptimisation(PEOPLE, SMALL, seed=seed, fraction=0.05, rl_steps=60, record_every=20)
-    bon, rl = result["best_of_n"], result["rl"]
-    assert bon.knob[0] == 1 and bon.knob[-1] == 1024 and bon.d[0] == 0.0
-    assert np.all(np.diff(bon.proxy) >= -1e-9)  # more samples never lower the proxy
-    assert rl.kl[0] == 0.0 and rl.kl[-1] > 0
-    assert np.isfinite(bon.fit.alpha) and np.isfinite(rl.fit.beta)
-    return {"rl_proxy_gain": rl.proxy[-1] - rl.proxy[0]}
+    bon, rl = (
+        {key: [row[key] for row in result[arm]["rows"]] for key in result[arm]["rows"][0]}
+        for arm in ("best_of_n", "rl")
+    )
+    assert bon["knob"][0] == 1 and bon["knob"][-1] == 1024 and bon["d"][0] == 0.0
+    assert np.all(np.diff(bon["proxy"]) >= -1e-9)  # more samples never lower the proxy
+    assert rl["kl"][0] == 0.0 and rl["kl"][-1] > 0
+    assert np.isfinite(result["best_of_n"]["fit"]["alpha"]) and np.isfinite(result["rl"]["fit"]["beta"])
+    return {"rl_proxy_gain": rl["proxy"][-1] - rl["proxy"][0]}
 
 
 def test_overoptimisation_curves_and_fits():
@@ -186,3 +190,15 @@ def test_bad_arguments_are_one_line_errors():
         with pytest.raises(SearchlabError, match=words) as caught:
             call()
         assert "\n" not in str(caught.value)
+
+
+def test_both_tasks_implement_the_one_task_interface():
+    from searchlab.signals import ArithmeticPeople
+    from searchlab.signals.arithmetic_paths import PathSettings
+    from searchlab.signals.arithmetic_signals import ArithmeticSignals
+    from searchlab.signals.task import Task
+    from searchlab.signals.tictactoe_signals import TicTacToeSignals
+
+    for task in (TicTacToeSignals(PEOPLE, SMALL), ArithmeticSignals(ArithmeticPeople(), PathSettings.small())):
+        assert isinstance(task, Task)
+        assert set(task.evaluate(task.new_model(0))) >= {"score"}

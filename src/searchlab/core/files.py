@@ -66,11 +66,11 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def write_json(path: str | Path, obj: Any) -> Path:
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=jsonable) + "\n")
 
 
 def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
-    text = "".join(json.dumps(row, default=_jsonable) + "\n" for row in rows)
+    text = "".join(json.dumps(row, default=jsonable) + "\n" for row in rows)
     return write_text(path, text)
 
 
@@ -156,7 +156,7 @@ def make_out_folder(path: str | Path, *, flag: str = "--out") -> Path:
 
 
 def _check_creatable(path: Path, flag: str) -> None:
-    """Whether the missing `path` (and the missing folders above it) can be created, judged without creating anything."""
+    """Whether the missing `path` (and the missing folders above it) can be made, judged without making anything."""
     from searchlab.core.errors import SearchlabError
 
     missing = [path]
@@ -187,8 +187,8 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def _jsonable(value: Any) -> Any:
-    """Turn numpy/torch scalars and paths into plain JSON values."""
+def jsonable(value: Any) -> Any:
+    """Turn numpy/torch scalars and paths into plain JSON values (a `json.dumps` default)."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, Path):

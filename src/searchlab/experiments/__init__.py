@@ -7,29 +7,37 @@ from dataclasses import replace
 from searchlab.core.errors import SearchlabError
 from searchlab.experiments import (
     charlm,
+    charlm_report,
     digits,
+    digits_report,
     hybrid,
+    hybrid_report,
     networks,
+    networks_report,
     perturbation,
+    perturbation_report,
     regression,
+    regression_report,
     scaling,
+    scaling_report,
     signals,
+    signals_report,
     tictactoe,
+    tictactoe_report,
 )
 from searchlab.experiments.base import Experiment
 
 # One line per experiment. An experiment with a report module X_report is registered here as
 # `replace(X.EXPERIMENT, report=X_report.report)`: the report imports the experiment, never the reverse.
-TICTACTOE = tictactoe.EXPERIMENT
-REGRESSION = regression.EXPERIMENT
-NETWORKS = networks.EXPERIMENT
-DIGITS = digits.EXPERIMENT
-CHARLM = charlm.EXPERIMENT
-PERTURBATION = perturbation.EXPERIMENT
-SCALING = scaling.EXPERIMENT
-SIGNALS = signals.EXPERIMENT
-HYBRID = hybrid.EXPERIMENT
-_UNUSED = replace  # used once the first report module is attached
+TICTACTOE = replace(tictactoe.EXPERIMENT, report=tictactoe_report.report)
+REGRESSION = replace(regression.EXPERIMENT, report=regression_report.report)
+NETWORKS = replace(networks.EXPERIMENT, report=networks_report.report)
+DIGITS = replace(digits.EXPERIMENT, report=digits_report.report)
+CHARLM = replace(charlm.EXPERIMENT, report=charlm_report.report)
+PERTURBATION = replace(perturbation.EXPERIMENT, report=perturbation_report.report)
+SCALING = replace(scaling.EXPERIMENT, report=scaling_report.report)
+SIGNALS = replace(signals.EXPERIMENT, report=signals_report.report)
+HYBRID = replace(hybrid.EXPERIMENT, report=hybrid_report.report)
 
 # Essay order: the Tic-Tac-Toe search space is "Basics of machine learning: search
 # over programs"; linear regression opens "Deep learning: gradient descent on deep

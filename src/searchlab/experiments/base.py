@@ -20,8 +20,6 @@ holds a "report" section that the HTML report renders as it is:
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,105 +120,6 @@ class RunContext:
         if not (self.resume and path.is_file()):
             return None
         return jsonfile.read_object(path, fields=fields, fix=f"delete {path} to run that stage again")
-
-
-def config_fields(config_cls: type) -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in dataclasses.fields(config_cls)}
-
-
-def parse_overrides(config_cls: type, raw: Mapping[str, str]) -> dict[str, Any]:
-    """Turn command-line strings into typed config values; unknown keys name the valid ones."""
-    fields = config_fields(config_cls)
-    hints = typing.get_type_hints(config_cls)
-    values = {}
-    for key, text in raw.items():
-        name = key.replace("-", "_")
-        if name not in fields:
-            raise SearchlabError(f"unknown setting --{key}; valid settings are {', '.join('--' + f for f in fields)}")
-        values[name] = _parse_value(name, text, hints[name])
-    return values
-
-
-def _parse_value(name: str, text: str, hint: Any) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null") and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _parse_value(name, text, inner[0])
-    if origin is tuple:
-        element = args[0] if args else str
-        items = [item.strip() for item in text.split(",") if item.strip()]
-        return tuple(_parse_value(name, item, element) for item in items)
-    if hint is bool:
-        lowered = text.lower()
-        if lowered in ("true", "yes", "1", "on"):
-            return True
-        if lowered in ("false", "no", "0", "off"):
-            return False
-        raise SearchlabError(f"--{name} expects true or false, got {text!r}")
-    if hint in (int, float):
-        try:
-            return hint(text)
-        except ValueError:
-            kind = "a whole number" if hint is int else "a number"
-            raise SearchlabError(f"--{name} expects {kind}, got {text!r}") from None
-    return text
-
-
-def config_dict(config: Any) -> dict[str, Any]:
-    return dataclasses.asdict(config)
-
-
-def saved_config(experiment: Experiment, out: Path) -> Any:
-    """The config of the run in folder `out`, read back from its config.json, for `--resume`.
-
-    Settings missing from the file take their defaults and unknown ones are ignored
-    (the file may come from another version); every setting present must have its type.
-
-    Raises:
-        SearchlabError: naming the file: there is none, it is truncated or not a config of
-            `experiment`, a setting has the wrong type, or the config refuses a value.
-    """
-    path = Path(out) / "config.json"
-    if not path.is_file():
-        raise SearchlabError(f"{out} holds no run to resume (no config.json); run without --resume first")
-    fix = "restore it, or start a new run without --resume"
-    saved = jsonfile.read_object(path, fix=fix, fields={"experiment": str, "config": dict})
-    if saved["experiment"] != experiment.name:
-        raise SearchlabError(f"{out} holds a {saved['experiment']!r} run, not {experiment.name!r}")
-    hints = typing.get_type_hints(experiment.config)
-    values = {
-        name: _saved_value(saved["config"][name], hints[name], f"{path} setting {name!r}", fix)
-        for name in config_fields(experiment.config)
-        if name in saved["config"]
-    }
-    try:
-        return experiment.config(**values)
-    except SearchlabError as err:
-        raise SearchlabError(f"{path}: {err}") from None
-    except (TypeError, ValueError, KeyError) as err:
-        raise SearchlabError(
-            f"{path} holds settings this version cannot use ({type(err).__name__}: {err}); {fix}"
-        ) from None
-
-
-def _saved_value(value: Any, hint: Any, where: str, fix: str) -> Any:
-    """A setting as config.json holds it, checked against the field's type; JSON lists back to tuples."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _saved_value(value, inner[0], where, fix)
-    if origin is tuple:
-        jsonfile.check_kind(value, list, where=where, fix=fix)
-        element = args[0] if args else jsonfile.ANY
-        return tuple(_saved_value(item, element, f"{where} item {i}", fix) for i, item in enumerate(value))
-    kinds = {bool: bool, int: int, float: jsonfile.NUMBER, str: str}.get(hint)
-    return value if kinds is None else jsonfile.check_kind(value, kinds, where=where, fix=fix)
 
 
 def settle_variant_settings(config: Any, variant: str, defaults: Mapping[str, Mapping[str, Any]]) -> None:

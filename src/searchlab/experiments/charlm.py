@@ -25,6 +25,7 @@ from searchlab.lm import DEFAULT_MODEL, DEFAULT_TRAINING
 SECTION = "Why use deep neural networks to define the model class?"
 VOCABS = ("corpus", "essay", "bpe")
 MODEL_FOLDER = "model"  # checkpoints/model: what `searchlab sample --run DIR` loads
+BASELINES = ("gzip", "bz2", "xz", "ngram")  # what the model's bits per character are set beside
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,10 @@ def _model_config(config: Config, vocab_size: int):
 
 
 def _check_prompt(config: Config, vocab) -> None:
-    """Refuse, before the long encoding, a --sample_prompt the vocabulary cannot write (the error would come after training)."""
+    """Refuse, before the long encoding, a --sample_prompt the vocabulary cannot write.
+
+    (Otherwise the error would come after training.)
+    """
     try:
         vocab.encode(config.sample_prompt)
     except SearchlabError:
@@ -177,7 +181,10 @@ def _check_prompt(config: Config, vocab) -> None:
 
 
 def _check_memory(config: Config, vocab_size: int, device) -> None:
-    """Refuse, in one line, a model whose training would not fit in the memory available (before anything is allocated)."""
+    """Refuse, in one line, a model whose training would not fit in the memory available.
+
+    The check comes before anything is allocated.
+    """
     from searchlab.lm.memory import require_memory
     from searchlab.lm.model import TRAINING_BYTES_PER_WEIGHT, parameter_count, training_memory_bytes
 
@@ -185,7 +192,8 @@ def _check_memory(config: Config, vocab_size: int, device) -> None:
     weights = parameter_count(model_config)
     require_memory(
         training_memory_bytes(model_config, config.batch_size),
-        f"a model of --layers {config.layers} --width {config.width} --context {config.context} --batch_size {config.batch_size}",
+        f"a model of --layers {config.layers} --width {config.width} --context {config.context} --batch_size "
+        f"{config.batch_size}",
         f"{weights:,} weights x {TRAINING_BYTES_PER_WEIGHT} bytes for the weights, gradients, AdamW's moments and a "
         "checkpoint's copy, plus the activations of a batch",
         "use a smaller --width, --layers, --context or --batch_size",
@@ -221,32 +229,12 @@ def _differing_characters(before: str, after: str) -> int:
 
 
 def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
-    """Measure the baselines, train the model, sample from it, and write the report's pieces."""
-    from searchlab.core import jsonfile
-    from searchlab.core.files import write_json
-    from searchlab.experiments.charlm_report import figures, report
-    from searchlab.lm import TrainConfig, baseline_sample, baselines, long_repeats, train
+    """Measure the baselines, train the model and sample from it; the numbers (the report module draws)."""
+    from searchlab.lm import TrainConfig, train
 
     device = resolve_device(config.device)
-    corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
-    done = context.checkpoint_dir("baselines") / "outcome.json"
-    fields = {name: jsonfile.NUMBER for name in ("gzip", "bz2", "xz", "ngram")} | {
-        "repeats": jsonfile.ANY,
-        "sample": dict,
-    }
-    reference = context.saved(done, fields)
-    if reference is None:
-        # A bounded sample of any text (all of the embedded corpus): the end of the training part, and the
-        # validation characters the model is scored on (prepare cut them to the same length).
-        start = time.perf_counter()
-        train_sample, validation_sample = baseline_sample(corpus.train, corpus.validation)
-        reference = baselines(train_sample, validation_sample)
-        reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
-        reference["seconds"] = round(time.perf_counter() - start, 2)
-        reference["repeats"] = long_repeats(train_sample, validation_sample, context=config.context)
-        reference["sample"] = {"train_characters": len(train_sample), "validation_characters": len(validation_sample)}
-        write_json(done, reference)
-    model_config = _model_config(config, vocab.size)
+    reference = _baselines(config, data.corpus, context)
+    model_config = _model_config(config, data.vocab.size)
     train_config = TrainConfig(
         batch_size=config.batch_size,
         steps=config.steps,
@@ -260,7 +248,7 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         result = train(
             model_config,
             train_config,
-            tokens,
+            data.tokens,
             config.seed,
             checkpoint_dir=context.checkpoint_dir(MODEL_FOLDER),
             resume=context.resume,
@@ -268,14 +256,42 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
             device=device,
         )
         sample = "".join(
-            speak(result.model, vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed)
+            speak(result.model, data.vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed)
         )
     context.write_metrics(result.curve)
-    characters = tokens.validation_characters
-    best_baseline = min(("gzip", "bz2", "xz", "ngram"), key=lambda name: reference[name])
-    numbers: dict[str, Any] = {
+    return _numbers(config, data, reference, result, peak, sample)
+
+
+def _baselines(config: Config, corpus, context: RunContext) -> dict[str, Any]:
+    """The compressors' and the n-gram's bits per character (saved, so a resumed run reuses them)."""
+    from searchlab.core import jsonfile
+    from searchlab.core.files import write_json
+    from searchlab.lm import baseline_sample, baselines, long_repeats
+
+    done = context.checkpoint_dir("baselines") / "outcome.json"
+    fields = {name: jsonfile.NUMBER for name in BASELINES} | {"repeats": jsonfile.ANY, "sample": dict}
+    reference = context.saved(done, fields)
+    if reference is None:
+        # A bounded sample of any text (all of the embedded corpus): the end of the training part, and the
+        # validation characters the model is scored on (prepare cut them to the same length).
+        start = time.perf_counter()
+        train_sample, validation_sample = baseline_sample(corpus.train, corpus.validation)
+        reference = baselines(train_sample, validation_sample)
+        reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
+        reference["seconds"] = round(time.perf_counter() - start, 2)
+        reference["repeats"] = long_repeats(train_sample, validation_sample, context=config.context)
+        reference["sample"] = {"train_characters": len(train_sample), "validation_characters": len(validation_sample)}
+        write_json(done, reference)
+    return reference
+
+
+def _numbers(config: Config, data: LMData, reference: dict, result, peak: float, sample: str) -> dict[str, Any]:
+    """result.json's numbers: the model's against the baselines, its speed, sizes, the sample and the curve."""
+    corpus, vocab, tokens = data.corpus, data.vocab, data.tokens
+    best_baseline = min(BASELINES, key=lambda name: reference[name])
+    return {
         "val_bpc": round(result.validation_bpc, 4),
-        "baselines": {name: reference[name] for name in ("gzip", "bz2", "xz", "ngram")},
+        "baselines": {name: reference[name] for name in BASELINES},
         "beats_every_baseline": result.validation_bpc < reference[best_baseline],
         "best_baseline": best_baseline,
         "params": result.parameters["total"],
@@ -290,14 +306,14 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         "seconds": round(result.seconds, 2),
         "stopped_because": result.stopped_because,
         "validation_loss_nats_per_token": round(result.validation_loss, 5),
-        "validation_characters": characters,
+        "validation_characters": tokens.validation_characters,
         "validation_tokens": len(tokens.validation_ids),
         "train_characters": len(corpus.train),
         "vocab": config.vocab,
         "vocab_symbols": vocab.size,
         "characters_mapped_to_essay_symbols": data.mapped,
         "source": corpus.source,
-        "model": model_config.to_dict(),
+        "model": _model_config(config, vocab.size).to_dict(),
         "baseline_seconds": reference.get("seconds"),
         "baseline_sample": reference.get("sample"),
         "validation_text_characters": data.validation_text_characters,
@@ -306,13 +322,13 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         "sample": sample,
         "curve": result.curve,
     }
-    paths = figures(config, numbers, context)
-    numbers["report"] = report(config, numbers, paths)
-    return numbers
 
 
 def speak(model, vocab, prompt: str, chars: int, temperature: float, seed: int):
-    """Yield the model's continuation of `prompt` piece by piece (a character, or a subword) until `chars` characters."""
+    """Yield the model's continuation of `prompt` piece by piece (a character, or a subword).
+
+    It stops after `chars` characters.
+    """
     from searchlab.lm import generate
 
     written = 0
@@ -334,7 +350,8 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    # A 1.5-minute budget learns most from a shallower net on small batches (measured with four heads: 1.93 bpc against 3.0 for the full shape).
+    # A 1.5-minute budget learns most from a shallower net on small batches (measured with four heads:
+    # 1.93 bpc against 3.0 for the full shape).
     tour={"minutes": 1.5, "layers": 2, "batch_size": 8, "warmup_steps": 30, "sample_chars": 300},
     # Steps alone, no clock: two quick runs with one seed end with the same parameters on any machine.
     quick={"minutes": None, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},

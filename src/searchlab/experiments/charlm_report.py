@@ -1,13 +1,15 @@
-"""The charlm experiment's figure and report prose (numbers in, words and pictures out)."""
+"""The charlm experiment's figure and report prose (numbers in, words and pictures out).
+
+The registry attaches `report` to the experiment; this module imports the experiment, never the reverse.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from searchlab.experiments.base import RunContext
-    from searchlab.experiments.charlm import Config
+from searchlab.experiments.base import RunContext
+from searchlab.experiments.charlm import Config
 
 BASELINE_NAMES = {"gzip": "gzip -9", "bz2": "bzip2 -9", "xz": "xz -9e", "ngram": "character 5-gram (Kneser-Ney)"}
 BASELINE_COLOURS = {"gzip": "#999999", "bz2": "#7570b3", "xz": "#d95f02", "ngram": "#e7298a"}
@@ -66,7 +68,8 @@ def figures(config: Config, numbers: dict, context: RunContext) -> dict[str, str
     ax.set_xlabel("training tokens seen")
     ax.set_ylabel("bits per character")
     ax.set_title(
-        f"Learning the text one {'subword' if config.vocab == 'bpe' else 'character'} at a time, against the compressors"
+        f"Learning the text one {'subword' if config.vocab == 'bpe' else 'character'} at a time, against the "
+        "compressors"
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
@@ -79,10 +82,10 @@ def _repeats_sentence(numbers: dict) -> str:
     if not repeats:
         return ""
     return (
-        f" Copying is what the compressors do best: {repeats['repeated']:.0%} of the validation characters lie in a stretch of "
-        f"{repeats['length']} or more characters that appeared earlier word for word, and for {repeats['beyond_context']:.0%} every "
-        f"such copy is farther back than the model's window of {repeats['context']} characters, so the model must have "
-        "learned it rather than read it."
+        f" Copying is what the compressors do best: {repeats['repeated']:.0%} of the validation characters lie in "
+        f"a stretch of {repeats['length']} or more characters that appeared earlier word for word, and for "
+        f"{repeats['beyond_context']:.0%} every such copy is farther back than the model's window of "
+        f"{repeats['context']} characters, so the model must have learned it rather than read it."
     )
 
 
@@ -95,14 +98,20 @@ def _sample_sentence(numbers: dict) -> str:
     parts = []
     if whole > sample["validation_characters"]:
         parts.append(
-            f"every method is scored on the first {sample['validation_characters']:,} of the {whole:,} validation characters"
+            f"every method is scored on the first {sample['validation_characters']:,} of the {whole:,} validation "
+            "characters"
         )
     if numbers["train_characters"] > sample["train_characters"]:
         parts.append(f"the baselines see the last {sample['train_characters']:,} training characters before them")
     return f" The text is long, so {' and '.join(parts)}, which keeps the measurement seconds long." if parts else ""
 
 
-def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, Any]:
+def report(config: Config, result: dict, context: RunContext) -> dict[str, Any]:
+    """Draw the learning curve into the run folder; the result's report section."""
+    return _section(config, result, figures(config, result, context))
+
+
+def _section(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, Any]:
     """The report section: summary, headline numbers, the figure, tables and the sample."""
     baselines = numbers["baselines"]
     best = numbers["best_baseline"]
@@ -118,25 +127,28 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         else numbers["source"]
     )
     mapped = (
-        f" To fit the essay's 77 symbols, {numbers['characters_mapped_to_essay_symbols']:,} characters were first replaced "
-        "(newlines by spaces, curly quotes by straight ones, and so on)."
+        f" To fit the essay's 77 symbols, {numbers['characters_mapped_to_essay_symbols']:,} characters were first "
+        "replaced (newlines by spaces, curly quotes by straight ones, and so on)."
         if config.vocab == "essay"
         else ""
     )
     summary = [
-        f"Text becomes numbers one symbol at a time: the vocabulary is {VOCAB_NAMES[config.vocab]} ({numbers['vocab_symbols']:,} symbols), "
-        f"each symbol a position in that list, and the model reads a window of {model['context']} of them to give a probability to every "
-        f"possible next one.{mapped} Data: {source}, {numbers['train_characters']:,} characters to train on and the last "
+        f"Text becomes numbers one symbol at a time: the vocabulary is {VOCAB_NAMES[config.vocab]} "
+        f"({numbers['vocab_symbols']:,} symbols), each symbol a position in that list, and the model reads a "
+        f"window of {model['context']} of them to give a probability to every possible next one.{mapped} Data: "
+        f"{source}, {numbers['train_characters']:,} characters to train on and the last "
         f"{numbers['validation_characters']:,} kept for validation." + _sample_sentence(numbers),
-        f"A causal transformer ({model['layers']} layers, {model['heads']} heads, width {model['width']}; {numbers['params']:,} weights) "
-        f"trained with AdamW for {numbers['seconds'] / 60:.1f} minutes ({numbers['steps']:,} steps, {numbers['tokens']:,} tokens, "
-        f"{numbers['tokens_per_second']:,.0f} tokens/s) reaches {numbers['val_bpc']:.3f} bits per character on the validation text, "
-        f"{verdict}. The compressors, given the training text first, need {baselines['gzip']:.2f} (gzip), {baselines['bz2']:.2f} (bzip2) "
-        f"and {baselines['xz']:.2f} (xz) bits per character; a character 5-gram model needs {baselines['ngram']:.2f}."
-        + _repeats_sentence(numbers),
-        f"Its training arithmetic ran at {numbers['model_flops_utilization']:.0%} of the FLOP/s of a large matrix product measured in the "
-        f"same run ({numbers['model_flops_per_second'] / 1e9:.1f} of {numbers['matmul_flops_per_second'] / 1e9:.1f} GFLOP/s, "
-        "counting 6 FLOPs per weight per token plus attention).",
+        f"A causal transformer ({model['layers']} layers, {model['heads']} heads, width {model['width']}; "
+        f"{numbers['params']:,} weights) trained with AdamW for {numbers['seconds'] / 60:.1f} minutes "
+        f"({numbers['steps']:,} steps, {numbers['tokens']:,} tokens, {numbers['tokens_per_second']:,.0f} "
+        f"tokens/s) reaches {numbers['val_bpc']:.3f} bits per character on the validation text, {verdict}. The "
+        f"compressors, given the training text first, need {baselines['gzip']:.2f} (gzip), {baselines['bz2']:.2f} "
+        f"(bzip2) and {baselines['xz']:.2f} (xz) bits per character; a character 5-gram model needs "
+        f"{baselines['ngram']:.2f}." + _repeats_sentence(numbers),
+        f"Its training arithmetic ran at {numbers['model_flops_utilization']:.0%} of the FLOP/s of a large matrix "
+        f"product measured in the same run ({numbers['model_flops_per_second'] / 1e9:.1f} of "
+        f"{numbers['matmul_flops_per_second'] / 1e9:.1f} GFLOP/s, counting 6 FLOPs per weight per token plus "
+        "attention).",
     ]
     headline = [
         {"label": "validation bits per character", "value": f"{numbers['val_bpc']:.3f}"},
@@ -149,9 +161,9 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
         {
             "path": paths["curve"],
             "caption": "Bits per character against training tokens. Thin: the loss on the training batches; "
-            "thick: on a fixed set of validation windows; the dot: the whole validation text at the end. Dashed: the baselines on "
-            "the same validation text, the compressors given the training text first (bits of compress(train + validation) minus "
-            "bits of compress(train), per validation character).",
+            "thick: on a fixed set of validation windows; the dot: the whole validation text at the end. Dashed: "
+            "the baselines on the same validation text, the compressors given the training text first (bits of "
+            "compress(train + validation) minus bits of compress(train), per validation character).",
         }
     ]
     rows = [["this model", f"{numbers['val_bpc']:.3f}"]] + [
@@ -168,8 +180,8 @@ def report(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, An
     if numbers["sample"]:
         texts.append(
             {
-                "title": f"A sample, one {'subword' if config.vocab == 'bpe' else 'character'} at a time from the prompt "
-                f"{numbers['sample_prompt']!r} (temperature {config.temperature:g}, seed {config.seed})",
+                "title": f"A sample, one {'subword' if config.vocab == 'bpe' else 'character'} at a time from the "
+                f"prompt {numbers['sample_prompt']!r} (temperature {config.temperature:g}, seed {config.seed})",
                 "text": numbers["sample_prompt"] + numbers["sample"],
             }
         )

@@ -12,10 +12,12 @@ models' test accuracy and training time.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,15 +26,18 @@ from searchlab.core import Budget, CrossEntropy, SupervisedProblem, ZeroOneAccur
 from searchlab.core import run as run_search
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
+from searchlab.core.files import jsonable, write_text
 from searchlab.core.optimizer import Optimizer
 from searchlab.data.images import ImageSet, load_digits, load_image_folder, stratified_split
 from searchlab.encodings.onehot import OneHot
 from searchlab.experiments.base import Experiment, RunContext, require
-from searchlab.experiments.digits_report import SECTION, figures, report
 from searchlab.optimizers import OPTIMIZERS, make_optimizer, settings_of
 from searchlab.optimizers.gradient import ALGORITHMS
 from searchlab.report import classification
 from searchlab.spaces.mlp import INITS, MLPSpace
+
+SECTION = "Why use deep neural networks to define the model class?"
+REPORT_MATERIAL = "digits.json"  # checkpoints/report/REPORT_MATERIAL: what the report module draws from
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,8 @@ class Config:
         require(1 <= self.image_size <= 256, f"--image_size must be 1 to 256 pixels, got {self.image_size}")
         require(
             self.images is not None or self.image_size == 8,
-            f"--image_size {self.image_size} applies to --images only; the bundled digits are 8x8 (drop --image_size or add --images DIR)",
+            f"--image_size {self.image_size} applies to --images only; the bundled digits are 8x8 (drop "
+            "--image_size or add --images DIR)",
         )
         require(self.init in INITS, f"unknown --init {self.init!r}; choose one of {', '.join(INITS)}")
         require(
@@ -128,11 +134,17 @@ class Prepared:
     optimizer: Optimizer
 
 
+def load_split(config: Config) -> tuple[ImageSet, np.ndarray, np.ndarray]:
+    """The labelled images and their seeded train/test split (indices into the images)."""
+    images = load_digits() if config.images is None else load_image_folder(config.images, config.image_size)
+    train, test = stratified_split(images.labels, config.test_fraction, config.seed, images.label_names)
+    return images, train, test
+
+
 def prepare(config: Config) -> Prepared:
     """Load and split the images, encode the labels, build the problem; raise SearchlabError on bad input."""
     device = resolve_device(config.device)
-    images = load_digits() if config.images is None else load_image_folder(config.images, config.image_size)
-    train, test = stratified_split(images.labels, config.test_fraction, config.seed, images.label_names)
+    images, train, test = load_split(config)
     encoding = OneHot(images.label_names)
     vectors = torch.from_numpy(images.vectors())  # (N, pixels) float32 in [0, 1]
     onehots = encoding.encode_indices(torch.from_numpy(images.labels))  # (N, labels)
@@ -153,31 +165,59 @@ def prepare(config: Config) -> Prepared:
 
 
 def run(config: Config, data: Prepared, context: RunContext) -> dict:
-    """Train the network and scikit-learn's reference, measure both, draw the figures."""
-    problem, images, encoding = data.problem, data.images, data.encoding
-    n_train, n_test = len(data.train), len(data.test)
+    """Train the network and scikit-learn's reference and measure both; the numbers (the report module draws)."""
+    problem, n_train = data.problem, len(data.train)
     batch = min(config.batch_size, n_train)
     # Both models take the same number of steps: scikit-learn cuts each epoch into
     # ceil(n_train / batch) batches (the last one smaller); searchlab's batches are
     # all full, so it sees a few more examples, counted in its forward-equivalents.
     steps_per_epoch = math.ceil(n_train / batch)
-    steps = config.epochs * steps_per_epoch
     with cpu_threads(config.threads):
         result = run_search(
             problem,
             data.optimizer,
-            Budget(steps=steps),
+            Budget(steps=config.epochs * steps_per_epoch),
             config.seed,
             checkpoint_dir=context.checkpoint_dir("network"),
             resume=context.resume,
             progress=context.bar_label("digits: training the network"),
         )
-        reference = _train_sklearn(config, images, data.train, data.test, batch)
+        reference = _train_sklearn(config, data.images, data.train, data.test, batch)
+    measured = _measure(data, result.candidate)
+    context.write_metrics(
+        [{"model": "searchlab", "epoch": row["step"] / steps_per_epoch, **row} for row in result.trace.rows()]
+        + [
+            {"model": "scikit-learn", "epoch": epoch, "forward_equivalents": 3 * n_train * epoch, "loss": float(loss)}
+            for epoch, loss in enumerate(reference["loss_curve"], start=1)
+        ]
+    )
+    write_text(
+        report_material(context),
+        json.dumps(
+            {
+                "test_probabilities": measured["probabilities"].tolist(),
+                "forward_equivalents": result.trace["forward_equivalents"],
+                "loss": result.trace["loss"],
+                "sklearn_loss_curve": reference["loss_curve"],
+                "steps_per_epoch": steps_per_epoch,
+            },
+            default=jsonable,
+        ),
+    )
+    return _numbers(config, data, result, reference, measured)
 
-    candidate = result.candidate.unsqueeze(0)  # (1, d)
-    space = problem.space
+
+def report_material(context: RunContext) -> Path:
+    """The file where `run` leaves what the report draws: test probabilities and both training curves."""
+    return context.checkpoint_dir("report") / REPORT_MATERIAL
+
+
+def _measure(data: Prepared, trained: torch.Tensor) -> dict:
+    """The trained network's test probabilities, accuracies, test loss, predictions and confusion matrix."""
+    problem, n_train, n_test = data.problem, len(data.train), len(data.test)
+    candidate = trained.unsqueeze(0)  # (1, d)
     with torch.no_grad():
-        test_logits = space.forward(candidate.to(data.test_inputs.device), data.test_inputs)  # (1, n_test, labels)
+        test_logits = problem.space.forward(candidate.to(data.test_inputs.device), data.test_inputs)
         probabilities = test_logits[0].softmax(dim=-1).cpu().numpy()  # (n_test, labels)
         # Fractions of whole images: round away float32 noise (435/450, not 0.96666664).
         test_accuracy = (
@@ -189,24 +229,26 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
             / n_train
         )
         test_loss = float(problem.score(candidate, data.test_inputs, data.test_targets, CrossEntropy())[0])
-    true = images.labels[data.test]
-    predicted = encoding.decode_indices(torch.from_numpy(probabilities)).numpy()
-    matrix = classification.confusion_matrix(true, predicted, encoding.size)
-
-    paths = figures(
-        config, data, result, reference, true, predicted, probabilities, matrix, test_accuracy, steps_per_epoch, context
-    )
-    context.write_metrics(
-        [{"model": "searchlab", "epoch": row["step"] / steps_per_epoch, **row} for row in result.trace.rows()]
-        + [
-            {"model": "scikit-learn", "epoch": epoch, "forward_equivalents": 3 * n_train * epoch, "loss": float(loss)}
-            for epoch, loss in enumerate(reference["loss_curve"], start=1)
-        ]
-    )
-    numbers = {
+    true = data.images.labels[data.test]
+    predicted = data.encoding.decode_indices(torch.from_numpy(probabilities)).numpy()
+    return {
+        "probabilities": probabilities,
         "test_accuracy": test_accuracy,
-        "sklearn_test_accuracy": reference["test_accuracy"],
         "train_accuracy": train_accuracy,
+        "test_loss": test_loss,
+        "misclassified": int((true != predicted).sum()),
+        "confusion_matrix": classification.confusion_matrix(true, predicted, data.encoding.size),
+    }
+
+
+def _numbers(config: Config, data: Prepared, result, reference: dict, measured: dict) -> dict:
+    """result.json's numbers: both models' accuracy, time, compute and loss, and what was trained on what."""
+    space, images = data.problem.space, data.images
+    n_train, n_test = len(data.train), len(data.test)
+    return {
+        "test_accuracy": measured["test_accuracy"],
+        "sklearn_test_accuracy": reference["test_accuracy"],
+        "train_accuracy": measured["train_accuracy"],
         "sklearn_train_accuracy": reference["train_accuracy"],
         "seconds": round(result.seconds, 4),
         "sklearn_seconds": round(reference["seconds"], 4),
@@ -217,7 +259,7 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
         "sklearn_examples_seen": n_train * reference["epochs"],
         "final_loss": result.final_loss,
         "sklearn_final_loss": reference["final_loss"],
-        "test_loss": test_loss,
+        "test_loss": measured["test_loss"],
         "steps": result.steps,
         "epochs": config.epochs,
         "sklearn_epochs": reference["epochs"],
@@ -230,13 +272,11 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
         "labels": list(images.label_names),
         "n_train": n_train,
         "n_test": n_test,
-        "misclassified": int((true != predicted).sum()),
-        "confusion_matrix": matrix.tolist(),
+        "misclassified": measured["misclassified"],
+        "confusion_matrix": measured["confusion_matrix"].tolist(),
         "source": images.source,
         "threads": config.threads or torch.get_num_threads(),
     }
-    numbers["report"] = report(config, data, numbers, matrix, paths)
-    return numbers
 
 
 # ----- will it fit? -------------------------------------------------------------
@@ -255,7 +295,10 @@ SKLEARN_BYTES_PER_ACTIVATION = 8 * 3
 
 
 def _check_memory(config: Config, space: MLPSpace, images: int, optimizer: Optimizer, device: torch.device) -> None:
-    """Refuse, in one line, a network whose two trainings would not fit in the memory available, before anything is allocated."""
+    """Refuse, in one line, a network whose two trainings would not fit in the memory available.
+
+    The check comes before anything is allocated.
+    """
     from searchlab.lm.memory import require_memory
 
     population = int(getattr(optimizer, "population_size", 1))

@@ -1,43 +1,71 @@
-"""The digits experiment's figures and report prose (numbers in, words and pictures out)."""
+"""The digits experiment's figures and report prose (numbers in, words and pictures out).
+
+The registry attaches `report` to the experiment; this module imports the experiment, never the reverse.
+It draws from result.json's numbers, the images (loaded and split again, as the run did) and what the run
+left in `digits.report_material`: the network's test probabilities and both models' training curves.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from searchlab.core import jsonfile
+from searchlab.data.images import ImageSet
+from searchlab.encodings.onehot import OneHot
+from searchlab.experiments.base import RunContext
+from searchlab.experiments.digits import SECTION, Config, load_split, report_material
 from searchlab.report import classification
 
-if TYPE_CHECKING:
-    from searchlab.experiments.digits import Config, Prepared
-
-SECTION = "Why use deep neural networks to define the model class?"
 SGD_SECTION = "Stochastic gradient descent"
 MAX_MISTAKES_SHOWN = 12
+CAPTIONS = {
+    "vectors": "Three training images as the network sees them: the pixels, read row by row, become one vector, and "
+    "the label becomes a one-hot vector.",
+    "curve": "Training loss against compute spent; both models see the same examples per epoch, so their curves "
+    "share the x axis.",
+    "confusion": "How the network's answers on the test images spread over the labels: the diagonal is right, every "
+    "other cell is a mistake.",
+    "mistakes": "Test images the network got wrong, surest mistakes first, each with the probabilities it gave every "
+    "label.",
+}
+MATERIAL = {
+    "test_probabilities": list,
+    "forward_equivalents": list,
+    "loss": list,
+    "sklearn_loss_curve": list,
+    "steps_per_epoch": int,
+}
+
+
+def report(config: Config, result: dict, context: RunContext) -> dict:
+    """Draw the four figures into the run folder; the result's report section."""
+    images, train, test = load_split(config)
+    path = report_material(context)
+    material = jsonfile.read_object(path, fix=f"delete {path.parent.parent} and run again", fields=MATERIAL)
+    return _section(config, result, images, figures(config, result, images, train, test, material, context))
 
 
 def figures(
     config: Config,
-    data: Prepared,
-    result,
-    reference,
-    true,
-    predicted,
-    probabilities,
-    matrix,
-    test_accuracy,
-    steps_per_epoch,
-    context,
+    result: dict,
+    images: ImageSet,
+    train: np.ndarray,
+    test: np.ndarray,
+    material: dict,
+    context: RunContext,
 ) -> dict[str, str]:
-    images, encoding = data.images, data.encoding
     """Draw the four figures into the run folder; returns their relative paths by key."""
     names = images.label_names
-    test_images = images.images[data.test]
+    encoding = OneHot(names)
+    probabilities = np.asarray(material["test_probabilities"], dtype=np.float32).reshape(len(test), len(names))
+    true = images.labels[test]
+    predicted = encoding.decode_indices(torch.from_numpy(probabilities)).numpy()
+    matrix = np.asarray(result["confusion_matrix"], dtype=np.int64)
     paths = {}
     paths["confusion"] = context.figure(
         classification.confusion_figure(
-            matrix, names, title=f"searchlab network {'-'.join(map(str, data.problem.space.widths))}, test set"
+            matrix, names, title=f"searchlab network {'-'.join(map(str, result['network']))}, test set"
         ),
         "confusion_matrix.png",
     )
@@ -47,7 +75,7 @@ def figures(
     shown = wrong[:MAX_MISTAKES_SHOWN]
     paths["mistakes"] = context.figure(
         classification.misclassified_figure(
-            test_images[shown],
+            images.images[test][shown],
             true[shown],
             predicted[shown],
             probabilities[shown],
@@ -57,8 +85,7 @@ def figures(
         ),
         "misclassified.png",
     )
-    examples = _one_per_label(images.labels[data.train], count=3)
-    chosen = data.train[examples]
+    chosen = train[_one_per_label(images.labels[train], count=3)]
     onehots = encoding.encode_indices(torch.from_numpy(images.labels[chosen])).numpy()
     paths["vectors"] = context.figure(
         classification.vectors_figure(
@@ -66,15 +93,24 @@ def figures(
         ),
         "vectors.png",
     )
-    trace = result.trace
-    x = np.asarray(trace["forward_equivalents"], dtype=float)
-    losses = np.asarray(trace["loss"], dtype=float)
+    paths["curve"] = context.figure(
+        classification.training_curve_figure(_curves(result, material, len(train)), title=_curve_title(config, result)),
+        "training_curve.png",
+    )
+    return paths
+
+
+def _curves(result: dict, material: dict, n_train: int) -> list[dict]:
+    """The network's loss on each batch and per epoch, and scikit-learn's per epoch, against forward-equivalents."""
+    steps_per_epoch = material["steps_per_epoch"]
+    x = np.asarray(material["forward_equivalents"], dtype=float)
+    losses = np.asarray(material["loss"], dtype=float)
     epoch_ends = np.arange(steps_per_epoch, len(losses) + 1, steps_per_epoch)
     epoch_means = [losses[end - steps_per_epoch : end].mean() for end in epoch_ends]
-    n_train = len(data.train)
-    curves = [
+    reference = material["sklearn_loss_curve"]
+    return [
         {
-            "label": f"searchlab {data.optimizer.name}: loss on each batch",
+            "label": f"searchlab {result['optimizer']}: loss on each batch",
             "x": x,
             "y": losses,
             "faint": True,
@@ -83,19 +119,16 @@ def figures(
         {"label": "searchlab: mean over each epoch", "x": x[epoch_ends - 1], "y": epoch_means, "color": "#1c7ed6"},
         {
             "label": "scikit-learn MLPClassifier: mean over each epoch",
-            "x": [3 * n_train * (i + 1) for i in range(len(reference["loss_curve"]))],
-            "y": reference["loss_curve"],
+            "x": [3 * n_train * (i + 1) for i in range(len(reference))],
+            "y": reference,
             "color": "#e8590c",
         },
     ]
-    paths["curve"] = context.figure(
-        classification.training_curve_figure(
-            curves,
-            title=f"Training loss, {config.epochs} epochs of batches of {min(config.batch_size, n_train)} (test accuracy {test_accuracy:.1%})",
-        ),
-        "training_curve.png",
-    )
-    return paths
+
+
+def _curve_title(config: Config, result: dict) -> str:
+    batch = min(config.batch_size, result["n_train"])
+    return f"Training loss, {config.epochs} epochs of batches of {batch} (test accuracy {result['test_accuracy']:.1%})"
 
 
 def _one_per_label(labels: np.ndarray, count: int) -> np.ndarray:
@@ -109,60 +142,65 @@ def _one_per_label(labels: np.ndarray, count: int) -> np.ndarray:
     return np.asarray(sorted(seen.values(), key=lambda p: labels[p]), dtype=np.int64)
 
 
-def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, figures: dict[str, str]) -> dict:
+def _section(config: Config, numbers: dict, images: ImageSet, figures: dict[str, str]) -> dict:
     """The report section of result.json: prose, headline numbers, figures and tables."""
-    names = data.images.label_names
-    side = data.images.size
-    acc, sk_acc = numbers["test_accuracy"], numbers["sklearn_test_accuracy"]
-    seconds, sk_seconds = numbers["seconds"], numbers["sklearn_seconds"]
-    n_test, n_train = numbers["n_test"], numbers["n_train"]
-    widths = "-".join(map(str, numbers["network"]))
-    batch = min(config.batch_size, n_train)
-    if data.optimizer.name == "gradient":
-        how = (
-            f'As in "{SGD_SECTION}", searchlab trained the network with '
-            f"{'Adam' if config.algorithm == 'adam' else 'plain SGD'} (learning rate {config.lr:g}), "
-            f"following the gradient on random batches of {batch} images"
-        )
-    else:
-        how = (
-            f"searchlab trained the network with {data.optimizer.name}, which tries random changes instead of "
-            f'following the gradient that "{SGD_SECTION}" describes (batches of {batch} images)'
-        )
-    off = matrix.copy()
+    acc, sk_acc, n_test = numbers["test_accuracy"], numbers["sklearn_test_accuracy"], numbers["n_test"]
+    headline = [
+        {"label": "test accuracy, searchlab network", "value": f"{acc:.1%}"},
+        {"label": "test accuracy, scikit-learn MLPClassifier", "value": f"{sk_acc:.1%}"},
+        {
+            "label": "training time, searchlab vs scikit-learn",
+            "value": f"{numbers['seconds']:.2f} s vs {numbers['sklearn_seconds']:.2f} s",
+        },
+        {"label": "misclassified test images", "value": f"{numbers['misclassified']} of {n_test}"},
+    ]
+    return {
+        "summary": "\n".join(_paragraphs(config, numbers, images)),
+        "headline": headline,
+        "figures": [
+            {"path": figures[key], "caption": CAPTIONS[key]} for key in ("vectors", "curve", "confusion", "mistakes")
+        ],
+        "tables": _tables(config, numbers, images.label_names),
+    }
+
+
+def _off_diagonal(numbers: dict) -> np.ndarray:
+    """The confusion matrix's mistakes: every cell but the diagonal."""
+    off = np.asarray(numbers["confusion_matrix"], dtype=np.int64)
     np.fill_diagonal(off, 0)
+    return off
+
+
+def _paragraphs(config: Config, numbers: dict, images: ImageSet) -> list[str]:
+    """The summary: how the images became vectors, how each model was trained and how well, and the mistakes."""
+    names, side = images.label_names, images.size
+    acc, sk_acc = numbers["test_accuracy"], numbers["sklearn_test_accuracy"]
+    n_test, n_train = numbers["n_test"], numbers["n_train"]
+    gradient = numbers["optimizer"] == "gradient"
+    off = _off_diagonal(numbers)
     worst_true, worst_pred = np.unravel_index(int(off.argmax()), off.shape)
-    gap = (acc - sk_acc) * 100
-    gap_images = round((acc - sk_acc) * n_test)
-    accuracy_words = (
-        f"as accurate as scikit-learn's (both got {round(acc * n_test)} of {n_test} test images right)"
-        if gap_images == 0
-        else f"{'more' if gap > 0 else 'less'} accurate than scikit-learn's by {abs(gap):.1f} percentage points ({abs(gap_images)} test images)"
-    )
-    ratio = numbers["seconds_ratio"]
-    speed_words = (
-        f"took {ratio:.2f}x as long" if ratio > 1 else f"took {ratio:.2f}x the time ({1 / ratio:.2f}x as fast)"
-    )
     same = (
         "given the same hidden size, epochs, batch size, learning rate and solver"
         + (" and the same initial weight distribution (Glorot uniform)" if config.init == "glorot" else "")
-        if data.optimizer.name == "gradient"
+        if gradient
         else f"trained by {config.algorithm} with the same hidden size, epochs and batch size"
     )
-    paragraphs = [
-        f'Following the essay\'s section "{SECTION}", each of the {len(data.images):,} images ({data.images.source}) is read as '
-        f"{side}x{side} gray levels, i.e. one vector of {side * side} numbers, and each label as a one-hot vector with "
-        f"{len(names)} positions. The model class is every network {widths} with ReLU hidden units "
-        f"({numbers['parameters']:,} parameters); a softmax turns its {len(names)} outputs into probabilities.",
-        f"{how}, for {config.epochs} epochs "
-        f"({numbers['steps']:,} steps, {numbers['forward_equivalents']:,} forward-equivalents) in {seconds:.2f} s. "
-        f"It classified {acc:.1%} of the {n_test} held-out test images correctly ({numbers['train_accuracy']:.1%} of the "
-        f"{n_train:,} training images).",
-        f"scikit-learn's MLPClassifier, {same}, reached {sk_acc:.1%} on the same test images in {sk_seconds:.2f} s. The searchlab network is {accuracy_words}, "
-        f"and {speed_words} to train (both timed around training alone, {numbers['threads']} CPU "
-        f"{'thread' if numbers['threads'] == 1 else 'threads'} each). With {n_test} test images, one image is "
-        f"{100 / n_test:.2f} percentage points, so a gap of a few images is within the luck of the split and the seed; "
-        "bench/digits_vs_sklearn.py compares the two over several seeds.",
+    return [
+        f'Following the essay\'s section "{SECTION}", each of the {len(images):,} images ({images.source}) is read '
+        f"as {side}x{side} gray levels, i.e. one vector of {side * side} numbers, and each label as a one-hot vector "
+        f"with {len(names)} positions. The model class is every network {'-'.join(map(str, numbers['network']))} "
+        f"with ReLU hidden units ({numbers['parameters']:,} parameters); a softmax turns its {len(names)} outputs "
+        "into probabilities.",
+        f"{_how(config, numbers)}, for {config.epochs} epochs "
+        f"({numbers['steps']:,} steps, {numbers['forward_equivalents']:,} forward-equivalents) in "
+        f"{numbers['seconds']:.2f} s. It classified {acc:.1%} of the {n_test} held-out test images correctly "
+        f"({numbers['train_accuracy']:.1%} of the {n_train:,} training images).",
+        f"scikit-learn's MLPClassifier, {same}, reached {sk_acc:.1%} on the same test images in "
+        f"{numbers['sklearn_seconds']:.2f} s. The searchlab network is {_accuracy_words(numbers)}, "
+        f"and {_speed_words(numbers['seconds_ratio'])} to train (both timed around training alone, "
+        f"{numbers['threads']} CPU {'thread' if numbers['threads'] == 1 else 'threads'} each). With {n_test} test "
+        f"images, one image is {100 / n_test:.2f} percentage points, so a gap of a few images is within the luck of "
+        "the split and the seed; bench/digits_vs_sklearn.py compares the two over several seeds.",
         f"It got {numbers['misclassified']} test images wrong"
         + (
             f"; the most frequent confusion was a true {names[worst_true]} read as {names[worst_pred]} "
@@ -171,19 +209,51 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
             else "."
         ),
     ]
-    headline = [
-        {"label": "test accuracy, searchlab network", "value": f"{acc:.1%}"},
-        {"label": "test accuracy, scikit-learn MLPClassifier", "value": f"{sk_acc:.1%}"},
-        {"label": "training time, searchlab vs scikit-learn", "value": f"{seconds:.2f} s vs {sk_seconds:.2f} s"},
-        {"label": "misclassified test images", "value": f"{numbers['misclassified']} of {n_test}"},
-    ]
+
+
+def _how(config: Config, numbers: dict) -> str:
+    """How searchlab trained the network: the gradient on random batches, or another optimizer's random changes."""
+    batch = min(config.batch_size, numbers["n_train"])
+    if numbers["optimizer"] == "gradient":
+        return (
+            f'As in "{SGD_SECTION}", searchlab trained the network with '
+            f"{'Adam' if config.algorithm == 'adam' else 'plain SGD'} (learning rate {config.lr:g}), "
+            f"following the gradient on random batches of {batch} images"
+        )
+    return (
+        f"searchlab trained the network with {numbers['optimizer']}, which tries random changes instead of "
+        f'following the gradient that "{SGD_SECTION}" describes (batches of {batch} images)'
+    )
+
+
+def _accuracy_words(numbers: dict) -> str:
+    acc, sk_acc, n_test = numbers["test_accuracy"], numbers["sklearn_test_accuracy"], numbers["n_test"]
+    gap = (acc - sk_acc) * 100
+    gap_images = round((acc - sk_acc) * n_test)
+    if gap_images == 0:
+        return f"as accurate as scikit-learn's (both got {round(acc * n_test)} of {n_test} test images right)"
+    return (
+        f"{'more' if gap > 0 else 'less'} accurate than scikit-learn's by {abs(gap):.1f} percentage points "
+        f"({abs(gap_images)} test images)"
+    )
+
+
+def _speed_words(ratio: float) -> str:
+    return f"took {ratio:.2f}x as long" if ratio > 1 else f"took {ratio:.2f}x the time ({1 / ratio:.2f}x as fast)"
+
+
+def _tables(config: Config, numbers: dict, names: tuple[str, ...]) -> list[dict]:
+    """Both models side by side, and the network's accuracy per label."""
+    matrix = np.asarray(numbers["confusion_matrix"], dtype=np.int64)
+    off = _off_diagonal(numbers)
     per_label = []
     for i, name in enumerate(names):
         count = int(matrix[i].sum())
         row_off = off[i]
         confused = names[int(row_off.argmax())] if row_off.max() > 0 else "-"
         per_label.append([name, count, int(matrix[i, i]), f"{matrix[i, i] / max(count, 1):.1%}", confused])
-    tables = [
+    widths = "-".join(map(str, numbers["network"]))
+    return [
         {
             "title": "searchlab network vs scikit-learn MLPClassifier (same settings)",
             "columns": [
@@ -196,18 +266,18 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
             ],
             "rows": [
                 [
-                    f"searchlab {widths} ({data.optimizer.name})",
-                    f"{acc:.2%}",
+                    f"searchlab {widths} ({numbers['optimizer']})",
+                    f"{numbers['test_accuracy']:.2%}",
                     f"{numbers['train_accuracy']:.2%}",
-                    f"{seconds:.2f}",
+                    f"{numbers['seconds']:.2f}",
                     config.epochs,
                     numbers["forward_equivalents"],
                 ],
                 [
                     f"scikit-learn MLPClassifier ({config.algorithm})",
-                    f"{sk_acc:.2%}",
+                    f"{numbers['sklearn_test_accuracy']:.2%}",
                     f"{numbers['sklearn_train_accuracy']:.2%}",
-                    f"{sk_seconds:.2f}",
+                    f"{numbers['sklearn_seconds']:.2f}",
                     numbers["sklearn_epochs"],
                     numbers["sklearn_forward_equivalents"],
                 ],
@@ -219,17 +289,3 @@ def report(config: Config, data: Prepared, numbers: dict, matrix: np.ndarray, fi
             "rows": per_label,
         },
     ]
-    captions = {
-        "vectors": "Three training images as the network sees them: the pixels, read row by row, become one vector, and the label becomes a one-hot vector.",
-        "curve": "Training loss against compute spent; both models see the same examples per epoch, so their curves share the x axis.",
-        "confusion": "How the network's answers on the test images spread over the labels: the diagonal is right, every other cell is a mistake.",
-        "mistakes": "Test images the network got wrong, surest mistakes first, each with the probabilities it gave every label.",
-    }
-    return {
-        "summary": "\n".join(paragraphs),
-        "headline": headline,
-        "figures": [
-            {"path": figures[key], "caption": captions[key]} for key in ("vectors", "curve", "confusion", "mistakes")
-        ],
-        "tables": tables,
-    }

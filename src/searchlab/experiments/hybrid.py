@@ -16,13 +16,12 @@ by self-play (`games.alphazero`), then four movers choose moves:
 the two searches at 1, 4, 16 ... simulations. Each is scored twice against perfect play
 (the minimax solver for Tic-Tac-Toe, `connect4_solver` for Connect Four on 4x5): the
 share of a fixed, seeded set of positions where its move is optimal, and the share of
-games it loses against the perfect player. This module computes; `hybrid_report` draws.
+games it loses against the perfect player (`hybrid_movers`). This module computes; `hybrid_report` draws.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,13 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
+from searchlab.experiments.hybrid_movers import (
+    PerfectPlayer,
+    losses_vs_perfect,
+    make_mover,
+    optimal_fraction,
+    sample_positions,
+)
 
 SECTION = "Example datasets and performance metrics"
 GAME_NAMES = ("tictactoe", "connect4-small")
@@ -49,13 +55,11 @@ BY_GAME = {
 }
 NETWORK_FILE = "network.safetensors"  # the trained network, at the top of the run folder (`searchlab play` reads it)
 
-# A mover: (states, one generator per state) -> one action per state.
-Mover = Callable[[list[Any], list[np.random.Generator]], list[int]]
-
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of the hybrid experiment; the defaults are the full size (about 2 minutes for tictactoe, 10 for connect4-small).
+    """Settings of the hybrid experiment; the defaults are the full size (about 2 minutes for tictactoe,
+    10 for connect4-small).
 
     Attributes:
         seed: seeds the training, the positions, every search and every game.
@@ -118,35 +122,6 @@ class Prepared:
     perfect: PerfectPlayer
 
 
-class PerfectPlayer:
-    """The optimal moves of any position, from the exact solver, remembered per position.
-
-    Args:
-        game: Tic-Tac-Toe (solved whole by minimax, under a second) or a small Connect Four
-            (solved position by position by `connect4_solver.Solver`).
-    """
-
-    def __init__(self, game: Any) -> None:
-        self.game = game
-        self._cache: dict[Any, list[int]] = {}
-        self._solver = None
-        if game.name == "tictactoe":
-            from searchlab.games.minimax import solve
-
-            self._cache.update(solve(game).best_actions)
-        else:
-            from searchlab.games.connect4_solver import Solver
-
-            self._solver = Solver(game)
-
-    def optimal_actions(self, state: Any) -> list[int]:
-        """Every move that keeps the position's game-theoretic value, ascending."""
-        actions = self._cache.get(state)
-        if actions is None:
-            actions = self._cache[state] = self._solver.optimal_actions(state)
-        return actions
-
-
 def prepare(config: Config) -> Prepared:
     """Check the device and make the game and its solver (under a second); writes nothing."""
     from searchlab.games import GAMES
@@ -158,7 +133,6 @@ def prepare(config: Config) -> Prepared:
 
 def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
     """Train the network, then score every mover at every simulation count against the solver."""
-    from searchlab.experiments.hybrid_report import report
     from searchlab.games.policy_value import save_net
 
     game, perfect = data.game, data.perfect
@@ -222,12 +196,12 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
     numbers = {
         "game": game.name,
         "positions": len(positions),
-        "losses_vs_perfect_means": "share of games lost against the perfect player (sides alternate; perfect play never loses)",
+        "losses_vs_perfect_means": "share of games lost against the perfect player (sides alternate; perfect play "
+        "never loses)",
         "ablation": ablation,
         "training": training,
         "network": {"path": NETWORK_FILE, "game": game.name, "observation_shape": list(game.observation_shape)},
     }
-    numbers["report"] = report(config, numbers, context)
     return numbers
 
 
@@ -293,92 +267,6 @@ def _train(config: Config, game: Any, seed: int, context: RunContext):
         progress=context.progress,
         device=config.device,
     )
-
-
-# ----- positions and movers ------------------------------------------------------------
-
-
-def sample_positions(game: Any, perfect: PerfectPlayer, count: int, seed: int) -> list[Any]:
-    """Up to `count` distinct positions reached by random play where some legal move is not optimal.
-
-    Each try plays a random game and keeps one of its non-terminal positions, every ply
-    equally likely, so that openings, middle games and endings all appear. Positions
-    where every move is optimal are skipped: any mover would score them.
-    """
-    rng = np.random.default_rng(seed)
-    found: dict[Any, None] = {}  # insertion-ordered set: the same seed gives the same list
-    for _ in range(50 * count):  # Tic-Tac-Toe has only a few thousand such positions
-        if len(found) >= count:
-            break
-        line = [game.initial_state()]
-        while not game.is_terminal(line[-1]):
-            actions = game.legal_actions(line[-1])
-            line.append(game.apply(line[-1], actions[int(rng.integers(len(actions)))]))
-        state = line[int(rng.integers(len(line) - 1))]
-        if state not in found and len(perfect.optimal_actions(state)) < len(game.legal_actions(state)):
-            found[state] = None
-    return list(found)
-
-
-def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> Mover:
-    """The move chooser of one method ("random", "network", "uct" or "puct") at a number of simulations."""
-    from searchlab.games.mcts import PUCTSettings, puct_search_many, uct_search
-    from searchlab.games.policy_value import encode, net_evaluator
-
-    if method == "random":
-        return lambda states, rngs: [int(r.choice(game.legal_actions(s))) for s, r in zip(states, rngs)]
-    if method == "network":
-        import torch
-
-        def top_moves(states, rngs):  # the batched form of `net_policy_action`
-            observations, legal = encode(game, states, next(net.parameters()).device)
-            with torch.no_grad():
-                logits, _ = net(observations, legal)
-            return logits.argmax(dim=1).tolist()
-
-        return top_moves
-    if method == "uct":
-        return lambda states, rngs: [uct_search(game, s, simulations, r).action for s, r in zip(states, rngs)]
-    settings = PUCTSettings(simulations=simulations, c_puct=c_puct)
-    evaluator = net_evaluator(net, game)
-    # All positions searched together: one network call per simulation step, not per position.
-    return lambda states, rngs: [r.action for r in puct_search_many(game, states, evaluator, settings, rngs)]
-
-
-def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> float:
-    """The share of `positions` where `mover` picks one of the optimal moves."""
-    rngs = [
-        np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))
-    ]  # the same per position for every mover
-    actions = mover(positions, rngs)
-    return float(np.mean([a in best for a, best in zip(actions, optimal)]))
-
-
-def losses_vs_perfect(game: Any, perfect: PerfectPlayer, mover: Mover, games: int, seed: int) -> float:
-    """The share of `games` that `mover` loses against the perfect player (uniform among optimal moves).
-
-    The mover plays first in the even-numbered games. All games advance in lockstep, so a
-    batched mover (PUCT) searches every game's position in one call.
-    """
-    seeds = spawn_seeds(seed, 2 * games)
-    mover_rngs = [np.random.default_rng(s) for s in seeds[:games]]
-    perfect_rngs = [np.random.default_rng(s) for s in seeds[games:]]
-    side = [g % 2 for g in range(games)]
-    states = [game.initial_state()] * games
-    active = list(range(games))
-    while active:
-        turn = [g for g in active if game.current_player(states[g]) == side[g]]
-        moved = set(turn)
-        if turn:
-            for g, action in zip(turn, mover([states[g] for g in turn], [mover_rngs[g] for g in turn])):
-                states[g] = game.apply(states[g], action)
-        for g in active:
-            if g not in moved and not game.is_terminal(states[g]):
-                best = perfect.optimal_actions(states[g])
-                states[g] = game.apply(states[g], best[int(perfect_rngs[g].integers(len(best)))])
-        active = [g for g in active if not game.is_terminal(states[g])]
-    lost = [game.returns(states[g]) * (1 if side[g] == 0 else -1) < 0 for g in range(games)]
-    return float(np.mean(lost))
 
 
 EXPERIMENT = Experiment(

@@ -107,29 +107,31 @@ def _findings(numbers: dict) -> list[str]:
     best = max(puct, key=lambda r: r["optimal_fraction"])
     gain = puct[-1]["optimal_fraction"] - net["optimal_fraction"]
     search_adds = (
-        f"Does search add to the network? The network alone picks an optimal move in {net['optimal_fraction']:.1%} of the positions "
-        f"(a random mover {rand['optimal_fraction']:.1%}); guided search with {puct[-1]['simulations']:,} simulations picks one in "
-        f"{puct[-1]['optimal_fraction']:.1%}, "
+        f"Does search add to the network? The network alone picks an optimal move in {net['optimal_fraction']:.1%} of "
+        f"the positions (a random mover {rand['optimal_fraction']:.1%}); guided search with "
+        f"{puct[-1]['simulations']:,} simulations picks one in {puct[-1]['optimal_fraction']:.1%}, "
         + (
             f"{gain * 100:+.1f} points: the search improves on the network's best guesses, as AlphaGo's does."
             if gain > 0.005
-            else f"{gain * 100:+.1f} points: on this game the network's first guess is already as good as search makes it."
+            else f"{gain * 100:+.1f} points: on this game the network's first guess is already as good as search makes "
+            "it."
         )
-        + f" Against the perfect player the network alone loses {net['losses_vs_perfect']:.0%} of its games, with search "
-        f"{puct[-1]['losses_vs_perfect']:.0%}."
+        + f" Against the perfect player the network alone loses {net['losses_vs_perfect']:.0%} of its games, with "
+        f"search {puct[-1]['losses_vs_perfect']:.0%}."
     )
     ahead = [(u, p) for u, p in zip(uct, puct) if p["optimal_fraction"] > u["optimal_fraction"]]
     small = puct[min(2, len(puct) - 1)]
     best_words = (
         ""
         if best is small or _match(numbers, best) == _match(numbers, small)
-        else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level {_match(numbers, best)}"
+        else f"; its best, {best['optimal_fraction']:.1%} at {best['simulations']:,}, is a level "
+        f"{_match(numbers, best)}"
     )
     net_adds = (
         f"Does the network add to search at equal simulations? PUCT beats UCT on optimal moves at {len(ahead)} of "
-        f"{len(uct)} simulation counts. With {small['simulations']:,} simulations PUCT reaches {small['optimal_fraction']:.1%}, "
-        f"a level {_match(numbers, small)}{best_words}. "
-        f"Search alone at {uct[-1]['simulations']:,} simulations reaches {uct[-1]['optimal_fraction']:.1%} and loses "
+        f"{len(uct)} simulation counts. With {small['simulations']:,} simulations PUCT reaches "
+        f"{small['optimal_fraction']:.1%}, a level {_match(numbers, small)}{best_words}. Search alone at "
+        f"{uct[-1]['simulations']:,} simulations reaches {uct[-1]['optimal_fraction']:.1%} and loses "
         f"{uct[-1]['losses_vs_perfect']:.0%} of its games."
     )
     return [search_adds, net_adds]
@@ -193,41 +195,44 @@ def report(config: Config, numbers: dict, context: RunContext) -> dict[str, Any]
     game = GAME_WORDS[numbers["game"]]
     summary = [
         "The essay expects deep learning to be combined with hard-coded algorithms: AlphaGo's network proposes "
-        "best-guess moves and a hand-written tree search improves on them. Here the same recipe is built at toy scale on "
-        f"{game}: a network trained by self-play for {len(numbers['training'])} iterations ({accepted} accepted by the arena), "
-        "then taken apart. The network alone, the search alone (UCT with random playouts, no network) and the two together "
-        "(PUCT, the search guided by the network's move priors and position values) choose moves on "
-        f"{numbers['positions']} fixed positions reached by random play, and play {numbers['ablation'][0]['games']} games each "
-        "against a perfect player; an exact solver says which moves are optimal.",
+        "best-guess moves and a hand-written tree search improves on them. Here the same recipe is built at toy "
+        f"scale on {game}: a network trained by self-play for {len(numbers['training'])} iterations ({accepted} "
+        "accepted by the arena), then taken apart. The network alone, the search alone (UCT with random playouts, no "
+        "network) and the two together (PUCT, the search guided by the network's move priors and position values) "
+        f"choose moves on {numbers['positions']} fixed positions reached by random play, and play "
+        f"{numbers['ablation'][0]['games']} games each against a perfect player; an exact solver says which moves are "
+        "optimal.",
         *_findings(numbers),
-        "Losses against the perfect player are a share of the games (the perfect player never loses, so a mover that plays "
-        "perfectly draws every game); optimal fraction is the share of positions where the chosen move keeps the position's "
-        f"exact value. Both are measured, not exact: over {numbers['positions']} positions a share has a standard error of at most "
-        f"{0.5 / numbers['positions'] ** 0.5:.1%}, over {numbers['ablation'][0]['games']} games at most "
-        f"{0.5 / numbers['ablation'][0]['games'] ** 0.5:.0%}, so smaller differences are noise.",
+        "Losses against the perfect player are a share of the games (the perfect player never loses, so a mover that "
+        "plays perfectly draws every game); optimal fraction is the share of positions where the chosen move keeps "
+        f"the position's exact value. Both are measured, not exact: over {numbers['positions']} positions a share has "
+        f"a standard error of at most {0.5 / numbers['positions'] ** 0.5:.1%}, over {numbers['ablation'][0]['games']} "
+        f"games at most {0.5 / numbers['ablation'][0]['games'] ** 0.5:.0%}, so smaller differences are noise.",
     ]
     figures = [
         {
             "path": _ablation_figure(numbers, context),
-            "caption": "Each mover against the exact solver, as the search budget grows (log scale). Dashed: the network's top "
-            "move with no search; dotted: a random mover. Left: share of positions where the move is optimal; right: "
-            "share of games lost to the perfect player.",
+            "caption": "Each mover against the exact solver, as the search budget grows (log scale). Dashed: the "
+            "network's top move with no search; dotted: a random mover. Left: share of positions where the move is "
+            "optimal; right: share of games lost to the perfect player.",
         },
         {
             "path": _training_figure(numbers, context),
-            "caption": "AlphaZero-style training: each iteration's new network plays the current one and replaces it if it scores "
-            "well enough; the losses are the network's error against the search's move visits and the games' results.",
+            "caption": "AlphaZero-style training: each iteration's new network plays the current one and replaces it "
+            "if it scores well enough; the losses are the network's error against the search's move visits and the "
+            "games' results.",
         },
     ]
     headline = [
         {
             "label": "optimal moves: random / network / UCT / PUCT",
-            "value": f"{rand['optimal_fraction']:.3f} / {net['optimal_fraction']:.3f} / {uct['optimal_fraction']:.3f} / "
-            f"{puct['optimal_fraction']:.3f} (searches at {puct['simulations']:,} simulations)",
+            "value": f"{rand['optimal_fraction']:.3f} / {net['optimal_fraction']:.3f} / {uct['optimal_fraction']:.3f} "
+            f"/ {puct['optimal_fraction']:.3f} (searches at {puct['simulations']:,} simulations)",
         },
         {
             "label": "losses vs perfect: network / UCT / PUCT",
-            "value": f"{net['losses_vs_perfect']:.3f} / {uct['losses_vs_perfect']:.3f} / {puct['losses_vs_perfect']:.3f}",
+            "value": f"{net['losses_vs_perfect']:.3f} / {uct['losses_vs_perfect']:.3f} / "
+            f"{puct['losses_vs_perfect']:.3f}",
         },
         {"label": "network iterations accepted", "value": f"{accepted} of {len(numbers['training'])}"},
     ]

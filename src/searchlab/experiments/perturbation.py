@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -35,137 +34,27 @@ from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_json
-from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
-from searchlab.experiments.base import Experiment, RunContext, require
-from searchlab.optimizers import OPTIMIZERS, make_optimizer
+from searchlab.experiments.base import Experiment, RunContext
+from searchlab.experiments.perturbation_config import (
+    ACTIVATION,
+    GRADIENT,
+    PERTURBATION,
+    REGISTRY_NAME,
+    Config,
+    parameter_counts,
+    settings_grid,
+    student_space,
+)
+from searchlab.experiments.perturbation_fits import forward_equivalents_to_target, per_size_medians, slopes
+from searchlab.optimizers import make_optimizer
 from searchlab.spaces import MLPSpace
 
 SECTION = "Stochastic gradient descent"
-# The optimizers compared, by the name used in rows and figures, and the registry optimizer behind each.
-REGISTRY_NAME = {
-    "local_search": "local_search",
-    "evolution": "evolution",
-    "random_search": "random_search",
-    "sgd": "gradient",
-    "adam": "gradient",
-}
-DEFAULT_OPTIMIZERS = ("local_search", "evolution", "sgd", "adam")
-PERTURBATION = ("local_search", "evolution", "random_search")
-GRADIENT = ("sgd", "adam")
 # Child-seed slots, fixed per purpose.
 SEED_SLOTS = ("data", "tune", "runs")
-ACTIVATION = "tanh"  # a ReLU unit in a one-neuron layer can die for good, which no method could undo
 CURVE_POINTS = 120  # steps kept per stage in metrics.jsonl and for the convergence figure
-
-
-@dataclass(frozen=True)
-class Config:
-    """Settings of the perturbation experiment; the defaults are the full size.
-
-    Attributes:
-        seed: seeds the teacher, the inputs, the tuning runs and every measured run.
-        device: "cpu", "cuda" or "auto".
-        optimizers: what to compare: local_search, evolution, random_search, sgd, adam.
-        inputs: input size of the teacher and every student.
-        widths: hidden width of each student; every student has two hidden tanh layers
-            of this width and one output, so it has width^2 + (inputs + 3) * width + 1 parameters.
-        teacher_width: hidden width of the teacher (same shape of network).
-        teacher_scale: the teacher's random weights are multiplied by this, to make it bend.
-        examples: number of training inputs (every evaluation uses all of them).
-        seeds: measured runs per size and optimizer; all optimizers start a seed from the same network.
-        budget: forward-equivalents each run may spend before it counts as not reaching the target.
-        target_fraction: the target loss as a fraction of the zero predictor's loss (mean squared target).
-        sgd_lrs, adam_lrs: learning rates tried for SGD and Adam.
-        local_search_steps: lengths of local search's whole random tweak vector tried
-            (each weight moves by step / sqrt(parameters), so the tweak's length does not grow with size).
-        population_size: K, tweaks local search (and random search) tries per step.
-        evolution_lrs: learning rates (Adam on the mean) tried for the evolution strategy.
-        evolution_population: the evolution strategy's perturbations per step (even).
-        evolution_sigma: length of the evolution strategy's perturbation vector (per weight: / sqrt(parameters)).
-    """
-
-    seed: int = 0
-    device: str = "cpu"
-    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
-    inputs: int = 4
-    widths: tuple[int, ...] = (1, 3, 8, 16, 33, 70, 150, 313)
-    teacher_width: int = 1
-    teacher_scale: float = 3.0
-    examples: int = 64
-    seeds: int = 5
-    budget: int = 1_000_000
-    target_fraction: float = 0.02
-    sgd_lrs: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0)
-    adam_lrs: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
-    local_search_steps: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
-    population_size: int = 16
-    evolution_lrs: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
-    evolution_population: int = 32
-    evolution_sigma: float = 0.02
-
-    def __post_init__(self) -> None:
-        choices = ", ".join(REGISTRY_NAME)
-        require(len(self.optimizers) > 0, f"--optimizers lists none; choose from {choices}")
-        for name in self.optimizers:
-            if name == "gradient":
-                raise SearchlabError(
-                    "--optimizers: name the gradient method as sgd or adam (both are the gradient optimizer)"
-                )
-            require(
-                name in REGISTRY_NAME or name in OPTIMIZERS,
-                f"unknown optimizer {name!r} in --optimizers; choose from {choices}",
-            )
-            if name not in REGISTRY_NAME:
-                reason = make_optimizer(name).unsupported(_tiny_problem()) or "it is not part of this comparison"
-                raise SearchlabError(f"--optimizers: {name} cannot be compared here ({reason}); choose from {choices}")
-        repeated = sorted({name for name in self.optimizers if self.optimizers.count(name) > 1})
-        require(not repeated, f"--optimizers lists {', '.join(repeated)} more than once; list each optimizer once")
-        require(self.inputs >= 1, f"--inputs must be at least 1, got {self.inputs}")
-        require(len(self.widths) >= 2, f"--widths needs at least 2 sizes to compare, got {len(self.widths)}")
-        require(all(w >= 1 for w in self.widths), f"--widths must all be at least 1, got {self.widths}")
-        require(
-            list(self.widths) == sorted(set(self.widths)),
-            f"--widths must increase, each listed once; got {self.widths}",
-        )
-        require(self.teacher_width >= 1, f"--teacher_width must be at least 1, got {self.teacher_width}")
-        require(positive(self.teacher_scale), f"--teacher_scale must be a positive number, got {self.teacher_scale}")
-        require(self.examples >= 2, f"--examples must be at least 2, got {self.examples}")
-        require(self.seeds >= 1, f"--seeds must be at least 1, got {self.seeds}")
-        require(self.budget > 0, f"--budget must be a positive number of forward-equivalents, got {self.budget}")
-        require(
-            0 < self.target_fraction < 1,
-            f"--target_fraction must be between 0 and 1 (a fraction of the zero predictor's loss), got {self.target_fraction}",
-        )
-        for key in ("sgd_lrs", "adam_lrs", "local_search_steps", "evolution_lrs"):
-            values = getattr(self, key)
-            require(
-                len(values) > 0 and all(positive(v) for v in values),
-                f"--{key} must list one or more positive numbers, got {values}",
-            )
-        require(self.population_size >= 1, f"--population_size must be at least 1, got {self.population_size}")
-        require(
-            self.evolution_population >= 2 and self.evolution_population % 2 == 0,
-            f"--evolution_population must be an even number >= 2 (antithetic pairs), got {self.evolution_population}",
-        )
-        require(
-            positive(self.evolution_sigma), f"--evolution_sigma must be a positive number, got {self.evolution_sigma}"
-        )
-
-
-def _tiny_problem() -> SupervisedProblem:
-    """A 1-1-1 network problem, only to ask optimizers whether they can search networks."""
-    return SupervisedProblem(MLPSpace([1, 1, 1]), torch.zeros(2, 1), torch.zeros(2, 1), SquaredError())
-
-
-def student_space(config: Config, width: int) -> MLPSpace:
-    """The student with hidden width `width`: inputs -> width -> width -> 1, tanh."""
-    return MLPSpace([config.inputs, width, width, 1], activation=ACTIVATION)
-
-
-def parameter_counts(config: Config) -> list[int]:
-    return [student_space(config, width).dim for width in config.widths]
 
 
 @dataclass(frozen=True)
@@ -189,103 +78,23 @@ def prepare(config: Config) -> TeacherTask:
     spread = float(outputs.std(unbiased=False))
     if not spread > 1e-9:
         raise SearchlabError(
-            "the teacher network gives the same output for every input; choose another --seed or a larger --teacher_scale"
+            "the teacher network gives the same output for every input; "
+            "choose another --seed or a larger --teacher_scale"
         )
     targets = ((outputs - outputs.mean()) / spread).float()
     zero_loss = float(targets.square().sum(dim=1).mean())
     return TeacherTask(inputs, targets, zero_loss, config.target_fraction * zero_loss)
 
 
-def settings_grid(config: Config, method: str, params: int) -> list[tuple[float | None, dict[str, Any]]]:
-    """(the tuned value, the optimizer's settings) for each setting tried for `method` at `params` weights."""
-    per_weight = params**-0.5  # a vector of length L has entries of about L / sqrt(params)
-    if method in GRADIENT:
-        lrs = config.sgd_lrs if method == "sgd" else config.adam_lrs
-        return [(lr, {"algorithm": method, "lr": lr}) for lr in lrs]
-    if method == "local_search":
-        return [
-            (step, {"population_size": config.population_size, "step_size": step * per_weight})
-            for step in config.local_search_steps
-        ]
-    if method == "evolution":
-        sigma = config.evolution_sigma * per_weight
-        return [
-            (lr, {"population_size": config.evolution_population, "sigma": sigma, "lr": lr})
-            for lr in config.evolution_lrs
-        ]
-    return [(None, {"population_size": config.population_size})]  # random search has nothing to tune
-
-
-def forward_equivalents_to_target(trace: Trace, target_loss: float) -> int | None:
-    """Forward-equivalents spent by the end of the first step whose loss is at or below the target; None if none is."""
-    for spent, loss in zip(trace["forward_equivalents"], trace["loss"]):
-        if loss <= target_loss:
-            return int(spent)
-    return None
-
-
-def median_to_target(values: list[int | None]) -> float | None:
-    """Median over seeds, where a run that never reached the target counts as infinitely costly.
-
-    None when the median itself is a run that did not reach it (more than half of them, or half with an even count).
-    """
-    ordered = sorted(math.inf if v is None else float(v) for v in values)
-    n = len(ordered)
-    middle = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
-    return None if math.isinf(middle) else middle
-
-
-def ratio_slope(rows: list[dict], numerator: str, denominator: str, *, censored_at: float | None = None) -> dict:
-    """Fit log10(median cost of `numerator` / median cost of `denominator`) = slope * log10(params) + c.
-
-    Args:
-        rows: dicts with params, optimizer, seed, forward_equivalents_to_target (None: not reached).
-        numerator, denominator: optimizer names.
-        censored_at: when given, a size where `numerator`'s median did not reach the target
-            counts as reaching it at this cost (a lower bound on its ratio).
-
-    Returns:
-        {"slope", "intercept", "points", "params", "ratios", "lower_bound"}: slope and intercept are
-        None with fewer than 2 usable sizes; `lower_bound` flags the ratios that are only lower bounds.
-    """
-    medians = per_size_medians(rows)
-    params, ratios, bounds = [], [], []
-    for size in sorted({row["params"] for row in rows}):
-        top, bottom = medians.get((size, numerator)), medians.get((size, denominator))
-        if bottom is None or (size, numerator) not in medians:
-            continue
-        bound = top is None
-        if bound and censored_at is None:
-            continue
-        params.append(size)
-        ratios.append((censored_at if bound else top) / bottom)
-        bounds.append(bound)
-    slope = intercept = None
-    if len(params) >= 2:
-        slope, intercept = (float(v) for v in np.polyfit(np.log10(params), np.log10(ratios), 1))
-    return {
-        "slope": slope,
-        "intercept": intercept,
-        "points": len(params),
-        "params": params,
-        "ratios": ratios,
-        "lower_bound": bounds,
-    }
-
-
-def per_size_medians(rows: list[dict]) -> dict[tuple[int, str], float | None]:
-    """{(params, optimizer): median forward-equivalents to target over seeds (None: not reached)}."""
-    grouped: dict[tuple[int, str], list[int | None]] = {}
-    for row in rows:
-        grouped.setdefault((row["params"], row["optimizer"]), []).append(row["forward_equivalents_to_target"])
-    return {key: median_to_target(values) for key, values in grouped.items()}
-
-
 # ----- the run ----------------------------------------------------------------
 
 
 def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
-    """Tune and run every optimizer at every size; fit how perturbation's extra cost grows."""
+    """Tune and run every optimizer at every size; fit how perturbation's extra cost grows.
+
+    Each measured run keeps its outcome, with its loss curve, under checkpoints/`measured_stage(...)`
+    (`stage_curve` reads it back for the report).
+    """
     device = resolve_device(config.device)
     inputs, targets = data.inputs.to(device), data.targets.to(device)
     seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
@@ -299,9 +108,8 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
             value, settings, tried = _tune(config, data, problem, method, stage, seeds["tune"], context)
             tuning.append({"params": space.dim, "width": width, "optimizer": method, "chosen": value, "tried": tried})
             for index, seed in enumerate(run_seeds):
-                outcome = _stage(
-                    problem, method, settings, config.budget, data.target_loss, seed, f"{stage}/seed{index}", context
-                )
+                name = measured_stage(space.dim, method, index)
+                outcome = _stage(problem, method, settings, config.budget, data.target_loss, seed, name, context)
                 rows.append(
                     {
                         "params": space.dim,
@@ -328,10 +136,12 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
             for fe, loss in curve
         ]
     )
-    from searchlab.experiments.perturbation_report import figures, report, slopes
-
-    fitted = slopes(rows, config)
-    drawn = figures(config, data, rows, fitted, curves, context)
+    fitted = slopes(
+        rows,
+        [m for m in config.optimizers if m in PERTURBATION],
+        [m for m in config.optimizers if m in GRADIENT],
+        config.budget,
+    )
     return {
         "rows": rows,
         "slope_local_search_over_sgd": fitted["local_search/sgd"]["slope"],
@@ -352,7 +162,6 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
         ],
         "tuning": tuning,
         "stages": stages,
-        "report": report(config, data, rows, fitted, tuning, stages, drawn),
     }
 
 
@@ -461,7 +270,8 @@ def _saved_outcome(done: Path, context: RunContext) -> dict | None:
                 isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)
             ):
                 raise SearchlabError(
-                    f"{done} 'curve' item {number} is {jsonfile.describe(point)}, not a [forward-equivalents, loss] pair; "
+                    f"{done} 'curve' item {number} is {jsonfile.describe(point)}, "
+                    "not a [forward-equivalents, loss] pair; "
                     f"delete {done} to run that stage again"
                 )
     return saved
@@ -474,6 +284,18 @@ def _curve(trace: Trace) -> list[list[float]]:
         return []
     keep = sorted({int(i) for i in np.geomspace(1, n, CURVE_POINTS)} | {n}) if n > CURVE_POINTS else range(1, n + 1)
     return [[int(trace["forward_equivalents"][i - 1]), float(trace["loss"][i - 1])] for i in keep]
+
+
+def measured_stage(params: int, method: str, seed_index: int) -> str:
+    """The stage (checkpoint folder) of one measured run: `method` on the `params`-weight student, seed i."""
+    return f"p{params}/{method}/seed{seed_index}"
+
+
+def stage_curve(context: RunContext, params: int, method: str, seed_index: int) -> list[list[float]]:
+    """The [forward-equivalents, loss] pairs a finished measured run kept (empty when it diverged)."""
+    done = context.checkpoint_dir(measured_stage(params, method, seed_index)) / "outcome.json"
+    outcome = jsonfile.read_object(done, fields=_OUTCOME_FIELDS, fix="run the experiment again")
+    return outcome["curve"]
 
 
 def _without_curve(outcome: dict) -> dict:

@@ -1,6 +1,6 @@
-"""The perturbation experiment's numbers turned into slopes, figures and prose.
+"""The perturbation experiment's numbers turned into figures and prose.
 
-The experiment module computes; this module only summarises and draws.
+`perturbation.run` computes (the slopes too, with `perturbation_fits`); this module only summarises and draws.
 """
 
 from __future__ import annotations
@@ -8,15 +8,9 @@ from __future__ import annotations
 import math
 
 from searchlab.experiments.base import RunContext
-from searchlab.experiments.perturbation import (
-    GRADIENT,
-    PERTURBATION,
-    SECTION,
-    Config,
-    TeacherTask,
-    per_size_medians,
-    ratio_slope,
-)
+from searchlab.experiments.perturbation import SECTION, stage_curve
+from searchlab.experiments.perturbation_config import GRADIENT, Config
+from searchlab.experiments.perturbation_fits import per_size_medians
 
 # sgd and adam are both the gradient optimizer; give them two colours, the rest keep their usual ones.
 COLORS = {
@@ -28,20 +22,22 @@ COLORS = {
 }
 
 
-def slopes(rows: list[dict], config: Config) -> dict[str, dict]:
-    """{"perturbation/gradient": fit over sizes where both medians reached the target, plus the
-    same fit with not-reached medians counted as the budget ("with_not_reached_at_budget")}."""
-    fitted = {}
-    for top in (m for m in config.optimizers if m in PERTURBATION):
-        for bottom in (m for m in config.optimizers if m in GRADIENT):
-            fit = ratio_slope(rows, top, bottom)
-            fit["with_not_reached_at_budget"] = ratio_slope(rows, top, bottom, censored_at=config.budget)
-            fitted[f"{top}/{bottom}"] = fit
-    fitted.setdefault(
-        "local_search/sgd",
-        {"slope": None, "points": 0, "params": [], "ratios": [], "lower_bound": [], "intercept": None},
-    )
-    return fitted
+def report(config: Config, result: dict, context: RunContext) -> dict:
+    """The report section: prose, headline numbers, the figures (drawn into the run folder) and tables."""
+    rows, fitted = result["rows"], result["slopes"]
+    medians = per_size_medians(rows)
+    sizes = sorted({row["params"] for row in rows})
+    drawn = [
+        _scaling_figure(config, rows, context),
+        *_ratio_figure(config, fitted, context),
+        *_convergence_figure(config, result, context),
+    ]
+    return {
+        "summary": "\n".join(_paragraphs(config, result, medians, sizes)),
+        "headline": _headline(config, fitted, medians, sizes[-1]),
+        "figures": drawn,
+        "tables": _tables(config, result, medians, sizes),
+    }
 
 
 def _series(config: Config, rows: list[dict]) -> dict[str, dict]:
@@ -67,12 +63,9 @@ def _series(config: Config, rows: list[dict]) -> dict[str, dict]:
     return series
 
 
-def figures(
-    config: Config, data: TeacherTask, rows: list[dict], fitted: dict, curves: dict, context: RunContext
-) -> list[dict]:
-    from searchlab.report.figures import censored_scaling_figure, convergence_figure, ratio_slope_figure
+def _scaling_figure(config: Config, rows: list[dict], context: RunContext) -> dict:
+    from searchlab.report.figures import censored_scaling_figure
 
-    drawn = []
     scaling = censored_scaling_figure(
         _series(config, rows),
         budget=config.budget,
@@ -81,15 +74,20 @@ def figures(
         ylabel="forward-equivalents to reach the target loss",
         title=f"Cost to reach {config.target_fraction:g} x the zero predictor's loss, by network size",
     )
-    drawn.append(
-        {
-            "path": context.figure(scaling, "cost_vs_parameters.png"),
-            "caption": f"Forward-equivalents each optimizer spent before the loss on all {config.examples} training examples reached the target, "
-            f"against the student's parameter count (log-log). Dots: median over {config.seeds} seeds; bars: cheapest to dearest run. "
-            f"Hollow triangles on the dashed budget line ({config.budget:,}): the median run never reached the target, so its true cost is higher; "
-            "k/n counts the runs that did.",
-        }
-    )
+    return {
+        "path": context.figure(scaling, "cost_vs_parameters.png"),
+        "caption": f"Forward-equivalents each optimizer spent before the loss on all {config.examples} training "
+        "examples reached the target, against the student's parameter count (log-log). Dots: median over "
+        f"{config.seeds} seeds; bars: cheapest to dearest run. Hollow triangles on the dashed budget line "
+        f"({config.budget:,}): the median run never reached the target, so its true cost is higher; k/n counts the "
+        "runs that did.",
+    }
+
+
+def _ratio_figure(config: Config, fitted: dict, context: RunContext) -> list[dict]:
+    """Each perturbation method's cost over a gradient method's, by size, with the fitted line (if any)."""
+    from searchlab.report.figures import ratio_slope_figure
+
     panels = {}
     for bottom in (m for m in config.optimizers if m in GRADIENT):
         panel = {}
@@ -97,71 +95,89 @@ def figures(
             top, under = key.split("/")
             if under != bottom or fit.get("with_not_reached_at_budget") is None:
                 continue
-            shown = fit[
-                "with_not_reached_at_budget"
-            ]  # every size, with lower bounds hollow; the line is the reached-only fit
+            # every size, with lower bounds hollow; the line is the reached-only fit
+            shown = fit["with_not_reached_at_budget"]
             panel[top] = {**shown, "slope": fit["slope"], "intercept": fit["intercept"], "points": fit["points"]}
         if panel:
             panels[f"perturbation's cost / {bottom}'s cost"] = panel
-    if panels:
-        ratio = ratio_slope_figure(
-            panels,
-            colors=COLORS,
-            xlabel="parameters of the student network",
-            ylabel="ratio of median forward-equivalents to target",
-            title="How much more perturbation costs than the gradient, by size (straight line: fit on log-log axes)",
-        )
-        drawn.append(
-            {
-                "path": context.figure(ratio, "ratio_vs_parameters.png"),
-                "caption": "The median cost of each perturbation method divided by that of a gradient method, per size (log-log), with a straight "
-                "line fitted where both reached the target; its slope says how the ratio grows: 10 times more weights multiply it by 10^slope. "
-                "Hollow triangles are lower bounds (the perturbation method's median run did not reach the target; drawn at the budget) and are not in the fit.",
-            }
-        )
-    largest = max(size for size, _, _ in curves)
-    lines = {
-        method: ([p[0] for p in curves[(largest, method, 0)]], [p[1] for p in curves[(largest, method, 0)]])
-        for method in config.optimizers
-        if curves.get((largest, method, 0))
-    }
-    if lines:
-        convergence = convergence_figure(lines, ylabel="mean squared error on all training examples")
-        ax = convergence.axes[0]
-        ax.set_title(f"The largest student ({largest:,} parameters), seed 0: loss against compute spent", fontsize=10)
-        ax.axhline(
-            data.target_loss, color="#777777", linestyle="--", linewidth=1.1, label=f"target ({data.target_loss:.3g})"
-        )
-        for line in ax.get_lines():
-            if line.get_label() in COLORS:
-                line.set_color(COLORS[line.get_label()])
-        ax.legend(fontsize=8, loc="best")
-        drawn.append(
-            {
-                "path": context.figure(convergence, "convergence_largest.png"),
-                "caption": f"Loss on all training examples against forward-equivalents for the {largest:,}-parameter student, one run per optimizer "
-                "(seed 0, each with its tuned setting); each run stops at the target (dashed) or at the budget.",
-            }
-        )
-    return drawn
+    if not panels:
+        return []
+    ratio = ratio_slope_figure(
+        panels,
+        colors=COLORS,
+        xlabel="parameters of the student network",
+        ylabel="ratio of median forward-equivalents to target",
+        title="How much more perturbation costs than the gradient, by size (straight line: fit on log-log axes)",
+    )
+    return [
+        {
+            "path": context.figure(ratio, "ratio_vs_parameters.png"),
+            "caption": "The median cost of each perturbation method divided by that of a gradient method, per size "
+            "(log-log), with a straight line fitted where both reached the target; its slope says how the ratio "
+            "grows: 10 times more weights multiply it by 10^slope. Hollow triangles are lower bounds (the "
+            "perturbation method's median run did not reach the target; drawn at the budget) and are not in the fit.",
+        }
+    ]
+
+
+def _convergence_figure(config: Config, result: dict, context: RunContext) -> list[dict]:
+    """Loss against compute for the largest student, seed 0, one line per optimizer (from the stage records)."""
+    from searchlab.report.figures import convergence_figure
+
+    largest = max(row["params"] for row in result["rows"])
+    curves = {method: stage_curve(context, largest, method, 0) for method in config.optimizers}
+    lines = {method: ([p[0] for p in curve], [p[1] for p in curve]) for method, curve in curves.items() if curve}
+    if not lines:
+        return []
+    target_loss = result["target_loss"]
+    convergence = convergence_figure(lines, ylabel="mean squared error on all training examples")
+    ax = convergence.axes[0]
+    ax.set_title(f"The largest student ({largest:,} parameters), seed 0: loss against compute spent", fontsize=10)
+    ax.axhline(target_loss, color="#777777", linestyle="--", linewidth=1.1, label=f"target ({target_loss:.3g})")
+    for line in ax.get_lines():
+        if line.get_label() in COLORS:
+            line.set_color(COLORS[line.get_label()])
+    ax.legend(fontsize=8, loc="best")
+    return [
+        {
+            "path": context.figure(convergence, "convergence_largest.png"),
+            "caption": f"Loss on all training examples against forward-equivalents for the {largest:,}-parameter "
+            "student, one run per optimizer (seed 0, each with its tuned setting); each run stops at the target "
+            "(dashed) or at the budget.",
+        }
+    ]
 
 
 def _cost(value: float | None, budget: int) -> str:
     return f"more than {budget:,} (not reached)" if value is None else f"{value:,.0f}"
 
 
-def report(
-    config: Config,
-    data: TeacherTask,
-    rows: list[dict],
-    fitted: dict,
-    tuning: list[dict],
-    stages: list[dict],
-    drawn: list[dict],
-) -> dict:
-    medians = per_size_medians(rows)
-    sizes = sorted({row["params"] for row in rows})
+def _paragraphs(config: Config, result: dict, medians: dict, sizes: list[int]) -> list[str]:
+    rows = result["rows"]
     small, large = sizes[0], sizes[-1]
+    paragraphs = [*_setup(config, result, sizes)]
+    parts = []
+    for method in config.optimizers:
+        reached = sum(
+            1 for row in rows if row["optimizer"] == method and row["forward_equivalents_to_target"] is not None
+        )
+        total = sum(1 for row in rows if row["optimizer"] == method)
+        parts.append(
+            f"{method} needed {_cost(medians[(small, method)], config.budget)} at {small:,} parameters and "
+            f"{_cost(medians[(large, method)], config.budget)} at {large:,} (median; {reached} of {total} runs "
+            "reached the target)"
+        )
+    paragraphs.append("Forward-equivalents to the target: " + "; ".join(parts) + ".")
+    for key, fit in result["slopes"].items():
+        top, bottom = key.split("/")
+        if top in config.optimizers and bottom in config.optimizers:
+            paragraphs.append(_slope_paragraph(top, bottom, fit))
+    paragraphs.append(_verdict(result["slopes"]))
+    return paragraphs
+
+
+def _setup(config: Config, result: dict, sizes: list[int]) -> list[str]:
+    """What was measured and how: the task, the students, the seeds, budgets and tuning."""
     grids = {
         "sgd": ("learning rate", config.sgd_lrs),
         "adam": ("learning rate", config.adam_lrs),
@@ -171,57 +187,55 @@ def report(
     tried = "; ".join(
         f"{m}: {grids[m][0]} from {', '.join(f'{v:g}' for v in grids[m][1])}" for m in config.optimizers if m in grids
     )
-    paragraphs = [
-        f"Measured: how many forward-equivalents random-perturbation search and gradient descent spend before a network fits a task, "
-        f'as the network grows from {small:,} to {large:,} parameters (essay: "{SECTION}", and its footnote 5 on the gradient\'s implicit tries). '
-        f"A teacher network ({config.inputs}-{config.teacher_width}-{config.teacher_width}-1, tanh, random weights times {config.teacher_scale:g}) labels "
-        f"{config.examples} random inputs; the labels are standardised, so the zero predictor's loss (the mean squared target) is {data.zero_loss:.3g}. "
-        f"The target is {config.target_fraction:g} times that, a mean squared error of {data.target_loss:.3g}. Students are {config.inputs}-w-w-1 tanh networks "
-        f"with w in {', '.join(map(str, config.widths))}: {', '.join(f'{s:,}' for s in sizes)} parameters. The teacher has the smallest student's shape, "
-        "so every student can represent it exactly; only the number of weights to set changes.",
-        f"Each optimizer ran {config.seeds} seeds per size (seed i starts every optimizer from the same random network), each with at most "
-        f"{config.budget:,} forward-equivalents. One setting per optimizer and size was picked on a separate tuning seed, the cheapest to reach "
-        f"the target ({tried}; local search tries K = {config.population_size} tweaks per step, the evolution strategy {config.evolution_population} "
-        "perturbations; tweak lengths are of the whole vector, spread over all weights). Every evaluation uses all training examples: with minibatches the loss "
-        "an optimizer reports is measured on different examples at each step, so a run could stop on one lucky batch and the methods would be checked "
-        'on different sets. Full batch checks everyone on the same fixed set, which makes "sgd" here plain gradient descent (no sampling). '
-        "A gradient step costs 3 forward-equivalents per example, a perturbation step 1 per candidate per example.",
+    return [
+        "Measured: how many forward-equivalents random-perturbation search and gradient descent spend before a "
+        f"network fits a task, as the network grows from {sizes[0]:,} to {sizes[-1]:,} parameters (essay: "
+        f'"{SECTION}", and its footnote 5 on the gradient\'s implicit tries). A teacher network '
+        f"({config.inputs}-{config.teacher_width}-{config.teacher_width}-1, tanh, random weights times "
+        f"{config.teacher_scale:g}) labels {config.examples} random inputs; the labels are standardised, so the zero "
+        f"predictor's loss (the mean squared target) is {result['zero_predictor_loss']:.3g}. The target is "
+        f"{config.target_fraction:g} times that, a mean squared error of {result['target_loss']:.3g}. Students are "
+        f"{config.inputs}-w-w-1 tanh networks with w in {', '.join(map(str, config.widths))}: "
+        f"{', '.join(f'{s:,}' for s in sizes)} parameters. The teacher has the smallest student's shape, so every "
+        "student can represent it exactly; only the number of weights to set changes.",
+        f"Each optimizer ran {config.seeds} seeds per size (seed i starts every optimizer from the same random "
+        f"network), each with at most {config.budget:,} forward-equivalents. One setting per optimizer and size was "
+        f"picked on a separate tuning seed, the cheapest to reach the target ({tried}; local search tries K = "
+        f"{config.population_size} tweaks per step, the evolution strategy {config.evolution_population} "
+        "perturbations; tweak lengths are of the whole vector, spread over all weights). Every evaluation uses all "
+        "training examples: with minibatches the loss an optimizer reports is measured on different examples at each "
+        "step, so a run could stop on one lucky batch and the methods would be checked on different sets. Full batch "
+        'checks everyone on the same fixed set, which makes "sgd" here plain gradient descent (no sampling). A '
+        "gradient step costs 3 forward-equivalents per example, a perturbation step 1 per candidate per example.",
     ]
-    parts = []
-    for method in config.optimizers:
-        reached = sum(
-            1 for row in rows if row["optimizer"] == method and row["forward_equivalents_to_target"] is not None
+
+
+def _slope_paragraph(top: str, bottom: str, fit: dict) -> str:
+    if fit["slope"] is None:
+        return (
+            f"{top} / {bottom}: both medians reached the target at {fit['points']} size(s) only, too few to fit a "
+            "slope."
         )
-        total = sum(1 for row in rows if row["optimizer"] == method)
-        parts.append(
-            f"{method} needed {_cost(medians[(small, method)], config.budget)} at {small:,} parameters and "
-            f"{_cost(medians[(large, method)], config.budget)} at {large:,} (median; {reached} of {total} runs reached the target)"
+    text = (
+        f"{top} / {bottom}: the ratio of median costs went from {fit['ratios'][0]:.3g} at {fit['params'][0]:,} "
+        f"parameters to {fit['ratios'][-1]:.3g} at {fit['params'][-1]:,}; the fitted log-log slope is "
+        f"{fit['slope']:.2f} (on {fit['points']} sizes), i.e. 10 times more weights multiply the ratio by "
+        f"{10 ** fit['slope']:.3g}."
+    )
+    censored = fit["with_not_reached_at_budget"]
+    bounds = [p for p, b in zip(censored["params"], censored["lower_bound"]) if b]
+    if bounds:
+        lowest = min(r for r, b in zip(censored["ratios"], censored["lower_bound"]) if b)
+        text += (
+            f" At {', '.join(f'{p:,}' for p in bounds)} parameters the median {top} run never reached the target, so "
+            f"the ratio there is only known to be above {lowest:.3g}; those sizes are left out of the fit, and "
+            f"counting them as reaching the target at the budget gives a slope of {censored['slope']:.2f}. Both "
+            "numbers understate how fast the gap grows."
         )
-    paragraphs.append("Forward-equivalents to the target: " + "; ".join(parts) + ".")
-    for key, fit in fitted.items():
-        top, bottom = key.split("/")
-        if top not in config.optimizers or bottom not in config.optimizers:
-            continue
-        if fit["slope"] is None:
-            paragraphs.append(
-                f"{top} / {bottom}: both medians reached the target at {fit['points']} size(s) only, too few to fit a slope."
-            )
-            continue
-        text = (
-            f"{top} / {bottom}: the ratio of median costs went from {fit['ratios'][0]:.3g} at {fit['params'][0]:,} parameters to "
-            f"{fit['ratios'][-1]:.3g} at {fit['params'][-1]:,}; the fitted log-log slope is {fit['slope']:.2f} (on {fit['points']} sizes), "
-            f"i.e. 10 times more weights multiply the ratio by {10 ** fit['slope']:.3g}."
-        )
-        censored = fit["with_not_reached_at_budget"]
-        bounds = [p for p, b in zip(censored["params"], censored["lower_bound"]) if b]
-        if bounds:
-            text += (
-                f" At {', '.join(f'{p:,}' for p in bounds)} parameters the median {top} run never reached the target, so the ratio there is only "
-                f"known to be above {min(r for r, b in zip(censored['ratios'], censored['lower_bound']) if b):.3g}; those sizes are left out of the fit, and "
-                f"counting them as reaching the target at the budget gives a slope of {censored['slope']:.2f}. Both numbers understate how fast the gap grows."
-            )
-        paragraphs.append(text)
-    paragraphs.append(_verdict(fitted))
+    return text
+
+
+def _headline(config: Config, fitted: dict, medians: dict, large: int) -> list[dict]:
     headline = [
         {
             "label": f"slope of {key.replace('/', ' / ')} cost ratio (log-log)",
@@ -239,7 +253,12 @@ def report(
         }
         for m in config.optimizers
     ]
-    chosen = {(t["params"], t["optimizer"]): t["chosen"] for t in tuning}
+    return headline
+
+
+def _tables(config: Config, result: dict, medians: dict, sizes: list[int]) -> list[dict]:
+    rows, fitted = result["rows"], result["slopes"]
+    chosen = {(t["params"], t["optimizer"]): t["chosen"] for t in result["tuning"]}
     table_rows = []
     for size in sizes:
         for method in config.optimizers:
@@ -268,28 +287,24 @@ def report(
         for key, fit in fitted.items()
         if set(key.split("/")) <= set(config.optimizers)
     ]
-    return {
-        "summary": "\n".join(paragraphs),
-        "headline": headline,
-        "figures": drawn,
-        "tables": [
-            {
-                "title": f"Forward-equivalents to the target loss {data.target_loss:.3g} (budget {config.budget:,}; - = not reached)",
-                "columns": ["parameters", "optimizer", "tuned setting", "median", "reached", "per seed"],
-                "rows": table_rows,
-            },
-            {
-                "title": "Fitted log-log slopes of cost ratios against parameters",
-                "columns": [
-                    "ratio",
-                    "slope (sizes where both reached)",
-                    "sizes in fit",
-                    "slope counting not reached as the budget",
-                ],
-                "rows": slope_rows,
-            },
-        ],
-    }
+    return [
+        {
+            "title": f"Forward-equivalents to the target loss {result['target_loss']:.3g} (budget {config.budget:,}; - "
+            "= not reached)",
+            "columns": ["parameters", "optimizer", "tuned setting", "median", "reached", "per seed"],
+            "rows": table_rows,
+        },
+        {
+            "title": "Fitted log-log slopes of cost ratios against parameters",
+            "columns": [
+                "ratio",
+                "slope (sizes where both reached)",
+                "sizes in fit",
+                "slope counting not reached as the budget",
+            ],
+            "rows": slope_rows,
+        },
+    ]
 
 
 def _verdict(fitted: dict) -> str:
@@ -297,33 +312,41 @@ def _verdict(fitted: dict) -> str:
     fit = fitted.get("local_search/sgd", {})
     slope = fit.get("slope")
     if slope is None:
-        return "With too few sizes where both local search and SGD reached the target, this run cannot say how their gap scales."
+        return (
+            "With too few sizes where both local search and SGD reached the target, this run cannot say how their gap "
+            "scales."
+        )
     factor = 10 ** (slope * math.log10(fit["params"][-1] / fit["params"][0]))
     if slope > 0.1:
         verdict = (
-            f"This agrees with the essay in direction: trying random tweaks falls further behind SGD as weights are added "
-            f"(the ratio grows by a factor of {factor:.3g} across the fitted sizes)."
+            "This agrees with the essay in direction: trying random tweaks falls further behind SGD as weights are "
+            f"added (the ratio grows by a factor of {factor:.3g} across the fitted sizes)."
         )
     elif slope < -0.1:
         verdict = (
-            f"This disagrees with the essay on this task: relative to SGD, random tweaks got cheaper as weights were added "
-            f"(the ratio shrinks by a factor of {1 / factor:.3g} across the fitted sizes)."
+            "This disagrees with the essay on this task: relative to SGD, random tweaks got cheaper as weights were "
+            f"added (the ratio shrinks by a factor of {1 / factor:.3g} across the fitted sizes)."
         )
     else:
         verdict = (
-            f"On this task the cost of random tweaks relative to SGD hardly changes with size (a factor of {factor:.3g} across "
-            f"{fit['params'][0]:,} to {fit['params'][-1]:,} parameters): perturbation is dearer at every size, but it does not become "
-            "hopeless as weights are added, which is weaker than the essay's claim, at least up to these sizes."
+            "On this task the cost of random tweaks relative to SGD hardly changes with size (a factor of "
+            f"{factor:.3g} across {fit['params'][0]:,} to {fit['params'][-1]:,} parameters): perturbation is dearer "
+            "at every size, but it does not become hopeless as weights are added, which is weaker than the essay's "
+            "claim, at least up to these sizes."
         )
     adam = fitted.get("local_search/adam", {}).get("slope")
     if adam is not None and abs(adam - slope) > 0.1:
         verdict += f" Against Adam the picture differs: the local_search / adam slope is {adam:.2f}."
     if slope < 0.8:
         verdict += (
-            " If every weight mattered equally, the useful part of a random tweak would shrink as the weights multiply and the slope "
-            "would be near 1; the measured slope is well below that, so on this task the raw number of weights is not what limits random tweaks. "
-            "This run does not test why; a task whose solution needs more independent directions may behave differently."
+            " If every weight mattered equally, the useful part of a random tweak would shrink as the weights "
+            "multiply and the slope would be near 1; the measured slope is well below that, so on this task the raw "
+            "number of weights is not what limits random tweaks. This run does not test why; a task whose solution "
+            "needs more independent directions may behave differently."
         )
     if any(fit.get("with_not_reached_at_budget", {}).get("lower_bound", [])):
-        verdict += " Because some perturbation runs never reached the target, the fitted slope is a lower bound on the true one."
+        verdict += (
+            " Because some perturbation runs never reached the target, the fitted slope is a lower bound on the true "
+            "one."
+        )
     return verdict

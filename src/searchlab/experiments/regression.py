@@ -22,7 +22,7 @@ from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
-from searchlab.core.seeding import spawn_seeds, torch_generator
+from searchlab.core.seeding import spawn_seeds
 from searchlab.core.trace import Result
 from searchlab.data import synthetic, tabular
 from searchlab.data.files import shown
@@ -113,7 +113,8 @@ class Config:
         require(self.cloud >= 0, f"--cloud must be 0 or more candidate lines, got {self.cloud}")
         require(
             self.csv is not None or (self.x, self.y) == ("temperature", "sales"),
-            "--x and --y pick columns of a CSV file; give the file with --csv FILE (without it the data are synthetic temperature and sales)",
+            "--x and --y pick columns of a CSV file; give the file with --csv FILE "
+            "(without it the data are synthetic temperature and sales)",
         )
         require(self.csv is None or self.csv.strip() != "", "--csv needs a file path")
         require(
@@ -123,7 +124,8 @@ class Config:
         if "evolution" in self.optimizers:
             require(
                 self.population_size >= 2 and self.population_size % 2 == 0,
-                f"--population_size must be an even number >= 2 for evolution (it scores antithetic pairs), got {self.population_size}",
+                "--population_size must be an even number >= 2 for evolution (it scores antithetic pairs), "
+                f"got {self.population_size}",
             )
         make_optimizers(self)  # each optimizer checks its own settings now, before anything is written
 
@@ -236,18 +238,25 @@ def _check_scales(x: np.ndarray, y: np.ndarray, config: Config) -> None:
     loss = scale.loss_to_original(1.0)
     if not loss > _SMALLEST:
         raise SearchlabError(
-            f"column {config.y!r} of {shown(config.csv)} varies by only {scale.y_std:.3g}, so its squared errors underflow 64-bit floats; "
+            f"column {config.y!r} of {shown(config.csv)} varies by only {scale.y_std:.3g}, "
+            "so its squared errors underflow 64-bit floats; "
             "rescale the column (e.g. multiply it by a power of 10)"
         )
     if not all(math.isfinite(v) and abs(v) < _LARGEST for v in (slope, intercept, loss)):
         raise SearchlabError(
-            f"column {config.x!r} of {shown(config.csv)} varies by only {scale.x_std:.3g} while column {config.y!r} varies by {scale.y_std:.3g}; "
-            "a line between them is too steep for 64-bit floats, so rescale one of the columns (e.g. multiply x by a power of 10)"
+            f"column {config.x!r} of {shown(config.csv)} varies by only {scale.x_std:.3g} "
+            f"while column {config.y!r} varies by {scale.y_std:.3g}; "
+            "a line between them is too steep for 64-bit floats, "
+            "so rescale one of the columns (e.g. multiply x by a power of 10)"
         )
 
 
 def run(config: Config, data: RegressionData, context: RunContext) -> dict:
-    """Fit the line with every configured optimizer and report the comparison."""
+    """Fit the line with every configured optimizer; the numbers (`regression_report` draws and words them).
+
+    metrics.jsonl gets one row per step of every optimizer, losses in the data's units: the report's
+    convergence figure is drawn from it.
+    """
     device = resolve_device(config.device)
     scale = Standardiser.of(data.x, data.y)
     inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(
@@ -283,8 +292,7 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
         else fit("least_squares", make_optimizer("least_squares"))
     )
     closed = _line_summary(exact, data, scale)
-    # Gaps to the optimum are relative to it; data exactly on a line (optimum 0) use a sliver of y's variance instead.
-    reference = max(closed["loss"], FLOOR * float(np.var(data.y)))
+    reference = gap_reference(closed["loss"], data.y)
 
     summaries = {
         name: {
@@ -307,7 +315,6 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
             for row in result.trace.rows()
         ]
     )
-    figures = _figures(config, data, scale, results, closed, reference, seeds["cloud"], context)
     return {
         "closed_form": closed,
         "optimizers": summaries,
@@ -318,8 +325,13 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
             "y": data.y_name,
             "standardisation": dataclasses.asdict(scale),
         },
-        "report": _report(config, data, closed, reference, summaries, figures),
     }
+
+
+def gap_reference(optimum: float, y: np.ndarray) -> float:
+    """What gaps to the optimum are fractions of: the optimum itself, or for data exactly on a line
+    (optimum 0) a sliver of y's variance instead."""
+    return max(optimum, FLOOR * float(np.var(y)))
 
 
 def _line_summary(result: Result, data: RegressionData, scale: Standardiser) -> dict:
@@ -356,196 +368,10 @@ def _search_summary(
     return summary
 
 
-def _figures(config, data, scale, results, closed, reference, cloud_seed, context) -> list[dict]:
-    from searchlab.report.figures import candidate_cloud_figure, convergence_figure
-    from searchlab.report.graphs import linear_graph_figure
-
-    curves = {
-        name: (result.trace["forward_equivalents"], [scale.loss_to_original(v) for v in result.trace["loss"]])
-        for name, result in results.items()
-    }
-    units = f"mean squared error ({data.y_name} squared)"
-    convergence = convergence_figure(
-        curves,
-        optimum=closed["loss"],
-        optimum_label="closed form",
-        within=WITHIN,
-        relative_to=reference,
-        ylabel=units,
-        title=f"y = a*x + b on {len(data.x)} points: loss against compute spent",
-    )
-    example_x = float(np.round(np.median(data.x), 1))
-    graph = linear_graph_figure(
-        closed["a"],
-        closed["b"],
-        x_value=example_x,
-        x_label=data.x_name,
-        y_label=data.y_name,
-        title=f"y = a*x + b as a computational graph\nfilled in with the closed-form a and b, for {data.x_name} = {example_x:g}",
-    )
-    sampled = LinearSpace(1, 1).sample(config.cloud, torch_generator(cloud_seed)).to(torch.float64)  # (cloud, 2)
-    candidates = [scale.to_original(float(a), float(b)) for a, b in sampled.tolist()]
-    cloud = candidate_cloud_figure(
-        data.x,
-        data.y,
-        candidates,
-        (closed["a"], closed["b"]),
-        xlabel=data.x_name,
-        ylabel=data.y_name,
-        fitted_label="closed form",
-        title=f"the model class: {config.cloud} random lines (a, b) and the best one",
-    )
-    return [
-        {
-            "path": context.figure(convergence, "convergence.png"),
-            "caption": "Loss (mean squared error, original units) against forward-equivalents spent, one line per optimizer; "
-            "the dashed line is the closed-form optimum. Right: how far above the optimum each optimizer is, relative to it.",
-        },
-        {
-            "path": context.figure(graph, "computational_graph.png"),
-            "caption": "The computational graph of y = a*x + b: input x (grey), parameters a and b (blue), output y (green), "
-            "multiply and add (red), filled in with the closed-form a and b for one example input.",
-        },
-        {
-            "path": context.figure(cloud, "candidate_cloud.png"),
-            "caption": "Candidate models: lines with (a, b) drawn at random from the search space (light, labelled with (a, b)), "
-            "and the closed-form line (bold) through the data.",
-        },
-    ]
-
-
-def _report(
-    config: Config, data: RegressionData, closed: dict, reference: float, summaries: dict, figures: list[dict]
-) -> dict:
-    searched = {name: s for name, s in summaries.items() if name != "least_squares"}
-    line = f"{data.y_name} = {closed['a']:.4g} * {data.x_name} {_signed(closed['b'])}"
-    paragraphs = [
-        f"Measured: how much compute each optimizer spends to find the line y = a*x + b that fits {data.source}, "
-        f'compared with the exact least-squares answer (essay: "{SECTIONS[0]}"). Every optimizer searched the same problem '
-        f"(the same data, squared error, forward-equivalents counted the same way). Internally x and y were standardised to mean 0 "
-        f"and standard deviation 1, so that one set of step sizes suits any data; a, b and the losses here are converted back to the data's units.",
-        f"The closed form needs no search: {line}, with mean squared error {closed['loss']:.4g}."
-        + (
-            f" The pairs were drawn around a = {data.truth[0]:g}, b = {data.truth[1]:g}; with noise of standard deviation "
-            f"{config.noise:g} the best achievable error is about {config.noise**2:.4g}."
-            if data.truth
-            else ""
-        ),
-    ]
-    if reference > closed["loss"]:
-        paragraphs.append(
-            f"The points lie on a line (the closed form's error is {closed['loss']:.3g}), so a gap to the optimum cannot be a "
-            f"percentage of it; here gaps are percentages of {reference:.3g}, a millionth of the variance of {data.y_name}."
-        )
-    if searched:
-        parts = []
-        for name, s in searched.items():
-            if s["forward_equivalents_to_within_1_percent"] is not None:
-                parts.append(
-                    f"{name} came within 1% of the closed-form loss after {s['forward_equivalents_to_within_1_percent']:,} forward-equivalents "
-                    f"and ended {_above(s['excess_percent'])}"
-                )
-            else:
-                parts.append(
-                    f"{name} never came within 1% (it ended {_above(s['excess_percent'])}, after {s['forward_equivalents']:,})"
-                )
-        ranked = sorted(
-            searched,
-            key=lambda n: (
-                searched[n]["forward_equivalents_to_within_1_percent"] is None,
-                searched[n]["forward_equivalents_to_within_1_percent"] or 0,
-            ),
-        )
-        paragraphs.append(
-            f"With up to {config.budget:,} forward-equivalents each: "
-            + "; ".join(parts)
-            + ". "
-            + (
-                f"Fastest to the optimum: {ranked[0]}."
-                if searched[ranked[0]]["forward_equivalents_to_within_1_percent"] is not None
-                else "None reached it within the budget."
-            )
-        )
-        if "exhaustive" in searched:
-            s = searched["exhaustive"]
-            paragraphs.append(
-                f"Exhaustive search tried {s['grid_candidates_evaluated']:,} of the {s['grid_candidates']:,} lines on a grid of "
-                f"{config.grid_levels} levels per parameter; its answer can only be as good as the grid is fine."
-            )
-    paragraphs.append(
-        f'The computational-graph figure draws y = a*x + b as the essay\'s "{SECTIONS[1]}" section does, with the fitted numbers on it; '
-        f"the cloud figure shows {config.cloud} lines drawn at random from the same model class, each one a different candidate program."
-    )
-    headline = [
-        {"label": "closed-form line", "value": line},
-        {"label": "closed-form mean squared error", "value": f"{closed['loss']:.4g}"},
-    ]
-    for name, s in searched.items():
-        reached = s["forward_equivalents_to_within_1_percent"]
-        headline.append(
-            {
-                "label": f"{name}: forward-equivalents to within 1% of optimum",
-                "value": f"{reached:,}"
-                if reached is not None
-                else f"not reached (ended {_above(s['excess_percent'])})",
-            }
-        )
-    columns = [
-        "optimizer",
-        "a",
-        "b",
-        "mean squared error",
-        "above optimum (%)",
-        "forward-equivalents",
-        "forward-equivalents to within 1%",
-        "steps",
-        "seconds",
-        "stopped because",
-    ]
-    rows = [
-        [
-            name,
-            s["a"],
-            s["b"],
-            s["final_loss"],
-            s["excess_percent"],
-            s["forward_equivalents"],
-            s["forward_equivalents_to_within_1_percent"],
-            s["steps"],
-            s["seconds"],
-            s["stopped_because"],
-        ]
-        for name, s in summaries.items()
-    ]
-    return {
-        "summary": "\n".join(paragraphs),
-        "headline": headline,
-        "figures": figures,
-        "tables": [
-            {
-                "title": f"Every optimizer on the same {len(data.x)} points (losses in the data's units)",
-                "columns": columns,
-                "rows": rows,
-            }
-        ],
-    }
-
-
 def _percent_above(loss: float, optimum: float, reference: float) -> float:
     """100 * (loss - optimum) / reference, with float rounding around the optimum read as 0."""
     percent = 100 * (loss - optimum) / reference
     return 0.0 if abs(percent) < 1e-9 else percent
-
-
-def _above(percent: float) -> str:
-    """How far above the closed-form loss, in words: '0.26% above it' or 'level with it'."""
-    if percent < 1e-6:
-        return "level with it (less than 1e-6% above)"
-    return f"{percent:.2g}% above it"
-
-
-def _signed(value: float) -> str:
-    return f"- {abs(value):.4g}" if value < 0 else f"+ {value:.4g}"
 
 
 EXPERIMENT = Experiment(

@@ -14,13 +14,13 @@ least two orders of magnitude each, several seeds per cell:
 - `charlm`: the character-level transformer at small widths trained on the
   first D characters of the embedded corpus (`searchlab.scaling.tasks`).
 
-Every (N, D, seed) is one trial of a sweep (`searchlab.scaling.sweep`): the
+Every (N, D, seed) is one trial of a sweep (`searchlab.core.trials`): the
 trials run in parallel worker processes, each written to disk as it finishes,
 so `--resume` after an interruption runs only the missing ones. The analysis
 (`searchlab.scaling.laws`) fits Kaplan et al.'s L(N, D) and the Chinchilla form
 to each task's trials, fits them again without the largest model and the largest
 data size to predict those, and derives the compute-optimal split of a budget.
-The figures and prose are in `scaling_report`.
+The figures and prose are in `scaling_report`, which reads the trials' records again.
 """
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ import numpy as np
 
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
+from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.experiments.base import Experiment, RunContext, require
-from searchlab.scaling import laws
-from searchlab.scaling.sweep import MAX_TRIALS, Trial, read_record, run_sweep
+from searchlab.scaling import grid, laws
+from searchlab.scaling.student import DIGITS_POOL
 from searchlab.scaling.tasks import scaling_trial
-from searchlab.scaling.teacher import DIGITS_POOL
 
 SECTION = "How big would these models need to be?"
 TASKS = ("mlp", "charlm")
 BACKENDS = ("local", "ray")
+SWEEP_FOLDER = "sweep"  # the run folder's sweep/: every trial's record, as `run` and the report read them
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class Config:
         require(all(w % 2 == 0 for w in self.lm_widths), f"--lm_widths must be even (two heads), got {self.lm_widths}")
         require(
             self.lm_characters[0] >= 700,
-            f"--lm_characters must start at 700 or more (windows of 65 and a held-out tenth), got {self.lm_characters[0]}",
+            "--lm_characters must start at 700 or more (windows of 65 and a held-out tenth), got "
+            f"{self.lm_characters[0]}",
         )
         require(self.mlp_seeds >= 1 and self.lm_seeds >= 1, "--mlp_seeds and --lm_seeds must be at least 1")
         # The Chinchilla law has 5 parameters: a fit needs at least 6 trials.
@@ -130,8 +132,9 @@ class Config:
             )
             require(
                 task not in self.tasks or len(widths) * len(sizes) * seeds <= MAX_TRIALS,
-                f"the {task} grid has {len(widths) * len(sizes) * seeds:,} trials ({len(widths)} widths x {len(sizes)} sizes x "
-                f"{seeds:,} seeds); a sweep takes at most {MAX_TRIALS:,}: give fewer sizes or seeds",
+                f"the {task} grid has {len(widths) * len(sizes) * seeds:,} trials ({len(widths)} widths x "
+                f"{len(sizes)} sizes x {seeds:,} seeds); a sweep takes at most {MAX_TRIALS:,}: give fewer sizes "
+                "or seeds",
             )
         require(self.lm_steps >= 2, f"--lm_steps must be at least 2, got {self.lm_steps}")
         require(self.target is None or self.target > 0, f"--target must be a positive loss or none, got {self.target}")
@@ -186,8 +189,8 @@ def prepare(config: Config) -> Plan:
 
 
 def run(config: Config, plan: Plan, context: RunContext) -> dict:
-    """Run (or finish) the sweep, fit the laws per task, and write the report's material."""
-    folder = context.out / "sweep"
+    """Run (or finish) the sweep and fit the laws per task; the numbers (the report module draws)."""
+    folder = context.out / SWEEP_FOLDER
     run_sweep(
         scaling_trial,
         plan.ordered,
@@ -214,10 +217,8 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
         ]
     )
     analyses = {task: analyse(rows, config.target) for task, rows in outcomes.items()}
-    from searchlab.experiments.scaling_report import report
-
     primary = analyses.get("mlp") or analyses["charlm"]
-    result = {
+    return {
         "trials": [
             {"task": task, **{k: row[k] for k in ("params", "examples", "seed", "loss", "width")}}
             for task, rows in outcomes.items()
@@ -228,8 +229,16 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
         "examples_to_target": primary["examples_to_target"],
         "tasks": analyses,
     }
-    result["report"] = report(config, outcomes, analyses, context)
-    return result
+
+
+def read_outcomes(config: Config, out) -> dict[str, list[dict]]:
+    """Each task's trial results (with seed and width, curves included), as the sweep in run folder `out` saved them.
+
+    Raises:
+        SearchlabError: a trial failed or is missing, or its record is damaged (naming the file).
+    """
+    folder = out / SWEEP_FOLDER
+    return {task: _outcomes(folder, trials) for task, trials in prepare(config).trials.items()}
 
 
 RESULT_KEYS = ("params", "examples", "loss", "curve")  # what `scaling_trial` returns and the analysis reads
@@ -272,7 +281,7 @@ def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
             fits[form] = fitter(N, D, L)
         except SearchlabError as err:  # e.g. trials too short to show a trend: say so, keep the rest
             failed[form] = {"form": form, "params": None, "stderr": None, "error": str(err)}
-    holdout = laws.largest_holdout(N, D)
+    holdout = grid.largest_holdout(N, D)
     heldout = {}
     for form, fitter in laws.FITTERS.items():
         try:
@@ -281,10 +290,10 @@ def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
             heldout[form] = {"mean_abs_relative_error": None, "error": str(err), "points": [], "fit": None}
             continue
         heldout[form] = {**{k: v for k, v in outcome.items() if k != "fit"}, "fit": outcome["fit"].to_dict()}
-    largest = laws.loss_at_largest_data(N, D, L)
+    largest = grid.loss_at_largest_data(N, D, L)
     if target is None:
         target = largest[min(largest)]  # the smallest model with all the data
-    to_target = laws.examples_to_target_by_size(N, D, L, target)
+    to_target = grid.examples_to_target_by_size(N, D, L, target)
     compute = 6.0 * N * D
     budgets = np.geomspace(compute.min(), compute.max(), 3)
     optimal = {form: [laws.compute_optimal(fit, c) for c in budgets] for form, fit in fits.items()}

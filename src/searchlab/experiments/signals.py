@@ -12,13 +12,12 @@ The demonstrator plays an optimal move with probability p, else a plausible
 mistake; the rater judges a move correctly with probability q; the outcome is
 the exact expected score against a fixed pool of opponents (the perfect player,
 a random player and a greedy one), playing both sides. True performance is that
-score. The library code is in `searchlab.signals` (the task and its people, the
-policy, the paths, the reward model and its limits); this module runs it and
-collects the numbers, `signals_report` draws them.
+score; see `signals_tictactoe`. The library code is in `searchlab.signals` (the task
+and its people, the policy, the paths, the reward model and its limits); this module
+collects the numbers of either task into one schema, `signals_report` draws them.
 
 `--task arithmetic`: a tiny transformer writes the answers to 1-2 digit sums one character
-at a time; see `signals_arithmetic`, which returns its numbers under the same keys. The
-tour runs both tasks (`EXPERIMENT.variants`).
+at a time; see `signals_arithmetic`. The tour runs both tasks (`EXPERIMENT.variants`).
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchlab.core.device import resolve_device
-from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
 
 SECTION = "How we might produce superhuman models with deep learning"
@@ -143,112 +141,28 @@ def prepare(config: Config) -> None:
 
 
 def run(config: Config, data: None, context: RunContext) -> dict:
-    """Measure the people, train every path, probe the reward model, run the pipeline."""
+    """Measure the people, train every path, probe the reward model, run the pipeline; the numbers only.
+
+    The task's module (`signals_tictactoe` or `signals_arithmetic`) runs the library and hands back
+    its pieces, of the same types for both tasks; they are gathered here into one schema. The figures
+    and prose are `signals_report.report`, attached by the registry.
+    """
     if config.task == "arithmetic":
-        from searchlab.experiments import signals_arithmetic
-
-        study = _jsonable(signals_arithmetic.study(config, context))
+        from searchlab.experiments import signals_arithmetic as task
     else:
-        study = _tictactoe(config, context)
-    from searchlab.experiments.signals_report import report
-
+        from searchlab.experiments import signals_tictactoe as task
+    pieces = task.study(config, context)
+    runs, stages, curves, over = pieces["runs"], pieces["stages"], pieces["curves"], pieces["over"]
+    context.write_metrics([{"path": r.name, **point} for r in runs + stages for point in r.curve])
     title = {"tictactoe": "on Tic-Tac-Toe", "arithmetic": "on arithmetic"}[config.task]
     result = {
         "task": config.task,
         "title": f"Training signals {title}: imitation, approval and outcomes, with a reward model and its limits",
-        **study,
-    }
-    result["report"] = report(config, study, context)
-    return result
-
-
-def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
-    from tqdm import tqdm
-
-    from searchlab.signals.people import TicTacToePeople
-    from searchlab.signals.tictactoe_overoptimisation import active_vs_random, overoptimisation
-    from searchlab.signals.tictactoe_paths import (
-        SignalSettings,
-        approval_direct,
-        approval_reward_model,
-        behaviour_cloning,
-        dagger,
-        outcomes,
-        pipeline,
-    )
-    from searchlab.signals.tictactoe_policy import demonstrator_probabilities, measure, rater_probabilities
-
-    people_seed, paths_seed, _, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)
-    people = TicTacToePeople(p=config.p, q=config.q, seed=people_seed)
-    settings = SignalSettings(
-        imitation_steps=config.imitation_steps,
-        rl_steps=config.rl_steps,
-        demonstration_games=config.demonstration_games,
-        rm_steps=config.rm_steps,
-    )
-    measured = people.measure(seed=config.seed)
-    steps = [
-        "paths",
-        *[f"reward model {f:g}" for f in config.fractions],
-        "label efficiency",
-        "over-optimisation",
-        "pipeline",
-    ]
-    bar = tqdm(total=len(steps), desc="signals", unit="stage", disable=not context.progress)
-
-    # Approval and outcomes improve the behaviour-cloned policy, as on arithmetic: one shared start, so each gain is comparable.
-    cloned = behaviour_cloning(people, settings, paths_seed)
-    start = cloned.policy
-    runs = [
-        cloned,
-        dagger(people, settings, paths_seed),
-        approval_direct(people, settings, paths_seed, start),
-        outcomes(people, settings, paths_seed, start),
-    ]
-    bar.update(1)
-    for fraction in config.fractions:
-        runs.insert(-1, approval_reward_model(people, settings, paths_seed, fraction=fraction, start=start))
-        bar.update(1)
-    # Each approval path fitted its reward model on its share of the labels and measured it: reuse those numbers.
-    accuracy = [
-        {"fraction": r.details["fraction"], **r.details["reward model"]} for r in runs if "reward model" in r.details
-    ]
-    curves = active_vs_random(people, settings, active_seed, config.label_counts)
-    bar.update(1)
-    over = overoptimisation(
-        people,
-        settings,
-        over_seed,
-        rl_steps=config.overoptimization_steps,
-        record_every=max(1, config.overoptimization_steps // 12),
-    )
-    bar.update(1)
-    stages = pipeline(people, settings, pipe_seed)
-    bar.update(1)
-    bar.close()
-
-    context.write_metrics(
-        [{"path": r.name, "step": step, "score": score} for r in runs + stages for step, score in r.curve]
-    )
-    return {
-        "metric": "exact expected score against the pool (win 1, draw 1/2, loss 0), both sides",
-        "demonstrator": {
-            "p": config.p,
-            "measured_accuracy": measured["demonstrator accuracy"].measured,
-            "samples": measured["demonstrator accuracy"].samples,
-            "performance": measure(demonstrator_probabilities(config.p)).as_dict(),
-        },
-        "rater": {
-            "q": config.q,
-            "measured_accuracy": measured["rater accuracy"].measured,
-            "samples": measured["rater accuracy"].samples,
-            "performance": measure(rater_probabilities(config.q)).as_dict(),
-        },
-        "perfect": measure(_perfect_table()).as_dict(),
-        "paths": {r.name: r.performance.score for r in runs},
-        "path_details": [_jsonable(r.summary()) for r in runs],
+        **pieces["header"],
+        "paths": {r.name: r.score for r in runs},
+        "path_details": [r.summary() for r in runs],
         "reward_model": {
-            "by_fraction": [_jsonable(row) for row in accuracy],
+            "by_fraction": [_fraction_row(r.extra["reward_model"]) for r in runs if "reward_model" in r.extra],
             "active": {
                 "counts": curves["active"].counts,
                 "accuracy": curves["active"].accuracy,
@@ -257,39 +171,30 @@ def _tictactoe(config: Config, context: RunContext) -> dict[str, Any]:
             },
             "random": {"counts": curves["random"].counts, "accuracy": curves["random"].accuracy},
         },
-        "overoptimization": {name: _arm(over[name]) for name in ("best_of_n", "rl")}
-        | {"reward_model": _jsonable(over["reward model"])},
-        "pipeline": {r.name: r.performance.score for r in stages},
-        "pipeline_details": [_jsonable(r.summary()) for r in stages],
+        "overoptimization": {
+            "best_of_n": over["best_of_n"],
+            "rl": over["rl"],
+            "reward_model": _fraction_row(over["reward_model"]),
+        },
+        "pipeline": {r.name: r.score for r in stages},
+        "pipeline_details": [r.summary() for r in stages],
     }
+    return _jsonable(result)
 
 
-def _perfect_table():
-    from searchlab.signals.tictactoe_task import default_task
-
-    return default_task().optimal_probabilities
-
-
-def _arm(arm) -> dict:
-    rows = [
-        dict(zip(("knob", "d", "kl", "proxy", "true", "score"), values))
-        for values in zip(arm.knob, arm.d, arm.kl, arm.proxy, arm.true, arm.score)
-    ]
-    return {
-        "rows": rows,
-        "fit": _jsonable(arm.fit.as_dict()) if arm.fit is not None else None,
-        "peak_knob": arm.peak_knob,
-    }
+def _fraction_row(report: dict) -> dict:
+    """A reward model's fit report as a row of the by-fraction table (both tasks report these four)."""
+    return {key: report.get(key) for key in ("fraction", "labels", "heldout accuracy", "truth accuracy")}
 
 
 def _jsonable(value: Any) -> Any:
-    """NaN and infinities to None, tuples to lists, numpy numbers to floats: strict JSON for result.json."""
+    """NaN and infinities to None, tuples to lists, numpy numbers to floats, keys to strings: strict JSON."""
     import math
 
     import numpy as np
 
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, (np.floating, float)):
@@ -318,7 +223,8 @@ EXPERIMENT = Experiment(
         "demonstrations": 8_000,
         "best_of_problems": 64,
         # 1-digit sums: at the tour's steps the model learns them well enough for approval and outcomes to build on
-        # (on 1-2 digit sums it reached 0.53, and 60 policy steps from there lost ground); the full size does 1-2 digits.
+        # (on 1-2 digit sums it reached 0.53, and 60 policy steps from there lost ground); the full size does
+        # 1-2 digits.
         "digits": (1,),
     },
     quick={

@@ -6,8 +6,8 @@ approves correct answers with some noise and has a soft spot for round answers, 
 outcome is the exact check. True performance is the exact accuracy of the model's
 greedy answers on a fixed set of held-out problems. The library code is in
 `searchlab.signals.arithmetic_paths` and `arithmetic_rm_paths`; this module runs it in
-the order the report tells it and returns the numbers under the same keys as the
-Tic-Tac-Toe study.
+the order the report tells it and hands `signals.run` the task's pieces, of the same
+types as the Tic-Tac-Toe study's.
 
 Every approval and outcome path starts from the same behaviour-cloned model, so each
 path's gain is measured from one shared starting point.
@@ -15,13 +15,11 @@ path's gain is measured from one shared starting point.
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import RunContext
-
-OUTCOMES = "outcomes"
 
 
 def settings(config) -> tuple[Any, Any]:
@@ -46,37 +44,31 @@ def settings(config) -> tuple[Any, Any]:
 
 
 def people(config):
+    """The simulated people of `config`, seeded by the first child of its seed (the paths use the others)."""
     from searchlab.signals.people import ArithmeticPeople
 
-    """The simulated people of `config`, seeded by the first child of its seed (the paths use the others)."""
     return ArithmeticPeople(
         config.base_error, config.per_digit_error, config.noise, config.bias, spawn_seeds(config.seed, 1)[0]
     )
 
 
 def study(config, context: RunContext) -> dict[str, Any]:
-    """Measure the people, train every path, probe the reward model, run the pipeline; JSON-ready numbers."""
+    """Measure the people, train every path, probe the reward model, run the pipeline.
+
+    Returns:
+        {"header": the task's own result keys (metric, people, perfect score), "runs": path results,
+        "stages": pipeline results, "curves": label-efficiency curves, "over": the over-optimisation study}.
+    """
     from tqdm import tqdm
 
     from searchlab.signals import arithmetic_paths as P
     from searchlab.signals import arithmetic_rm_paths as R
+    from searchlab.signals.pipeline import pipeline
 
     crowd = people(config)
     path_settings, reward = settings(config)
-    _, paths_seed, rater_seed, active_seed, over_seed, pipe_seed = spawn_seeds(
-        config.seed, 6
-    )  # child 0 seeds the people
-    steps = [
-        "behaviour cloning",
-        "dagger",
-        "approval (rater)",
-        *[f"reward model {f:g}" for f in config.fractions],
-        "outcomes",
-        "label efficiency",
-        "over-optimisation",
-        "pipeline",
-    ]
-    bar = tqdm(total=len(steps), desc="signals (arithmetic)", unit="stage", disable=not context.progress)
+    _, paths_seed, rater_seed, active_seed, over_seed, pipe_seed = spawn_seeds(config.seed, 6)  # 0: the people
+    bar = tqdm(total=7 + len(config.fractions), desc="signals (arithmetic)", unit="stage", disable=not context.progress)
 
     def done(result):
         bar.update(1)
@@ -92,101 +84,29 @@ def study(config, context: RunContext) -> dict[str, Any]:
     runs += [
         done(R.approval_reward_model(crowd, path_settings, paths_seed, f, reward, start)) for f in config.fractions
     ]
-    runs.append(done(replace(P.outcomes(crowd, path_settings, paths_seed, start), name=OUTCOMES)))
+    runs.append(done(P.outcomes(crowd, path_settings, paths_seed, start)))
     curves = done(R.active_vs_random(crowd, path_settings, reward, start, active_seed, config.label_counts))
     over = done(R.overoptimisation(crowd, path_settings, over_seed, reward, start))
-    stages = done(R.pipeline(crowd, path_settings, pipe_seed, reward))
+    stages = done(pipeline(*R.pipeline_stages(crowd, path_settings, pipe_seed, reward)))
     bar.close()
-
     measured = crowd.measure(seed=config.seed, task=path_settings.task())
     demonstrator = P.demonstrator_level(crowd, path_settings)
     rater = P.rater_level(crowd, path_settings, start, rater_seed)
-    context.write_metrics([{"path": r.name, **point} for r in runs for point in r.curve])
-    return {
+    header = {
         "metric": f"exact accuracy of the greedy answers to {path_settings.eval_problems:,} held-out problems",
         "heldout_problems": path_settings.eval_problems,
         "demonstrator": {
             "base_error": config.base_error,
             "per_digit_error": config.per_digit_error,
             "measured": {name: asdict(m) for name, m in measured.items() if name.startswith("demonstrator")},
-            "performance": _level(demonstrator),
+            "performance": demonstrator,
         },
         "rater": {
             "noise": config.noise,
             "bias": config.bias,
             "measured": {name: asdict(m) for name, m in measured.items() if name.startswith("rater")},
-            "performance": _level(rater) | {"pass_at_n": rater["pass_at_n"], "candidates": rater["candidates"]},
+            "performance": rater,
         },
         "perfect": {"score": 1.0},
-        "paths": {r.name: r.performance["accuracy"] for r in runs},
-        "path_details": [_details(r) for r in runs],
-        "reward_model": {
-            "by_fraction": [_fraction_row(r.extra["reward_model"]) for r in runs if "reward_model" in r.extra],
-            "active": {
-                "counts": curves["active"].counts,
-                "accuracy": curves["active"].accuracy,
-                "picked_disagreement": curves["active"].picked_disagreement,
-                "pool_median_disagreement": curves["active"].pool_median_disagreement,
-            },
-            "random": {"counts": curves["random"].counts, "accuracy": curves["random"].accuracy},
-        },
-        "overoptimization": {
-            "best_of_n": {
-                "rows": [
-                    {"knob": r["n"], "d": r["d"], "proxy": r["proxy"], "true": r["true"]} for r in over["best_of_n"]
-                ],
-                "fit": _fit(over["best_of_n_fit"]),
-                "peak_knob": over["best_of_n_peak_n"],
-            },
-            "rl": {
-                "rows": [
-                    {"knob": r["step"], "d": r["d"], "kl": r["kl"], "proxy": r["reward"], "true": r["true"]}
-                    for r in over["rl"]
-                ],
-                "fit": _fit(over["rl_fit"]),
-                "peak_knob": over["rl_peak"]["step"],
-            },
-            "reward_model": _fraction_row(over["reward_model"]),
-        },
-        "pipeline": {row["stage"]: row["performance"]["accuracy"] for row in stages},
-        "pipeline_details": [
-            {
-                "name": row["stage"],
-                "start": _level(row["start"]),
-                "performance": _level(row["performance"]),
-                "queries": {"labels": row["labels"]},
-                "seconds": row["seconds"],
-            }
-            for row in stages
-        ],
     }
-
-
-def _level(performance: dict) -> dict:
-    return {"score": performance["accuracy"], "by_digits": {str(d): a for d, a in performance["by_digits"].items()}}
-
-
-def _details(result) -> dict:
-    spent = {"outcomes": "exact checks", "behaviour cloning": "demonstrations", "dagger": "overseer answers"}
-    return {
-        "name": result.name,
-        "start": _level(result.start),
-        "performance": _level(result.performance),
-        "queries": {spent.get(result.name, "rater labels"): result.labels},
-        "curve": result.curve,
-        "extra": result.extra,
-        "seconds": result.seconds,
-    }
-
-
-def _fraction_row(report: dict) -> dict:
-    return {
-        "fraction": report["fraction"],
-        "labels": report["labels"],
-        "heldout accuracy": report.get("accuracy_on_rest_vs_rater"),
-        "truth accuracy": report.get("accuracy_on_rest_vs_truth"),
-    }
-
-
-def _fit(fit: dict | None) -> dict | None:
-    return None if fit is None or "error" in fit else fit
+    return {"header": header, "runs": runs, "stages": stages, "curves": curves, "over": over}

@@ -1,18 +1,20 @@
-"""The training-signals experiment's numbers turned into figures, tables and prose.
+"""The training-signals experiment's numbers turned into prose and tables, with the figures of `signals_figures`.
 
-The experiment module computes; this module only summarises and draws.
+`report(config, result, context)` is attached to the experiment by the registry in
+`searchlab.experiments`; the experiment module computes, this module only summarises and draws.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.signals import Config
-
-KIND = {"behaviour cloning": "imitation", "dagger": "imitation", "approval (rater)": "approval", "outcomes": "outcomes"}
-KIND_COLOURS = {"imitation": "#1f77b4", "approval": "#2ca02c", "outcomes": "#d62728"}
-
+from searchlab.experiments.signals_figures import (
+    kind,
+    overoptimization_figure,
+    paths_figure,
+    reference_levels,
+    reward_model_figure,
+)
 
 # What "true" means on each task, in the figures' and tables' words.
 WORDS = {
@@ -29,109 +31,6 @@ WORDS = {
         "item": "answer",
     },
 }
-
-
-def _kind(name: str) -> str:
-    return KIND.get(name, "approval" if name.startswith("approval") else "imitation")
-
-
-def _levels(study: dict) -> list[tuple[str, float, str]]:
-    return [
-        ("demonstrator", study["demonstrator"]["performance"]["score"], "#1f77b4"),
-        ("rater's pick", study["rater"]["performance"]["score"], "#2ca02c"),
-        (
-            "perfect play" if "optimal_share" in study["perfect"] else "perfect score",
-            study["perfect"]["score"],
-            "black",
-        ),
-    ]
-
-
-def _paths_figure(study: dict, context: RunContext) -> str:
-    import matplotlib.pyplot as plt
-
-    names = list(study["paths"]) + [f"pipeline: {name}" for name in study["pipeline"]]
-    scores = list(study["paths"].values()) + list(study["pipeline"].values())
-    colours = [KIND_COLOURS[_kind(n)] for n in study["paths"]] + ["#7f7f7f"] * len(study["pipeline"])
-    figure, ax = plt.subplots(figsize=(8.5, 0.42 * len(names) + 1.6))
-    rows = np.arange(len(names))[::-1]
-    ax.barh(rows, scores, color=colours, alpha=0.85)
-    for row, score in zip(rows, scores):
-        ax.text(score + 0.005, row, f"{score:.3f}", va="center", fontsize=8)
-    start = study["path_details"][0]["start"]["score"]
-    for label, value, colour in [*_levels(study), ("untrained network", start, "#999999")]:
-        ax.axvline(value, color=colour, ls="--", lw=1.1, label=f"{label}: {value:.3f}")
-    ax.set_yticks(rows, names, fontsize=8)
-    ax.set_xlabel(study["metric"])
-    ax.set_xlim(0, max(scores + [study["perfect"]["score"]]) * 1.15)
-    ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(
-        "True performance of the same network trained on each signal (blue: imitation, green: approval, red: outcomes)",
-        fontsize=9,
-    )
-    return context.figure(figure, "paths.png")
-
-
-def _reward_model_figure(study: dict, context: RunContext, words: dict) -> str:
-    import matplotlib.pyplot as plt
-
-    rm = study["reward_model"]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    rows = [r for r in rm["by_fraction"]]
-    labels = [r["labels"] for r in rows]
-    left.plot(labels, [r["truth accuracy"] for r in rows], "o-", label=f"against the truth ({words['truth']})")
-    heldout = [(r["labels"], r["heldout accuracy"]) for r in rows if r["heldout accuracy"] is not None]
-    if heldout:
-        left.plot(*zip(*heldout), "s--", label="against the rater's held-out labels")
-    left.set_xscale("log")
-    left.set_xlabel("rater labels the reward model saw")
-    left.set_ylabel("accuracy")
-    left.set_title("Reward model: accuracy against labels seen", fontsize=10)
-    left.legend(fontsize=8)
-    left.grid(alpha=0.3)
-    for name, style in (("random", "o-"), ("active", "s-")):
-        right.plot(rm[name]["counts"], rm[name]["accuracy"], style, label=f"{name} queries")
-    right.set_xscale("log")
-    right.set_xlabel("labels bought")
-    right.set_ylabel("held-out accuracy (rater's labels)")
-    right.set_title("Asking where the ensemble disagrees, against asking at random", fontsize=10)
-    right.legend(fontsize=8)
-    right.grid(alpha=0.3)
-    return context.figure(figure, "reward_model.png")
-
-
-def _overoptimization_figure(study: dict, context: RunContext, words: dict) -> str:
-    import matplotlib.pyplot as plt
-
-    from searchlab.signals.reward_model import GaoFit
-
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    titles = {"best_of_n": "best-of-n, n = 1 ... 1024", "rl": "more policy steps against the reward model"}
-    for ax, name in zip(axes, ("best_of_n", "rl")):
-        arm = study["overoptimization"][name]
-        d = [row["d"] for row in arm["rows"]]
-        ax.plot(
-            d, [row["proxy"] for row in arm["rows"]], "o-", color="#ff7f0e", label="proxy: the reward model's approval"
-        )
-        ax.plot(d, [row["true"] for row in arm["rows"]], "s-", color="#1f77b4", label=f"true: {words['true']}")
-        if arm["fit"] is not None:
-            fit = GaoFit(**{k: (np.inf if v is None else v) for k, v in arm["fit"].items()})
-            grid = np.linspace(1e-3, max(d), 100)
-            ax.plot(
-                grid,
-                arm["rows"][0]["true"] + fit.predict(grid),
-                ":",
-                color="#1f77b4",
-                label=f"Gao et al. form ({fit.kind})",
-            )
-            if np.isfinite(fit.peak_d):
-                ax.axvline(fit.peak_d, color="grey", lw=0.8, ls="--", label=f"fitted peak, d = {fit.peak_d:.2f}")
-        ax.set_xlabel("d = sqrt(KL from the starting policy)")
-        ax.set_ylabel(words["over"])
-        ax.set_title(titles[name], fontsize=10)
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
-    return context.figure(figure, "overoptimization.png")
 
 
 def _people_rows(config: Config, study: dict) -> list[list[str]]:
@@ -176,29 +75,8 @@ def _detail(performance: dict) -> str:
     return ", ".join(f"{d} digit{'s' * (d != '1')}: {a:.3f}" for d, a in performance["by_digits"].items())
 
 
-def _tables(config: Config, study: dict) -> list[dict]:
-    words = WORDS[config.task]
-    people = _people_rows(config, study)
-    paths = [
-        [
-            d["name"],
-            _kind(d["name"]),
-            f"{d['performance']['score']:.3f}",
-            f"{d['start']['score']:.3f}",
-            _detail(d["performance"]),
-            ", ".join(f"{v:,} {k}" for k, v in d["queries"].items()),
-        ]
-        for d in study["path_details"]
-    ]
-    fractions = [
-        [
-            f"{r['fraction']:g}",
-            f"{r['labels']:,}",
-            "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
-            f"{r['truth accuracy']:.3f}",
-        ]
-        for r in study["reward_model"]["by_fraction"]
-    ]
+def _over_rows(study: dict) -> list[list[str]]:
+    """The over-optimisation table: per arm, the true reward at the start, at its best and at the end, and the fit."""
     over = []
     for name, label in (("best_of_n", "best-of-n"), ("rl", "policy steps")):
         arm = study["overoptimization"][name]
@@ -216,6 +94,33 @@ def _tables(config: Config, study: dict) -> list[dict]:
                 "-" if fit.get("peak_d") is None else f"{fit['peak_d']:.2f}",
             ]
         )
+    return over
+
+
+def _tables(config: Config, study: dict) -> list[dict]:
+    words = WORDS[config.task]
+    people = _people_rows(config, study)
+    paths = [
+        [
+            d["name"],
+            kind(d["name"]),
+            f"{d['performance']['score']:.3f}",
+            f"{d['start']['score']:.3f}",
+            _detail(d["performance"]),
+            ", ".join(f"{v:,} {k}" for k, v in d["queries"].items()),
+        ]
+        for d in study["path_details"]
+    ]
+    fractions = [
+        [
+            f"{r['fraction']:g}",
+            f"{r['labels']:,}",
+            "-" if r["heldout accuracy"] is None else f"{r['heldout accuracy']:.3f}",
+            f"{r['truth accuracy']:.3f}",
+        ]
+        for r in study["reward_model"]["by_fraction"]
+    ]
+    over = _over_rows(study)
     stages = [
         [
             d["name"],
@@ -232,7 +137,8 @@ def _tables(config: Config, study: dict) -> list[dict]:
             "rows": people,
         },
         {
-            "title": "Each path and where it started: imitation from an untrained network, approval and outcomes from behaviour cloning",
+            "title": "Each path and where it started: imitation from an untrained network, "
+            "approval and outcomes from behaviour cloning",
             "columns": [
                 "path",
                 "signal",
@@ -249,7 +155,8 @@ def _tables(config: Config, study: dict) -> list[dict]:
             "rows": fractions,
         },
         {
-            "title": f"Over-optimisation against the reward model: true performance ({words['true']}) as optimisation grows",
+            "title": f"Over-optimisation against the reward model: true performance ({words['true']}) "
+            "as optimisation grows",
             "columns": ["optimising by", "start", "best", "last", "proxy at last", "alpha", "beta", "fitted peak d"],
             "rows": over,
         },
@@ -320,8 +227,9 @@ def _exploit(study: dict) -> str:
 
 def _intro(config: Config) -> str:
     essay = (
-        "The essay names three kinds of training data: what a person would do (imitation), what a person would approve of "
-        "(approval) and what actually works (outcomes). Here one network is trained on each, "
+        "The essay names three kinds of training data: what a person would do (imitation), "
+        "what a person would approve of (approval) and what actually works (outcomes). "
+        "Here one network is trained on each, "
     )
     if config.task == "tictactoe":
         return essay + (
@@ -340,10 +248,10 @@ def _intro(config: Config) -> str:
 
 def report(config: Config, study: dict, context: RunContext) -> dict:
     """The report section: headline, prose, figures and tables."""
-    paths, levels = study["paths"], {name: value for name, value, _ in _levels(study)}
+    paths, levels = study["paths"], {name: value for name, value, _ in reference_levels(study)}
     levels["perfect play"] = study["perfect"]["score"]
-    imitation = max(v for k, v in paths.items() if _kind(k) == "imitation")
-    approval = max(v for k, v in paths.items() if _kind(k) == "approval")
+    imitation = max(v for k, v in paths.items() if kind(k) == "imitation")
+    approval = max(v for k, v in paths.items() if kind(k) == "approval")
     outcome = paths["outcomes"]
     demo, rater = levels["demonstrator"], levels["rater's pick"]
     order = sorted((("imitation", imitation), ("approval", approval), ("outcomes", outcome)), key=lambda item: item[1])
@@ -353,9 +261,10 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
     words = WORDS[config.task]
     summary = [
         _intro(config),
-        f"Measured: the best imitation path reaches {imitation:.3f}, the best approval path {approval:.3f} and outcomes "
-        f"{outcome:.3f}, against the demonstrator's own {demo:.3f}, the rater's pick {rater:.3f} and "
-        f"{'perfect play' if config.task == 'tictactoe' else 'a perfect score'} {levels['perfect play']:.3f}. The ordering {' < '.join(k for k, _ in order)} {verdict} "
+        f"Measured: the best imitation path reaches {imitation:.3f}, the best approval path {approval:.3f} "
+        f"and outcomes {outcome:.3f}, against the demonstrator's own {demo:.3f}, the rater's pick {rater:.3f} and "
+        f"{'perfect play' if config.task == 'tictactoe' else 'a perfect score'} {levels['perfect play']:.3f}. "
+        f"The ordering {' < '.join(k for k, _ in order)} {verdict} "
         "(imitation at about the demonstrator's level, approval above it, outcomes beyond).",
         "A reward model that learns the rater's judgements from a share of them is only as good as its labels: "
         + "; ".join(
@@ -363,10 +272,12 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
             for r in study["reward_model"]["by_fraction"]
         )
         + ". Optimising a policy against it harder and harder raises its predicted approval from "
-        f"{over['rows'][0]['proxy']:.3f} to {over['rows'][-1]['proxy']:.3f} (best-of-n, n = 1 to {over['rows'][-1]['knob']:,}), while the true "
+        f"{over['rows'][0]['proxy']:.3f} to {over['rows'][-1]['proxy']:.3f} "
+        f"(best-of-n, n = 1 to {over['rows'][-1]['knob']:,}), while the true "
         f"{words['true']} goes from {over['rows'][0]['true']:.3f} "
         + (
-            f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to {over['rows'][-1]['true']:.3f}: over-optimisation, measured."
+            f"to a peak of {best['true']:.3f} at n = {best['knob']:,} and back down to "
+            f"{over['rows'][-1]['true']:.3f}: over-optimisation, measured."
             if best is not over["rows"][-1]
             else f"to {best['true']:.3f}, still rising at the largest n: no over-optimisation within this range."
         ),
@@ -376,22 +287,25 @@ def report(config: Config, study: dict, context: RunContext) -> dict:
         summary.append(_exploit(study))
     figures = [
         {
-            "path": _paths_figure(study, context),
-            "caption": f"True performance ({study['metric']}) after each training path and after each stage of the pipeline, beside "
+            "path": paths_figure(study, context),
+            "caption": f"True performance ({study['metric']}) after each training path and after each stage "
+            "of the pipeline, beside "
             "the demonstrator, the rater's pick among the "
             + ("moves" if config.task == "tictactoe" else "sampled answers")
             + " it approves, and "
             + ("perfect play." if config.task == "tictactoe" else "a perfect score."),
         },
         {
-            "path": _reward_model_figure(study, context, words),
-            "caption": "Left: the reward model's accuracy against how many rater labels it saw. Right: buying labels where an "
+            "path": reward_model_figure(study, context, words),
+            "caption": "Left: the reward model's accuracy against how many rater labels it saw. "
+            "Right: buying labels where an "
             "ensemble of reward models disagrees most (active) against buying them at random.",
         },
         {
-            "path": _overoptimization_figure(study, context, words),
-            "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves away from where it "
-            f"started, and the true {words['true']} with it, until it peaks and falls if the proxy is exploited; dotted, "
+            "path": overoptimization_figure(study, context, words),
+            "caption": "Over-optimisation: the reward model's approval (proxy) keeps rising as the policy moves "
+            f"away from where it started, and the true {words['true']} with it, until it peaks and falls "
+            "if the proxy is exploited; dotted, "
             "the functional forms of Gao, Schulman and Hilton (2022) fitted in d = sqrt(KL).",
         },
     ]

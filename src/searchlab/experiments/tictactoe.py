@@ -19,29 +19,25 @@ play, scored +1 / 0 / -1) and search. This experiment measures each step:
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from searchlab.core import jsonfile
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write, write_json
+from searchlab.core.files import write_json
 from searchlab.core.optimizer import positive
-from searchlab.core.seeding import numpy_generator, spawn_seeds
+from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.tictactoe_search import local_searches
 from searchlab.games import TicTacToe
-from searchlab.games.selfplay import VARIANTS, improving_neighbours, search
+from searchlab.games.saved_strategies import NET_FOLDER, STRATEGIES
+from searchlab.games.selfplay import VARIANTS
 from searchlab.games.strategies import game_facts, log10, strategy_space
 
 SECTION = "Basics of machine learning: search over programs"
 SEED_SLOTS = ("round_robin", "local_search", "network")
-STRATEGIES = "strategies"  # folder of the run with the strategies `searchlab play` can load
-LOCAL_FILE = "local_search.safetensors"
-NET_FOLDER = "net"
 
 
 @dataclass(frozen=True)
@@ -109,13 +105,13 @@ def prepare(config: Config):
 
 
 def run(config: Config, index, context: RunContext) -> dict[str, Any]:
-    """Count the space, search it three ways, train the networks, and write the report's pieces."""
-    from searchlab.experiments.tictactoe_report import figures, report
-
+    """Count the space, search it three ways and train the networks; `tictactoe_report` draws and words it."""
     seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
     numbers: dict[str, Any] = space_facts(index.game)
     numbers["exhaustive"] = _exhaustive(config, index.game, seeds["round_robin"], context)
-    numbers["local_search"] = _local_searches(config, index, seeds["local_search"], context)
+    numbers["local_search"] = local_searches(
+        index, config.variants, config.seeds, config.evaluations, config.changes, seeds["local_search"], context
+    )
     numbers["neural"] = _networks(config, index, seeds["network"], context)
     numbers["decision_positions"] = index.decisions
     context.write_metrics(
@@ -135,8 +131,6 @@ def run(config: Config, index, context: RunContext) -> dict[str, Any]:
             for e, loss, fraction in zip(data["evaluations"], losses, fractions)
         ]
     )
-    paths = figures(config, index, numbers, context)
-    numbers["report"] = report(config, numbers, paths)
     return numbers
 
 
@@ -225,102 +219,6 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
     return outcome
 
 
-# ----- local search and random search -------------------------------------------
-
-
-def _local_searches(config: Config, index, seed: int, context: RunContext) -> dict[str, Any]:
-    """Every search variant, `seeds` runs each; per variant the mean curve and every run's outcome."""
-    from safetensors.numpy import save_file
-
-    seeds = spawn_seeds(seed, config.seeds)
-    out: dict[str, Any] = {}
-    best_local = None
-    for variant in config.variants:
-        runs = [_search_run(config, index, variant, run_seed, i, context) for i, run_seed in enumerate(seeds)]
-        curves = [run["curve"] for run in runs]
-        out[variant] = {
-            "evaluations": curves[0]["evaluations"],
-            "losses_vs_perfect": _mean([c["losses_vs_perfect"] for c in curves]),
-            "optimal_fraction": _mean([c["optimal_fraction"] for c in curves], digits=5),
-            "runs": [{key: value for key, value in run.items() if key not in ("curve", "table")} for run in runs],
-            "per_run_losses_vs_perfect": [c["losses_vs_perfect"] for c in curves],
-            "per_run_optimal_fraction": [c["optimal_fraction"] for c in curves],
-        }
-        if variant == "vs_perfect" or (best_local is None and variant == "self_play"):
-            pick = min(runs, key=lambda run: run["final_losses_vs_perfect"])
-            best_local = (variant, pick)
-    if best_local is not None:
-        variant, pick = best_local
-        table = np.asarray(pick["table"], dtype=np.int8)
-        path = context.out / STRATEGIES / LOCAL_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        metadata = {
-            "variant": variant,
-            "seed": str(pick["seed"]),
-            "losses_vs_perfect": str(pick["final_losses_vs_perfect"]),
-        }
-        atomic_write(path, lambda tmp: save_file({"table": table}, str(tmp), metadata=metadata))
-        out["saved"] = {"path": f"{STRATEGIES}/{LOCAL_FILE}", "variant": variant, "seed": pick["seed"]}
-    return out
-
-
-def _search_run(config: Config, index, variant: str, seed: int, number: int, context: RunContext) -> dict[str, Any]:
-    """One search, measured; its outcome (with the final table) is kept so a resumed run skips it."""
-    done = context.checkpoint_dir(f"local_search/{variant}-{number}") / "outcome.json"
-    saved = context.saved(done, _SEARCH_FIELDS)
-    if saved is not None:
-        return _check_search_run(saved, done, index)
-    bar = None
-    if context.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=config.evaluations,
-            desc=f"tictactoe/{variant} run {number + 1}",
-            unit="eval",
-            unit_scale=True,
-            leave=False,
-        )
-    start = time.perf_counter()
-    try:
-        trace = search(
-            index,
-            variant,
-            evaluations=config.evaluations,
-            changes=config.changes,
-            seed_rng=numpy_generator(seed),
-            progress=(lambda done: bar.update(done - bar.n)) if bar is not None else None,
-        )
-    finally:
-        if bar is not None:
-            bar.close()
-    seconds = time.perf_counter() - start
-    improving, neighbours = improving_neighbours(index, trace.table)
-    table = trace.table
-    outcome = {
-        "seed": seed,
-        "seconds": round(seconds, 3),
-        "accepted": trace.accepted,
-        "games": trace.games,
-        "never_loses_after": trace.never_loses_after,
-        "unbeatable_after": trace.unbeatable_after,
-        "final_losses_vs_perfect": round(float(index.losses_vs(table)[0]) * 1000, 4),
-        "final_losses_vs_perfect_two_move_openings": round(float(index.losses_vs(table, plies=2)[0]) * 1000, 4),
-        "final_losses_vs_random": round(float(index.losses_vs(table, "random")[0]) * 1000, 4),
-        "final_optimal_fraction": round(float(index.optimal_fraction(table)[0]), 5),
-        "improving_one_move_changes": improving,
-        "one_move_changes": neighbours,
-        "curve": {
-            "evaluations": [int(e) for e in trace.evaluations],
-            "losses_vs_perfect": [round(v, 4) for v in trace.losses_vs_perfect],
-            "optimal_fraction": [round(v, 5) for v in trace.optimal_fraction],
-        },
-        "table": table.astype(int).tolist(),
-    }
-    write_json(done, outcome)
-    return outcome
-
-
 # ----- stage records read back on resume ------------------------------------------
 # What a finished stage keeps in its outcome.json: key -> kinds of its value (see `searchlab.core.jsonfile`).
 # A resumed run reads them back instead of running the stage, so they are checked to be what the report reads.
@@ -351,23 +249,6 @@ _ROUND_ROBIN_FIELDS = {
 _NEXT_FIELDS = {"empty_squares": int, "games_log10": _NUMBER, "predicted_seconds_log10": _NUMBER}
 _SIZE_FIELDS = {"empty_squares": int, "games_log10": _NUMBER}
 _WHOLE_GAME_FIELDS = {"games_log10": _NUMBER, "seconds_log10": _NUMBER, "ages_of_universe_log10": _NUMBER}
-_SEARCH_FIELDS = {
-    "seed": int,
-    "seconds": _NUMBER,
-    "accepted": int,
-    "games": int,
-    "never_loses_after": (int, _NONE),
-    "unbeatable_after": (int, _NONE),
-    "final_losses_vs_perfect": _NUMBER,
-    "final_losses_vs_perfect_two_move_openings": _NUMBER,
-    "final_losses_vs_random": _NUMBER,
-    "final_optimal_fraction": _NUMBER,
-    "improving_one_move_changes": int,
-    "one_move_changes": int,
-    "curve": dict,
-    "table": list,
-}
-_CURVE_FIELDS = {"evaluations": list, "losses_vs_perfect": list, "optimal_fraction": list}
 
 
 def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
@@ -380,27 +261,6 @@ def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
         jsonfile.check_object(saved["next"], _NEXT_FIELDS, where=f"{done} 'next'", fix=fix)
     jsonfile.check_object(saved["whole_game"], _WHOLE_GAME_FIELDS, where=f"{done} 'whole_game'", fix=fix)
     return saved
-
-
-def _check_search_run(saved: dict[str, Any], done: Path, index) -> dict[str, Any]:
-    """One search's record: a curve of numbers and a table of legal moves, or a SearchlabError naming `done`."""
-    fix = f"delete {done} to run that stage again"
-    curve = jsonfile.check_object(saved["curve"], _CURVE_FIELDS, where=f"{done} 'curve'", fix=fix)
-    if len({len(values) for values in curve.values()}) != 1 or not all(
-        jsonfile.is_kind(v, _NUMBER) for values in curve.values() for v in values
-    ):
-        raise SearchlabError(f"{done} 'curve' does not hold three lists of numbers of one length; {fix}")
-    if not all(jsonfile.is_kind(move, int) for move in saved["table"]):
-        raise SearchlabError(f"{done} 'table' holds something other than whole numbers (squares 0-8); {fix}")
-    try:
-        index.check_tables(np.asarray(saved["table"], dtype=np.int64))
-    except (SearchlabError, OverflowError) as err:  # an illegal move, a wrong length, a number beyond int64
-        raise SearchlabError(f"{done} 'table' is no strategy ({err}); {fix}") from None
-    return saved
-
-
-def _mean(rows: list[list[float]], digits: int = 4) -> list[float]:
-    return [round(float(v), digits) for v in np.mean(np.asarray(rows, dtype=float), axis=0)]
 
 
 # ----- the networks --------------------------------------------------------------
@@ -449,24 +309,6 @@ def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str
             strategy.save(context.out / STRATEGIES / NET_FOLDER)
             out["saved"] = {"path": f"{STRATEGIES}/{NET_FOLDER}", "output": output}
     return out
-
-
-def load_local_strategy(run_folder) -> tuple[np.ndarray, dict]:
-    """The local-search strategy a tictactoe run saved: (table, metadata)."""
-    from pathlib import Path
-
-    from safetensors import SafetensorError, safe_open
-
-    path = Path(run_folder) / STRATEGIES / LOCAL_FILE
-    if not path.is_file():
-        raise SearchlabError(
-            f"no local-search strategy in {run_folder} (expected {STRATEGIES}/{LOCAL_FILE}); run `searchlab run tictactoe` first"
-        )
-    try:
-        with safe_open(str(path), framework="numpy") as handle:
-            return handle.get_tensor("table"), handle.metadata() or {}
-    except (OSError, SafetensorError, KeyError) as err:
-        raise SearchlabError(f"{path} is not a readable strategy ({err}); run `searchlab run tictactoe` again") from err
 
 
 EXPERIMENT = Experiment(

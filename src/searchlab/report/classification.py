@@ -68,7 +68,8 @@ def confusion_figure(matrix: np.ndarray, label_names: Sequence[str], *, title: s
     right = int(np.trace(matrix))
     heading = title or "Confusion matrix"
     ax.set_title(
-        f"{heading}\n{right} of {total} test images right ({right / max(total, 1):.1%}); off-diagonal cells are mistakes",
+        f"{heading}\n{right} of {total} test images right ({right / max(total, 1):.1%}); off-diagonal cells are "
+        "mistakes",
         fontsize=10,
     )
     fig.tight_layout()
@@ -136,14 +137,16 @@ def misclassified_figure(
         _label_ticks(bar_ax, label_names)
         gap = ", " if max(len(s) for s in label_names) <= 3 else "\n"
         bar_ax.set_title(
-            f"p({label_names[predicted[k]]}) = {probabilities[k][predicted[k]]:.2f}{gap}p({label_names[true[k]]}) = {probabilities[k][true[k]]:.2f}",
+            f"p({label_names[predicted[k]]}) = {probabilities[k][predicted[k]]:.2f}{gap}p({label_names[true[k]]}) "
+            f"= {probabilities[k][true[k]]:.2f}",
             fontsize=8,
         )
         for side in ("top", "right"):
             bar_ax.spines[side].set_visible(False)
     shown = f"{m} of {total_wrong}" if m < total_wrong else f"all {m}"
     fig.suptitle(
-        f"Misclassified test images ({shown}) and the network's probabilities: red = its answer, green = the true label",
+        f"Misclassified test images ({shown}) and the network's probabilities: red = its answer, green = the true "
+        "label",
         fontsize=11,
         y=1 - 0.1 / height,
     )

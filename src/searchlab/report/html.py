@@ -11,23 +11,20 @@ inline CSS only: no JavaScript, no fonts or scripts from the network.
 from __future__ import annotations
 
 import datetime
-import html
-import json
-import math
 import os
 import platform
 import re
 import sys
-import urllib.parse
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from searchlab import __version__
 from searchlab.core import jsonfile
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import check_out_file, write_text
+from searchlab.core.version import __version__
+from searchlab.report.html_values import duration, esc, format_value, href, image_size, inside, is_number
 
 TITLE = "searchlab: machine learning as search over programs"
 
@@ -44,7 +41,8 @@ INTRODUCTION = (
     "the same scale.",
 )
 
-# Every page names its writer in its head, so that `searchlab report` can tell a page it may replace from any other file.
+# Every page names its writer in its head, so that `searchlab report` can tell a page it may replace from any
+# other file.
 _GENERATOR_TAG = '<meta name="generator" content="searchlab'
 # Pages written before the generator tag began like this.
 _LEGACY_HEAD = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -95,7 +93,7 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
     body = "\n".join(
         [
             '<header class="masthead">',
-            f"<h1>{_esc(TITLE)}</h1>",
+            f"<h1>{esc(TITLE)}</h1>",
             *(f'<p class="lede">{paragraph}</p>' for paragraph in INTRODUCTION),
             "</header>",
             _contents(runs, anchors),
@@ -107,9 +105,9 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'{_GENERATOR_TAG} {_esc(__version__)}">\n'
+        f'{_GENERATOR_TAG} {esc(__version__)}">\n'
         '<meta name="color-scheme" content="light dark">\n'
-        f"<title>{_esc(TITLE)}</title>\n<style>{_css()}</style>\n</head>\n"
+        f"<title>{esc(TITLE)}</title>\n<style>{_css()}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
     write_text(path, page)
@@ -145,7 +143,7 @@ def is_report(path: Path) -> bool:
         return False
     if _GENERATOR_TAG in head:
         return True
-    return head.startswith(_LEGACY_HEAD) and f"<title>{_esc(TITLE)}</title>" in head
+    return head.startswith(_LEGACY_HEAD) and f"<title>{esc(TITLE)}</title>" in head
 
 
 # ----- reading --------------------------------------------------------------
@@ -224,16 +222,16 @@ def _contents(runs: list[_Run], anchors: list[str]) -> str:
     items = []
     for run, anchor in zip(runs, anchors):
         essay = str(run.result.get("essay_section") or "")
-        cite = f' <span class="toc-essay">{_esc(essay)}</span>' if essay else ""
-        items.append(f'<li><a href="#{anchor}">{_esc(_title(run))}</a>{cite}</li>')
+        cite = f' <span class="toc-essay">{esc(essay)}</span>' if essay else ""
+        items.append(f'<li><a href="#{anchor}">{esc(_title(run))}</a>{cite}</li>')
     return '<nav class="toc" aria-label="Contents">\n<h2>Contents</h2>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>"
 
 
 def _section(number: int, run: _Run, anchor: str, page_dir: Path) -> str:
-    parts = [f'<section class="run" id="{anchor}">', f'<h2><span class="num">{number}.</span> {_esc(_title(run))}</h2>']
+    parts = [f'<section class="run" id="{anchor}">', f'<h2><span class="num">{number}.</span> {esc(_title(run))}</h2>']
     essay = str(run.result.get("essay_section") or "")
     if essay:
-        parts.append(f'<p class="essay">Measures the essay section <cite>“{_esc(essay)}”</cite></p>')
+        parts.append(f'<p class="essay">Measures the essay section <cite>“{esc(essay)}”</cite></p>')
     report = run.result.get("report")
     if isinstance(report, dict):
         parts += [_summary(report.get("summary")), _headline(report.get("headline"))]
@@ -258,13 +256,13 @@ def _summary(summary: Any) -> str:
     if not summary:
         return ""
     lines = summary if isinstance(summary, list) else str(summary).splitlines()
-    return "\n".join(f"<p>{_esc(line.strip())}</p>" for line in map(str, lines) if line.strip())
+    return "\n".join(f"<p>{esc(line.strip())}</p>" for line in map(str, lines) if line.strip())
 
 
 def _headline(headline: Any) -> str:
     cards = [
-        f'<div class="card"><div class="value">{_esc(_format(item.get("value")))}</div>'
-        f'<div class="label">{_esc(item.get("label", ""))}</div></div>'
+        f'<div class="card"><div class="value">{esc(format_value(item.get("value")))}</div>'
+        f'<div class="label">{esc(item.get("label", ""))}</div></div>'
         for item in _items(headline)
     ]
     return f'<div class="cards">\n{"".join(cards)}\n</div>' if cards else ""
@@ -273,48 +271,19 @@ def _headline(headline: Any) -> str:
 def _figure(item: dict, folder: Path, page_dir: Path) -> str:
     relative = str(item.get("path") or "")
     caption = str(item.get("caption") or "")
-    file = _inside(folder, relative) if relative else None
+    file = inside(folder, relative) if relative else None
     if relative and file is None:  # never read, never linked: the page shows only what the run folder holds
-        return f'<p class="note">Figure not shown: {_esc(relative)} is outside the run folder. {_esc(caption)}</p>'
+        return f'<p class="note">Figure not shown: {esc(relative)} is outside the run folder. {esc(caption)}</p>'
     if file is None or not file.is_file():
-        return f'<p class="note">Figure missing: {_esc(relative or "(no path given)")} {_esc(caption)}</p>'
-    size = _image_size(file)
+        return f'<p class="note">Figure missing: {esc(relative or "(no path given)")} {esc(caption)}</p>'
+    size = image_size(file)
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
     alt = caption or f"figure {Path(relative).name}"
-    href = _href(file, page_dir)
+    link = href(file, page_dir)
     return (
-        f'<figure>\n<a href="{href}"><img src="{href}" alt="{_esc(alt)}"{dims}></a>\n'
-        f"<figcaption>{_esc(caption)}</figcaption>\n</figure>"
+        f'<figure>\n<a href="{link}"><img src="{link}" alt="{esc(alt)}"{dims}></a>\n'
+        f"<figcaption>{esc(caption)}</figcaption>\n</figure>"
     )
-
-
-def _inside(folder: Path, relative: str) -> Path | None:
-    """`folder / relative` if that names something inside `folder` (links followed), else None.
-
-    A result.json edited by hand (or from elsewhere) may name "/etc/passwd" or "../../x.png";
-    the report must not read, size or link such a file.
-    """
-    if "\x00" in relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
-        return None
-    file = folder / relative
-    try:
-        real, root = file.resolve(), folder.resolve()
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
-    return file if real == root or root in real.parents else None
-
-
-def _image_size(file: Path) -> tuple[int, int] | None:
-    """Pixel size of a raster image (reads the header only), so the page keeps its layout while images load."""
-    if file.suffix.lower() == ".svg":
-        return None
-    try:
-        from PIL import Image
-
-        with Image.open(file) as image:
-            return image.size
-    except Exception:  # an unreadable image still gets an <img>; the browser decides
-        return None
 
 
 def _table(item: dict) -> str:
@@ -322,17 +291,17 @@ def _table(item: dict) -> str:
     rows = [row if isinstance(row, list) else [row] for row in item.get("rows") or []]
     width = max([len(columns), *(len(row) for row in rows)], default=0)
     numeric = [
-        all(_is_number(row[i]) for row in rows if i < len(row) and row[i] is not None)
-        and any(i < len(row) and _is_number(row[i]) for row in rows)
+        all(is_number(row[i]) for row in rows if i < len(row) and row[i] is not None)
+        and any(i < len(row) and is_number(row[i]) for row in rows)
         for i in range(width)
     ]
-    head = "".join(f'<th{_align(numeric[i])} scope="col">{_esc(c)}</th>' for i, c in enumerate(columns))
+    head = "".join(f'<th{_align(numeric[i])} scope="col">{esc(c)}</th>' for i, c in enumerate(columns))
     body = "\n".join(
-        "<tr>" + "".join(f"<td{_align(_is_number(cell))}>{_esc(_format(cell))}</td>" for cell in row) + "</tr>"
+        "<tr>" + "".join(f"<td{_align(is_number(cell))}>{esc(format_value(cell))}</td>" for cell in row) + "</tr>"
         for row in rows
     )
     title = str(item.get("title") or "")
-    caption = f"<caption>{_esc(title)}</caption>" if title else ""
+    caption = f"<caption>{esc(title)}</caption>" if title else ""
     thead = f"<thead><tr>{head}</tr></thead>" if columns else ""
     return f'<div class="table-wrap"><table>{caption}{thead}\n<tbody>\n{body}\n</tbody></table></div>'
 
@@ -340,8 +309,8 @@ def _table(item: dict) -> str:
 def _text(item: dict) -> str:
     """A block of text shown as written (a model's sample), with its title."""
     title = str(item.get("title") or "")
-    caption = f"<figcaption>{_esc(title)}</figcaption>" if title else ""
-    return f'<figure class="text">{caption}<pre>{_esc(str(item.get("text") or ""))}</pre></figure>'
+    caption = f"<figcaption>{esc(title)}</figcaption>" if title else ""
+    return f'<figure class="text">{caption}<pre>{esc(str(item.get("text") or ""))}</pre></figure>'
 
 
 def _align(numeric: bool) -> str:
@@ -355,12 +324,13 @@ def _other_results(result: dict) -> str:
 
 def _config(run: _Run) -> str:
     if run.config is None:
-        return f'<p class="note">{_esc(run.config_note or "No configuration recorded.")}</p>'
+        return f'<p class="note">{esc(run.config_note or "No configuration recorded.")}</p>'
     settings = run.config.get("config", run.config)
     if not isinstance(settings, dict):
         settings = {"config": settings}
     rows = "\n".join(
-        f'<tr><th scope="row">{_esc(key)}</th><td>{_esc(_format(value))}</td></tr>' for key, value in settings.items()
+        f'<tr><th scope="row">{esc(key)}</th><td>{esc(format_value(value))}</td></tr>'
+        for key, value in settings.items()
     )
     return (
         f'<details class="config"><summary>Configuration ({len(settings)} settings)</summary>\n'
@@ -370,8 +340,8 @@ def _config(run: _Run) -> str:
 
 def _links(folder: Path, page_dir: Path) -> str:
     names = ["result.json", "config.json", "metrics.jsonl"]
-    links = [f'<a href="{_href(folder / name, page_dir)}">{name}</a>' for name in names if (folder / name).is_file()]
-    links.append(f'<a href="{_href(folder, page_dir)}/">run folder</a>')
+    links = [f'<a href="{href(folder / name, page_dir)}">{name}</a>' for name in names if (folder / name).is_file()]
+    links.append(f'<a href="{href(folder, page_dir)}/">run folder</a>')
     return f'<p class="files">Files: {" · ".join(links)}</p>'
 
 
@@ -381,10 +351,10 @@ def _footer(size: str | None, seconds: float | None, count: int) -> str:
     if size:
         facts.append(f"size: {size}")
     if seconds is not None:
-        facts.append(f"total time {_duration(seconds)}")
+        facts.append(f"total time {duration(seconds)}")
     versions = f"Python {platform.python_version()} · torch {_torch_version()} · searchlab {__version__}"
     return (
-        f"<footer>\n<p>{_esc(' · '.join(facts))}</p>\n<p>{_esc(versions)}</p>\n"
+        f"<footer>\n<p>{esc(' · '.join(facts))}</p>\n<p>{esc(versions)}</p>\n"
         "<p>Every number on this page is read from the run folders; rerun with "
         "<code>searchlab tour</code> or rebuild the page with <code>searchlab report</code>.</p>\n</footer>"
     )
@@ -398,71 +368,6 @@ def _torch_version() -> str:
         return metadata.version("torch")
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-# ----- small helpers --------------------------------------------------------
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _href(target: Path, page_dir: Path) -> str:
-    """`target` as a URL relative to the page's folder (percent-encoded, '/' separated)."""
-    absolute = os.path.abspath(target)
-    try:
-        relative = Path(os.path.relpath(absolute, page_dir)).as_posix()
-    except ValueError:  # another drive on Windows: no relative path exists
-        return _esc(Path(absolute).as_uri())
-    return _esc(urllib.parse.quote(relative, safe="/"))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _format(value: Any) -> str:
-    """Numbers for people: ints with thousands separators, floats to 4 significant digits."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return _format_float(value)
-    if isinstance(value, (list, tuple)) and all(v is None or isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(_format(v) for v in value)
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value)
-    return str(value)
-
-
-def _format_float(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    if -4 <= magnitude < 6:
-        decimals = max(0, 3 - magnitude)
-        text = f"{value:,.{decimals}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa, exponent = f"{value:.3e}".split("e")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def _css() -> str:

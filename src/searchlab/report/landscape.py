@@ -20,7 +20,7 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 from PIL import Image
 
 from searchlab.report.animation import render_frames
-from searchlab.report.figures import color_of
+from searchlab.report.colors import color_of
 from searchlab.report.graphs import weight_label
 
 # Losses below this fraction of the surface's largest are drawn at it (log colours cannot show 0).

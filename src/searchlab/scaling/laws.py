@@ -2,7 +2,9 @@
 
 N is the number of model parameters, D the number of training examples, L the
 held-out loss (> 0). Every function takes one row per trial (several seeds per
-(N, D) cell are fine) and returns numbers; the figures are drawn elsewhere.
+(N, D) cell are fine) and returns numbers; the figures are drawn elsewhere, and
+what the trials show without a law (means per cell, data to a target) is in
+`searchlab.scaling.grid`.
 
 Both forms are fitted to log L, not L: the literature does so, the noise of a loss
 is roughly multiplicative, and squared errors in L would let the largest (worst)
@@ -22,6 +24,7 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit, minimize_scalar
 
 from searchlab.core.errors import SearchlabError
+from searchlab.scaling.grid import check_rows
 
 PUBLISHED = {
     # Kaplan et al. 2020, "Scaling Laws for Neural Language Models", eq. 1.5 (L(N, D)).
@@ -91,23 +94,6 @@ class Fit:
             "rmse_log": float(self.rmse_log),
             "points": int(self.points),
         }
-
-
-def _check_rows(n_params: int, *columns) -> list[np.ndarray]:
-    """Flat float arrays of equal length, all finite and > 0; enough rows for n_params (0: no fit)."""
-    arrays = [np.asarray(c, dtype=float).ravel() for c in columns]
-    if len({a.size for a in arrays}) != 1:
-        raise SearchlabError(f"N, D and L must have one value per trial; got lengths {[a.size for a in arrays]}")
-    for name, a in zip("NDL", arrays):
-        if not np.all(np.isfinite(a)) or np.any(a <= 0):
-            raise SearchlabError(f"every {name} must be a finite number > 0 (sizes, counts and losses are positive)")
-    if n_params and arrays[0].size < n_params + 1:
-        raise SearchlabError(
-            f"a law with {n_params} parameters needs at least {n_params + 1} trials; got {arrays[0].size}"
-        )
-    if n_params and (np.unique(arrays[0]).size < 2 or np.unique(arrays[1]).size < 2):
-        raise SearchlabError("fitting L(N, D) needs at least two different model sizes N and two data sizes D")
-    return arrays
 
 
 def _best_curve_fit(form, model, starts, bounds, log_n, log_d, log_l, names, to_natural) -> Fit:
@@ -192,7 +178,7 @@ def fit_kaplan(N, D, L) -> Fit:
         SearchlabError: on mismatched lengths, non-positive or non-finite values,
             fewer than 5 trials, a single N or D, or when no start converges.
     """
-    n, d, loss = _check_rows(4, N, D, L)
+    n, d, loss = check_rows(4, N, D, L)
     log_n, log_d, log_l = np.log(n), np.log(d), np.log(loss)
     mid_n, mid_d, mid_l = np.median(log_n), np.median(log_d), np.median(log_l)
     starts = []
@@ -228,7 +214,7 @@ def fit_chinchilla(N, D, L) -> Fit:
     Raises:
         SearchlabError: as fit_kaplan, with at least 6 trials.
     """
-    n, d, loss = _check_rows(5, N, D, L)
+    n, d, loss = check_rows(5, N, D, L)
     log_n, log_d, log_l = np.log(n), np.log(d), np.log(loss)
     mid_n, mid_d, mid_l = np.median(log_n), np.median(log_d), np.median(loss)
     starts = []
@@ -271,29 +257,6 @@ def exponents_vs_published(fits: dict[str, Fit]) -> list[dict]:
     ]
 
 
-def largest_holdout(N, D, by: str = "both") -> np.ndarray:
-    """Mark the trials to hold out: those at the largest N, the largest D, or (by="both") either.
-
-    "both" (the default) is the honest test of "fit on the smaller trials, predict the
-    largest": the fit sees neither the largest model nor the largest data size, so each
-    held-out trial is an extrapolation along one axis and the (largest N, largest D)
-    corner one along both. Holding out the largest N*D instead would leave the largest
-    model in the fit at smaller D, which makes the prediction mostly an interpolation.
-
-    Returns:
-        A boolean array, True for the trials to hold out.
-    """
-    n, d = (np.asarray(c, dtype=float).ravel() for c in (N, D))
-    if by not in ("N", "D", "both"):
-        raise SearchlabError(f"hold out by 'N', 'D' or 'both', not {by!r}")
-    held = np.zeros(n.size, dtype=bool)
-    if by in ("N", "both"):
-        held |= n == n.max()
-    if by in ("D", "both"):
-        held |= d == d.max()
-    return held
-
-
 def heldout_prediction_error(fit_fn: Callable[..., Fit], N, D, L, holdout) -> dict:
     """Fit on the rows where holdout is False; predict the rows where it is True.
 
@@ -304,7 +267,7 @@ def heldout_prediction_error(fit_fn: Callable[..., Fit], N, D, L, holdout) -> di
     Raises:
         SearchlabError: when nothing is held out, or from the fit.
     """
-    n, d, loss = _check_rows(0, N, D, L)
+    n, d, loss = check_rows(0, N, D, L)
     held = np.asarray(holdout, dtype=bool).ravel()
     if held.size != n.size or not held.any():
         raise SearchlabError("holdout must be one boolean per trial with at least one True")
@@ -350,50 +313,6 @@ def compute_optimal_frontier(fit: Fit, computes, flops_per_param_example: float 
     """compute_optimal over many budgets: arrays "compute", "N_opt", "D_opt", "loss" (same length)."""
     rows = [compute_optimal(fit, c, flops_per_param_example) for c in np.asarray(computes, float).ravel()]
     return {key: np.array([row[key] for row in rows]) for key in ("compute", "N_opt", "D_opt", "loss")}
-
-
-def mean_by_cell(N, D, L) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Average the seeds of each (N, D) cell: returns (N, D, mean L, count), sorted by N then D."""
-    n, d, loss = _check_rows(0, N, D, L)
-    cells, index = np.unique(np.column_stack([n, d]), axis=0, return_inverse=True)
-    index = index.ravel()
-    count = np.bincount(index)
-    return cells[:, 0], cells[:, 1], np.bincount(index, weights=loss) / count, count
-
-
-def examples_to_target(D, L, target: float) -> float | None:
-    """For one model size, the smallest D at which the loss reaches target (L <= target).
-
-    Rows with the same D are averaged first. Between the two data sizes that bracket
-    the first crossing, D is interpolated linearly in (log D, log L), which is exact
-    for a power law. If the loss is already at or below target at the smallest D, that
-    smallest D is returned (the true answer is at most it: callers can tell by
-    comparing with min(D)). None if the target is never reached.
-    """
-    d, loss = _check_rows(0, D, L)
-    if not np.isfinite(target) or target <= 0:
-        raise SearchlabError("the target loss must be a finite number > 0")
-    _, d, loss, _ = mean_by_cell(np.ones_like(d), d, loss)  # sorted by D
-    reached = np.flatnonzero(loss <= target)
-    if reached.size == 0:
-        return None
-    i = reached[0]
-    if i == 0:
-        return float(d[0])
-    x0, x1, y0, y1 = np.log(d[i - 1]), np.log(d[i]), np.log(loss[i - 1]), np.log(loss[i])
-    return float(np.exp(x0 + (np.log(target) - y0) * (x1 - x0) / (y1 - y0)))
-
-
-def examples_to_target_by_size(N, D, L, target: float) -> dict[float, float | None]:
-    """examples_to_target for each model size N: {N: D needed, or None if never reached}."""
-    n, d, loss = _check_rows(0, N, D, L)
-    return {float(size): examples_to_target(d[n == size], loss[n == size], target) for size in np.unique(n)}
-
-
-def loss_at_largest_data(N, D, L) -> dict[float, float]:
-    """For each model size N, the mean loss (over seeds) at the largest D it was trained on."""
-    n, d, loss, _ = mean_by_cell(N, D, L)
-    return {float(size): float(loss[n == size][np.argmax(d[n == size])]) for size in np.unique(n)}
 
 
 def iso_loss_grid(fit: Fit, N_range, D_range, n: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

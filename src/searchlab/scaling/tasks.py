@@ -21,8 +21,9 @@ stopping). So a small D must pay for its own stopping decision, as it would in
 practice, and the returned loss is what a user with D examples would get.
 
 The MLP task (the seeded teacher, digits, and the student's training) is in
-`searchlab.scaling.teacher`; this module holds the entry points, the language
-model trial and the settings checks both use. `TRIALS` names the trials.
+`searchlab.scaling.teacher` and `searchlab.scaling.student`; this module holds the entry points and the language
+model trial; the settings checks both use are in `searchlab.scaling.settings`.
+`TRIALS` names the trials.
 """
 
 from __future__ import annotations
@@ -33,62 +34,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed
-
-# ----- settings ------------------------------------------------------------------
-
-
-def check_settings(task: str, params: dict, defaults: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
-    """`params` over `defaults`, checked: every key known, every required key present.
-
-    Raises:
-        SearchlabError: an unknown or missing key.
-    """
-    if not isinstance(params, dict):
-        raise SearchlabError(f"{task}: params must be a dict of settings, got {type(params).__name__}")
-    unknown = sorted(set(params) - set(defaults) - set(required))
-    if unknown:
-        raise SearchlabError(
-            f"{task}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted([*required, *defaults]))}"
-        )
-    missing = [key for key in required if key not in params]
-    if missing:
-        raise SearchlabError(
-            f"{task}: missing setting {', '.join(map(repr, missing))}; every trial needs {', '.join(required)}"
-        )
-    return {**defaults, **params}
-
-
-def check_whole(task: str, settings: dict[str, Any], *names: str, minimum: int = 1) -> None:
-    """Each named setting must be a whole number >= `minimum` (stored back as an int); else SearchlabError."""
-    for name in names:
-        value = settings[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise SearchlabError(f"{task}: {name} must be a whole number >= {minimum}, got {value!r}")
-        settings[name] = int(value)
-
-
-def check_number(
-    task: str, settings: dict[str, Any], name: str, low: float, high: float = math.inf, *, low_open: bool = True
-) -> None:
-    """The setting must be a finite number above `low` (or at it, unless `low_open`) and below `high`; else SearchlabError."""
-    value = settings[name]
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and value < high
-    if not ok:
-        bound = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if math.isfinite(high) else "")
-        raise SearchlabError(f"{task}: {name} must be a number {bound}, got {value!r}")
-    settings[name] = float(value)
-
-
-def curve_steps(max_steps: int, points: int) -> list[int]:
-    """About `points` distinct steps from 1 to `max_steps`, log-spaced: where a learning curve is measured."""
-    return sorted({int(round(s)) for s in np.geomspace(1, max_steps, num=max(points, 2))})
-
+from searchlab.scaling.settings import check_number, check_settings, check_whole, curve_steps
+from searchlab.scaling.student import train_student
 
 # ----- the trials ------------------------------------------------------------------
 
@@ -96,16 +47,13 @@ def curve_steps(max_steps: int, points: int) -> list[int]:
 def mlp_trial(params: dict, seed: int, folder: Path) -> dict:
     """One student MLP of `width` trained on `examples` (D) examples of the fixed teacher (or digits).
 
-    The task and its protocol are in `searchlab.scaling.teacher` (`MLP_DEFAULTS`
+    The task and its protocol are in `searchlab.scaling.student` (`MLP_DEFAULTS`
     lists the settings; `train_student` the protocol and the answer's keys).
     `folder` is unused: the trial writes nothing.
 
     Raises:
         SearchlabError: an unknown key or a bad value in `params`, or a bad seed.
     """
-    # Imported here: teacher.py uses this module's settings checks.
-    from searchlab.scaling.teacher import train_student
-
     return train_student(params, seed)
 
 
@@ -129,7 +77,10 @@ LM_DEFAULTS: dict[str, Any] = {
 
 @lru_cache(maxsize=1)
 def _corpus_and_vocab():
-    """The embedded corpus and its character vocabulary (every character of train and validation; fixed across trials)."""
+    """The embedded corpus and its character vocabulary (every character of train and validation).
+
+    Both are fixed across trials.
+    """
     from searchlab.encodings.text import CharVocab
     from searchlab.lm import load_corpus
 
@@ -167,7 +118,7 @@ def _lm_settings(params: dict) -> dict[str, Any]:
         raise SearchlabError(
             f"{task}: characters {characters} is more than the {len(corpus.train)} of the training text"
         )
-    held = int(round(characters * settings["holdout"]))
+    held = round(characters * settings["holdout"])
     if min(held, characters - held) <= context:
         smallest = math.ceil((context + 1) / min(settings["holdout"], 1 - settings["holdout"])) + 1
         raise SearchlabError(
@@ -210,29 +161,84 @@ def charlm_trial(params: dict, seed: int, folder: Path) -> dict:
     Raises:
         SearchlabError: an unknown key or a bad value in `params`, or a bad seed.
     """
-    from searchlab.lm import Corpus, ModelConfig, TrainConfig, text_nats, tokenize, train
-    from searchlab.lm.evaluate import window_loss, window_starts
+    from searchlab.lm import text_nats, train
 
     start = time.perf_counter()
     settings = _lm_settings(params)
     seed = check_seed(seed)
     corpus, vocab = _corpus_and_vocab()
-    characters, context, steps = settings["characters"], settings["context"], settings["steps"]
-    cut = characters - int(round(characters * settings["holdout"]))
-    text = corpus.train[:characters]
-    # The trainer scores its "validation" part once at the end: give it the fixed validation piece.
-    piece = corpus.validation[: settings["validation_characters"]]
-    data = tokenize(Corpus(source=corpus.source, train=text[:cut], validation=piece), vocab, context)
-    holdout_ids = torch.as_tensor(vocab.encode(text[cut:]), dtype=torch.int64)  # (D - cut,)
-    validation_ids = torch.as_tensor(data.validation_ids, dtype=torch.int64)  # (validation_characters,)
-    holdout_starts = window_starts(len(holdout_ids), context, settings["eval_windows"])
-    validation_starts = window_starts(len(validation_ids), context, settings["eval_windows"])
+    data = _LMTrialData(settings, corpus, vocab)
+    model_config, train_config = _lm_configs(settings, vocab.size)
+    keeper = _BestKeeper(settings, data)
+    result = train(model_config, train_config, data.tokens, seed, callback=keeper.after_step)
+    model = result.model
+    loss = result.validation_loss
+    if keeper.best["step"] != result.steps:
+        model.load_state_dict(keeper.best["state"])
+        nats, count = text_nats(model, data.validation_ids, batch_size=settings["batch_size"])
+        loss = nats / count
+    counts = result.parameters
+    return {
+        "params": counts["non_embedding"],
+        "params_total": counts["total"],
+        "examples": settings["characters"],
+        "loss": loss,
+        "final_loss": result.validation_loss,
+        "bpc": loss / math.log(2),
+        "curve": keeper.curve,
+        "steps": result.steps,
+        "best_step": keeper.best["step"],
+        "holdout_loss": keeper.best["loss"],
+        "train_loss": keeper.best["train_loss"],
+        "tokens_seen": result.tokens,
+        "epochs": result.tokens / len(data.tokens.train_ids),
+        "flops_per_token": result.flops_per_token,
+        "training_flops": result.flops_per_token * result.tokens,  # by Kaplan's count, about 6 N per token processed
+        "width": settings["width"],
+        "layers": settings["layers"],
+        "heads": settings["heads"],
+        "context": settings["context"],
+        "vocab_size": vocab.size,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+class _LMTrialData:
+    """A language-model trial's text: the training part, its held-out tail and the fixed validation piece.
+
+    Attributes:
+        tokens: the trainer's data: the first part of the D characters to train on, and the validation piece
+            as its "validation" part (the trainer scores it once, at the end).
+        holdout_ids, validation_ids: the held-out tail's and the validation piece's ids.
+        holdout_starts, validation_starts: the fixed windows each is checked on.
+    """
+
+    def __init__(self, settings: dict[str, Any], corpus, vocab) -> None:
+        from searchlab.lm import Corpus, tokenize
+        from searchlab.lm.evaluate import window_starts
+
+        characters, context = settings["characters"], settings["context"]
+        cut = characters - round(characters * settings["holdout"])
+        text = corpus.train[:characters]
+        piece = corpus.validation[: settings["validation_characters"]]
+        self.tokens = tokenize(Corpus(source=corpus.source, train=text[:cut], validation=piece), vocab, context)
+        self.holdout_ids = torch.as_tensor(vocab.encode(text[cut:]), dtype=torch.int64)  # (D - cut,)
+        self.validation_ids = torch.as_tensor(self.tokens.validation_ids, dtype=torch.int64)  # (validation_characters,)
+        self.holdout_starts = window_starts(len(self.holdout_ids), context, settings["eval_windows"])
+        self.validation_starts = window_starts(len(self.validation_ids), context, settings["eval_windows"])
+
+
+def _lm_configs(settings: dict[str, Any], vocab_size: int):
+    """The transformer's shape and its training (a fixed number of steps; the trainer evaluates once, at the end)."""
+    from searchlab.lm import ModelConfig, TrainConfig
+
+    steps = settings["steps"]
     model_config = ModelConfig(
-        vocab_size=vocab.size,
+        vocab_size=vocab_size,
         layers=settings["layers"],
         heads=settings["heads"],
         width=settings["width"],
-        context=context,
+        context=settings["context"],
         dropout=settings["dropout"],
     )
     train_config = TrainConfig(
@@ -244,56 +250,39 @@ def charlm_trial(params: dict, seed: int, folder: Path) -> dict:
         eval_every=steps,
         eval_windows=settings["eval_windows"],
     )
-    tokens_per_step = settings["batch_size"] * context
-    measure_at = set(curve_steps(steps, settings["curve_points"]))
-    curve: list[list[float]] = []
-    best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
-    recent: list[float] = []  # train losses since the last check
+    return model_config, train_config
 
-    def after_step(model, step: int, loss: float) -> None:
-        recent.append(loss)
-        if step in measure_at:
-            curve.append(
-                [step * tokens_per_step, window_loss(model, validation_ids, validation_starts, settings["batch_size"])]
+
+class _BestKeeper:
+    """The trainer's callback: the learning curve on the validation piece, and the parameters best on the tail."""
+
+    def __init__(self, settings: dict[str, Any], data: _LMTrialData) -> None:
+        self.settings = settings
+        self.data = data
+        self.tokens_per_step = settings["batch_size"] * settings["context"]
+        self.measure_at = set(curve_steps(settings["steps"], settings["curve_points"]))
+        self.curve: list[list[float]] = []
+        self.best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
+        self.recent: list[float] = []  # train losses since the last check
+
+    def after_step(self, model, step: int, loss: float) -> None:
+        from searchlab.lm.evaluate import window_loss
+
+        settings, data, batch_size = self.settings, self.data, self.settings["batch_size"]
+        self.recent.append(loss)
+        if step in self.measure_at:
+            self.curve.append(
+                [
+                    step * self.tokens_per_step,
+                    window_loss(model, data.validation_ids, data.validation_starts, batch_size),
+                ]
             )
-        if step % settings["eval_every"] == 0 or step == steps:
-            held = window_loss(model, holdout_ids, holdout_starts, settings["batch_size"])
-            if held < best["loss"]:
+        if step % settings["eval_every"] == 0 or step == settings["steps"]:
+            held = window_loss(model, data.holdout_ids, data.holdout_starts, batch_size)
+            if held < self.best["loss"]:
                 state = {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
-                best.update(loss=held, step=step, state=state, train_loss=sum(recent) / len(recent))
-            recent.clear()
-
-    result = train(model_config, train_config, data, seed, callback=after_step)
-    model = result.model
-    loss = result.validation_loss
-    if best["step"] != result.steps:
-        model.load_state_dict(best["state"])
-        nats, count = text_nats(model, validation_ids, batch_size=settings["batch_size"])
-        loss = nats / count
-    counts = result.parameters
-    return {
-        "params": counts["non_embedding"],
-        "params_total": counts["total"],
-        "examples": characters,
-        "loss": loss,
-        "final_loss": result.validation_loss,
-        "bpc": loss / math.log(2),
-        "curve": curve,
-        "steps": result.steps,
-        "best_step": best["step"],
-        "holdout_loss": best["loss"],
-        "train_loss": best["train_loss"],
-        "tokens_seen": result.tokens,
-        "epochs": result.tokens / len(data.train_ids),
-        "flops_per_token": result.flops_per_token,
-        "training_flops": result.flops_per_token * result.tokens,  # by Kaplan's count, about 6 N per token processed
-        "width": settings["width"],
-        "layers": settings["layers"],
-        "heads": settings["heads"],
-        "context": context,
-        "vocab_size": vocab.size,
-        "seconds": time.perf_counter() - start,
-    }
+                self.best.update(loss=held, step=step, state=state, train_loss=sum(self.recent) / len(self.recent))
+            self.recent.clear()
 
 
 # What the scaling experiment and the sweep can run, by name.

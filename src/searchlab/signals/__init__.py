@@ -8,15 +8,23 @@ measurable, so that every claim about a training signal becomes a number:
   (judges optimality, right with probability q); `outcome`: a policy's exact results
   against a fixed pool of opponents.
 - `arithmetic`: problems such as "37 plus 45?" answered one character at a time over
-  the essay alphabet, checked exactly; `arithmetic_people`: a demonstrator whose
-  error rate grows with the digits, and a noisy rater with a soft spot for round answers.
+  the essay alphabet, checked exactly (`ArithmeticProblem`, `check`); `arithmetic_people`:
+  a demonstrator whose error rate grows with the digits, and a noisy rater with a soft
+  spot for round answers.
 - `people`: the configs (`TicTacToePeople`, `ArithmeticPeople`) that make and measure them.
+
+The machinery is shared through one task interface (`task.Task`), implemented by
+`tictactoe_signals.TicTacToeSignals` and `arithmetic_signals.ArithmeticSignals`:
+`result.PathResult` is what every path returns, `reinforce` is the one policy-gradient
+loop, `paths` the approval, reward-model and outcome paths, `pipeline` the staged
+pipeline. Each task's imitation paths and reward model are in its own modules
+(`tictactoe_paths`, `tictactoe_reward`; `arithmetic_imitation`, `arithmetic_reward`).
 
 Both tasks name their people `Demonstrator` and `Rater`; import them from their modules.
 """
 
 from searchlab.signals import arithmetic, arithmetic_people, outcome, tictactoe_task
-from searchlab.signals.arithmetic import ArithmeticTask, Problem, check
+from searchlab.signals.arithmetic import ArithmeticProblem, ArithmeticTask, check
 from searchlab.signals.common import Measured
 from searchlab.signals.outcome import POOL, Outcome, OutcomeReport
 from searchlab.signals.people import ArithmeticPeople, TicTacToePeople
@@ -25,11 +33,11 @@ from searchlab.signals.tictactoe_task import TicTacToeTask, default_task
 __all__ = [
     "POOL",
     "ArithmeticPeople",
+    "ArithmeticProblem",
     "ArithmeticTask",
     "Measured",
     "Outcome",
     "OutcomeReport",
-    "Problem",
     "TicTacToePeople",
     "TicTacToeTask",
     "arithmetic",

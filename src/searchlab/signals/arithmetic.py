@@ -41,7 +41,7 @@ SYMBOLS = "".join(c for c in ESSAY_ALPHABET if c in _NEEDED)
 if len(SYMBOLS) != len(_NEEDED):  # a guard for edits to the words or markers above
     raise ImportError(f"arithmetic symbols outside the essay alphabet: {sorted(_NEEDED - set(SYMBOLS))}")
 
-_PROBLEM = re.compile(r"(\d{1,%d}) (%s) (\d{1,%d})\?" % (MAX_DIGITS, "|".join(OPERATORS.values()), MAX_DIGITS))
+_PROBLEM = re.compile(rf"(\d{{1,{MAX_DIGITS}}}) ({'|'.join(OPERATORS.values())}) (\d{{1,{MAX_DIGITS}}})\?")
 _NUMBER = re.compile(r"-?(0|[1-9]\d*)")
 _WORDS = {word: op for op, word in OPERATORS.items()}
 
@@ -52,8 +52,8 @@ def arithmetic_vocab() -> CharVocab:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """`left operator right`, for example Problem(37, "+", 45), written "37 plus 45?".
+class ArithmeticProblem:
+    """`left operator right`, for example ArithmeticProblem(37, "+", 45), written "37 plus 45?".
 
     Raises:
         SearchlabError: an operator outside `OPERATORS`, or an operand that is not a whole
@@ -105,8 +105,8 @@ class Problem:
         return self.text
 
 
-def parse_problem(text: str) -> Problem:
-    """Inverse of `Problem.text` (trailing padding ignored).
+def parse_problem(text: str) -> ArithmeticProblem:
+    """Inverse of `ArithmeticProblem.text` (trailing padding ignored).
 
     Raises:
         SearchlabError: text that is not "<number> plus|minus|times <number>?".
@@ -114,7 +114,7 @@ def parse_problem(text: str) -> Problem:
     match = _PROBLEM.fullmatch(text.rstrip(PAD)) if isinstance(text, str) else None
     if match is None:
         raise SearchlabError(f"a problem is written like '37 plus 45?' (plus, minus or times), got {text!r}")
-    return Problem(int(match[1]), _WORDS[match[2]], int(match[3]))
+    return ArithmeticProblem(int(match[1]), _WORDS[match[2]], int(match[3]))
 
 
 def clean_answer(answer: str) -> str:
@@ -128,7 +128,7 @@ def is_number(answer: str) -> bool:
     return _NUMBER.fullmatch(text) is not None and text != "-0"
 
 
-def check(problem: Problem | str, answer: str) -> bool:
+def check(problem: ArithmeticProblem | str, answer: str) -> bool:
     """True iff the written answer (end marker and padding allowed) is the canonical decimal of the exact result.
 
     A malformed answer ("", "12a", "007", "-0") is simply wrong, never an error: models write anything.
@@ -166,14 +166,14 @@ class ArithmeticTask:
         object.__setattr__(self, "digits", digits)
         object.__setattr__(self, "operators", operators)
 
-    def sample(self, count: int, seed: int | np.random.Generator) -> list[Problem]:
+    def sample(self, count: int, seed: int | np.random.Generator) -> list[ArithmeticProblem]:
         """`count` problems drawn from `seed` (or a generator, whose stream continues)."""
         rng = seed if isinstance(seed, np.random.Generator) else numpy_generator(seed)
         digits = rng.choice(np.array(self.digits), size=count)  # (count,)
         low = np.where(digits == 1, 0, 10 ** (digits - 1))
         operands = rng.integers(low, 10**digits, size=(2, count))  # (2, count): left, right
         operators = rng.choice(np.array(self.operators), size=count)
-        return [Problem(int(a), str(op), int(b)) for a, op, b in zip(operands[0], operators, operands[1])]
+        return [ArithmeticProblem(int(a), str(op), int(b)) for a, op, b in zip(operands[0], operators, operands[1])]
 
 
 # ---- encoding ---------------------------------------------------------------------------
@@ -189,12 +189,12 @@ def _rows(texts: list[str], length: int, vocab: CharVocab | None, what: str) -> 
     return out
 
 
-def encode_problems(problems: list[Problem], vocab: CharVocab | None = None) -> np.ndarray:
+def encode_problems(problems: list[ArithmeticProblem], vocab: CharVocab | None = None) -> np.ndarray:
     """(N, PROBLEM_LENGTH) int64 ids: each problem's text, padded."""
     return _rows([p.text for p in problems], PROBLEM_LENGTH, vocab, "problem")
 
 
-def decode_problems(ids: np.ndarray, vocab: CharVocab | None = None) -> list[Problem]:
+def decode_problems(ids: np.ndarray, vocab: CharVocab | None = None) -> list[ArithmeticProblem]:
     """Inverse of `encode_problems` (SearchlabError for a row that is not a problem)."""
     vocab = vocab or arithmetic_vocab()
     return [parse_problem(vocab.decode(row)) for row in np.asarray(ids).reshape(-1, PROBLEM_LENGTH)]

@@ -36,7 +36,7 @@ from searchlab.signals.arithmetic import (
     END,
     PAD,
     PROBLEM_LENGTH,
-    Problem,
+    ArithmeticProblem,
     arithmetic_vocab,
     check,
     decode_answers,
@@ -74,7 +74,7 @@ def make_model(settings: ModelSettings | None = None, seed: int = 0) -> CausalTr
     return CausalTransformer((settings or ModelSettings()).config(), torch_generator(seed))
 
 
-def _problem_ids(problems: list[Problem] | np.ndarray | torch.Tensor) -> torch.Tensor:
+def _problem_ids(problems: list[ArithmeticProblem] | np.ndarray | torch.Tensor) -> torch.Tensor:
     if isinstance(problems, torch.Tensor):
         return problems
     if isinstance(problems, np.ndarray):
@@ -114,7 +114,7 @@ def token_log_probs(
 
 def log_prob(
     model: CausalTransformer,
-    problems: list[Problem] | np.ndarray | torch.Tensor,
+    problems: list[ArithmeticProblem] | np.ndarray | torch.Tensor,
     answers: list[str] | np.ndarray | torch.Tensor,
 ) -> torch.Tensor:
     """(B,) log-probability that the model writes each answer (strings or encoded rows); differentiable.
@@ -182,7 +182,11 @@ def _write(
 
 
 def sample(
-    model: CausalTransformer, problems: list[Problem] | np.ndarray, n: int, temperature: float = 1.0, seed: int = 0
+    model: CausalTransformer,
+    problems: list[ArithmeticProblem] | np.ndarray,
+    n: int,
+    temperature: float = 1.0,
+    seed: int = 0,
 ) -> tuple[list[list[str]], np.ndarray]:
     """`n` answers per problem, drawn in one batch.
 
@@ -209,18 +213,18 @@ def sample(
     return [flat[i * n : (i + 1) * n] for i in range(len(flat) // n)], total.numpy().reshape(-1, n)
 
 
-def greedy(model: CausalTransformer, problems: list[Problem] | np.ndarray) -> list[str]:
+def greedy(model: CausalTransformer, problems: list[ArithmeticProblem] | np.ndarray) -> list[str]:
     """The model's most likely character at each position: its deterministic answer to each problem."""
     written, _ = _write(model, _problem_ids(problems), 1.0, None)
     return decode_answers(written.numpy(), VOCAB)
 
 
-def accuracy(model: CausalTransformer, problems: list[Problem], batch: int = 4096) -> float:
+def accuracy(model: CausalTransformer, problems: list[ArithmeticProblem], batch: int = 4096) -> float:
     """Share of problems whose greedy answer is exactly right (`check`)."""
     return float(np.mean(correct(model, problems, batch))) if problems else 0.0
 
 
-def correct(model: CausalTransformer, problems: list[Problem], batch: int = 4096) -> np.ndarray:
+def correct(model: CausalTransformer, problems: list[ArithmeticProblem], batch: int = 4096) -> np.ndarray:
     """(N,) bool: the greedy answer to each problem is exactly right."""
     answers = [a for start in range(0, len(problems), batch) for a in greedy(model, problems[start : start + batch])]
     return np.array([check(p, a) for p, a in zip(problems, answers)], dtype=bool)

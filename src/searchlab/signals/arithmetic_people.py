@@ -32,7 +32,7 @@ import numpy as np
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, numpy_generator
-from searchlab.signals.arithmetic import MAX_DIGITS, ArithmeticTask, Problem, check, clean_answer, is_number
+from searchlab.signals.arithmetic import MAX_DIGITS, ArithmeticProblem, ArithmeticTask, check, clean_answer, is_number
 from searchlab.signals.common import Measured, check_probability
 
 MISTAKES = ("dropped carry", "off by one", "swapped digits", "lost sign")
@@ -50,7 +50,7 @@ def _without_carries(left: int, right: int, operator: str) -> int:
     return int("".join(map(str, columns)))
 
 
-def mistakes(problem: Problem) -> dict[str, list[str]]:
+def mistakes(problem: ArithmeticProblem) -> dict[str, list[str]]:
     """Every plausible wrong answer to `problem`, by kind (kinds that cannot apply are absent)."""
     truth = problem.answer
     sign, magnitude = ("-", truth[1:]) if truth.startswith("-") else ("", truth)
@@ -78,7 +78,7 @@ def mistakes(problem: Problem) -> dict[str, list[str]]:
     return found
 
 
-def plausible_mistake(problem: Problem, rng: np.random.Generator) -> str:
+def plausible_mistake(problem: ArithmeticProblem, rng: np.random.Generator) -> str:
     """One wrong answer: a kind uniform among those in `mistakes(problem)`, then one of its answers uniformly."""
     found = mistakes(problem)
     kind = list(found)[rng.integers(len(found))]
@@ -103,7 +103,8 @@ class Demonstrator:
         hardest = self.error_rate(MAX_DIGITS)
         if hardest > 1.0:
             raise SearchlabError(
-                f"arithmetic demonstrator: base_error + per_digit_error * {MAX_DIGITS - 1} = {hardest:g} exceeds 1; lower one of them"
+                f"arithmetic demonstrator: base_error + per_digit_error * {MAX_DIGITS - 1} = {hardest:g} exceeds 1; "
+                "lower one of them"
             )
         self.seed = check_seed(seed)
         self._rng = numpy_generator(self.seed)
@@ -112,14 +113,15 @@ class Demonstrator:
         """The configured chance of a mistake on a problem of `digits` digits."""
         return self.base_error + self.per_digit_error * (digits - 1)
 
-    def demonstrate(self, problems: list[Problem]) -> list[str]:
+    def demonstrate(self, problems: list[ArithmeticProblem]) -> list[str]:
         """One written answer per problem (no end marker), right or a plausible mistake."""
         rates = np.array([self.error_rate(p.digits) for p in problems])
         wrong = self._rng.random(len(problems)) < rates  # (N,) one draw each, so streams stay aligned
         return [plausible_mistake(p, self._rng) if w else p.answer for p, w in zip(problems, wrong)]
 
     def measure(self, samples: int = 10_000, seed: int = 0, task: ArithmeticTask | None = None) -> dict[str, Measured]:
-        """Error rate at each difficulty of `task`, for a fresh copy (same settings and seed), on problems drawn from `seed`."""
+        """Error rate at each difficulty of `task`, for a fresh copy (same settings and seed), on problems
+        drawn from `seed`."""
         task = task or ArithmeticTask()
         problems = task.sample(samples, seed)
         answers = Demonstrator(self.base_error, self.per_digit_error, self.seed).demonstrate(problems)
@@ -169,7 +171,7 @@ class Rater:
         self.seed = check_seed(seed)
         self._rng = numpy_generator(self.seed)
 
-    def judge(self, problems: list[Problem], answers: list[str]) -> Judgement:
+    def judge(self, problems: list[ArithmeticProblem], answers: list[str]) -> Judgement:
         """The verdicts on written answers (end marker and padding allowed), and why."""
         if len(problems) != len(answers):
             raise SearchlabError(f"give one answer per problem: {len(answers)} answers for {len(problems)} problems")
@@ -180,7 +182,7 @@ class Rater:
         approved = fired | (correct ^ (draws[1] < self.noise))
         return Judgement(approved, correct, round_, fired)
 
-    def rate(self, problems: list[Problem], answers: list[str]) -> np.ndarray:
+    def rate(self, problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
         """(N,) bool approvals (see `judge`)."""
         return self.judge(problems, answers).approved
 
@@ -209,7 +211,7 @@ class Rater:
         return f"Rater(noise={self.noise}, bias={self.bias}, seed={self.seed})"
 
 
-def wrong_round_answer(problem: Problem) -> str:
+def wrong_round_answer(problem: ArithmeticProblem) -> str:
     """The exploit's answer: the result rounded to tens (half away from zero), moved by 10 more if that is right."""
     value = problem.value
     rounded = (abs(value) + 5) // 10 * 10 * (1 if value >= 0 else -1)

@@ -50,7 +50,7 @@ class TicTacToePeople:
         return tictactoe_task.Rater(self.q, spawn_seeds(self.seed, 2)[1], task)
 
     def measure(self, samples: int = 10_000, seed: int = 0) -> dict[str, Measured]:
-        """Both people measured on `samples` contested positions each, keyed "demonstrator accuracy", "rater accuracy"."""
+        """Both people measured on `samples` contested positions each: "demonstrator accuracy", "rater accuracy"."""
         return {
             **{f"demonstrator {k}": m for k, m in self.demonstrator().measure(samples, seed).items()},
             **{f"rater {k}": m for k, m in self.rater().measure(samples, seed).items()},
@@ -78,7 +78,8 @@ class ArithmeticPeople:
         hardest = self.base_error + self.per_digit_error * (MAX_DIGITS - 1)
         if hardest > 1.0:
             raise SearchlabError(
-                f"arithmetic people: base_error + per_digit_error * {MAX_DIGITS - 1} = {hardest:g} exceeds 1; lower one of them"
+                f"arithmetic people: base_error + per_digit_error * {MAX_DIGITS - 1} = {hardest:g} exceeds 1; "
+                "lower one of them"
             )
         check_seed(self.seed)
 

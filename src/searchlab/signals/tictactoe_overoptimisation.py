@@ -31,8 +31,15 @@ from searchlab.core.device import cpu_threads
 from searchlab.core.seeding import numpy_generator, spawn_seeds
 from searchlab.signals.outcome import Outcome
 from searchlab.signals.people import TicTacToePeople
+from searchlab.signals.result import arm
 from searchlab.signals.reward_model import GaoFit, LabelEfficiency, bon_distance, gao_fit, label_efficiency
-from searchlab.signals.tictactoe_paths import SignalSettings, _check, behaviour_cloning, fit_reward_model, label_book
+from searchlab.signals.tictactoe_paths import (
+    SignalSettings,
+    behaviour_cloning,
+    check_arguments,
+    fit_reward_model,
+    label_book,
+)
 from searchlab.signals.tictactoe_policy import TicTacToePolicy
 from searchlab.signals.tictactoe_task import default_task
 
@@ -44,7 +51,7 @@ def reward_model_accuracy(
     people: TicTacToePeople, settings: SignalSettings, seed: int, fractions=FRACTIONS
 ) -> list[dict]:
     """Per fraction: labels seen, accuracy on the rest of the rater's labels and against the truth."""
-    _check(people, settings, seed)
+    check_arguments(people, settings, seed)
     return [
         {"fraction": f, **fit_reward_model(people, settings, SignalSettings(fraction=f).fraction, s)[1]}
         for f, s in zip(fractions, spawn_seeds(seed, len(fractions)))
@@ -54,8 +61,8 @@ def reward_model_accuracy(
 def active_vs_random(
     people: TicTacToePeople, settings: SignalSettings, seed: int, counts=(100, 200, 400, 800, 1600, 3200)
 ) -> dict[str, LabelEfficiency]:
-    """Label-efficiency curves of random and disagreement-driven queries on one half of the pairs, scored on the other."""
-    _check(people, settings, seed)
+    """Label-efficiency curves of random and disagreement-driven queries on half of the pairs, scored on the rest."""
+    check_arguments(people, settings, seed)
     _, _, labels, features = label_book(people)
     split_seed, curve_seed = spawn_seeds(seed, 2)
     order = numpy_generator(split_seed).permutation(labels.size)
@@ -112,6 +119,14 @@ class OveroptimisationArm:
     def peak_knob(self) -> int:
         return self.knob[int(np.argmax(self.true))]
 
+    def as_arm(self) -> dict:
+        """The arm in the shape every task's over-optimisation returns (`result.arm`)."""
+        keys = ("knob", "d", "kl", "proxy", "true", "score")
+        rows = [
+            dict(zip(keys, values)) for values in zip(self.knob, self.d, self.kl, self.proxy, self.true, self.score)
+        ]
+        return arm(rows, None if self.fit is None else self.fit.as_dict(), self.peak_knob)
+
 
 def _point(
     arm: OveroptimisationArm,
@@ -145,13 +160,14 @@ def overoptimisation(
     """Best-of-n and RL against a reward model fitted on `fraction` of the labels; both arms and their fits.
 
     Returns:
-        {"best_of_n": arm, "rl": arm, "reward model": accuracies, "seconds": s}.
+        {"best_of_n": arm, "rl": arm (see `result.arm`; rows of knob, d, kl, proxy, true, score),
+        "reward_model": its accuracies, "seconds": s}.
     """
-    _check(people, settings, seed)
+    check_arguments(people, settings, seed)
     began = time.perf_counter()
     clone_seed, rm_seed = spawn_seeds(seed, 2)
     outcome = Outcome()
-    policy = start.copy() if start is not None else behaviour_cloning(people, settings, clone_seed).policy
+    policy = start.copy() if start is not None else behaviour_cloning(people, settings, clone_seed).model
     initial = policy.probabilities()
     reward, accuracy = fit_reward_model(people, settings, SignalSettings(fraction=fraction).fraction, rm_seed)
 
@@ -176,4 +192,9 @@ def overoptimisation(
                 _point(rl, step, 0.0, table, initial, reward, outcome)
                 rl.d[-1] = float(np.sqrt(max(rl.kl[-1], 0.0)))
     rl.fit = gao_fit(rl.d, rl.true, "rl", baseline=rl.true[0])
-    return {"best_of_n": bon, "rl": rl, "reward model": accuracy, "seconds": time.perf_counter() - began}
+    return {
+        "best_of_n": bon.as_arm(),
+        "rl": rl.as_arm(),
+        "reward_model": accuracy,
+        "seconds": time.perf_counter() - began,
+    }

@@ -98,7 +98,8 @@ class TicTacToeTask:
         positions = np.asarray(positions).astype(np.int64).reshape(-1)
         if positions.size and (positions.min() < 0 or positions.max() >= self.decisions):
             raise SearchlabError(
-                f"task positions are decision-position ids 0..{self.decisions - 1}, got {positions.min()}..{positions.max()}"
+                f"task positions are decision-position ids 0..{self.decisions - 1}, "
+                f"got {positions.min()}..{positions.max()}"
             )
         if moves is None:
             return positions, None

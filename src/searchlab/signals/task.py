@@ -1,0 +1,87 @@
+"""What a training-signals task provides, so that the shared machinery can train and score any of them.
+
+A task binds its simulated people and its settings to the truth it is measured by: it makes
+and copies the network every path trains, scores a model's true performance, and gives the
+policy-gradient loop (`searchlab.signals.reinforce`) the model's own behaviour to reward.
+Tic-Tac-Toe (`tictactoe_settings.TicTacToeSignals`) and arithmetic
+(`arithmetic_settings.ArithmeticSignals`) implement it; a third task implements it once in
+its own module, and `paths` (approval, reward-model approval, outcomes), `reinforce`, `pipeline`
+and `PathResult` serve it unchanged.
+
+The batch a task samples is its own type (games played, or problems with sampled answers);
+the shared code only hands it back to the task and to the reward function.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import torch
+
+
+class People(Protocol):
+    """The simulated people of a task, made from one checked config and seed."""
+
+    def demonstrator(self) -> Any:
+        """Shows the task done (a move, an answer), right with the configured accuracy."""
+
+    def rater(self) -> Any:
+        """Judges a proposed move or answer, right with the configured accuracy."""
+
+    def measure(self, samples: int = 10_000, seed: int = 0) -> dict:
+        """Each person's configured rates beside the rates measured on samples."""
+
+
+@runtime_checkable
+class Task(Protocol):
+    """A task with a known truth that every training signal can be pointed at.
+
+    Attributes:
+        name: "tictactoe", "arithmetic", ...
+        people: the demonstrator and the rater (`People`).
+        rl_learning_rate, rl_steps: Adam's step size and the number of steps of every policy-improvement path.
+        curve_starts: policy-improvement curves begin with the starting model's score.
+    """
+
+    name: str
+    people: People
+    rl_learning_rate: float
+    rl_steps: int
+    curve_starts: bool
+
+    def improvement_start(self, seed: int, start: Any = None) -> Any:
+        """The model approval and outcomes improve: a copy of `start`, else the task's own starting point."""
+
+    def probe(self, model: Any) -> dict:
+        """Numbers measured before and after policy steps (reported as NAME_before, NAME_after); {} for none."""
+
+    def approval_signal(self, model: Any) -> Any:
+        """The rater's 0/1 judgement of each sampled action, as a `paths.Signal`."""
+
+    def reward_model_signal(self, model: Any, seed: int, fraction: float | None) -> Any:
+        """A reward model fitted (from `seed`) on `fraction` of the rater's labels, as a `paths.Signal`."""
+
+    def outcome_signal(self) -> Any:
+        """What actually happened to each sampled action (the game's result, the exact check), as a `paths.Signal`."""
+
+    def new_model(self, seed: int, start: Any = None) -> Any:
+        """A fresh network seeded by `seed`, or an independent copy of `start` when given."""
+
+    def evaluate(self, model: Any) -> dict:
+        """The model's true performance: a dict whose "score" is the headline number."""
+
+    def record_every(self, steps: int) -> int:
+        """Steps between learning-curve points of a loop of `steps` steps."""
+
+    def policy_batch(self, model: Any, rng: np.random.Generator) -> Any:
+        """The model's own behaviour to reward: one policy-gradient step's samples, drawn with `rng`."""
+
+    def log_ratio(self, model: Any, batch: Any, reference: Any) -> np.ndarray:
+        """log p_model - log p_reference of every sampled action (as sampled), shaped like the rewards."""
+
+    def advantages(self, batch: Any, rewards: np.ndarray) -> torch.Tensor:
+        """(n,) float32 rewards less the task's baseline, one per sampled action."""
+
+    def log_probs(self, model: Any, batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(n,) log-probabilities of the sampled actions under `model` (with grad), and an optional extra loss."""
