@@ -60,3 +60,20 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
         atomic_write(target, fail)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_write_tensors_round_trips_numpy_and_torch_with_metadata_and_leaves_no_temporary(tmp_path):
+    import numpy as np
+    from safetensors import safe_open
+
+    from searchlab.core.files import write_tensors
+
+    table = np.arange(9, dtype=np.int8)
+    weights = {"w": torch.randn(3, 2), "b": torch.zeros(2)}
+    write_tensors(tmp_path / "t.safetensors", {"table": table}, {"kind": "table"})
+    write_tensors(tmp_path / "n.safetensors", weights, {"kind": "net"})
+    with safe_open(tmp_path / "t.safetensors", framework="numpy") as f:
+        assert np.array_equal(f.get_tensor("table"), table) and f.metadata() == {"kind": "table"}
+    with safe_open(tmp_path / "n.safetensors", framework="pt") as f:
+        assert all(torch.equal(f.get_tensor(k), v) for k, v in weights.items()) and f.metadata() == {"kind": "net"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.safetensors", "t.safetensors"]

@@ -74,6 +74,20 @@ def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
     return write_text(path, text)
 
 
+def write_tensors(path: str | Path, tensors: dict[str, Any], metadata: dict[str, str] | None = None) -> Path:
+    """Named tensors as one safetensors file (never pickle), written atomically; numpy arrays or torch tensors.
+
+    The project's saved networks and tables (the checkpoints' own tensors aside, see `core.checkpoint`) all
+    go through here, so the core is the one place that writes tensor files.
+    """
+    values = list(tensors.values())
+    if values and all(type(value).__module__.startswith("numpy") for value in values):
+        from safetensors.numpy import save_file
+    else:
+        from safetensors.torch import save_file
+    return atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+
+
 def save_figure(figure, path: str | Path, **kwargs) -> Path:
     """Save a matplotlib figure atomically; the format comes from the suffix."""
     path = Path(path)

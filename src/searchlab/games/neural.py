@@ -39,13 +39,13 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem, checks, jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write, write_json
+from searchlab.core.files import write_json, write_tensors
 from searchlab.core.metric import MaskedCrossEntropy
 from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.games.neural_data import (  # noqa: F401 (OUTPUTS and symmetry_split: part of this module's API)
@@ -178,7 +178,7 @@ class NeuralStrategy:
             "bias": json.dumps(self.space.bias),
         }
         tensors = {"parameters": self.parameters.detach().cpu().contiguous()}
-        path = atomic_write(directory / NETWORK_FILE, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+        path = write_tensors(directory / NETWORK_FILE, tensors, metadata)
         write_json(directory / METRICS_FILE, self.metrics)
         return path
 

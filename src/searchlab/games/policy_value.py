@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write
+from searchlab.core.files import write_tensors
 from searchlab.games.mcts import Evaluator, PUCTSettings, Rng, SearchResult, puct_search
 
 _FORMAT = "searchlab-policy-value-net/1"
@@ -154,7 +154,7 @@ def save_net(net: PolicyValueNet, path: str | Path) -> Path:
     """Write the weights (safetensors) with the architecture as metadata, atomically."""
     tensors = {name: t.detach().cpu().contiguous() for name, t in net.state_dict().items()}
     metadata = {"format": _FORMAT, "config": json.dumps(net.config())}
-    return atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+    return write_tensors(path, tensors, metadata)
 
 
 def load_net(path: str | Path, device: torch.device | str = "cpu") -> PolicyValueNet:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import atomic_write
+from searchlab.core.files import write_tensors
 
 STRATEGIES = "strategies"  # folder of the run with the strategies `searchlab play` can load
 LOCAL_FILE = "local_search.safetensors"
@@ -22,11 +22,7 @@ NET_FOLDER = "net"
 
 def save_local_strategy(run_folder: str | Path, table: np.ndarray, metadata: dict[str, str]) -> str:
     """Write a local-search lookup table (int8) with its metadata, atomically; returns its path in the run folder."""
-    from safetensors.numpy import save_file
-
-    path = Path(run_folder) / STRATEGIES / LOCAL_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: save_file({"table": table}, str(tmp), metadata=metadata))
+    write_tensors(Path(run_folder) / STRATEGIES / LOCAL_FILE, {"table": table}, metadata)
     return f"{STRATEGIES}/{LOCAL_FILE}"
 
 
