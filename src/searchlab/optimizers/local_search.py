@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.optimizer import Optimizer, positive
+from searchlab.core.optimizer import positive
 from searchlab.core.problem import Problem
+from searchlab.optimizers.incumbent import IncumbentSearch
 
 
-class LocalSearch(Optimizer):
+class LocalSearch(IncumbentSearch):
     """Start from a random candidate; each step try K random tweaks and keep the best if it improves.
 
     This is a (1+K) evolution strategy with a fixed step size. With minibatches
@@ -38,8 +38,7 @@ class LocalSearch(Optimizer):
         self.step_size = step_size
 
     def _start(self, problem: Problem) -> None:
-        self.candidate_ = problem.space.sample(1, self.generator_)[0]
-        self._incumbent_loss = math.inf
+        super()._start(problem)
         self._rescore = True
 
     def _ask(self, problem: Problem) -> torch.Tensor:
@@ -53,15 +52,4 @@ class LocalSearch(Optimizer):
         if self._rescore:
             self._incumbent_loss = float(losses[0])
             population, losses = population[1:], losses[1:]
-        best = int(torch.argmin(losses))
-        if float(losses[best]) < self._incumbent_loss:
-            self._incumbent_loss = float(losses[best])
-            self.candidate_ = population[best].cpu()
-        return self._incumbent_loss
-
-    def _state(self) -> dict[str, Any]:
-        return {"incumbent_loss": self._incumbent_loss if math.isfinite(self._incumbent_loss) else None}
-
-    def _load_state(self, state: dict[str, Any]) -> None:
-        value = state["incumbent_loss"]
-        self._incumbent_loss = math.inf if value is None else float(value)
+        return self._keep_best(population, losses)
