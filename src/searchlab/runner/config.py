@@ -13,7 +13,7 @@ import dataclasses
 import numbers
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,12 +73,7 @@ def settings_text(extra: list[str]) -> dict[str, str]:
 
 def parse_overrides(config_cls: type, raw: Mapping[str, str]) -> dict[str, Any]:
     """Turn command-line strings into typed config values; unknown keys name the valid ones."""
-    hints = typing.get_type_hints(config_cls)
-    values = {}
-    for key, text in raw.items():
-        name = setting_name(config_cls, key)
-        values[name] = parse_value(name, text, hints[name])
-    return values
+    return _settings(config_cls, raw, parse_value)
 
 
 def typed_overrides(config_cls: type, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,11 +87,16 @@ def typed_overrides(config_cls: type, raw: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         SearchlabError: an unknown setting (listing the valid ones) or a value of the wrong type.
     """
+    return _settings(config_cls, raw, typed_value)
+
+
+def _settings(config_cls: type, raw: Mapping[str, Any], read: Callable[[str, Any, Any], Any]) -> dict[str, Any]:
+    """Each given setting by its field name, read by `read(name, value, type hint)`."""
     hints = typing.get_type_hints(config_cls)
     values = {}
     for key, value in raw.items():
         name = setting_name(config_cls, key)
-        values[name] = typed_value(name, value, hints[name])
+        values[name] = read(name, value, hints[name])
     return values
 
 
