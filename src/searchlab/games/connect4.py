@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 
 State = tuple[int, int, int]
@@ -58,7 +59,7 @@ class ConnectFour:
 
     def __post_init__(self):
         for label, size in (("rows", self.rows), ("cols", self.cols)):
-            if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+            if not checks.is_whole(size) or not MIN_SIZE <= size <= MAX_SIZE:
                 raise SearchlabError(f"{label} must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
         height = self.rows + 1
         bottom = tuple(1 << (c * height) for c in range(self.cols))

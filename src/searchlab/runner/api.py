@@ -19,7 +19,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from searchlab.core import jsonfile
+from searchlab.core import checks, jsonfile
 from searchlab.core.errors import SearchlabError
 
 
@@ -92,7 +92,7 @@ def run(
     experiment = get_experiment(name)
     settings = typed_overrides(experiment.config, overrides)
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if not checks.is_whole(seed) or seed < 0:
             raise SearchlabError(f"--seed expects a whole number >= 0, got {seed!r}")
         settings["seed"] = seed
     plan = plan_run(experiment, settings, size=size, out=out, resume=resume)

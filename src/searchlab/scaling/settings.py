@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 
 
@@ -40,10 +41,7 @@ def check_settings(task: str, params: dict, defaults: dict[str, Any], required: 
 def check_whole(task: str, settings: dict[str, Any], *names: str, minimum: int = 1) -> None:
     """Each named setting must be a whole number >= `minimum` (stored back as an int); else SearchlabError."""
     for name in names:
-        value = settings[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise SearchlabError(f"{task}: {name} must be a whole number >= {minimum}, got {value!r}")
-        settings[name] = int(value)
+        settings[name] = checks.whole(f"{task}: {name}", settings[name], minimum)
 
 
 def check_number(
@@ -57,7 +55,7 @@ def check_number(
         SearchlabError: the setting is not such a number.
     """
     value = settings[name]
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = checks.is_number(value)
     ok = ok and (value > low if low_open else value >= low) and value < high
     if not ok:
         bound = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if math.isfinite(high) else "")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import numpy_generator
 from searchlab.encodings.text import ESSAY_ALPHABET, CharVocab
@@ -68,11 +69,7 @@ class ArithmeticProblem:
         if self.operator not in OPERATORS:
             raise SearchlabError(f"operator {self.operator!r} is not one of {', '.join(OPERATORS)}")
         for operand in (self.left, self.right):
-            if (
-                isinstance(operand, bool)
-                or not isinstance(operand, (int, np.integer))
-                or not 0 <= operand < 10**MAX_DIGITS
-            ):
+            if not checks.is_whole(operand) or not 0 <= operand < 10**MAX_DIGITS:
                 raise SearchlabError(f"operands are whole numbers 0..{10**MAX_DIGITS - 1}, got {operand!r}")
         object.__setattr__(self, "left", int(self.left))
         object.__setattr__(self, "right", int(self.right))

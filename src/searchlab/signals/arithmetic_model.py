@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import torch_generator
 from searchlab.lm.model import CausalTransformer, ModelConfig
@@ -197,7 +198,7 @@ def sample(
     Raises:
         SearchlabError: n below 1 or a temperature that is not positive.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if not checks.is_whole(n) or n < 1:
         raise SearchlabError(f"sample n answers per problem with n a whole number >= 1, got {n!r}")
     if not temperature > 0:
         raise SearchlabError(f"the sampling temperature must be > 0, got {temperature!r}")

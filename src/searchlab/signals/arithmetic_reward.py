@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds
 from searchlab.lm.model import CausalTransformer
@@ -53,17 +54,12 @@ class RewardSettings:
     generic_per_digit_error: float = 0.3
 
     def __post_init__(self) -> None:
-        if isinstance(self.fraction, bool) or not isinstance(self.fraction, (int, float)) or not 0 < self.fraction <= 1:
+        if not checks.is_number(self.fraction) or not 0 < self.fraction <= 1:
             raise SearchlabError(f"reward paths: fraction is a share of labels in (0, 1], got {self.fraction!r}")
         for name in ("members", "hidden", "rm_steps", "bon_problems", "bon_max", "overopt_steps"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise SearchlabError(f"reward paths: {name} must be a whole number >= 1, got {value!r}")
-        if (
-            isinstance(self.kl_coef, bool)
-            or not isinstance(self.kl_coef, (int, float))
-            or not 0 <= self.kl_coef < math.inf
-        ):
+            checks.whole(f"reward paths: {name}", value, 1)
+        if not checks.is_number(self.kl_coef) or self.kl_coef < 0:
             raise SearchlabError(f"reward paths: kl_coef must be a finite number >= 0, got {self.kl_coef!r}")
         check_probability("reward paths", "generic_base_error", self.generic_base_error)
         check_probability("reward paths", "generic_per_digit_error", self.generic_per_digit_error)

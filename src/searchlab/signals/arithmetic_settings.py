@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 import torch
 
+from searchlab.core import checks
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import numpy_generator, spawn_seeds
@@ -79,10 +80,7 @@ class PathSettings:
             value = getattr(self, item.name)
             if item.type == "int":
                 low = 2 if item.name == "rl_samples" else 0 if item.name in ("dagger_rounds",) else 1
-                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                    raise SearchlabError(
-                        f"arithmetic paths: {item.name} must be a whole number >= {low}, got {value!r}"
-                    )
+                checks.whole(f"arithmetic paths: {item.name}", value, low)
             if item.type == "float" and not (isinstance(value, (int, float)) and 0 < value < 1):
                 raise SearchlabError(f"arithmetic paths: {item.name} must be a number between 0 and 1, got {value!r}")
         if not isinstance(self.model, M.ModelSettings):

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from scipy.optimize import curve_fit
 
+from searchlab.core import checks
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds, torch_generator
@@ -40,14 +41,11 @@ GAO_KINDS = ("bon", "rl")
 
 
 def _whole(owner: str, name: str, value, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise SearchlabError(f"{owner}: {name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
+    return checks.whole(f"{owner}: {name}", value, low)
 
 
 def _positive(owner: str, name: str, value, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)) or float(value) < 0 or (float(value) == 0 and not allow_zero):
+    if not checks.is_number(value) or value < 0 or (value == 0 and not allow_zero):
         raise SearchlabError(
             f"{owner}: {name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}"
         )

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from scipy.stats import binom
 
+from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, torch_generator
 from searchlab.games.tables import MAX_PLIES
@@ -84,7 +85,7 @@ class TicTacToePolicy(torch.nn.Module):
     def __init__(self, hidden: Sequence[int] = (64, 64), seed: int = 0, task: TicTacToeTask | None = None) -> None:
         super().__init__()
         hidden = tuple(hidden)
-        if not hidden or any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in hidden):
+        if not hidden or any(not checks.is_whole(w) or w < 1 for w in hidden):
             raise SearchlabError(f"policy hidden widths are whole numbers >= 1, e.g. (64, 64); got {hidden!r}")
         self.task = task or default_task()
         self.hidden = hidden

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
+from searchlab.core import checks
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed
@@ -55,16 +56,12 @@ class SignalSettings:
         for item in fields(self):
             value = getattr(self, item.name)
             if item.name == "hidden":
-                if not value or any(
-                    isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in value
-                ):
+                if not value or any(not checks.is_whole(w) or w < 1 for w in value):
                     raise SearchlabError(f"signal settings: hidden lists layer widths >= 1, got {value!r}")
-            elif item.type == "int" and (
-                isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1
-            ):
-                raise SearchlabError(f"signal settings: {item.name} must be a whole number >= 1, got {value!r}")
+            elif item.type == "int":
+                checks.whole(f"signal settings: {item.name}", value, 1)
             elif item.type == "float":
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+                ok = checks.is_number(value)
                 low_ok = value >= 0 if item.name == "entropy" else value > 0
                 high_ok = value <= 1 if item.name in ("fraction", "generic_p", "expert_p") else True
                 if not (ok and low_ok and high_ok):
