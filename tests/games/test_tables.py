@@ -180,3 +180,16 @@ def test_openings_exclude_positions_already_lost(index):
         assert index.marks[chosen].max() == 2 and index.root in chosen
         sign = 1 if side == 0 else -1
         assert (sign * index.value[chosen].astype(int) >= 0).all()
+
+
+def test_move_probability_outcomes_of_one_hot_tables_are_the_table_outcomes():
+    """The exact outcome of stochastic policies (signals' scorer), given one-hot tables, is the exact table outcome."""
+    index = positions()
+    tables = index.random_tables(5, np.random.default_rng(3))
+    one_hot = np.zeros((5, index.decisions, 9))
+    np.put_along_axis(one_hot, tables[:, :, None], 1.0, axis=2)
+    for opponent in ("perfect", "random"):
+        policy = index.opponent_policy(opponent)
+        for side in (0, 1):
+            ours = index.outcome_distribution(one_hot, policy[: index.decisions], side)
+            assert np.allclose(ours, index.outcome_probabilities(tables, side, policy), atol=1e-12)

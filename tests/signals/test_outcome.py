@@ -140,18 +140,3 @@ def test_bad_policies_and_pools_are_one_line_errors(outcome, solver_table):
             Outcome(pool)
     with pytest.raises(SearchlabError, match="side is 0"):
         outcome.sample_games(solver_table, "greedy", side=2, games=1, seed=0)
-
-
-def test_lookup_tables_score_as_the_games_package_scores_them():
-    """The exact outcome of stochastic policies, given one-hot tables, agrees with games' exact table outcomes."""
-    from searchlab.signals.outcome import outcome_distribution
-
-    index = default_task().index
-    tables = index.random_tables(5, np.random.default_rng(3))
-    one_hot = np.zeros((5, index.decisions, 9))
-    np.put_along_axis(one_hot, tables[:, :, None], 1.0, axis=2)
-    for opponent in ("perfect", "random"):
-        policy = index.opponent_policy(opponent)
-        for side in (0, 1):
-            ours = outcome_distribution(index, one_hot, policy[: index.decisions], side)
-            assert np.allclose(ours, index.outcome_probabilities(tables, side, policy), atol=1e-12)

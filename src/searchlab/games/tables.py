@@ -180,6 +180,33 @@ class PositionIndex:
         counts = allowed.sum(axis=1, keepdims=True)
         return np.divide(allowed, counts, out=np.zeros(allowed.shape), where=counts > 0)
 
+    def outcome_distribution(self, learner: np.ndarray, opponent: np.ndarray, side: int) -> np.ndarray:
+        """(K, 3) exact (win, draw, loss) from the empty board of K move-probability tables against one opponent.
+
+        Backward induction over every position: a finished position's result is known, and a
+        position's distribution is its children's, weighted by the mover's move probabilities
+        (ids are ordered by number of marks, so children are done before their parents). A
+        lookup table is the special case of one-hot rows; `outcome_probabilities` is the faster
+        path for tables, over the positions they can reach.
+
+        Args:
+            learner: (K, decisions, 9) the learner's move probabilities.
+            opponent: (decisions, 9) the opponent's.
+            side: 0 the learner plays X, 1 it plays O.
+        """
+        d = self.decisions
+        sign = 1 if side == 0 else -1
+        result = np.zeros((learner.shape[0], len(self), 3))  # (K, P, 3)
+        column = 1 - sign * self.outcome[d:].astype(np.int64)  # 0 win, 1 draw, 2 loss
+        result[:, d + np.arange(column.size), column] = 1.0
+        children = np.where(self.legal[:d], self.children[:d], 0)  # illegal moves have weight 0 anyway
+        for marks in range(NUM_SQUARES - 1, -1, -1):
+            rows = np.flatnonzero(self.marks[:d] == marks)
+            mover = (self.player[rows] == side)[None, :, None]
+            moves = np.where(mover, learner[:, rows], opponent[None, rows])  # (K, r, 9)
+            result[:, rows] = np.einsum("kra,krac->krc", moves, result[:, children[rows]])
+        return result[:, self.root]
+
     def outcome_probabilities(
         self,
         tables: np.ndarray,

@@ -30,7 +30,7 @@ import numpy as np
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import numpy_generator
-from searchlab.games.tables import MAX_PLIES, PositionIndex
+from searchlab.games.tables import MAX_PLIES
 from searchlab.games.tictactoe import LINES, NUM_SQUARES
 from searchlab.signals.common import sample_rows
 from searchlab.signals.tictactoe_task import TicTacToeTask, default_task
@@ -79,38 +79,6 @@ class OutcomeReport:
             for i, name in enumerate(self.pool)
         }
         return {"score": self.score, "win": self.win, "draw": self.draw, "loss": self.loss, "by_opponent": breakdown}
-
-
-def outcome_distribution(index: PositionIndex, learner: np.ndarray, opponent: np.ndarray, side: int) -> np.ndarray:
-    """(K, 3) exact (win, draw, loss) from the empty board of K move-probability tables against one opponent.
-
-    Backward induction over every position: a finished position's result is known, and a
-    position's distribution is its children's, weighted by the mover's move probabilities
-    (ids are ordered by number of marks, so children are done before their parents). A
-    lookup table is the special case of one-hot rows.
-
-    Args:
-        index: the numbered positions and their rules (`searchlab.games.tables.PositionIndex`).
-        learner: (K, decisions, 9) the learner's move probabilities.
-        opponent: (decisions, 9) the opponent's.
-        side: 0 the learner plays X, 1 it plays O.
-
-    This is the one exact-outcome computation for stochastic policies; `PositionIndex.outcome_probabilities`
-    (games) does the same for deterministic tables with a sparse frontier. It belongs beside that method in
-    `searchlab.games.tables` (proposed there as `PositionIndex.outcome_distribution`), and lives here until then.
-    """
-    d = index.decisions
-    sign = 1 if side == 0 else -1
-    result = np.zeros((learner.shape[0], len(index), 3))  # (K, P, 3)
-    column = 1 - sign * index.outcome[d:].astype(np.int64)  # 0 win, 1 draw, 2 loss
-    result[:, d + np.arange(column.size), column] = 1.0
-    children = np.where(index.legal[:d], index.children[:d], 0)  # illegal moves have weight 0 anyway
-    for marks in range(NUM_SQUARES - 1, -1, -1):
-        rows = np.flatnonzero(index.marks[:d] == marks)
-        mover = (index.player[rows] == side)[None, :, None]
-        moves = np.where(mover, learner[:, rows], opponent[None, rows])  # (K, r, 9)
-        result[:, rows] = np.einsum("kra,krac->krc", moves, result[:, children[rows]])
-    return result[:, index.root]
 
 
 class Outcome:
@@ -209,8 +177,8 @@ class Outcome:
             opponent = self.opponent_policy(name)[: self.task.decisions]
             for side in (0, 1):
                 for start in range(0, learner.shape[0], _CHUNK):
-                    out[start : start + _CHUNK, i, side] = outcome_distribution(
-                        self.task.index, learner[start : start + _CHUNK], opponent, side
+                    out[start : start + _CHUNK, i, side] = self.task.index.outcome_distribution(
+                        learner[start : start + _CHUNK], opponent, side
                     )
         return out
 
