@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 
 from searchlab.core.errors import SearchlabError
@@ -92,6 +93,35 @@ class BoardPlanes:
     def decode_many(self, planes: torch.Tensor) -> list[State]:
         """(N, 3, 9) tensor -> N states."""
         return [self.decode(p) for p in torch.as_tensor(planes).reshape(-1, *self.shape)]
+
+
+class MoverPlanes:
+    """Boards as the player to move sees them: its marks, the opponent's, and (with `blanks`) the empty squares.
+
+    Seen from the mover, an X position and an O position that differ only in who holds which marks look
+    alike, so a network learns one game instead of two; AlphaZero's observation and the training-signal
+    policies read boards this way. Arrays are numpy float32, shape (N, planes, 9) (planes = 3 with
+    blanks, 2 without); `movers` says whose turn it is in each board (0 X, 1 O).
+    """
+
+    def __init__(self, blanks: bool = True) -> None:
+        self.blanks = blanks
+        self.planes = 3 if blanks else 2
+
+    def encode_many(self, states: Iterable[State] | np.ndarray, movers: Iterable[int] | np.ndarray) -> np.ndarray:
+        boards = np.asarray(states if isinstance(states, np.ndarray) else list(states), dtype=np.int8)
+        boards = boards.reshape(-1, NUM_SQUARES)
+        mine = np.where(np.asarray(movers if isinstance(movers, np.ndarray) else list(movers)) == 0, X, O)[:, None]
+        planes = [boards == mine, boards == -mine] + ([boards == BLANK] if self.blanks else [])
+        return np.stack(planes, axis=1).astype(np.float32)
+
+    def decode(self, planes: np.ndarray, mover: int) -> State:
+        """One board's (planes, 9) back to the state, given whose turn it is."""
+        planes = np.asarray(planes).reshape(self.planes, NUM_SQUARES)
+        if planes.shape[0] < 2 or not np.isin(planes, (0.0, 1.0)).all() or (planes[0] * planes[1]).any():
+            raise SearchlabError("mover planes are 0/1, and a square holds at most one player's mark")
+        mine = X if mover == 0 else O
+        return tuple(int(mine * a - mine * b) for a, b in zip(planes[0], planes[1]))
 
 
 BOARD_ENCODINGS = {"vector": BoardVector, "planes": BoardPlanes}

@@ -17,9 +17,10 @@ import operator
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
-from searchlab.encodings.board import BLANK, NUM_SQUARES, O, State, X
+from searchlab.encodings.board import BLANK, NUM_SQUARES, MoverPlanes, O, State, X
 
 PLAYER_X, PLAYER_O = 0, 1
+_OBSERVATION = MoverPlanes(blanks=False)  # the mover's marks and the opponent's, see `observation`
 MARKS = (X, O)  # mark of player 0 and player 1
 
 # The 8 lines that win: 3 rows, 3 columns, 2 diagonals.
@@ -137,9 +138,7 @@ class TicTacToe:
         Seen from the mover, X and O positions that differ only in who holds which
         marks look alike, so a network learns one game instead of two.
         """
-        board = np.asarray(state, dtype=np.int8).reshape(3, 3)
-        mine = MARKS[self.current_player(state)]
-        return np.stack([board == mine, board == -mine]).astype(np.float32)
+        return _OBSERVATION.encode_many([state], [self.current_player(state)]).reshape(2, 3, 3)
 
     # ---- symmetries -----------------------------------------------------------------
 

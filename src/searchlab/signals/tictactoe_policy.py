@@ -34,6 +34,7 @@ from scipy.stats import binom
 from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, torch_generator
+from searchlab.encodings.board import MoverPlanes
 from searchlab.games.tables import MAX_PLIES
 from searchlab.games.tictactoe import NUM_SQUARES
 from searchlab.signals.common import sample_rows
@@ -49,10 +50,8 @@ _MASKED = -1e9  # logit of an illegal move: exp() is exactly 0, gradients stay f
 def position_planes(task: TicTacToeTask | None = None) -> torch.Tensor:
     """(decisions, 27) float32: per position the mover's squares, the opponent's, the blanks (one-hot per square)."""
     task = task or default_task()
-    boards = np.array(task.index.states[: task.decisions], dtype=np.int8)  # (d, 9), X = 1, O = -1
-    mover = np.where(task.index.player[: task.decisions] == 0, 1, -1)[:, None]
-    planes = np.concatenate([boards == mover, boards == -mover, boards == 0], axis=1)
-    return torch.from_numpy(planes.astype(np.float32))
+    planes = MoverPlanes().encode_many(task.index.states[: task.decisions], task.index.player[: task.decisions])
+    return torch.from_numpy(planes.reshape(task.decisions, PLANE_FEATURES))
 
 
 def pair_features(positions, moves, task: TicTacToeTask | None = None) -> torch.Tensor:
