@@ -149,6 +149,23 @@ def test_arena_counts_every_game():
     assert wins + draws + losses == TINY.arena_games
 
 
+@pytest.mark.parametrize("sampled", [0, 1, 3])
+def test_the_arena_samples_the_first_plies_of_every_game_whoever_starts(sampled, monkeypatch):
+    """`arena_temperature_moves` counts each game's own plies: the candidate starting or not changes nothing."""
+    temperatures: list[float] = []
+    real = alphazero.select_action
+
+    def recording(visits, temperature, rng):
+        temperatures.append(temperature)
+        return real(visits, temperature, rng)
+
+    monkeypatch.setattr(alphazero, "select_action", recording)
+    settings = dataclass_replace(TINY, arena_games=4, arena_temperature_moves=sampled)
+    net = new_net(GAME, settings, 0)
+    arena(GAME, net, net, settings, seed=0)
+    assert temperatures.count(1.0) == 4 * sampled  # four games, each longer than three plies
+
+
 # ----- training ------------------------------------------------------------------------
 
 

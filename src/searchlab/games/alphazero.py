@@ -264,9 +264,9 @@ def arena(
     generators = [np.random.default_rng(s) for s in spawn_seeds(seed, max(count, 1))]
     candidate_player = [g % 2 for g in range(count)]  # candidate is player 0 in even games
     states = [game.initial_state()] * count
-    active, ply = list(range(count)), 0
+    plies = [0] * count  # moves made in each game: its first `arena_temperature_moves` are sampled
+    active = list(range(count))
     while active:
-        temperature = 1.0 if ply < settings.arena_temperature_moves else 0.0
         for side, evaluator in enumerate(evaluators):  # side 0: candidate to move
             group = [
                 g
@@ -280,9 +280,10 @@ def arena(
                 game, [states[g] for g in group], evaluator, search, [generators[g] for g in group]
             )
             for g, result in zip(group, results):
+                temperature = 1.0 if plies[g] < settings.arena_temperature_moves else 0.0
                 states[g] = game.apply(states[g], select_action(result.visits, temperature, generators[g]))
+                plies[g] += 1
         active = [g for g in active if not game.is_terminal(states[g])]
-        ply += 1
     outcomes = [float(game.returns(states[g])) * (1 if candidate_player[g] == 0 else -1) for g in range(count)]
     return sum(o > 0 for o in outcomes), sum(o == 0 for o in outcomes), sum(o < 0 for o in outcomes)
 
