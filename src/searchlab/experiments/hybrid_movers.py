@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from searchlab.core.seeding import spawn_seeds
+from searchlab.games.arena import play_games
 
 # A mover: (states, one generator per state) -> one action per state.
 Mover = Callable[[list[Any], list[np.random.Generator]], list[int]]
@@ -113,19 +114,13 @@ def losses_vs_perfect(game: Any, perfect: PerfectPlayer, mover: Mover, games: in
     seeds = spawn_seeds(seed, 2 * games)
     mover_rngs = [np.random.default_rng(s) for s in seeds[:games]]
     perfect_rngs = [np.random.default_rng(s) for s in seeds[games:]]
-    side = [g % 2 for g in range(games)]
-    states = [game.initial_state()] * games
-    active = list(range(games))
-    while active:
-        turn = [g for g in active if game.current_player(states[g]) == side[g]]
-        moved = set(turn)
-        if turn:
-            for g, action in zip(turn, mover([states[g] for g in turn], [mover_rngs[g] for g in turn])):
-                states[g] = game.apply(states[g], action)
-        for g in active:
-            if g not in moved and not game.is_terminal(states[g]):
-                best = perfect.optimal_actions(states[g])
-                states[g] = game.apply(states[g], best[int(perfect_rngs[g].integers(len(best)))])
-        active = [g for g in active if not game.is_terminal(states[g])]
-    lost = [game.returns(states[g]) * (1 if side[g] == 0 else -1) < 0 for g in range(games)]
-    return float(np.mean(lost))
+
+    def perfect_moves(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
+        best = [perfect.optimal_actions(state) for state in states]
+        return [moves[int(rng.integers(len(moves)))] for moves, rng in zip(best, rngs)]
+
+    def mover_moves(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
+        return mover(states, rngs)
+
+    results = play_games(game, (mover_moves, perfect_moves), [g % 2 for g in range(games)], (mover_rngs, perfect_rngs))
+    return float(np.mean([result < 0 for result in results]))

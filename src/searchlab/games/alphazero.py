@@ -42,6 +42,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_jsonl
 from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.games.alphazero_history import resume_history
+from searchlab.games.arena import BatchBot, play_games
 from searchlab.games.mcts import PUCTSettings, puct_search_many, select_action
 from searchlab.games.policy_value import PolicyValueNet, net_evaluator, policy_value_loss, save_net
 from searchlab.optimizers.gradient import GradientDescent
@@ -252,39 +253,33 @@ def arena(
 ) -> tuple[int, int, int]:
     """Candidate against current over `arena_games` games (the candidate starts the even-numbered ones).
 
-    Both sides search with PUCT (`arena_simulations`, no noise); each move step searches all
-    games where one side is to move in one batch, then all games of the other side.
+    Both sides search with PUCT (`arena_simulations`, no noise), all the games where a side is to
+    move in one batch (`games.arena.play_games`); each game's first `arena_temperature_moves` plies
+    are sampled from the visit counts, the rest are the most visited move.
 
     Returns:
         The candidate's (wins, draws, losses).
     """
     count = settings.arena_games
-    evaluators = (net_evaluator(candidate, game), net_evaluator(current, game))
     search = settings.arena_search()
-    generators = [np.random.default_rng(s) for s in spawn_seeds(seed, max(count, 1))]
-    candidate_player = [g % 2 for g in range(count)]  # candidate is player 0 in even games
-    states = [game.initial_state()] * count
-    plies = [0] * count  # moves made in each game: its first `arena_temperature_moves` are sampled
-    active = list(range(count))
-    while active:
-        for side, evaluator in enumerate(evaluators):  # side 0: candidate to move
-            group = [
-                g
-                for g in active
-                if not game.is_terminal(states[g])
-                and (game.current_player(states[g]) == candidate_player[g]) == (side == 0)
+
+    def searcher(net: PolicyValueNet) -> BatchBot:
+        evaluator = net_evaluator(net, game)
+
+        def move(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
+            results = puct_search_many(game, states, evaluator, search, rngs)
+            return [
+                select_action(r.visits, 1.0 if ply < settings.arena_temperature_moves else 0.0, rng)
+                for r, ply, rng in zip(results, plies, rngs)
             ]
-            if not group:
-                continue
-            results = puct_search_many(
-                game, [states[g] for g in group], evaluator, search, [generators[g] for g in group]
-            )
-            for g, result in zip(group, results):
-                temperature = 1.0 if plies[g] < settings.arena_temperature_moves else 0.0
-                states[g] = game.apply(states[g], select_action(result.visits, temperature, generators[g]))
-                plies[g] += 1
-        active = [g for g in active if not game.is_terminal(states[g])]
-    outcomes = [float(game.returns(states[g])) * (1 if candidate_player[g] == 0 else -1) for g in range(count)]
+
+        return move
+
+    generators = [np.random.default_rng(s) for s in spawn_seeds(seed, max(count, 1))][:count]
+    # The candidate starts the even-numbered games; both sides of a game draw from its one generator.
+    outcomes = play_games(
+        game, (searcher(candidate), searcher(current)), [g % 2 for g in range(count)], (generators,) * 2
+    )
     return sum(o > 0 for o in outcomes), sum(o == 0 for o in outcomes), sum(o < 0 for o in outcomes)
 
 

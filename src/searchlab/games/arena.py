@@ -1,0 +1,55 @@
+"""Games between two bots, many at once: the one evaluation loop of AlphaZero's arena and the hybrid experiment.
+
+A *batch bot* chooses moves for many games in one call, `bot(states, rngs, plies) -> actions`: the positions
+where it is to move, each game's random generator for this bot, and how many moves each game has seen (so
+that a bot can sample its first moves and play its best after). One call per bot per round lets a bot that
+searches with a network evaluate every game's leaves together. Each game has its own generators, so what
+happens in one game never depends on which other games share a batch with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+BatchBot = Callable[[list[Any], list[np.random.Generator], list[int]], list[int]]
+
+
+def play_games(
+    game: Any,
+    bots: tuple[BatchBot, BatchBot],
+    first: Sequence[int],
+    rngs: tuple[Sequence[np.random.Generator], Sequence[np.random.Generator]],
+) -> list[float]:
+    """Play len(first) games in lockstep; each game's result (+1 win, 0 draw, -1 loss) from bots[0]'s side.
+
+    Args:
+        game: the rules (`initial_state`, `current_player`, `apply`, `is_terminal`, `returns`).
+        bots: the two batch bots.
+        first: for each game, which bot moves first (0 or 1).
+        rngs: for each bot, one generator per game (the same object for both bots shares one stream).
+
+    Each round, bot 0 moves in every unfinished game where it is to move (one call), then bot 1 does.
+    """
+    count = len(first)
+    states = [game.initial_state()] * count
+    plies = [0] * count
+    active = list(range(count))
+    while active:
+        for i, bot in enumerate(bots):
+            # Bot i is player 0 in the games it starts and player 1 in the others.
+            group = [
+                g
+                for g in active
+                if not game.is_terminal(states[g]) and game.current_player(states[g]) == (0 if first[g] == i else 1)
+            ]
+            if not group:
+                continue
+            actions = bot([states[g] for g in group], [rngs[i][g] for g in group], [plies[g] for g in group])
+            for g, action in zip(group, actions):
+                states[g] = game.apply(states[g], action)
+                plies[g] += 1
+        active = [g for g in active if not game.is_terminal(states[g])]
+    return [float(game.returns(states[g])) * (1 if first[g] == 0 else -1) for g in range(count)]
