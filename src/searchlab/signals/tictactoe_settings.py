@@ -13,14 +13,17 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
-from searchlab.core import checks
+from searchlab.core import Budget, DataLossProblem, checks
+from searchlab.core import run as run_search
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed
+from searchlab.optimizers.gradient import GradientDescent
 from searchlab.signals.outcome import Outcome
 from searchlab.signals.people import TicTacToePeople
 from searchlab.signals.reward_model import RewardEnsemble
 from searchlab.signals.tictactoe_policy import TicTacToePolicy, measure
+from searchlab.spaces.module import ModuleSpace
 
 
 @dataclass(frozen=True)
@@ -100,18 +103,26 @@ class SignalSettings:
 def imitate(
     policy: TicTacToePolicy, positions: np.ndarray, moves: np.ndarray, steps: int, settings: SignalSettings, seed: int
 ) -> None:
-    """Train `policy` in place: cross-entropy of the shown `moves` in `positions` (minibatches, Adam)."""
-    positions, moves = torch.as_tensor(positions), torch.as_tensor(moves)
-    generator = torch.Generator().manual_seed(check_seed(seed))
-    optimizer = torch.optim.Adam(policy.parameters(), lr=settings.imitation_lr)
-    batch = min(settings.batch_size, positions.numel())
+    """Train `policy` in place: cross-entropy of the shown `moves` in `positions` (minibatches, Adam).
+
+    The training is a search like every other: the policy's parameters are a `ModuleSpace`, the shown
+    moves a `DataLossProblem`, and `GradientDescent` (Adam) takes `steps` steps through `searchlab.core.run`.
+    """
+    data = {"positions": torch.as_tensor(positions), "moves": torch.as_tensor(moves)}
+    space = ModuleSpace(policy)
+    problem = DataLossProblem(space, data, _imitation_loss, name="imitation_cross_entropy")
+    optimizer = GradientDescent(
+        algorithm="adam", lr=settings.imitation_lr, batch_size=min(settings.batch_size, data["moves"].numel())
+    )
     with cpu_threads(1):  # nets this small run fastest on one thread
-        for _ in range(steps):
-            pick = torch.randint(0, positions.numel(), (batch,), generator=generator)
-            loss = -policy(positions[pick]).gather(1, moves[pick, None]).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        result = run_search(problem, optimizer, Budget(steps=steps), check_seed(seed))
+    with torch.no_grad():
+        torch.nn.utils.vector_to_parameters(result.candidate, policy.parameters())
+
+
+def _imitation_loss(call, rows: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean negative log-probability of the shown moves (the policy returns log-probabilities)."""
+    return -call(rows["positions"]).gather(1, rows["moves"][:, None]).mean()
 
 
 def check_arguments(people: TicTacToePeople, settings: SignalSettings, seed: int = 0) -> None:
