@@ -31,7 +31,7 @@ class Run:
         folder: the run folder.
         experiment: the experiment's name.
         config: the settings the run used (config.json's "config").
-        result: result.json: the headline numbers, "claims" and the "report" section.
+        result: result.json: the headline numbers and the "report" section.
         metrics: metrics.jsonl's rows, one dict per row (empty when the run wrote none).
         figures: the files under figures/, sorted by path.
     """
