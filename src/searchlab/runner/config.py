@@ -106,13 +106,11 @@ def parse_value(name: str, text: str, hint: Any) -> Any:
     Raises:
         SearchlabError: the text is not of that type ("--lr expects a number, got 'x'").
     """
+    if (optional := _optional(hint)) is not None:
+        inner, allows_none = optional
+        return None if allows_none and text.lower() in ("none", "null") else parse_value(name, text, inner)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null") and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return parse_value(name, text, inner[0])
     if origin is tuple:
         element = args[0] if args else str
         items = [item.strip() for item in text.split(",") if item.strip()]
@@ -141,13 +139,11 @@ def typed_value(name: str, value: Any, hint: Any) -> Any:
     """
     if isinstance(value, str) and hint is not str:
         return parse_value(name, value, hint)
+    if (optional := _optional(hint)) is not None:
+        inner, allows_none = optional
+        return None if allows_none and value is None else typed_value(name, value, inner)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return typed_value(name, value, inner[0])
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise SearchlabError(f"--{name} expects a list of values, got {value!r}")
@@ -210,16 +206,22 @@ def saved_config(experiment: Experiment, out: Path) -> Any:
 
 def saved_value(value: Any, hint: Any, where: str, fix: str) -> Any:
     """A setting as config.json holds it, checked against the field's type; JSON lists back to tuples."""
+    if (optional := _optional(hint)) is not None:
+        inner, allows_none = optional
+        return None if allows_none and value is None else saved_value(value, inner, where, fix)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return saved_value(value, inner[0], where, fix)
     if origin is tuple:
         jsonfile.check_kind(value, list, where=where, fix=fix)
         element = args[0] if args else jsonfile.ANY
         return tuple(saved_value(item, element, f"{where} item {i}", fix) for i, item in enumerate(value))
     kinds = {bool: bool, int: int, float: jsonfile.NUMBER, str: str}.get(hint)
     return value if kinds is None else jsonfile.check_kind(value, kinds, where=where, fix=fix)
+
+
+def _optional(hint: Any) -> tuple[Any, bool] | None:
+    """For a union hint (`int | None`): its first non-None member and whether None is allowed; else None."""
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(hint)
+    return next(a for a in args if a is not type(None)), type(None) in args
