@@ -99,3 +99,105 @@ def test_bad_modules_and_data_are_refused_with_what_to_fix():
         DataLossProblem(space, {"x": torch.zeros(0, 2)}, _loss)
     with pytest.raises(SearchlabError, match="has 3 parameters"):
         space.module(torch.zeros(4))
+
+
+class Halving:
+    """A schedule with state of its own: the rate halves every `every` steps, `every` fixed after the run began."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr, self.every = lr, 4
+
+    def __call__(self, step: int) -> float:
+        return self.lr * 0.5 ** (step // self.every)
+
+    def state_dict(self) -> dict:
+        return {"every": self.every}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.every = state["every"]
+
+
+def test_adamw_with_clipping_a_schedule_and_decay_on_matrices_only_matches_torch_optim_adamw():
+    torch.manual_seed(1)
+    net = TwoHeads()
+    reference = copy.deepcopy(net)
+    data = _data(1)
+    schedule = Halving(0.05)
+    optimizer = make_optimizer(
+        "gradient",
+        algorithm="adamw",
+        lr=0.05,
+        weight_decay=0.1,
+        betas=(0.8, 0.95),
+        clip_norm=0.5,
+        schedule=schedule,
+        decays=lambda name, shape: len(shape) >= 2,
+    )
+    problem = DataLossProblem(ModuleSpace(net), data, _loss, name="policy_value")
+    result = run(problem, optimizer, Budget(steps=12), 0)
+
+    matrices = [p for p in reference.parameters() if p.ndim >= 2]
+    vectors = [p for p in reference.parameters() if p.ndim < 2]
+    adamw = torch.optim.AdamW(
+        [{"params": matrices, "weight_decay": 0.1}, {"params": vectors, "weight_decay": 0.0}], betas=(0.8, 0.95)
+    )
+    clipped = 0
+    for step in range(12):
+        for group in adamw.param_groups:
+            group["lr"] = schedule(step)
+        loss, _ = _loss(reference, data)
+        adamw.zero_grad()
+        loss.backward()
+        clipped += float(torch.nn.utils.clip_grad_norm_(reference.parameters(), 0.5)) > 0.5
+        adamw.step()
+    assert clipped > 0  # the clip acted, so the comparison covers it
+    expected = torch.nn.utils.parameters_to_vector(reference.parameters()).detach()
+    torch.testing.assert_close(result.candidate, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_schedule_with_state_resumes_through_the_checkpoint(tmp_path):
+    def search(budget, resume, every=4):
+        torch.manual_seed(2)
+        schedule = Halving(0.05)
+        schedule.every = every
+        optimizer = make_optimizer("gradient", algorithm="adam", lr=0.05, schedule=schedule)
+        problem = DataLossProblem(ModuleSpace(TwoHeads()), _data(2), _loss)
+        return run(problem, optimizer, Budget(steps=budget), 0, checkpoint_dir=tmp_path, resume=resume)
+
+    whole = search(10, False, every=3).candidate
+    search(5, False, every=3)
+    resumed = search(10, True, every=7)  # the checkpoint's `every` (3) wins over this fresh schedule's
+    assert torch.equal(resumed.candidate, whole)
+
+
+class NoisyProblem(DataLossProblem):
+    """A problem that draws random numbers of its own each step (as rollouts do) and buys one label per step."""
+
+    def __init__(self) -> None:
+        super().__init__(ModuleSpace(TwoHeads()), _data(3), self._noisy)
+        self.noise = torch.Generator().manual_seed(5)
+
+    def _noisy(self, call, rows):
+        self.labels += 1
+        jitter = torch.rand(rows["x"].shape, generator=self.noise)
+        return _loss(lambda x, mask: call(x + jitter, mask), rows)[0]
+
+    def state(self) -> dict:
+        return {"noise": self.noise.get_state()}
+
+    def load_state(self, state: dict) -> None:
+        self.noise.set_state(state["noise"])
+
+
+def test_a_problems_own_generator_and_label_count_resume_exactly(tmp_path):
+    def search(budget, resume):
+        torch.manual_seed(3)
+        optimizer = make_optimizer("gradient", algorithm="adam", lr=0.02, batch_size=8)
+        return run(NoisyProblem(), optimizer, Budget(steps=budget), 0, checkpoint_dir=tmp_path, resume=resume)
+
+    whole = search(9, False)
+    search(4, False)
+    resumed = search(9, True)
+    assert torch.equal(resumed.candidate, whole.candidate)
+    assert resumed.trace["labels"] == whole.trace["labels"] == [float(k) for k in range(1, 10)]
+    assert resumed.labels == 9

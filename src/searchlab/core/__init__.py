@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from searchlab.core.optimizer import Optimizer
     from searchlab.core.problem import DataLossProblem, Problem, SupervisedProblem
     from searchlab.core.space import FiniteSpace, ParametricSpace, Space
-    from searchlab.core.trace import Result, Trace
+    from searchlab.core.trace import METRICS_COLUMNS, Result, Trace, check_metrics_rows, metrics_row
 
 # Exported name -> the module of the core that defines it.
 _HOMES = {
@@ -26,6 +26,7 @@ _HOMES = {
     "DataLossProblem": "problem",
     "DivergedError": "errors",
     "FiniteSpace": "space",
+    "METRICS_COLUMNS": "trace",
     "Metric": "metric",
     "Optimizer": "optimizer",
     "ParametricSpace": "space",
@@ -36,11 +37,14 @@ _HOMES = {
     "SquaredError": "metric",
     "SupervisedProblem": "problem",
     "Trace": "trace",
+    "check_metrics_rows": "trace",
+    "metrics_row": "trace",
     "ZeroOneAccuracy": "metric",
     "run": "loop",
 }
 
 __all__ = [  # the same names as _HOMES (tests/core/test_budget_and_spaces.py checks each loads)
+    "METRICS_COLUMNS",
     "Budget",
     "CrossEntropy",
     "DataLossProblem",
@@ -57,6 +61,8 @@ __all__ = [  # the same names as _HOMES (tests/core/test_budget_and_spaces.py ch
     "SupervisedProblem",
     "Trace",
     "ZeroOneAccuracy",
+    "check_metrics_rows",
+    "metrics_row",
     "run",
 ]
 

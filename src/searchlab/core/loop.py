@@ -58,7 +58,7 @@ def run(
         DivergedError: the loss stopped being a finite number (a SearchlabError;
             the last good checkpoint is kept, and the message says whether there is one).
     """
-    problem.load_counters({"forward_equivalents": 0, "examples_seen": 0})
+    problem.load_counters({"forward_equivalents": 0, "examples_seen": 0, "labels": 0})
     optimizer.start(problem, torch_generator(seed))
     trace = Trace()
     seconds_before = 0.0
@@ -83,13 +83,15 @@ def run(
         bar.close()
     seconds = time.perf_counter() - loop.start
     loop.save(seconds)
+    spent = problem.counters()  # before the final measurement, which a problem that buys labels must not bill
     return Result(
         optimizer=optimizer.name,
         candidate=optimizer.candidate_.detach(),
         final_loss=problem.full_loss(optimizer.candidate_),
         best_loss=optimizer.best_loss_,
-        forward_equivalents=problem.forward_equivalents,
-        examples_seen=problem.examples_seen,
+        forward_equivalents=spent["forward_equivalents"],
+        examples_seen=spent["examples_seen"],
+        labels=spent["labels"],
         seconds=seconds,
         steps=optimizer.step_,
         stopped_because=stopped_because,
@@ -130,6 +132,7 @@ class _Loop:
             step=optimizer.step_,
             forward_equivalents=problem.forward_equivalents,
             examples_seen=problem.examples_seen,
+            labels=problem.labels,
             seconds=time.perf_counter() - self.start,
             loss=loss,
             best_loss=optimizer.best_loss_,
@@ -141,6 +144,7 @@ class _Loop:
             state = {
                 "optimizer": self.optimizer.state_dict(),
                 "counters": self.problem.counters(),
+                "problem": self.problem.state(),
                 "trace": self.trace.state(),
                 "seconds": seconds,
             }
@@ -159,6 +163,7 @@ def _restore(checkpoint_dir: str | Path, problem: Problem, optimizer: Optimizer)
     with checkpoint.restoring(checkpoint_dir):
         optimizer.load_state_dict(state["optimizer"])
         problem.load_counters(state["counters"])
+        problem.load_state(state.get("problem", {}))  # absent from checkpoints of problems written before the hook
         trace = Trace.from_state(state["trace"])
         seconds_before = float(state["seconds"])
         restored = optimizer.candidate_

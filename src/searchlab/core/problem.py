@@ -4,6 +4,29 @@ The problem is the only object that spends compute on candidates, so it keeps
 the books: one candidate on one example is one *forward-equivalent*, and a
 backward pass adds two per example (one gradient step on a batch of B examples
 costs 3B). Optimizers see losses (and gradients) only, never the data.
+
+What "one example" is depends on the problem, and every problem in searchlab
+uses the same rule: one forward-equivalent is one decision or prediction of one
+candidate, whatever the model.
+
+- a regression or classification example: 1 (one output row);
+- a language model's window of T tokens: T (a prediction per position; set
+  `cost_per_example`), so a training step on B windows costs 3BT;
+- a game move: 1 per move a candidate strategy chooses, whether a lookup in a
+  table or a network's forward pass (the opponent's moves are the environment's,
+  not the search's); a game of Tic-Tac-Toe played by a candidate costs at most 5;
+- a rollout: the moves the policy chose in it, 1 each, plus 2 per move for the
+  backward pass of a policy-gradient step (3 per move in all);
+- a tree-search simulation: 1 per network evaluation at a leaf.
+
+Human signal is a second currency, counted apart: `labels` is the number of
+demonstrations, ratings or checks a problem has bought from a (simulated) person.
+A problem that asks a person for something adds to it; most problems never do.
+
+A problem that draws random numbers of its own (rollouts, dropout) or keeps a
+record between steps returns them from `state()` and takes them back in
+`load_state()`; the loop keeps them in its checkpoints, so a resumed run
+continues exactly.
 """
 
 from __future__ import annotations
@@ -33,7 +56,12 @@ class Problem(abc.ABC):
         metric: the loss that optimizers minimise.
         forward_equivalents: compute spent so far (see module docstring).
         examples_seen: examples consumed so far, summed over evaluations.
+        labels: human signal bought so far (see module docstring).
+        cost_per_example: forward-equivalents one candidate spends on one example (1; a window of
+            T tokens costs T).
     """
+
+    cost_per_example: int = 1
 
     def __init__(self, space: Space, metric: Metric) -> None:
         if metric.higher_is_better:
@@ -42,6 +70,7 @@ class Problem(abc.ABC):
         self.metric = metric
         self.forward_equivalents = 0
         self.examples_seen = 0
+        self.labels = 0
 
     @property
     @abc.abstractmethod
@@ -65,7 +94,7 @@ class Problem(abc.ABC):
         """
         n = self.n_examples if batch is None else int(batch.shape[0])
         k = 1 if isinstance(population, dict) else int(population.shape[0])
-        self.forward_equivalents += (3 if gradient else 1) * k * n
+        self.forward_equivalents += (3 if gradient else 1) * k * n * self.cost_per_example
         self.examples_seen += n
         if gradient:
             return self._losses(population, batch)
@@ -82,11 +111,23 @@ class Problem(abc.ABC):
             return float(self._losses(candidate.detach().unsqueeze(0), None)[0])
 
     def counters(self) -> dict[str, int]:
-        return {"forward_equivalents": self.forward_equivalents, "examples_seen": self.examples_seen}
+        return {
+            "forward_equivalents": self.forward_equivalents,
+            "examples_seen": self.examples_seen,
+            "labels": self.labels,
+        }
 
     def load_counters(self, counters: dict[str, int]) -> None:
         self.forward_equivalents = int(counters["forward_equivalents"])
         self.examples_seen = int(counters["examples_seen"])
+        self.labels = int(counters.get("labels", 0))  # absent from checkpoints written before labels were counted
+
+    def state(self) -> dict[str, Any]:
+        """What this problem keeps between steps beyond its counters (a generator's state, a record); {} by default."""
+        return {}
+
+    def load_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (most problems keep nothing)
+        """Take back what `state()` returned, after a fresh problem was built the same way."""
 
 
 class SupervisedProblem(Problem):

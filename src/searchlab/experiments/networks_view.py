@@ -39,7 +39,7 @@ def follow(problem: SupervisedProblem, optimizer: Optimizer, steps: int, seed: i
     belong to; the one point no report covers (the start, or the gradient's
     final point) is measured with the problem's loss function.
     """
-    problem.load_counters({"forward_equivalents": 0, "examples_seen": 0})
+    problem.load_counters({"forward_equivalents": 0, "examples_seen": 0, "labels": 0})
     optimizer.start(problem, torch_generator(seed))
     points = [optimizer.candidate_.detach().to("cpu", torch.float64).clone()]
     reported = []

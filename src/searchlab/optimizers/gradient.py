@@ -9,6 +9,8 @@ a tenth of a small network's step; the arithmetic is the same.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -20,21 +22,35 @@ from searchlab.core.optimizer import Optimizer, positive
 from searchlab.core.problem import Problem
 from searchlab.core.space import ParametricSpace
 
-ALGORITHMS = ("sgd", "adam")
+ALGORITHMS = ("sgd", "adam", "adamw")
+
+Schedule = Callable[[int], float]
+"""The learning rate of a step, from the count of steps taken before it (0 for the first).
+
+A schedule that keeps state of its own (a horizon fixed during the run) offers `state_dict()` and
+`load_state_dict(state)`; the optimizer keeps that state in its own, so a resumed run follows the same rates.
+"""
 
 
 class GradientDescent(Optimizer):
     """Follow the gradient of the loss: every small tweak tried at once, in one backward pass.
 
-    Plain SGD is `algorithm="sgd", momentum=0`; momentum and Adam are settings.
-    One step on a batch of B examples costs 3B forward-equivalents.
+    Plain SGD is `algorithm="sgd", momentum=0`; momentum, Adam and AdamW (Loshchilov & Hutter 2019,
+    weight decay decoupled from the gradient) are settings. One step on a batch of B examples costs 3B
+    forward-equivalents.
 
     Args:
-        algorithm: "sgd" (with optional momentum) or "adam".
-        lr: learning rate.
+        algorithm: "sgd" (with optional momentum), "adam" or "adamw".
+        lr: learning rate (the schedule's, when there is one, replaces it step by step).
         momentum: SGD momentum (0 for plain SGD).
-        weight_decay: L2 penalty coefficient, as torch.optim applies it.
+        weight_decay: L2 penalty coefficient as torch.optim applies it (decoupled for "adamw").
         batch_size: examples per step (None: all, i.e. full-batch gradient descent).
+        betas: Adam's two averaging rates.
+        clip_norm: rescale a gradient whose Euclidean norm is above this to this norm, as
+            `torch.nn.utils.clip_grad_norm_` does; None never clips.
+        schedule: the learning rate of each step (see `Schedule`); None keeps `lr`.
+        decays: which of the space's named tensors weight decay applies to, from (name, shape)
+            (e.g. matrices but not biases and norm gains); None: all of them.
     """
 
     name = "gradient"
@@ -48,6 +64,10 @@ class GradientDescent(Optimizer):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         batch_size: int | None = None,
+        betas: tuple[float, float] = (0.9, 0.999),
+        clip_norm: float | None = None,
+        schedule: Schedule | None = None,
+        decays: Callable[[str, tuple[int, ...]], bool] | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
         if algorithm not in ALGORITHMS:
@@ -57,10 +77,19 @@ class GradientDescent(Optimizer):
                 f"gradient: lr must be a positive number and momentum, weight_decay numbers >= 0; got lr={lr}, "
                 f"momentum={momentum}, weight_decay={weight_decay}"
             )
+        if not all(0 <= beta < 1 for beta in betas) or (clip_norm is not None and not positive(clip_norm)):
+            raise SearchlabError(
+                f"gradient: betas must lie in [0, 1) and clip_norm be a positive number; got betas={betas}, "
+                f"clip_norm={clip_norm}"
+            )
         self.algorithm = algorithm
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
+        self.betas = tuple(betas)
+        self.clip_norm = clip_norm
+        self._schedule = schedule
+        self._decays = decays
 
     def unsupported(self, problem: Problem) -> str | None:
         if not isinstance(problem.space, ParametricSpace):
@@ -90,6 +119,16 @@ class GradientDescent(Optimizer):
         self._momentum_buffer: list[torch.Tensor | None] = [None]
         self.candidate_ = self._flat
         self._seed_gradient = torch.ones(1, dtype=initial.dtype, device=initial.device)
+        # Which entries weight decay touches: None for all, else a 0/1 vector over the flat candidate.
+        self._decay_mask = None
+        if self._decays is not None and self.weight_decay > 0:
+            shapes = problem.space.shapes
+            self._decay_mask = torch.cat(
+                [
+                    torch.full((math.prod(shape),), float(self._decays(name, shape)), dtype=initial.dtype)
+                    for name, shape in shapes.items()
+                ]
+            ).to(initial.device)
 
     def _ask(self, problem: Problem) -> dict[str, torch.Tensor]:
         return self._leaves
@@ -99,8 +138,22 @@ class GradientDescent(Optimizer):
             leaf.grad = None
         losses.backward(self._seed_gradient)  # (1,) losses: no indexing op on the graph
         gradient = torch.cat([leaf.grad.reshape(-1) for leaf in self._leaf_list])  # (d,)
+        lr = self.lr if self._schedule is None else float(self._schedule(self.step_))
         with torch.no_grad():  # updates the flat vector in place, so the layer views too
-            if self.algorithm == "adam":
+            if self.clip_norm is not None:
+                # clip_grad_norm_'s rule: scale by clip / (norm + 1e-6) when that is below 1.
+                scale = self.clip_norm / (torch.linalg.vector_norm(gradient) + 1e-6)
+                gradient.mul_(scale.clamp(max=1.0))
+            weight_decay = self.weight_decay
+            if self._decay_mask is not None:
+                # Only some tensors decay: apply the decay here (decoupled for adamw, into the gradient
+                # otherwise) and let the update itself decay nothing.
+                if self.algorithm == "adamw":
+                    self._flat.addcmul_(self._flat, self._decay_mask, value=-lr * weight_decay)
+                else:
+                    gradient.addcmul_(self._flat, self._decay_mask, value=weight_decay)
+                weight_decay = 0.0
+            if self.algorithm in ("adam", "adamw"):
                 adam(
                     [self._flat],
                     [gradient],
@@ -109,11 +162,12 @@ class GradientDescent(Optimizer):
                     [],
                     [self._steps],
                     fused=self._fused,
+                    decoupled_weight_decay=self.algorithm == "adamw",
                     amsgrad=False,
-                    beta1=0.9,
-                    beta2=0.999,
-                    lr=self.lr,
-                    weight_decay=self.weight_decay,
+                    beta1=self.betas[0],
+                    beta2=self.betas[1],
+                    lr=lr,
+                    weight_decay=weight_decay,
                     eps=1e-8,
                     maximize=False,
                 )
@@ -123,9 +177,9 @@ class GradientDescent(Optimizer):
                     [gradient],
                     self._momentum_buffer,
                     fused=self._fused,
-                    weight_decay=self.weight_decay,
+                    weight_decay=weight_decay,
                     momentum=self.momentum,
-                    lr=self.lr,
+                    lr=lr,
                     dampening=0.0,
                     nesterov=False,
                     maximize=False,
@@ -139,6 +193,7 @@ class GradientDescent(Optimizer):
             "exp_avg_sq": self._exp_avg_sq.clone(),
             "steps": self._steps.clone(),
             "momentum_buffer": self._momentum_buffer[0],
+            "schedule": getattr(self._schedule, "state_dict", dict)(),
         }
 
     def _load_state(self, state: dict[str, Any]) -> None:
@@ -150,4 +205,6 @@ class GradientDescent(Optimizer):
         self._steps.copy_(state["steps"])
         buffer = state["momentum_buffer"]
         self._momentum_buffer = [None if buffer is None else buffer.to(device)]
+        if hasattr(self._schedule, "load_state_dict"):
+            self._schedule.load_state_dict(state.get("schedule", {}))
         self.candidate_ = self._flat
