@@ -74,20 +74,12 @@ def sample_positions(game: Any, perfect: PerfectPlayer, count: int, seed: int) -
 def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> Mover:
     """The move chooser of one method ("random", "network", "uct" or "puct") at a number of simulations."""
     from searchlab.games.mcts import PUCTSettings, puct_search_many, uct_search
-    from searchlab.games.policy_value import encode, net_evaluator
+    from searchlab.games.policy_value import net_evaluator, net_policy_actions
 
     if method == "random":
         return lambda states, rngs: [int(r.choice(game.legal_actions(s))) for s, r in zip(states, rngs)]
     if method == "network":
-        import torch
-
-        def top_moves(states, rngs):  # the batched form of `net_policy_action`
-            observations, legal = encode(game, states, next(net.parameters()).device)
-            with torch.no_grad():
-                logits, _ = net(observations, legal)
-            return logits.argmax(dim=1).tolist()
-
-        return top_moves
+        return lambda states, rngs: net_policy_actions(net, game, states)
     if method == "uct":
         return lambda states, rngs: [uct_search(game, s, simulations, r).action for s, r in zip(states, rngs)]
     settings = PUCTSettings(simulations=simulations, c_puct=c_puct)

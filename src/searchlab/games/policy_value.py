@@ -135,12 +135,18 @@ def net_evaluator(net: PolicyValueNet, game: Any) -> Evaluator:
     return evaluate
 
 
-def net_policy_action(net: PolicyValueNet, game: Any, state: Any) -> int:
-    """The network alone: its highest-logit legal action (lowest action on ties), no search."""
-    observations, legal = encode(game, [state], next(net.parameters()).device)
+def net_policy_actions(net: PolicyValueNet, game: Any, states: list[Any]) -> list[int]:
+    """The network alone, on many positions in one forward pass: each one's highest-logit legal action
+    (the lowest action on ties), no search."""
+    observations, legal = encode(game, states, next(net.parameters()).device)
     with torch.no_grad():
         logits, _ = net(observations, legal)
-    return int(torch.argmax(logits[0]).item())
+    return logits.argmax(dim=1).tolist()
+
+
+def net_policy_action(net: PolicyValueNet, game: Any, state: Any) -> int:
+    """`net_policy_actions` for one position."""
+    return net_policy_actions(net, game, [state])[0]
 
 
 def search_with_net(
