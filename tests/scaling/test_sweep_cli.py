@@ -9,6 +9,8 @@ import pytest
 
 from cli_checks import error_line
 from searchlab.cli import main
+from searchlab.core.intervals import bootstrap_interval
+from searchlab.runner.summary import summarise
 
 BASE = ["sweep", "regression", "--quick"]
 
@@ -17,7 +19,8 @@ BASE = ["sweep", "regression", "--quick"]
     "argv,needle",
     [
         (["--grid", "nokey=1,2"], "unknown grid key 'nokey'; valid keys are device, n"),
-        ([], "the grid is empty"),
+        ([], "nothing to sweep"),
+        (["--seeds", "4"], "nothing to sweep"),
         (["--grid", "lr="], "lists no values"),
         (["--grid", "lr=0.1,fast"], "expects a number, got 'fast'"),
         (["--grid", "n=log:10:100"], "LOW:HIGH:COUNT"),
@@ -121,3 +124,37 @@ def test_a_sweep_over_a_real_experiment_end_to_end(capsys, tmp_path):
 
     assert main([*argv, "--resume"]) == 0  # nothing left to run
     assert "0 to run" in capsys.readouterr().out
+
+
+def test_the_summary_folds_seeds_into_a_mean_with_an_interval_and_skips_what_never_varies():
+    rows = [
+        {"lr": 0.1, "seed": seed, "status": "done", "loss": loss, "n": 50, "ok": True}
+        for seed, loss in enumerate([0.5, 0.7, 0.6])
+    ]
+    rows += [{"lr": 0.2, "seed": 0, "status": "done", "loss": 0.9, "n": 50, "ok": True}]
+    rows += [{"lr": 0.2, "seed": 1, "status": "failed"}]
+    summary = summarise(rows, ["lr"])
+    assert [(row["lr"], row["number"], row["seeds"]) for row in summary] == [(0.1, "loss", 3)]
+    expected = bootstrap_interval([0.5, 0.7, 0.6])
+    assert summary[0]["mean"] == pytest.approx(0.6)
+    assert (summary[0]["ci_low"], summary[0]["ci_high"]) == (expected.low, expected.high)
+    assert expected.low < 0.6 < expected.high
+    assert summary[0]["std"] == pytest.approx(0.1)
+
+
+@pytest.mark.slow
+def test_a_sweep_over_seeds_alone_writes_each_numbers_interval(capsys, tmp_path):
+    out = tmp_path / "seeds"
+    argv = [*BASE, "--optimizers", "least_squares", "--seeds", "0,1,2", "--workers", "2", "--no-progress"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "over seeds" in printed and "summary.csv" in printed
+    with open(out / "table.csv", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    with open(out / "summary.csv", newline="") as handle:
+        summary = {row["number"]: row for row in csv.DictReader(handle)}
+    losses = [float(row["closed_form.loss"]) for row in table]
+    assert len(losses) == 3 and len(set(losses)) == 3  # the seeds draw different data
+    row = summary["closed_form.loss"]
+    assert int(row["seeds"]) == 3 and float(row["mean"]) == pytest.approx(sum(losses) / 3)
+    assert min(losses) <= float(row["ci_low"]) <= float(row["mean"]) <= float(row["ci_high"]) <= max(losses)

@@ -7,6 +7,10 @@ BCa is itself too noisy to trust). Two methods run on the same seeds (or scored 
 positions) are compared *paired*: the interval is over the per-seed differences, which removes what
 the seeds share and is often far narrower than comparing two separate intervals.
 
+Few seeds buy a weak interval, and the report should say so: the percentile interval of n values
+never reaches past their smallest and largest, so with 3 seeds it covers the true mean only about
+three times in four (1 - 2 / 2**3), with 5 about nine in ten. Full-size runs use at least 5.
+
 A claim's verdict is never typed by hand; `verdict` computes it from the interval by one rule:
 
 - "supported" when the whole interval lies on the side of the threshold the claim predicts;

@@ -4,7 +4,9 @@ The trial engine (parallel processes or Ray, records, resume) is `searchlab.core
 this module makes an experiment its trial function: each trial runs like `searchlab run
 NAME` into `out/trials/KEY/`, and its numbers (result.json's, timings left out) are the
 table's columns. The sweep folder holds sweep.json (what --resume checks the command
-against), trials/ and table.csv.
+against), trials/, table.csv and, with two seeds or more, summary.csv: each number's mean over
+the seeds of a grid point with its 95% bootstrap interval (`searchlab.runner.summary`). With no
+grid at all, a sweep just repeats the experiment over its seeds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from searchlab.core.trials import check_grid, expand, grid_points, pending_trial
 from searchlab.runner import runs
 from searchlab.runner.config import config_fields, show_value
 from searchlab.runner.grid import parse_grid
+from searchlab.runner.summary import print_summary, summarise, write_summary
 
 if TYPE_CHECKING:
     from searchlab.experiments.base import Experiment
@@ -69,9 +72,12 @@ def plan_sweep(
         raise SearchlabError("a sweep takes its seeds from --seeds 0,1,2, not --seed")
     if "device" in config_fields(experiment.config):
         fixed["device"] = device or fixed.get("device", "cpu")  # trials share the cores: cpu unless asked
-    if not grid_specs:
-        raise SearchlabError("the grid is empty; give at least one --grid KEY=VALUES, e.g. --grid lr=0.01,0.1")
-    grid = parse_grid(experiment.config, grid_specs)
+    if not grid_specs and len(seeds) < 2:
+        raise SearchlabError(
+            "nothing to sweep; give a grid (--grid KEY=VALUES, e.g. --grid lr=0.01,0.1) or several seeds "
+            "(--seeds 0,1,2)"
+        )
+    grid = parse_grid(experiment.config, grid_specs) if grid_specs else {}
     both = sorted(set(grid) & set(fixed))
     if both:
         raise SearchlabError(f"--{both[0]} is both fixed and in the grid; give it once")
@@ -116,13 +122,19 @@ def run_planned_sweep(
     rows = run_sweep(trial_fn, trials, out, backend=backend, workers=workers, address=address, progress=progress)
     print(f"ran {len(todo)} trials in {time.perf_counter() - started:.1f} s")
     print_table(rows, list(plan.grid))
+    written = "sweep.json, trials/, table.csv"
+    if len(seeds) > 1:
+        summary = summarise(rows, list(plan.grid))
+        write_summary(out / "summary.csv", summary, list(plan.grid))
+        print_summary(summary, list(plan.grid))
+        written += ", summary.csv"
     failed = [row for row in rows if row["status"] != "done"]
     if failed:
         print(
             f"{len(failed)} of {len(rows)} trials failed (errors in {out}/trials/KEY.json); "
             "the same command with --resume runs them again"
         )
-    print(f"wrote {out}/ (sweep.json, trials/, table.csv)")
+    print(f"wrote {out}/ ({written})")
     return rows
 
 
