@@ -8,8 +8,8 @@ positions) are compared *paired*: the interval is over the per-seed differences,
 the seeds share and is often far narrower than comparing two separate intervals.
 
 Few seeds buy a weak interval, and the report should say so: the percentile interval of n values
-never reaches past their smallest and largest, so with 3 seeds it covers the true mean only about
-three times in four (1 - 2 / 2**3), with 5 about nine in ten. Full-size runs use at least 5.
+never reaches past their smallest and largest, so for a symmetric spread it covers the true
+mean at most 1 - 2 / 2**n of the time: 75% with 3 seeds, 94% with 5. Full-size runs use at least 5.
 
 A claim's verdict is never typed by hand; `verdict` computes it from the interval by one rule:
 
