@@ -66,3 +66,24 @@ def test_degenerate_and_bad_inputs():
         paired_difference([1.0, 2.0], [1.0])
     with pytest.raises(SearchlabError, match="confidence"):
         bootstrap_interval([1.0, 2.0], confidence=1.5)
+
+
+def test_a_claim_rows_verdict_is_computed_from_its_interval():
+    from searchlab.core.intervals import CLAIM_KEYS, claim_row
+
+    interval = bootstrap_interval([0.82, 0.9, 0.86, 0.88, 0.85])
+    row = claim_row(
+        "x_beats_chance",
+        "X beats chance",
+        "accuracy; chance is 0.5",
+        interval,
+        threshold=0.5,
+        baseline=0.5,
+        section="S",
+    )
+    assert tuple(row) == CLAIM_KEYS
+    assert (row["verdict"], row["seeds"], row["estimate"]) == ("supported", 5, interval.estimate)
+    flipped = claim_row(
+        "x", "X is worse than chance", "accuracy", interval, threshold=0.5, predicts="below", section="S"
+    )
+    assert flipped["verdict"] == "contradicted"

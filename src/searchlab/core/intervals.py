@@ -130,3 +130,46 @@ def verdict(interval: Interval, threshold: float, *, predicts: str = "above") ->
     if above or below:
         return "supported" if above == (predicts == "above") else "contradicted"
     return "inconclusive"
+
+
+CLAIM_KEYS = ("id", "claim", "measure", "estimate", "ci_low", "ci_high", "baseline", "verdict", "seeds", "section")
+
+
+def claim_row(
+    id: str,
+    claim: str,
+    measure: str,
+    interval: Interval,
+    *,
+    threshold: float,
+    predicts: str = "above",
+    baseline: str | float | None = None,
+    section: str,
+) -> dict[str, Any]:
+    """One row of a result's `claims` list: what is claimed, what was measured, and the computed verdict.
+
+    Args:
+        id: a stable identifier (`self_play_finds_strong_play`).
+        claim: the claim in a sentence, as the report shows it.
+        measure: what `interval` measures and what the threshold means, in words.
+        interval: the measurement over seeds (or positions).
+        threshold: the value the claim says the measure lies `predicts` of.
+        predicts: "above" or "below".
+        baseline: the trivial reference beside the estimate (chance, majority class, the untrained model).
+        section: the essay's section the claim comes from.
+
+    Returns:
+        A dict with exactly `CLAIM_KEYS`; `verdict` is `verdict(interval, threshold, predicts=predicts)`.
+    """
+    return {
+        "id": id,
+        "claim": claim,
+        "measure": measure,
+        "estimate": interval.estimate,
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "baseline": baseline,
+        "verdict": verdict(interval, threshold, predicts=predicts),
+        "seeds": interval.n,
+        "section": section,
+    }

@@ -2,8 +2,8 @@
 
 A tour folder holds tour.json (its size and settings, for --resume), one run folder per
 experiment and variant (NAME or NAME-VARIANT, finished) or `.FOLDER.partial` (running or
-interrupted), and index.html. With --resume, finished runs are kept and interrupted ones
-continue.
+interrupted), claims.json (every run's `claims` rows, see `collect_claims`) and index.html.
+With --resume, finished runs are kept and interrupted ones continue.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from searchlab.core.files import check_out_folder, read_json, write_json
 from searchlab.runner import runs
 
 TOUR_FILE = "tour.json"  # marks a tour folder and records its size and settings, for --resume
+CLAIMS_FILE = "claims.json"
 
 
 def run_tour(
@@ -64,9 +65,26 @@ def run_tour(
         for item in result.get("report", {}).get("headline", [])[:4]:
             print(f"    {item['label']}: {item['value']}")
         print(f"    ({time.perf_counter() - t0:.1f} s)", flush=True)
+    collect_claims(out / CLAIMS_FILE, run_dirs, size=size)
     index_path = write_report(out / "index.html", run_dirs, size=size, seconds=time.perf_counter() - started)
     print(f"tour finished in {time.perf_counter() - started:.1f} s; report: {index_path}")
     return index_path
+
+
+def collect_claims(path: Path, run_dirs: list[Path], *, size: str) -> list[dict[str, Any]]:
+    """Write every run's `claims` (result.json) to one file, each row naming its run; return the rows.
+
+    The file also states the rule the verdicts were computed by, so that it can be read on its own.
+    """
+    from searchlab.core.intervals import RULE
+
+    claims = []
+    for folder in run_dirs:
+        result = read_json(folder / "result.json", fix=f"run the tour again with --resume to redo {folder.name}")
+        for row in result.get("claims", []) if isinstance(result, dict) else []:
+            claims.append({**row, "run": folder.name})
+    write_json(path, {"size": size, "rule": RULE, "claims": claims})
+    return claims
 
 
 def tour_names(only: str | None) -> list[str]:
@@ -133,7 +151,7 @@ def _holds_tour(out: Path) -> bool:
         for name, experiment in EXPERIMENTS.items()
         for suffix in ("", *experiment.variants)
     ]
-    allowed = {"index.html", *folders, *(f".{folder}.partial" for folder in folders)}
+    allowed = {"index.html", CLAIMS_FILE, *folders, *(f".{folder}.partial" for folder in folders)}
     try:
         return all(entry.name in allowed for entry in out.iterdir())
     except OSError:
