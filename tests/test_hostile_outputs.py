@@ -17,7 +17,7 @@ import pytest
 
 from cli_checks import error_line
 from searchlab.cli import build_parser, main
-from searchlab.core import files
+from searchlab.core import files, metrics_row
 from searchlab.runner import runs
 from searchlab.runner.tour import tour_folder
 
@@ -61,7 +61,9 @@ def fake_run(folder: Path, name: str = "regression") -> Path:
     """A finished run folder as `searchlab report` reads it (result.json, config.json, metrics.jsonl)."""
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"experiment": name, "config": {"seed": 0}}))
-    (folder / "metrics.jsonl").write_text('{"step": 0, "loss": 1.0}\n')
+    (folder / "metrics.jsonl").write_text(
+        json.dumps(metrics_row("optimizer=sgd", step=0, forward_equivalents=0, loss=1.0)) + "\n"
+    )
     (folder / "result.json").write_text(
         json.dumps({"experiment": name, "title": f"The {name} experiment", "loss": 1.5})
     )

@@ -94,7 +94,10 @@ def test_report_and_metrics_are_written(finished):
     assert (out / "figures" / "learning_curve.png").stat().st_size > 1000
     assert result["report"]["texts"][0]["text"].startswith(result["sample_prompt"])
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert rows and {"step", "tokens", "validation_loss"} <= set(rows[0])
+    assert rows and {"tokens", "validation_loss"} <= set(rows[0]["values"]) and rows[-1]["step"] == result["steps"]
+    # A training step predicts batch_size x context tokens, each a forward and a backward pass: 3 per token.
+    assert all(row["forward_equivalents"] == 3 * row["values"]["tokens"] for row in rows)
+    assert all(row["values"]["tokens"] == row["step"] * 8 * 32 for row in rows)  # TINY: --batch_size 8 --context 32
 
 
 def test_sample_streams_from_the_run(finished, capsys):

@@ -236,8 +236,12 @@ def test_quick_run_end_to_end(tmp_path, capsys):
     assert f"{result['test_accuracy']:.1%}" in report["summary"]
     assert "Stochastic gradient descent" in report["summary"]
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert {row["model"] for row in rows} == {"searchlab", "scikit-learn"}
-    assert sum(row["model"] == "searchlab" for row in rows) == result["steps"]
+    assert {row["values"]["model"] for row in rows} == {"searchlab", "scikit-learn"}
+    assert sum(row["values"]["model"] == "searchlab" for row in rows) == result["steps"]
+    # Both models' compute is counted alike: at the end of training, 3 forward-equivalents per example seen.
+    last = {row["series"]: row for row in rows}
+    assert last["model=scikit-learn"]["forward_equivalents"] == result["sklearn_forward_equivalents"]
+    assert last["model=searchlab"]["forward_equivalents"] == result["forward_equivalents"]
 
     # --resume on the finished run: the network is restored from its checkpoint, not retrained.
     assert main(["run", "digits", "--resume", "--out", str(out), "--no-progress"]) == 0

@@ -208,7 +208,7 @@ def test_report_figures_metrics_and_network_are_written(finished):
     assert report["summary"] and len(report["tables"]) == 2 and len(report["headline"]) == 3
     for figure in report["figures"]:
         assert (out / figure["path"]).stat().st_size > 1000
-    stages = [json.loads(line)["stage"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    stages = [json.loads(line)["values"]["stage"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert stages.count("training") == 2 and stages.count("ablation") == len(result["ablation"])
     from searchlab.games.policy_value import load_net
 

@@ -263,7 +263,7 @@ def test_quick_run_writes_the_headline_numbers_and_every_figure(quick_run):
     with Image.open(quick_run / "figures" / "two_weights.gif") as gif:
         assert gif.n_frames == EXPERIMENT.make_config("quick").view_steps + 1
     rows = [json.loads(line) for line in (quick_run / "metrics.jsonl").read_text().splitlines()]
-    assert {row["stage"] for row in rows} >= {
+    assert {row["values"]["stage"] for row in rows} >= {
         "exhaustive",
         "gradient",
         "approximation",

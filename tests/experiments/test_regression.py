@@ -128,9 +128,10 @@ def test_quick_run_writes_result_figures_and_metrics(quick_run):
     assert "standardised" in report["summary"]
     assert "Deep learning: gradient descent on deep neural networks" in report["summary"]
     rows = [json.loads(line) for line in (quick_run / "metrics.jsonl").read_text().splitlines()]
-    assert {row["optimizer"] for row in rows} == set(config.optimizers)
+    assert {row["values"]["optimizer"] for row in rows} == set(config.optimizers)
+    assert {row["series"] for row in rows} == {f"optimizer={name}" for name in config.optimizers}
     for name, summary in result["optimizers"].items():
-        mine = [row for row in rows if row["optimizer"] == name]
+        mine = [row for row in rows if row["values"]["optimizer"] == name]
         assert len(mine) == summary["steps"]
         assert [row["step"] for row in mine] == list(range(1, len(mine) + 1))
         assert mine[-1]["forward_equivalents"] == summary["forward_equivalents"]

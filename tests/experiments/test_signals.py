@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -88,6 +89,21 @@ TINY = [
 ]
 
 
+def assert_metrics_schema(path, paths) -> None:
+    """metrics.jsonl has the one schema in every row (`core.METRICS_COLUMNS`), a series per training path,
+    named "path=NAME" and with the path in its values; compute, where a path's curve counts it, is whole.
+
+    (tests/experiments/test_metrics_schema.py checks every other experiment; these runs are made here anyway.)
+    """
+    from searchlab.core import METRICS_COLUMNS
+
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert rows and all(tuple(row) == METRICS_COLUMNS for row in rows)
+    assert all(shlex.split(row["series"]) == [f"path={row['values']['path']}"] for row in rows)
+    assert set(paths) <= {row["values"]["path"] for row in rows}
+    assert all(row["forward_equivalents"] is None or type(row["forward_equivalents"]) is int for row in rows)
+
+
 @pytest.mark.slow
 def test_a_tiny_run_has_the_issue_keys(tmp_path):
     out = tmp_path / "signals"
@@ -117,6 +133,7 @@ def test_a_tiny_run_has_the_issue_keys(tmp_path):
     assert by_fraction[0]["heldout accuracy"] is None and 0.0 <= by_fraction[1]["heldout accuracy"] <= 1.0
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
+    assert_metrics_schema(out / "metrics.jsonl", result["paths"])
 
 
 # The run checks the plumbing, not learning (tests/signals trains the paths): each training loop is a step or a few,
@@ -220,6 +237,7 @@ def test_a_tiny_arithmetic_run_has_the_issue_keys(tmp_path):
     assert [sum(stage["queries"].values()) for stage in stages] == [300, 75, 13, 128]
     for name in ("paths.png", "reward_model.png", "overoptimization.png"):
         assert (out / "figures" / name).is_file()
+    assert_metrics_schema(out / "metrics.jsonl", result["paths"])
     assert "round answer" in result["report"]["summary"]
 
 

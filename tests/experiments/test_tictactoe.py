@@ -132,7 +132,7 @@ def test_report_figures_and_metrics_are_written(finished):
     report = result["report"]
     assert report["summary"] and report["tables"] and len(report["figures"]) == len(FIGURES)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert {row["search"] for row in rows} == {"self_play", "vs_perfect", "random_search"}
+    assert {row["values"]["search"] for row in rows} == {"self_play", "vs_perfect", "random_search"}
 
 
 def test_the_networks_are_scored_on_every_position(finished):

@@ -1,6 +1,8 @@
 """AlphaZero-style training: the network, self-play examples, one iteration that learns, exact resume, settings."""
 
 import functools
+import itertools
+import json
 import tempfile
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 import torch
 
 from margins import check, margin
-from searchlab.core import checkpoint
+from searchlab.core import METRICS_COLUMNS, check_metrics_rows, checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import spawn_seeds
@@ -200,6 +202,35 @@ def without_seconds(records):
     return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
 
 
+def untimed_metrics(folder: Path) -> list[dict]:
+    """The run's metrics.jsonl rows without their clock."""
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+
+def test_records_count_what_each_iteration_spends_and_metrics_follow_the_schema(tmp_path):
+    _, records = train(GAME, TINY, tmp_path, seed=4, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    check_metrics_rows(rows)
+    assert [tuple(row) for row in rows] == [METRICS_COLUMNS] * TINY.iterations
+    assert [row["step"] for row in rows] == list(range(1, TINY.iterations + 1))
+    # The rows count up from the start of the run what each iteration's record spent.
+    assert [row["forward_equivalents"] for row in rows] == list(
+        itertools.accumulate(r["forward_equivalents"] for r in records)
+    )
+    assert [row["examples_seen"] for row in rows] == list(itertools.accumulate(r["examples_seen"] for r in records))
+    for record, row in zip(records, rows):
+        assert row["loss"] == pytest.approx(record["policy_loss"] + record["value_loss"])
+        assert row["values"]["arena_score"] == record["arena_score"]
+        # Training: train_steps minibatches of batch_size examples (the replay holds more), 3 per example.
+        assert record["examples_seen"] == TINY.train_steps * TINY.batch_size
+        searched = record["forward_equivalents"] - 3 * record["examples_seen"]
+        # Searches: every self-play move evaluates at least its root and at most one position per simulation
+        # more; the arena's games of at most 9 moves add at most as many per arena simulation.
+        moves = record["examples"] // GAME.num_symmetries
+        assert moves <= searched <= moves * (TINY.simulations + 1) + TINY.arena_games * 9 * (TINY.arena_simulations + 1)
+
+
 def test_resume_after_an_interruption_is_exact(tmp_path, monkeypatch):
     whole_net, whole = train(GAME, TINY, tmp_path / "whole", seed=4, progress=False)
 
@@ -219,6 +250,7 @@ def test_resume_after_an_interruption_is_exact(tmp_path, monkeypatch):
     resumed_net, resumed = train(GAME, TINY, tmp_path / "cut", seed=4, resume=True, progress=False)
 
     assert without_seconds(resumed) == without_seconds(whole)
+    assert untimed_metrics(tmp_path / "cut") == untimed_metrics(tmp_path / "whole")
     for (name, p), q in zip(whole_net.state_dict().items(), resumed_net.state_dict().values()):
         assert torch.equal(p, q), name
     # A finished run resumes to itself, and one iteration then another equals two in a row.

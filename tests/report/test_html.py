@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from searchlab.core import metrics_row
 from searchlab.core.errors import SearchlabError
 from searchlab.report.html import write_report
 
@@ -24,7 +25,9 @@ def make_run(
     (folder / "config.json").write_text(
         json.dumps({"experiment": name, "config": {"seed": 0, "lr": 0.05, "label": "a<b"}})
     )
-    (folder / "metrics.jsonl").write_text('{"step": 0, "loss": 1.0}\n')
+    (folder / "metrics.jsonl").write_text(
+        json.dumps(metrics_row("optimizer=sgd", step=0, forward_equivalents=0, loss=1.0)) + "\n"
+    )
     result = {
         "experiment": name,
         "title": title or f"The {name} experiment",

@@ -66,7 +66,7 @@ def test_load_run_reads_back_a_folder_the_command_line_wrote(folders):
     assert run.config == _read(cli, "config.json")["config"]
     assert run.result == _read(cli, "result.json")
     assert run.metrics == [json.loads(line) for line in (cli / "metrics.jsonl").read_text().splitlines()]
-    assert {row["optimizer"] for row in run.metrics} == {"least_squares", "gradient"}
+    assert {row["values"]["optimizer"] for row in run.metrics} == {"least_squares", "gradient"}
     assert all(isinstance(row["loss"], float) for row in run.metrics)
     assert run.figures == sorted(run.figures) and all(path.is_file() for path in run.figures)
     assert {cli / item["path"] for item in run.result["report"]["figures"]} <= set(run.figures)

@@ -20,6 +20,7 @@ holds a "report" section that the HTML report renders as it is:
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 from searchlab.core import jsonfile
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import save_figure, write_jsonl
+from searchlab.core.trace import check_metrics_rows, metrics_row
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,15 @@ class RunContext:
         return self.out / "checkpoints" / stage
 
     def write_metrics(self, rows: list[dict]) -> None:
+        """Write metrics.jsonl, one row a line; every row must have exactly `core.METRICS_COLUMNS`.
+
+        The check is here, where every experiment writes, so that no experiment's rows can drift
+        from the one schema that readers (the report, `searchlab.load_run`, a user's notebook) rely on.
+
+        Raises:
+            TypeError: a row of another shape (a bug in the experiment; nothing is written).
+        """
+        check_metrics_rows(rows)
         write_jsonl(self.out / "metrics.jsonl", rows)
 
     def bar_label(self, label: str) -> str | None:
@@ -120,6 +131,27 @@ class RunContext:
         if not (self.resume and path.is_file()):
             return None
         return jsonfile.read_object(path, fields=fields, fix=f"delete {path} to run that stage again")
+
+
+def series_name(parts: Mapping[str, Any]) -> str:
+    """The `series` of a metrics row: its parts as "key=value" separated by spaces, in the order given.
+
+    For example {"task": "mlp", "params": 12, "seed": 0} -> "task=mlp params=12 seed=0"; a value with a
+    space or a quote in it is quoted as a shell would ("path='behaviour cloning'"), so `shlex.split` takes
+    any name apart again. Callers also put the parts into the row's `values`, so that a reader picks
+    curves out by value without parsing names at all.
+    """
+    return " ".join(f"{key}={shlex.quote(str(value))}" for key, value in parts.items())
+
+
+def series_row(parts: Mapping[str, Any], **columns: Any) -> dict[str, Any]:
+    """`core.metrics_row` of the series `series_name(parts)`, with the parts also among its values.
+
+    Args:
+        parts: what names the curve (an optimizer, a model size and a seed, a training path).
+        columns: the row's columns (step=, forward_equivalents=, ...) and further values.
+    """
+    return metrics_row(series_name(parts), **columns, **parts)
 
 
 def settle_variant_settings(config: Any, variant: str, defaults: Mapping[str, Mapping[str, Any]]) -> None:

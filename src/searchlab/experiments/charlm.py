@@ -19,7 +19,7 @@ from typing import Any
 from searchlab.core.device import cpu_threads, matmul_flops_per_second, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import positive
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.lm import DEFAULT_MODEL, DEFAULT_TRAINING
 
 SECTION = "Why use deep neural networks to define the model class?"
@@ -258,8 +258,31 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         sample = "".join(
             speak(result.model, data.vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed)
         )
-    context.write_metrics(result.curve)
+    context.write_metrics(_metrics(result.curve, config.batch_size))
     return _numbers(config, data, reference, result, peak, sample)
+
+
+def _metrics(curve: list[dict[str, float]], batch_size: int) -> list[dict[str, Any]]:
+    """The learning curve as metrics.jsonl rows of one series, "model=transformer".
+
+    `loss` is the mean training loss since the previous row (nats per character, what the steps
+    minimise); the validation loss and the tokens trained on are values. Compute follows the
+    forward-equivalent rule: a predicted token is 1, its backward pass 2 more, so a step over
+    `batch_size` windows of T tokens costs 3 x batch_size x T, 3 per token; an example is a window.
+    """
+    return [
+        series_row(
+            {"model": "transformer"},
+            step=int(point["step"]),
+            forward_equivalents=3 * int(point["tokens"]),
+            examples_seen=int(point["step"]) * batch_size,
+            seconds=point["seconds"],
+            loss=point["train_loss"],
+            validation_loss=point["validation_loss"],
+            tokens=int(point["tokens"]),
+        )
+        for point in curve
+    ]
 
 
 def _baselines(config: Config, corpus, context: RunContext) -> dict[str, Any]:

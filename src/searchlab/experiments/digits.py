@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from searchlab.core.optimizer import Optimizer
 from searchlab.data.images import ImageSet, load_digits, load_image_folder, stratified_split
 from searchlab.encodings.onehot import OneHot
 from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.digits_sklearn import sklearn_metrics, train_sklearn
 from searchlab.optimizers import OPTIMIZERS, make_optimizer, settings_of
 from searchlab.optimizers.gradient import ALGORITHMS
 from searchlab.report import classification
@@ -182,15 +181,12 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
             resume=context.resume,
             progress=context.bar_label("digits: training the network"),
         )
-        reference = _train_sklearn(config, data.images, data.train, data.test, batch)
+        reference = train_sklearn(config, data.images, data.train, data.test, batch)
     measured = _measure(data, result.candidate)
-    context.write_metrics(
-        [{"model": "searchlab", "epoch": row["step"] / steps_per_epoch, **row} for row in result.trace.rows()]
-        + [
-            {"model": "scikit-learn", "epoch": epoch, "forward_equivalents": 3 * n_train * epoch, "loss": float(loss)}
-            for epoch, loss in enumerate(reference["loss_curve"], start=1)
-        ]
-    )
+    searchlab_rows = result.trace.metrics_rows("model=searchlab", model="searchlab")
+    for row in searchlab_rows:
+        row["values"]["epoch"] = row["step"] / steps_per_epoch
+    context.write_metrics(searchlab_rows + sklearn_metrics(reference["loss_curve"], n_train, steps_per_epoch))
     write_text(
         report_material(context),
         json.dumps(
@@ -344,42 +340,6 @@ def _make_optimizer(config: Config, problem: SupervisedProblem) -> Optimizer:
             f"--optimizer {config.optimizer} cannot train the digits network: {reason}; choose one of {', '.join(able)}"
         )
     return optimizer
-
-
-def _train_sklearn(config: Config, images: ImageSet, train: np.ndarray, test: np.ndarray, batch: int) -> dict:
-    """scikit-learn's MLPClassifier with the same network and training settings, timed around `fit`."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    vectors = images.vectors()
-    model = MLPClassifier(
-        hidden_layer_sizes=(config.hidden,),
-        activation="relu",
-        solver=config.algorithm,
-        alpha=0.0,  # no weight penalty, like searchlab's optimizer
-        batch_size=batch,
-        learning_rate_init=config.lr,
-        momentum=0.0,  # used by "sgd" only: plain SGD, as searchlab's default
-        nesterovs_momentum=False,
-        max_iter=config.epochs,
-        tol=0.0,
-        n_iter_no_change=config.epochs + 1,  # never stop early: train for exactly `epochs`
-        shuffle=True,
-        random_state=config.seed % 2**32,
-    )
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(vectors[train], images.labels[train])
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "test_accuracy": float(model.score(vectors[test], images.labels[test])),
-        "train_accuracy": float(model.score(vectors[train], images.labels[train])),
-        "epochs": int(model.n_iter_),
-        "final_loss": float(model.loss_),
-        "loss_curve": list(model.loss_curve_),
-    }
 
 
 EXPERIMENT = Experiment(

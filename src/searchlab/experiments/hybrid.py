@@ -33,7 +33,7 @@ from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
+from searchlab.experiments.base import Experiment, RunContext, require, series_name, series_row, settle_variant_settings
 from searchlab.experiments.hybrid_movers import (
     PerfectPlayer,
     losses_vs_perfect,
@@ -190,9 +190,7 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
         }
         for r in records
     ]
-    context.write_metrics(
-        [{"stage": "training", **row} for row in training] + [{"stage": "ablation", **row} for row in ablation]
-    )
+    context.write_metrics(_metrics(records, ablation))
     numbers = {
         "game": game.name,
         "positions": len(positions),
@@ -206,6 +204,29 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
 
 
 # ----- training -----------------------------------------------------------------------
+
+
+def _metrics(records: list[dict[str, Any]], ablation: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """metrics.jsonl: a row per training iteration (the series "stage=training"), then one per ablation cell.
+
+    Training rows are AlphaZero's own (`alphazero_history.metrics_rows`: compute and examples counted up
+    from the start). An ablation cell measures a finished mover rather than spending on a search, so its
+    `forward_equivalents` is null; its simulations per move and its scores are values.
+    """
+    from searchlab.games.alphazero_history import metrics_rows
+
+    training = metrics_rows(records, series_name({"stage": "training"}), stage="training")
+    cells = [
+        series_row(
+            {"stage": "ablation", "method": row["method"], "simulations": row["simulations"]},
+            step=None,
+            forward_equivalents=None,
+            seconds=row["seconds"],
+            **{key: value for key, value in row.items() if key not in ("method", "simulations", "seconds")},
+        )
+        for row in ablation
+    ]
+    return training + cells
 
 
 def alphazero_settings(config: Config):

@@ -27,7 +27,7 @@ import torch
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.seeding import spawn_seeds, torch_generator
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.experiments.networks_stages import approximation_stage, counts, exhaustive_stage, gradient_stage
 from searchlab.experiments.networks_task import (
     AUTO,
@@ -223,8 +223,14 @@ def _run(config: Config, data: NetworksData, context: RunContext) -> dict:
     view, view_drawing = two_weights(config, data, seeds["view"], device)
     for name, path in view_drawing["paths"].items():
         metrics.extend(
-            {"stage": f"two_weights/{name}", "step": t, "point": path.points[t].tolist(), "loss": loss}
-            for t, loss in enumerate(path.losses)
+            series_row(
+                {"stage": f"two_weights/{name}"},
+                step=t,
+                forward_equivalents=int(spent),
+                loss=loss,
+                point=path.points[t].tolist(),
+            )
+            for t, (loss, spent) in enumerate(zip(path.losses, path.spent))
         )
     context.write_metrics(metrics)
     save_drawing(context, data, gradient_runs, fits, view_drawing)

@@ -17,6 +17,7 @@ from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
 from searchlab.core.seeding import spawn_seeds
 from searchlab.core.trace import Result
+from searchlab.experiments.base import series_name, series_row
 from searchlab.experiments.networks_task import ESSAY_NAMES, active_shares, parse_widths
 from searchlab.optimizers import make_optimizer
 from searchlab.optimizers.exhaustive import human_duration
@@ -45,7 +46,7 @@ def exhaustive_stage(config, space, inputs, targets, context, metrics) -> tuple[
         progress=context.bar_label("networks/exhaustive"),
     )
     evaluated = result.forward_equivalents // problem.n_examples
-    metrics.extend({"stage": "exhaustive", **row} for row in result.trace.rows())
+    metrics.extend(result.trace.metrics_rows(series_name({"stage": "exhaustive"}), stage="exhaustive"))
     summary = {
         "levels": [float(v) for v in levels],
         "candidates": grid.size,
@@ -97,7 +98,8 @@ def gradient_stage(
                 "seconds": round(result.seconds, 4),
             }
         )
-        metrics.extend({"stage": "gradient", "restart": restart, **row} for row in result.trace.rows())
+        parts = {"stage": "gradient", "restart": restart}
+        metrics.extend(result.trace.metrics_rows(series_name(parts), **parts))
     best = min(range(len(runs)), key=lambda i: runs[i].final_loss)
     beaten = [
         row["forward_equivalents_to_beat_exhaustive"]
@@ -202,5 +204,16 @@ def approximation_stage(config, data, seed, device, context, metrics) -> tuple[l
                 "seconds": round(sum(r.seconds for r in results), 4),
             }
         )
-        metrics.append({"stage": "approximation", **rows[-1]})
+        metrics.append(
+            series_row(
+                {"stage": "approximation", "width": width},
+                step=None,  # one row for all restarts: what they spent together, and the best one's loss
+                forward_equivalents=rows[-1]["forward_equivalents"],
+                examples_seen=sum(r.examples_seen for r in results),
+                seconds=rows[-1]["seconds"],
+                loss=best.final_loss,
+                parameters=space.dim,
+                error=error,
+            )
+        )
     return rows, fits

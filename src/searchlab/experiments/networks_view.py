@@ -28,6 +28,7 @@ class SearchPath:
     points: torch.Tensor  # (T+1, 2), points[0] is the start
     losses: list[float]  # (T+1,) the loss the optimizer reported at each point
     forward_equivalents: int
+    spent: list[int]  # (T+1,) forward-equivalents spent when the search stood on each point (0 at the start)
 
 
 def follow(problem: SupervisedProblem, optimizer: Optimizer, steps: int, seed: int) -> SearchPath:
@@ -42,18 +43,18 @@ def follow(problem: SupervisedProblem, optimizer: Optimizer, steps: int, seed: i
     problem.load_counters({"forward_equivalents": 0, "examples_seen": 0, "labels": 0})
     optimizer.start(problem, torch_generator(seed))
     points = [optimizer.candidate_.detach().to("cpu", torch.float64).clone()]
-    reported = []
+    reported, spent = [], [problem.forward_equivalents]
     for _ in range(steps):
         reported.append(optimizer.step(problem))
         points.append(
             optimizer.candidate_.detach().to("cpu", torch.float64).clone()
         )  # the gradient's is a live view: copy
-    spent = problem.forward_equivalents
+        spent.append(problem.forward_equivalents)
     if optimizer.uses_gradient:
         losses = [*reported, problem.full_loss(points[-1].to(problem.inputs.dtype))]
     else:
         losses = [problem.full_loss(points[0].to(problem.inputs.dtype)), *reported]
-    return SearchPath(torch.stack(points), losses, spent)
+    return SearchPath(torch.stack(points), losses, spent[-1], spent)
 
 
 def plane_losses(problem: SupervisedProblem, points: torch.Tensor) -> torch.Tensor:

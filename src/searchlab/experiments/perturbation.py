@@ -36,7 +36,7 @@ from searchlab.core.errors import DivergedError, SearchlabError
 from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
-from searchlab.experiments.base import Experiment, RunContext
+from searchlab.experiments.base import Experiment, RunContext, series_row
 from searchlab.experiments.perturbation_config import (
     ACTIVATION,
     GRADIENT,
@@ -129,9 +129,10 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
                     }
                 )
                 curves[(space.dim, method, index)] = outcome["curve"]
+    # The kept curve points carry no step number: `step` is null, forward-equivalents say how far each run got.
     context.write_metrics(
         [
-            {"params": p, "optimizer": m, "seed": s, "forward_equivalents": fe, "loss": loss}
+            series_row({"params": p, "optimizer": m, "seed": s}, step=None, forward_equivalents=fe, loss=loss)
             for (p, m, s), curve in curves.items()
             for fe, loss in curve
         ]

@@ -26,7 +26,7 @@ from searchlab.core.seeding import spawn_seeds
 from searchlab.core.trace import Result
 from searchlab.data import synthetic, tabular
 from searchlab.data.files import shown
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 from searchlab.spaces import GridSpace, LinearSpace
 
@@ -304,13 +304,17 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
     # One row per step of every optimizer; losses in the data's units, as in result.json.
     context.write_metrics(
         [
-            {
-                "optimizer": name,
-                **row,
-                "loss": scale.loss_to_original(row["loss"]),
-                "best_loss": scale.loss_to_original(row["best_loss"]),
-                "standardised_loss": row["loss"],
-            }
+            series_row(
+                {"optimizer": name},
+                step=row["step"],
+                forward_equivalents=row["forward_equivalents"],
+                examples_seen=row["examples_seen"],
+                labels=row["labels"],
+                seconds=row["seconds"],
+                loss=scale.loss_to_original(row["loss"]),
+                best_loss=scale.loss_to_original(row["best_loss"]),
+                standardised_loss=row["loss"],
+            )
             for name, result in results.items()
             for row in result.trace.rows()
         ]

@@ -60,14 +60,14 @@ def report(config: Config, result: dict, context: RunContext) -> dict[str, Any]:
 
 def _curves(result: dict, context: RunContext) -> dict[str, tuple[list[int], list[float]]]:
     """Each optimizer's (forward-equivalents, loss in the data's units) per step, as `run` wrote them."""
+    path, fix = context.out / "metrics.jsonl", "run the experiment again"
     rows = jsonfile.read_lines(
-        context.out / "metrics.jsonl",
-        fix="run the experiment again",
-        fields={"optimizer": str, "forward_equivalents": int, "loss": jsonfile.NUMBER},
+        path, fix=fix, fields={"forward_equivalents": int, "loss": jsonfile.NUMBER, "values": dict}
     )
     curves: dict[str, tuple[list[int], list[float]]] = {name: ([], []) for name in result["optimizers"]}
-    for row in rows:
-        spent, losses = curves[row["optimizer"]]
+    for number, row in enumerate(rows, start=1):
+        values = jsonfile.check_object(row["values"], {"optimizer": str}, where=f"{path} line {number}", fix=fix)
+        spent, losses = curves[values["optimizer"]]
         spent.append(row["forward_equivalents"])
         losses.append(row["loss"])
     return curves

@@ -33,7 +33,7 @@ import numpy as np
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.scaling import grid, laws
 from searchlab.scaling.student import DIGITS_POOL
 from searchlab.scaling.tasks import scaling_trial
@@ -203,14 +203,7 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
     outcomes = {task: _outcomes(folder, trials) for task, trials in plan.trials.items()}
     context.write_metrics(
         [
-            {
-                "task": task,
-                "params": row["params"],
-                "examples": row["examples"],
-                "seed": row["seed"],
-                "examples_seen": seen,
-                "loss": loss,
-            }
+            _metrics_row(task, row, seen, loss)
             for task, rows in outcomes.items()
             for row in rows
             for seen, loss in row["curve"]
@@ -242,6 +235,19 @@ def read_outcomes(config: Config, out) -> dict[str, list[dict]]:
 
 
 RESULT_KEYS = ("params", "examples", "loss", "curve")  # what `scaling_trial` returns and the analysis reads
+
+
+def _metrics_row(task: str, trial: dict, seen: int, loss: float) -> dict[str, Any]:
+    """One point of a trial's learning curve as a metrics.jsonl row of "task=T params=N examples=D seed=S".
+
+    Every trial trains by gradient steps, so what it had spent at a point is 3 forward-equivalents per
+    thing it had seen (forward and backward): per example for the MLP tasks, per token for the language
+    model, whose curve counts tokens (its `examples_seen` is null, its tokens a value).
+    """
+    parts = {"task": task, "params": trial["params"], "examples": trial["examples"], "seed": trial["seed"]}
+    if task == "charlm":
+        return series_row(parts, step=None, forward_equivalents=3 * int(seen), loss=loss, tokens_seen=int(seen))
+    return series_row(parts, step=None, forward_equivalents=3 * int(seen), examples_seen=int(seen), loss=loss)
 
 
 def _outcomes(folder, trials: list[Trial]) -> list[dict]:

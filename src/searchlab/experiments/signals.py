@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchlab.core.device import resolve_device
-from searchlab.experiments.base import Experiment, RunContext, require, settle_variant_settings
+from searchlab.experiments.base import Experiment, RunContext, require, series_row, settle_variant_settings
 
 SECTION = "How we might produce superhuman models with deep learning"
 TASKS = ("tictactoe", "arithmetic")
@@ -153,7 +153,7 @@ def run(config: Config, data: None, context: RunContext) -> dict:
         from searchlab.experiments import signals_tictactoe as task
     pieces = task.study(config, context)
     runs, stages, curves, over = pieces["runs"], pieces["stages"], pieces["curves"], pieces["over"]
-    context.write_metrics([{"path": r.name, **point} for r in runs + stages for point in r.curve])
+    context.write_metrics([_metrics_row(r.name, point) for r in runs + stages for point in r.curve])
     title = {"tictactoe": "on Tic-Tac-Toe", "arithmetic": "on arithmetic"}[config.task]
     result = {
         "task": config.task,
@@ -180,6 +180,22 @@ def run(config: Config, data: None, context: RunContext) -> dict:
         "pipeline_details": [r.summary() for r in stages],
     }
     return _jsonable(result)
+
+
+def _metrics_row(path: str, point: dict[str, Any]) -> dict[str, Any]:
+    """One learning-curve point of a training path as a metrics.jsonl row of the series "path=NAME".
+
+    A point's own numbers that are columns (step, and forward_equivalents, examples_seen, labels or
+    seconds where the path records them) go there; the rest (the true score, a reward, a KL) are values.
+    A column the path's curve does not record is null rather than a guess: the paths count the signal
+    they buy (`PathResult.queries`) but not, point by point, the compute they spend.
+    """
+    columns = ("step", "forward_equivalents", "examples_seen", "labels", "seconds", "loss")
+    return series_row(
+        {"path": path},
+        **{name: point.get(name) for name in columns},
+        **{key: value for key, value in point.items() if key not in columns},
+    )
 
 
 def _fraction_row(report: dict) -> dict:

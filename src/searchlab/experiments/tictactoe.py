@@ -29,7 +29,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds
-from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.experiments.tictactoe_search import local_searches
 from searchlab.games import TicTacToe
 from searchlab.games.saved_strategies import NET_FOLDER, STRATEGIES
@@ -116,19 +116,13 @@ def run(config: Config, index, context: RunContext) -> dict[str, Any]:
     numbers["decision_positions"] = index.decisions
     context.write_metrics(
         [
-            {
-                "search": variant,
-                "run": number,
-                "evaluations": e,
-                "losses_vs_perfect": loss,
-                "optimal_fraction": fraction,
-            }
+            _metrics_row(variant, number, point)
             for variant, data in numbers["local_search"].items()
             if variant in VARIANTS
             for number, (losses, fractions) in enumerate(
                 zip(data["per_run_losses_vs_perfect"], data["per_run_optimal_fraction"])
             )
-            for e, loss, fraction in zip(data["evaluations"], losses, fractions)
+            for point in zip(data["evaluations"], losses, fractions)
         ]
     )
     return numbers
@@ -157,6 +151,24 @@ def space_facts(game: TicTacToe) -> dict[str, Any]:
 
 
 # ----- exhaustive search --------------------------------------------------------
+
+
+def _metrics_row(variant: str, number: int, point: tuple[int, float, float]) -> dict[str, Any]:
+    """One measured point of a local search as a metrics.jsonl row of the series "search=VARIANT run=N".
+
+    The searches count candidate strategies scored (`evaluations`, a value), not forward-equivalents, so
+    that column is null. Nor do they minimise one loss: the losses per 1,000 games against the perfect
+    player and the share of optimal moves, the two measures of the current strategy, are values.
+    """
+    evaluations, losses, fraction = point
+    return series_row(
+        {"search": variant, "run": number},
+        step=None,
+        forward_equivalents=None,
+        evaluations=evaluations,
+        losses_vs_perfect=losses,
+        optimal_fraction=fraction,
+    )
 
 
 def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_jsonl
 from searchlab.core.seeding import check_seed, spawn_seeds
-from searchlab.games.alphazero_history import resume_history
+from searchlab.games.alphazero_history import Spent, metrics_rows, replay_tensors, resume_history
 from searchlab.games.arena import BatchBot, play_games
 from searchlab.games.mcts import PUCTSettings, puct_search_many, select_action
 from searchlab.games.policy_value import PolicyValueNet, net_evaluator, policy_value_loss, save_net
@@ -155,15 +155,19 @@ def new_net(game: Any, settings: AlphaZeroSettings, seed: int) -> PolicyValueNet
 # ----- self-play ------------------------------------------------------------------
 
 
-def self_play(game: Any, net: PolicyValueNet, settings: AlphaZeroSettings, seed: int) -> dict[str, torch.Tensor]:
+def self_play(
+    game: Any, net: PolicyValueNet, settings: AlphaZeroSettings, seed: int, spent: Spent | None = None
+) -> dict[str, torch.Tensor]:
     """Play `selfplay_games` games of the network against itself, searched in one batch.
+
+    `spent`, when given, counts the network's evaluations (a forward-equivalent per position).
 
     Returns:
         Examples as CPU tensors: "observations" (N, C, H, W) float32, "policies" (N, A) float32
         (visit distributions), "legal" (N, A) bool, "values" (N,) float32 (the final return
         from the mover's view); N counts every symmetric image when `augment` is on.
     """
-    evaluator = net_evaluator(net, game)
+    evaluator = (spent or Spent()).counting(net_evaluator(net, game))
     search = settings.selfplay_search()
     games = settings.selfplay_games
     generators = [np.random.default_rng(s) for s in spawn_seeds(seed, games)]
@@ -185,44 +189,25 @@ def self_play(game: Any, net: PolicyValueNet, settings: AlphaZeroSettings, seed:
         final = float(game.returns(states[g]))  # player 0's view
         for state, policy, player in histories[g]:
             examples.append((state, policy, final if player == 0 else -final))
-    return _tensors(game, examples, settings.augment)
-
-
-def _tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], augment: bool) -> dict[str, torch.Tensor]:
-    """(state, policy, value) triples -> example tensors, with every symmetric image if `augment`."""
-    symmetries = range(game.num_symmetries) if augment else range(1)
-    observations, policies, legal, values = [], [], [], []
-    for state, policy, value in examples:
-        for k in symmetries:
-            image = game.transform_state(state, k)
-            moved = np.zeros(game.num_actions, dtype=np.float32)
-            mask = np.zeros(game.num_actions, dtype=bool)
-            for action in game.legal_actions(state):
-                moved[game.transform_action(action, k)] = policy[action]
-                mask[game.transform_action(action, k)] = True
-            observations.append(game.observation(image))
-            policies.append(moved)
-            legal.append(mask)
-            values.append(value)
-    return {
-        "observations": torch.from_numpy(np.stack(observations).astype(np.float32)),
-        "policies": torch.from_numpy(np.stack(policies)),
-        "legal": torch.from_numpy(np.stack(legal)),
-        "values": torch.tensor(values, dtype=torch.float32),
-    }
+    return replay_tensors(game, examples, settings.augment)
 
 
 # ----- training ---------------------------------------------------------------------
 
 
 def train_candidate(
-    net: PolicyValueNet, replay: list[dict[str, torch.Tensor]], settings: AlphaZeroSettings, seed: int
+    net: PolicyValueNet,
+    replay: list[dict[str, torch.Tensor]],
+    settings: AlphaZeroSettings,
+    seed: int,
+    spent: Spent | None = None,
 ) -> tuple[PolicyValueNet, float, float]:
     """A trained copy of `net` (which is left alone) and its mean policy and value losses over the steps.
 
     The training is a search like every other: the network's parameters are a `ModuleSpace`, the replay
     window and the policy-plus-value loss a `DataLossProblem`, and Adam (`GradientDescent`) takes
-    `train_steps` steps on minibatches through `searchlab.core.run`, which counts the forward-equivalents.
+    `train_steps` steps on minibatches through `searchlab.core.run`, which counts the forward-equivalents
+    (added to `spent` when given, with the examples seen).
 
     Raises:
         DivergedError: the loss stopped being finite (lower `lr`).
@@ -241,6 +226,9 @@ def train_candidate(
             sums[key] += problem.last_parts[key]
 
     result = run_search(problem, optimizer, Budget(steps=settings.train_steps), seed, callback=add_parts)
+    if spent is not None:
+        spent.forward_equivalents += result.forward_equivalents
+        spent.examples_seen += result.examples_seen
     candidate = space.module(result.candidate).eval()
     return candidate, sums["policy"] / settings.train_steps, sums["value"] / settings.train_steps
 
@@ -249,22 +237,29 @@ def train_candidate(
 
 
 def arena(
-    game: Any, candidate: PolicyValueNet, current: PolicyValueNet, settings: AlphaZeroSettings, seed: int
+    game: Any,
+    candidate: PolicyValueNet,
+    current: PolicyValueNet,
+    settings: AlphaZeroSettings,
+    seed: int,
+    spent: Spent | None = None,
 ) -> tuple[int, int, int]:
     """Candidate against current over `arena_games` games (the candidate starts the even-numbered ones).
 
     Both sides search with PUCT (`arena_simulations`, no noise), all the games where a side is to
     move in one batch (`games.arena.play_games`); each game's first `arena_temperature_moves` plies
-    are sampled from the visit counts, the rest are the most visited move.
+    are sampled from the visit counts, the rest are the most visited move. `spent`, when given, counts
+    both networks' evaluations (a forward-equivalent per position).
 
     Returns:
         The candidate's (wins, draws, losses).
     """
     count = settings.arena_games
     search = settings.arena_search()
+    counter = spent or Spent()
 
     def searcher(net: PolicyValueNet) -> BatchBot:
-        evaluator = net_evaluator(net, game)
+        evaluator = counter.counting(net_evaluator(net, game))
 
         def move(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
             results = puct_search_many(game, states, evaluator, search, rngs)
@@ -297,8 +292,9 @@ def train(
 ) -> tuple[PolicyValueNet, list[dict[str, Any]]]:
     """AlphaZero-style training; writes a run folder and returns the current network and the records.
 
-    The folder holds `checkpoints/` (after every iteration), `metrics.jsonl` (the records)
-    and `network.safetensors` (the current network, see `policy_value.load_net`).
+    The folder holds `checkpoints/` (after every iteration), `metrics.jsonl` (the records as rows of the
+    one metrics schema, see `alphazero_history.metrics_rows`) and `network.safetensors` (the current
+    network, see `policy_value.load_net`).
 
     Args:
         game: the rules; needs `observation`, `observation_shape`, `num_symmetries`,
@@ -313,7 +309,8 @@ def train(
 
     Returns:
         (network, records): one record per iteration with iteration, examples, replay_examples,
-        policy_loss, value_loss, arena_wins, arena_draws, arena_losses, arena_score, accepted, seconds.
+        policy_loss, value_loss, arena_wins, arena_draws, arena_losses, arena_score, accepted,
+        forward_equivalents and examples_seen (what the iteration spent: see `alphazero_history.Spent`), seconds.
 
     Raises:
         SearchlabError: a run already in `out_dir` without `resume`, or a checkpoint of another run;
@@ -347,7 +344,7 @@ def train(
                 {**identity, "net": net.state_dict(), "records": records, "replay": replay},
                 tag=str(iteration),
             )
-            write_jsonl(out_dir / RECORDS_FILE, records)
+            write_jsonl(out_dir / RECORDS_FILE, metrics_rows(records))
             save_net(net, out_dir / NETWORK_FILE)
             bar.update(1)
             bar.set_postfix(score=f"{score:.2f}", loss=f"{policy_loss + value_loss:.3f}")
@@ -367,10 +364,11 @@ def _iteration(
     """Self-play, train a candidate on the replay window, pit it against `net`; the net kept, replay and record."""
     start = time.perf_counter()
     selfplay_seed, train_seed, arena_seed = seeds
-    replay = (replay + [self_play(game, net, settings, selfplay_seed)])[-settings.replay_iterations :]
-    candidate, policy_loss, value_loss = train_candidate(net, replay, settings, train_seed)
+    spent = Spent()
+    replay = (replay + [self_play(game, net, settings, selfplay_seed, spent)])[-settings.replay_iterations :]
+    candidate, policy_loss, value_loss = train_candidate(net, replay, settings, train_seed, spent)
     if settings.arena_games:
-        wins, draws, losses = arena(game, candidate, net, settings, arena_seed)
+        wins, draws, losses = arena(game, candidate, net, settings, arena_seed, spent)
         score = (wins + 0.5 * draws) / settings.arena_games
     else:
         wins = draws = losses = 0
@@ -387,6 +385,8 @@ def _iteration(
         "arena_losses": int(losses),
         "arena_score": score,
         "accepted": bool(accepted),
+        "forward_equivalents": spent.forward_equivalents,
+        "examples_seen": spent.examples_seen,
         "seconds": round(time.perf_counter() - start, 3),
     }
     return (candidate if accepted else net), replay, record

@@ -1,19 +1,105 @@
-"""Reading an AlphaZero run back for `searchlab.games.alphazero.train(resume=True)`: its records and replay window.
+"""An AlphaZero run's history: its records and replay window, its rows in metrics.jsonl, and reading it back.
+
+`train` keeps one record per iteration (see `_RECORD_FIELDS`). `Spent` counts what an iteration spends,
+in forward-equivalents: one per position a network evaluates at a search leaf (self-play and the arena)
+and 3 per example of training (forward and backward). `metrics_rows` turns the records into rows of the
+one metrics.jsonl schema (`core.METRICS_COLUMNS`), with everything spent counted up from the start.
 
 A checkpoint holds the run's identity (format, game, settings, seed), the current network, one record per
-iteration and the replay window of examples. Everything read back is checked to be what the loop appends
-to and trains on, so a damaged or foreign checkpoint fails with one line naming it.
+iteration and the replay window of examples (made by `replay_tensors`). Everything read back is checked to
+be what the loop appends to and trains on, so a damaged or foreign checkpoint fails with one line naming it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from searchlab.core import checkpoint, jsonfile
 from searchlab.core.errors import SearchlabError
+from searchlab.core.trace import metrics_row
+
+
+@dataclass
+class Spent:
+    """What one iteration spent so far: forward-equivalents and training examples seen.
+
+    Attributes:
+        forward_equivalents: network evaluations of positions at search leaves (1 each) plus 3 per
+            training example (a forward and a backward pass).
+        examples_seen: training examples the optimizer drew.
+    """
+
+    forward_equivalents: int = 0
+    examples_seen: int = 0
+
+    def counting(self, evaluator):
+        """`evaluator` (states -> priors, values) that also counts a forward-equivalent per state it evaluates."""
+
+        def evaluate(states: list[Any]):
+            self.forward_equivalents += len(states)
+            return evaluator(states)
+
+        return evaluate
+
+
+def metrics_rows(records: list[dict[str, Any]], series: str = "alphazero", **values: Any) -> list[dict[str, Any]]:
+    """The records as metrics.jsonl rows of `series`, one per iteration, `values` added to each.
+
+    `step` counts iterations done; forward_equivalents, examples_seen and seconds are totals from the
+    start of the run; `loss` is the candidate's mean training loss (policy plus value); the rest of the
+    record (the arena's outcome, whether the candidate was kept) is in `values`.
+    """
+    rows, spent, seen, seconds = [], 0, 0, 0.0
+    for record in records:
+        spent += record["forward_equivalents"]
+        seen += record["examples_seen"]
+        seconds += record["seconds"]
+        rest = {k: v for k, v in record.items() if k not in ("forward_equivalents", "examples_seen", "seconds")}
+        rows.append(
+            metrics_row(
+                series,
+                step=record["iteration"] + 1,
+                forward_equivalents=spent,
+                examples_seen=seen,
+                seconds=round(seconds, 3),
+                loss=record["policy_loss"] + record["value_loss"],
+                **rest,
+                **values,
+            )
+        )
+    return rows
+
+
+def replay_tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], augment: bool) -> dict[str, torch.Tensor]:
+    """(state, policy, value) triples -> the replay window's example tensors, with every symmetric image if `augment`.
+
+    `_check_history` checks a checkpoint's replay window against what this makes.
+    """
+    symmetries = range(game.num_symmetries) if augment else range(1)
+    observations, policies, legal, values = [], [], [], []
+    for state, policy, value in examples:
+        for k in symmetries:
+            image = game.transform_state(state, k)
+            moved = np.zeros(game.num_actions, dtype=np.float32)
+            mask = np.zeros(game.num_actions, dtype=bool)
+            for action in game.legal_actions(state):
+                moved[game.transform_action(action, k)] = policy[action]
+                mask[game.transform_action(action, k)] = True
+            observations.append(game.observation(image))
+            policies.append(moved)
+            legal.append(mask)
+            values.append(value)
+    return {
+        "observations": torch.from_numpy(np.stack(observations).astype(np.float32)),
+        "policies": torch.from_numpy(np.stack(policies)),
+        "legal": torch.from_numpy(np.stack(legal)),
+        "values": torch.tensor(values, dtype=torch.float32),
+    }
 
 
 def resume_history(
@@ -62,6 +148,8 @@ _RECORD_FIELDS = {
     "arena_losses": int,
     "arena_score": jsonfile.NUMBER,
     "accepted": bool,
+    "forward_equivalents": int,
+    "examples_seen": int,
     "seconds": jsonfile.NUMBER,
 }
 
@@ -82,7 +170,7 @@ def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str,
             raise ValueError(f"'records' item {number} is not the record of an iteration")
     if not isinstance(replay, list) or len(replay) > max(len(records), 1):
         raise ValueError("'replay' is not a list of at most one chunk of examples per iteration")
-    # What `_tensors` makes: key -> (dtype, shape of one example).
+    # What `replay_tensors` makes: key -> (dtype, shape of one example).
     kinds = {
         "observations": (torch.float32, tuple(game.observation_shape)),
         "policies": (torch.float32, (game.num_actions,)),

@@ -60,17 +60,7 @@ def parameter_node(
         zorder=3,
     )
     ax.add_patch(box)
-    ax.text(
-        *center,
-        label,
-        ha="center",
-        va="center",
-        fontsize=fontsize,
-        color="white",
-        fontstyle="italic",
-        fontweight="bold",
-        zorder=4,
-    )
+    _white_label(ax, center, label, fontsize, italic=True)
     return center
 
 
@@ -110,6 +100,12 @@ def arrow(
 def circle(ax: Axes, center, radius: float, color: str, label: str, *, fontsize: int = 17, italic: bool = True):
     """A circle of `color` with a white `label` in it; returns its center."""
     ax.add_patch(Circle(center, radius, facecolor=color, edgecolor="#444444", linewidth=1.2, zorder=3))
+    _white_label(ax, center, label, fontsize, italic=italic)
+    return center
+
+
+def _white_label(ax: Axes, center, label: str, fontsize: float, *, italic: bool) -> None:
+    """A node's bold white label, centred on it and drawn above its shape."""
     ax.text(
         *center,
         label,
@@ -121,4 +117,13 @@ def circle(ax: Axes, center, radius: float, color: str, label: str, *, fontsize:
         fontstyle="italic" if italic else "normal",
         zorder=4,
     )
-    return center
+
+
+def finish_graph(figure, ax: Axes, title: str | None, *, wrap: bool = False):
+    """Square units, no axes, the title if any, a tight layout: how every graph figure ends; returns `figure`."""
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=11, wrap=wrap)
+    figure.tight_layout()
+    return figure

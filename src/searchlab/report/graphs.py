@@ -27,6 +27,7 @@ from searchlab.report.graph_parts import (
     NODE_RADIUS,
     OPERATION_RADIUS,
     arrow,
+    finish_graph,
     input_node,
     operation_node,
     output_node,
@@ -128,12 +129,7 @@ def linear_graph_figure(
 
     ax.set_xlim(-0.9, 6.3)
     ax.set_ylim(-1.75, 1.95)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11, wrap=True)
-    figure.tight_layout()
-    return figure
+    return finish_graph(figure, ax, title, wrap=True)
 
 
 def _note(ax: Axes, at, text: str, *, va: str = "top") -> None:

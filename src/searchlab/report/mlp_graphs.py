@@ -22,6 +22,7 @@ from searchlab.report.graph_parts import (
     OPERATION_RADIUS,
     arrow,
     circle,
+    finish_graph,
     input_node,
     operation_node,
     output_node,
@@ -131,12 +132,7 @@ def _labelled_mlp(widths, bias, activation, output_activation, named, title) -> 
     top = max(reach, max(max(col) for col in ys[1:]) + (box_pitch * 0.9 + box_half[1] if bias else 0))
     ax.set_xlim(-0.7, layers * step + 0.7)
     ax.set_ylim(-reach - 0.25, top + 0.25)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11)
-    figure.tight_layout()
-    return figure
+    return finish_graph(figure, ax, title)
 
 
 def _labelled_nodes(ax: Axes, ys: list[list[float]], step: float) -> None:
@@ -302,12 +298,7 @@ def _lined_mlp(widths, bias, activation, output_activation, named, n_weights, ti
     )
     ax.set_xlim(-0.6, layers * step + 0.6)
     ax.set_ylim(-(tallest - 1) / 2 * pitch - 1.0, (tallest - 1) / 2 * pitch + 0.9)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11)
-    figure.tight_layout()
-    return figure
+    return finish_graph(figure, ax, title)
 
 
 def _shown(count: int) -> list[int | None]:

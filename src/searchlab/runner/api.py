@@ -4,7 +4,8 @@
 
     run = searchlab.run("regression", size="quick", out="runs/r", seed=3, lr=0.05)
     run.result["closed_form"]  # result.json as a dict
-    run.metrics[-1]["loss"]    # metrics.jsonl, one dict a row
+    run.metrics[-1]["loss"]    # metrics.jsonl, one dict a row, the same columns in every experiment
+    [row["loss"] for row in run.metrics if row["values"]["optimizer"] == "gradient"]  # one curve
     run.figures                # the files under figures/
     again = searchlab.load_run("runs/r")
 
@@ -32,7 +33,11 @@ class Run:
         experiment: the experiment's name.
         config: the settings the run used (config.json's "config").
         result: result.json: the headline numbers and the "report" section.
-        metrics: metrics.jsonl's rows, one dict per row (empty when the run wrote none).
+        metrics: metrics.jsonl's rows, one dict per row (empty when the run wrote none). Every
+            experiment writes the columns `searchlab.core.METRICS_COLUMNS`: series (which curve),
+            step, forward_equivalents, examples_seen, labels, seconds, loss (null where the
+            experiment does not measure it) and values (a dict of its own numbers, among them the
+            parts of the series' name, such as "optimizer").
         figures: the files under figures/, sorted by path.
     """
 
