@@ -19,7 +19,12 @@ random-playout result frequencies of both agree with the exact ones (X 58.5%,
 O 28.8%, draw 12.7%) within sampling error; and the lookup-table games played
 through OpenSpiel give exactly the results of `index.play` on the same table pairs.
 
-Also timed: solving every position with minimax (goal: under 1 second).
+Also timed: solving every position with minimax (goal: under 1 second), and the three
+searches of `games.selfplay.search` (`--evaluations` each, seed 0): candidate strategies
+scored per second. A self-play evaluation is a match of 2 x 82 games, so the self-play
+search's rate times 164 is set against OpenSpiel's lookup-table games per second
+(`search_ratio`): the whole search loop, not only the engine, must outrun driving
+OpenSpiel from Python.
 
 Goal: searchlab / OpenSpiel >= 1 for both ratios. Needs open_spiel
 (`pip install -e '.[bench]'`). Run: `python bench/selfplay.py [--seconds 1] [--seed 0]`.
@@ -42,6 +47,7 @@ import numpy as np
 
 from searchlab.games import TicTacToe
 from searchlab.games.minimax import solve
+from searchlab.games.selfplay import VARIANTS, openings, search
 from searchlab.games.tables import MAX_PLIES, PositionIndex
 
 REPEATS = 3
@@ -144,11 +150,23 @@ def openspiel_random_game(game, rng: random.Random) -> float:
     return state.returns()[0]
 
 
+def search_rate(index: PositionIndex, variant: str, evaluations: int, repeats: int = REPEATS) -> float:
+    """Best rate, in candidate strategies scored per second, of `repeats` seeded searches (after a warm-up)."""
+    search(index, variant, evaluations=min(evaluations, 500), seed_rng=np.random.default_rng(0))
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        search(index, variant, evaluations=evaluations, seed_rng=np.random.default_rng(0))
+        rates.append(evaluations / (time.perf_counter() - start))
+    return max(rates)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each timed window (3 per measurement)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=65536, help="games per call of searchlab's batched engine")
+    parser.add_argument("--evaluations", type=int, default=6000, help="candidates each timed search scores")
     args = parser.parse_args()
     try:
         import pyspiel
@@ -224,6 +242,11 @@ def main() -> None:
 
     os_table_games = games_per_second(os_tables, args.seconds)
 
+    # 4. the searches themselves (best of REPEATS runs each, after one warm-up run).
+    search_rates = {variant: search_rate(index, variant, args.evaluations) for variant in VARIANTS}
+    match_games = 2 * openings(index).size
+    search_ratio = search_rates["self_play"] * match_games / os_table_games
+
     sl_freq = check_frequencies("searchlab", sl_counts, exact)
     os_freq = check_frequencies("OpenSpiel", os_counts, exact)
     for name, freq, counts in (("searchlab", sl_freq, sl_counts), ("OpenSpiel", os_freq, os_counts)):
@@ -243,6 +266,12 @@ def main() -> None:
         f"OpenSpiel random playouts (random.Random):          {os_playouts:12,.0f} games/s  ratio "
         f"{sl_playouts / os_playouts:8.1f}"
     )
+    for variant, rate in search_rates.items():
+        print(f"search {variant:>13} ({args.evaluations} evaluations): {rate:12,.0f} evaluations/s")
+    print(
+        f"self-play search x {match_games} games per evaluation vs OpenSpiel lookup-table games: ratio "
+        f"{search_ratio:8.1f}"
+    )
     print(
         json.dumps(
             {
@@ -253,10 +282,17 @@ def main() -> None:
                 "selfplay_ratio": round(selfplay / os_table_games, 2),
                 "random_playout_ratio": round(sl_playouts / os_playouts, 2),
                 "solve_seconds": round(solve_seconds, 4),
+                "search_evaluations_per_second": {v: round(rate) for v, rate in search_rates.items()},
+                "search_ratio": round(search_ratio, 2),
                 "batch": args.batch,
                 "seconds": args.seconds,
                 "seed": args.seed,
-                "goals": {"selfplay_ratio": ">= 1", "random_playout_ratio": ">= 1", "solve_seconds": "< 1"},
+                "goals": {
+                    "selfplay_ratio": ">= 1",
+                    "random_playout_ratio": ">= 1",
+                    "search_ratio": ">= 1",
+                    "solve_seconds": "< 1",
+                },
             }
         )
     )

@@ -189,16 +189,18 @@ def tictactoe_run(tmp_path_factory) -> Path:
     return out
 
 
-def _illegal_table(path: Path) -> None:
-    saved = json.loads(path.read_text())
-    saved["table"][0] = 9  # no such square
-    path.write_text(json.dumps(saved))
+def _illegal_table(pointer: Path) -> None:
+    """A search's checkpoint whose incumbent table plays a square that does not exist."""
+    state = checkpoint.load(pointer.parent)
+    state["problem"]["reference"][0] = 9
+    checkpoint.save(pointer.parent, state, tag="damaged")
 
 
-def _short_curve(path: Path) -> None:
-    saved = json.loads(path.read_text())
-    saved["curve"]["losses_vs_perfect"] = saved["curve"]["losses_vs_perfect"][:-1]
-    path.write_text(json.dumps(saved))
+def _short_curve(pointer: Path) -> None:
+    """A search's checkpoint whose observer's curve lost its last point."""
+    state = checkpoint.load(pointer.parent)
+    state["problem"]["records"]["losses_vs_perfect"].pop()
+    checkpoint.save(pointer.parent, state, tag="damaged")
 
 
 def _row_without_games(path: Path) -> None:
@@ -214,8 +216,8 @@ TICTACTOE_DAMAGES = {
         lambda path: path.write_text(path.read_text()[:40]),
     ),
     "a round robin without its games": ("checkpoints/exhaustive/outcome.json", _row_without_games),
-    "a search's table with an illegal move": ("checkpoints/local_search/vs_perfect-0/outcome.json", _illegal_table),
-    "a search's curve cut short": ("checkpoints/local_search/vs_perfect-0/outcome.json", _short_curve),
+    "a search's table with an illegal move": ("checkpoints/local_search/vs_perfect-0/latest.json", _illegal_table),
+    "a search's curve cut short": ("checkpoints/local_search/vs_perfect-0/latest.json", _short_curve),
     "network metrics a list": (f"checkpoints/net/moves/{METRICS_FILE}", lambda path: path.write_text("[1]")),
     "network metrics without a score": (
         f"checkpoints/net/moves/{METRICS_FILE}",

@@ -1,21 +1,17 @@
 """Tic-Tac-Toe strategies found by search: local search (self-play or against the perfect player) and random search.
 
-Each search runs several times (`runs`) and is measured against perfect play along the way; its outcome,
-with the final lookup table, is kept under checkpoints/local_search/ so a resumed run skips it.
-The best local-search table is saved in the run folder for `searchlab play`.
+Each search runs several times (`runs`) and is measured against perfect play along the way. Every search
+is a `core.run` with its checkpoints under checkpoints/local_search/VARIANT-RUN/: a resumed run reads a
+finished search back without searching and continues an interrupted one exactly. The best local-search
+table is saved in the run folder for `searchlab play`.
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from searchlab.core import jsonfile
-from searchlab.core.errors import SearchlabError
-from searchlab.core.files import write_json
 from searchlab.core.seeding import numpy_generator, spawn_seeds
 from searchlab.experiments.base import RunContext
 from searchlab.games.saved_strategies import save_local_strategy
@@ -69,11 +65,7 @@ def local_searches(
 def _search_run(
     index, variant: str, evaluations: int, changes: int, seed: int, number: int, context: RunContext
 ) -> dict[str, Any]:
-    """One search, measured; its outcome (with the final table) is kept so a resumed run skips it."""
-    done = context.checkpoint_dir(f"local_search/{variant}-{number}") / "outcome.json"
-    saved = context.saved(done, _SEARCH_FIELDS)
-    if saved is not None:
-        return _check_search_run(saved, done, index)
+    """One search, measured, checkpointed by `core.run` (a resumed run continues or reads it back)."""
     bar = None
     if context.progress:
         from tqdm.auto import tqdm
@@ -85,7 +77,6 @@ def _search_run(
             unit_scale=True,
             leave=False,
         )
-    start = time.perf_counter()
     try:
         trace = search(
             index,
@@ -94,18 +85,20 @@ def _search_run(
             changes=changes,
             seed_rng=numpy_generator(seed),
             progress=(lambda done: bar.update(done - bar.n)) if bar is not None else None,
+            checkpoint_dir=context.checkpoint_dir(f"local_search/{variant}-{number}"),
+            resume=context.resume,
         )
     finally:
         if bar is not None:
             bar.close()
-    seconds = time.perf_counter() - start
     improving, neighbours = improving_neighbours(index, trace.table)
     table = trace.table
-    outcome = {
+    return {
         "seed": seed,
-        "seconds": round(seconds, 3),
+        "seconds": round(trace.seconds, 3),
         "accepted": trace.accepted,
         "games": trace.games,
+        "forward_equivalents": trace.forward_equivalents,
         "never_loses_after": trace.never_loses_after,
         "unbeatable_after": trace.unbeatable_after,
         "final_losses_vs_perfect": round(float(index.losses_vs(table)[0]) * 1000, 4),
@@ -121,47 +114,6 @@ def _search_run(
         },
         "table": table.astype(int).tolist(),
     }
-    write_json(done, outcome)
-    return outcome
-
-
-# What a finished search keeps in its outcome.json: key -> kinds of its value (see `searchlab.core.jsonfile`).
-# A resumed run reads them back instead of running the search, so they are checked to be what the report reads.
-_NUMBER, _NONE = jsonfile.NUMBER, type(None)
-_SEARCH_FIELDS = {
-    "seed": int,
-    "seconds": _NUMBER,
-    "accepted": int,
-    "games": int,
-    "never_loses_after": (int, _NONE),
-    "unbeatable_after": (int, _NONE),
-    "final_losses_vs_perfect": _NUMBER,
-    "final_losses_vs_perfect_two_move_openings": _NUMBER,
-    "final_losses_vs_random": _NUMBER,
-    "final_optimal_fraction": _NUMBER,
-    "improving_one_move_changes": int,
-    "one_move_changes": int,
-    "curve": dict,
-    "table": list,
-}
-_CURVE_FIELDS = {"evaluations": list, "losses_vs_perfect": list, "optimal_fraction": list}
-
-
-def _check_search_run(saved: dict[str, Any], done: Path, index) -> dict[str, Any]:
-    """One search's record: a curve of numbers and a table of legal moves, or a SearchlabError naming `done`."""
-    fix = f"delete {done} to run that stage again"
-    curve = jsonfile.check_object(saved["curve"], _CURVE_FIELDS, where=f"{done} 'curve'", fix=fix)
-    if len({len(values) for values in curve.values()}) != 1 or not all(
-        jsonfile.is_kind(v, _NUMBER) for values in curve.values() for v in values
-    ):
-        raise SearchlabError(f"{done} 'curve' does not hold three lists of numbers of one length; {fix}")
-    if not all(jsonfile.is_kind(move, int) for move in saved["table"]):
-        raise SearchlabError(f"{done} 'table' holds something other than whole numbers (squares 0-8); {fix}")
-    try:
-        index.check_tables(np.asarray(saved["table"], dtype=np.int64))
-    except (SearchlabError, OverflowError) as err:  # an illegal move, a wrong length, a number beyond int64
-        raise SearchlabError(f"{done} 'table' is no strategy ({err}); {fix}") from None
-    return saved
 
 
 def _mean(rows: list[list[float]], digits: int = 4) -> list[float]:

@@ -3,81 +3,64 @@
 The essay's local search (its "optimization algorithm" ingredient), in short: begin
 with a random strategy, let it play its own copy, alter a few moves at random until
 the altered strategy wins that match, keep it, and go again. Three searches
-share one loop so that they can be compared on the same count of evaluations:
+share one loop (`core.run`) so that they can be compared on the same count of evaluations:
 
 * "self_play": the changed strategy must beat the current one in a match from
   every opening (the empty board and every position after one or two moves),
-  playing each opening once as X and once as O.
+  playing each opening once as X and once as O (`ChallengeProblem`).
 * "vs_perfect": the same local search, but a change is kept when it loses less
-  often to the perfect player (an exact expectation, not a sample of games).
+  often to the perfect player (an exact expectation, not a sample of games;
+  `PerfectPlayerProblem`).
 * "random_search": no local steps at all; every evaluation is a fresh random
   table, and the best one so far against the perfect player is kept.
 
-An evaluation is one candidate strategy scored (a whole match, or one exact
-expectation). The observer's measurements along the way (losses to the perfect
-player, the fraction of optimal moves) are not counted: the searches never see them.
+The space is `spaces.TableSpace`; the optimizers are `LocalSearch` and `RandomSearch`
+with accept="first": the candidates of a batch are tried in order and the first that
+improves is kept, so an evaluation (one candidate strategy scored: a whole match, or one
+exact expectation) is counted as a one-at-a-time search would spend it. The observer's
+measurements along the way (losses to the perfect player, the fraction of optimal moves)
+are not counted: the searches never see them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 
+from searchlab.core.budget import Budget
 from searchlab.core.errors import SearchlabError
+from searchlab.core.loop import run
+from searchlab.core.optimizer import Optimizer
+from searchlab.games.table_problems import ChallengeProblem, PerfectPlayerProblem, legal_table, match, openings
 from searchlab.games.tables import PositionIndex
+from searchlab.optimizers.local_search import LocalSearch
+from searchlab.optimizers.random_search import RandomSearch
 
 VARIANTS = ("self_play", "vs_perfect", "random_search")
 GAMES_PER_THOUSAND = 1000.0
 
-
-def openings(index: PositionIndex, plies: int = 2) -> np.ndarray:
-    """Ids of the empty board and of every position after at most `plies` moves (82 for two)."""
-    return np.flatnonzero((index.marks <= plies) & (np.arange(len(index)) < index.decisions))
-
-
-def propose(
-    index: PositionIndex, table: np.ndarray, count: int, changes: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """`count` random changes of `table`, each of `changes` moves, as (positions, moves), both (count, changes).
-
-    Only positions with at least two legal moves are picked, and the new move is drawn
-    uniformly from the legal moves other than the table's, so every change is a real
-    one (unless one candidate picks the same position twice, which the last pick wins).
-    """
-    choosable = np.flatnonzero(index.legal_count[: index.decisions] >= 2)
-    where = choosable[rng.integers(0, choosable.size, (count, changes))]
-    legal_count = index.legal_count[where]
-    rank = np.argmax(index._legal_actions[where] == table[where][..., None].astype(np.int64), axis=-1)
-    shift = 1 + (rng.random((count, changes)) * (legal_count - 1)).astype(np.int64)
-    moves = index.nth_legal(where, (rank + shift) % legal_count).astype(np.int8)
-    return where, moves
-
-
-def apply_changes(table: np.ndarray, where: np.ndarray, moves: np.ndarray) -> np.ndarray:
-    """The tables that `propose`'s changes (rows of `where`, `moves`) make from `table`: (rows, decisions)."""
-    out = np.repeat(table[None, :], where.shape[0], axis=0)
-    rows = np.arange(where.shape[0])
-    for j in range(where.shape[1]):
-        out[rows, where[:, j]] = moves[:, j]
-    return out
-
-
-def mutate(index: PositionIndex, table: np.ndarray, count: int, changes: int, rng: np.random.Generator) -> np.ndarray:
-    """`count` copies of `table`, each with `changes` random moves replaced by other legal moves."""
-    return apply_changes(table, *propose(index, table, count, changes, rng))
+__all__ = [
+    "GAMES_PER_THOUSAND",
+    "VARIANTS",
+    "Observer",
+    "SearchTrace",
+    "improving_neighbours",
+    "match_scores",
+    "observe",
+    "openings",
+    "record_points",
+    "search",
+]
 
 
 def match_scores(index: PositionIndex, challengers: np.ndarray, champion: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Each challenger's wins minus losses against `champion`, from every start as X and as O."""
-    tables = np.concatenate([champion[None, :], challengers])
-    k = challengers.shape[0]
-    rows = np.repeat(np.arange(1, k + 1), starts.size)
-    at = np.tile(starts, k)
-    as_x = index.play(tables, rows, 0, at).astype(np.int64)
-    as_o = index.play(tables, 0, rows, at).astype(np.int64)
-    return (as_x - as_o).reshape(k, starts.size).sum(axis=1)
+    return match(index, challengers, champion, starts)[0]
 
 
 @dataclass
@@ -90,11 +73,14 @@ class SearchTrace:
         losses_vs_perfect: its losses per 1,000 games against the perfect player there.
         optimal_fraction: the fraction of decision positions where its move is optimal there.
         accepted: changes kept (for random search: times the best so far improved).
-        games: games the search played out (self-play matches; 0 for the exact expectations).
+        games: games the search's scored challengers played (self-play matches, counted as a
+            one-at-a-time search plays them; 0 for the exact expectations).
         never_loses_after: the evaluation count after which the current strategy first
             never lost to the perfect player, or None if that never happened.
         unbeatable_after: the same for "no opponent at all can beat it".
         table: the final strategy.
+        forward_equivalents: moves the scored candidates chose (see `games.table_problems`).
+        seconds: the search's time, up to its last step.
     """
 
     variant: str
@@ -106,9 +92,11 @@ class SearchTrace:
     never_loses_after: int | None = None
     unbeatable_after: int | None = None
     table: np.ndarray | None = None
+    forward_equivalents: int = 0
+    seconds: float = 0.0
 
     def summary(self) -> dict:
-        """JSON-ready numbers (the curve and the final state), without the table."""
+        """JSON-ready numbers (the curve and the final state), without the table and the spending."""
         return {
             "evaluations": self.evaluations,
             "losses_vs_perfect": self.losses_vs_perfect,
@@ -135,8 +123,10 @@ def search(
     batch: int = 128,
     seed_rng: np.random.Generator,
     progress: Callable[[int], None] | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
 ) -> SearchTrace:
-    """Run one search for `evaluations` evaluations and measure it along the way.
+    """Run one search for `evaluations` evaluations through `core.run` and measure it along the way.
 
     Args:
         index: the positions and their solution.
@@ -145,9 +135,11 @@ def search(
         changes: moves changed per local step (the essay's "handful").
         batch: candidates proposed and scored together (a speed setting only): the first one
             that improves is kept, and evaluations are counted as a one-at-a-time search would
-            spend them, up to and including that one; random search counts the whole batch.
-        seed_rng: the generator every random choice comes from.
+            spend them, up to and including that one.
+        seed_rng: the generator the run's seed is drawn from.
         progress: called with the number of evaluations done after each batch.
+        checkpoint_dir: where the run keeps checkpoints (None: none).
+        resume: continue from the checkpoint there, exactly; a finished search just reads back.
 
     Returns:
         The `SearchTrace`.
@@ -156,106 +148,92 @@ def search(
         raise SearchlabError(f"unknown search {variant!r}; choose one of {', '.join(VARIANTS)}")
     if evaluations < 1 or changes < 1 or batch < 1:
         raise SearchlabError("a search needs at least one evaluation, one change per step and a batch of at least one")
-    rng = seed_rng
-    trace = SearchTrace(variant)
-    starts = openings(index)
-    current = index.random_tables(1, rng)[0]
-    current_loss = float(index.losses_vs(current)[0]) if variant != "self_play" else None
-    relevant = _relevant(index, variant, current, starts)
-    done = 1 if variant == "random_search" else 0
-    points = list(record_points(evaluations))
-    observe(index, trace, current, done, points, changed=True)
-
-    while done < evaluations:
-        count = min(batch, evaluations - done)
-        if variant == "random_search":
-            current, current_loss, done = _random_batch(index, trace, current, current_loss, done, count, points, rng)
-        else:
-            current, current_loss, relevant, done = _local_batch(
-                index, trace, (current, current_loss, relevant), done, count, changes, starts, points, rng
-            )
-        if progress is not None:
-            progress(done)
-    trace.table = current
+    problem = ChallengeProblem(index) if variant == "self_play" else PerfectPlayerProblem(index)
+    if variant == "random_search":
+        optimizer = RandomSearch(population_size=batch, accept="first", max_evaluations=evaluations)
+    else:
+        optimizer = LocalSearch(population_size=batch, step_size=changes, accept="first", max_evaluations=evaluations)
+    observer = Observer(index, variant, evaluations, progress)
+    problem.records = observer  # checkpointed with the problem, so a resumed search continues its curve
+    seed = int(seed_rng.integers(2**63 - 1))
+    # Every step scores at least one candidate, so `max_evaluations` ends the search first.
+    result = run(
+        problem,
+        optimizer,
+        Budget(steps=evaluations),
+        seed,
+        checkpoint_dir=checkpoint_dir,
+        resume=resume,
+        callback=observer,
+    )
+    trace = observer.trace
+    trace.table = result.candidate.numpy().astype(np.int8)
+    trace.games = result.examples_seen if variant == "self_play" else 0
+    trace.forward_equivalents = result.forward_equivalents
+    trace.seconds = float(result.trace["seconds"][-1]) if len(result.trace) else 0.0
     return trace
 
 
-def _random_batch(
-    index: PositionIndex,
-    trace: SearchTrace,
-    current: np.ndarray,
-    current_loss: float,
-    done: int,
-    count: int,
-    points: list[int],
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, float, int]:
-    """Score `count` random tables as a batch, recorded as if one at a time: the best so far changes at each
-    candidate that beats every earlier one. Returns the new best, its loss and the evaluations done."""
-    candidates = index.random_tables(count, rng)
-    losses = index.losses_vs(candidates)
-    for i in np.flatnonzero(losses < np.minimum.accumulate(np.concatenate([[current_loss], losses]))[:-1] - 1e-12):
-        observe(index, trace, current, done + int(i), points)
-        current, current_loss = candidates[i], float(losses[i])
-        trace.accepted += 1
-        observe(index, trace, current, done + int(i) + 1, points, changed=True)
-    done += count
-    observe(index, trace, current, done, points)
-    return current, current_loss, done
+class Observer:
+    """The `core.run` callback that measures the search's current strategy at the record points.
 
-
-def _local_batch(
-    index: PositionIndex,
-    trace: SearchTrace,
-    incumbent: tuple[np.ndarray, float | None, np.ndarray],
-    done: int,
-    count: int,
-    changes: int,
-    starts: np.ndarray,
-    points: list[int],
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, float | None, np.ndarray, int]:
-    """One batch of local steps from the incumbent (table, loss, relevant positions); the first success is kept.
-
-    Returns the new incumbent's table, loss and relevant positions, and the evaluations done.
+    It notes each change of the optimizer's incumbent: the old strategy held until just before the
+    evaluation that replaced it. What it keeps (`state`) rides in the problem's checkpoints.
     """
-    current, current_loss, relevant = incumbent
-    # A change in a position the current strategy is never asked about in its
-    # games cannot alter any game: such a candidate scores exactly what the
-    # current one does (a tie), so only the others are built and played out.
-    where, moves = propose(index, current, count, changes, rng)
-    touching = np.flatnonzero(relevant[where].any(axis=1))
-    built = apply_changes(current, where[touching], moves[touching])
-    real = ((built != current[None, :]) & relevant[None, :]).any(axis=1)
-    live, candidates = touching[real], built[real]
-    if trace.variant == "self_play":
-        scores = match_scores(index, candidates, current, starts) if live.size else np.zeros(0, dtype=np.int64)
-        trace.games += 2 * starts.size * live.size
-        improved = scores > 0
-    else:
-        losses = index.losses_vs(candidates) if live.size else np.zeros(0)
-        improved = losses < current_loss - 1e-12
-    better = np.flatnonzero(improved)  # in proposal order, since `live` is increasing
-    # A one-at-a-time search would have stopped at its first success.
-    done += int(live[better[0]]) + 1 if better.size else count
-    observe(index, trace, current, done - 1, points)  # the strategy held until just before now
-    if better.size:
-        current = candidates[better[0]]
-        current_loss = float(losses[better[0]]) if trace.variant == "vs_perfect" else None
-        relevant = _relevant(index, trace.variant, current, starts)
-        trace.accepted += 1
-    observe(index, trace, current, done, points, changed=bool(better.size))
-    return current, current_loss, relevant, done
 
+    def __init__(
+        self, index: PositionIndex, variant: str, evaluations: int, progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.index = index
+        self.trace = SearchTrace(variant)
+        self.points = list(record_points(evaluations))
+        self.record_count = len(self.points)
+        self.table: np.ndarray | None = None
+        self.progress = progress
 
-def _relevant(index: PositionIndex, variant: str, table: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The positions the strategy's own evaluation games ask it about: (decisions,) bool."""
-    relevant = np.zeros(index.decisions, dtype=bool)
-    if variant == "self_play":
-        index.play(table[None, :], 0, 0, starts, visited=relevant)  # a copy against itself
-    else:
-        index.losses_vs(table, visited=relevant)
-    return relevant
+    def __call__(self, optimizer: Optimizer, _trace: Any) -> None:
+        done = optimizer.evaluations_
+        table = optimizer.candidate_.numpy()
+        if self.table is None:  # the start, scored by the first step
+            self.table = table.copy()
+            observe(self.index, self.trace, self.table, done, self.points, changed=True)
+        elif not np.array_equal(table, self.table):
+            observe(self.index, self.trace, self.table, done - 1, self.points)
+            self.table = table.copy()
+            self.trace.accepted += 1
+            observe(self.index, self.trace, self.table, done, self.points, changed=True)
+        else:
+            observe(self.index, self.trace, self.table, done, self.points)
+        if self.progress is not None:
+            self.progress(done)
+
+    def state(self) -> dict[str, Any]:
+        trace = self.trace
+        return {
+            "points": [int(p) for p in self.points],
+            "evaluations": [int(e) for e in trace.evaluations],
+            "losses_vs_perfect": list(trace.losses_vs_perfect),
+            "optimal_fraction": list(trace.optimal_fraction),
+            "accepted": trace.accepted,
+            "never_loses_after": trace.never_loses_after,
+            "unbeatable_after": trace.unbeatable_after,
+            "table": None if self.table is None else torch.from_numpy(self.table.copy()),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Take back what `state` returned; ValueError for records that cannot be this search's."""
+        curve = [state[key] for key in ("evaluations", "losses_vs_perfect", "optimal_fraction")]
+        if len({len(values) for values in curve}) != 1 or len(curve[0]) + len(state["points"]) != self.record_count:
+            raise ValueError("the search's measured curve does not fit its record points")
+        trace = self.trace
+        self.points = [int(p) for p in state["points"]]
+        trace.evaluations = [int(e) for e in state["evaluations"]]
+        trace.losses_vs_perfect = [float(v) for v in state["losses_vs_perfect"]]
+        trace.optimal_fraction = [float(v) for v in state["optimal_fraction"]]
+        trace.accepted = int(state["accepted"])
+        trace.never_loses_after = state["never_loses_after"]
+        trace.unbeatable_after = state["unbeatable_after"]
+        self.table = None if state["table"] is None else legal_table(self.index, state["table"])
 
 
 def observe(
