@@ -304,7 +304,7 @@ def test_an_interrupted_search_resumes_bitwise(index, variant, tmp_path):
         index, variant, evaluations=900, batch=32, seed_rng=np.random.default_rng(8), checkpoint_dir=folder, resume=True
     )
     assert resumed.summary() == whole.summary() and np.array_equal(resumed.table, whole.table)
-    assert resumed.forward_equivalents == whole.forward_equivalents
+    assert resumed.forward_equivalents == whole.forward_equivalents and resumed.spent == whole.spent
     again = search(
         index, variant, evaluations=900, batch=32, seed_rng=np.random.default_rng(8), checkpoint_dir=folder, resume=True
     )  # finished: read back, nothing searched
@@ -316,6 +316,9 @@ def test_searches_count_evaluations_and_moves(index):
     assert trace.evaluations[-1] == 700
     assert trace.games % (2 * openings(index).size) == 0 and trace.games > 0
     assert trace.games < trace.forward_equivalents <= 5 * trace.games  # a challenger moves 1 to 5 times a game
+    # The curve's compute: one count per measured point, never falling, ending at the search's total.
+    assert len(trace.spent) == len(trace.evaluations)
+    assert all(a <= b for a, b in zip(trace.spent, trace.spent[1:])) and trace.spent[-1] == trace.forward_equivalents
 
 
 def test_a_damaged_search_checkpoint_is_one_error_naming_it(index, tmp_path):

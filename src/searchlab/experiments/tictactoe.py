@@ -119,10 +119,14 @@ def run(config: Config, index, context: RunContext) -> dict[str, Any]:
             _metrics_row(variant, number, point)
             for variant, data in numbers["local_search"].items()
             if variant in VARIANTS
-            for number, (losses, fractions) in enumerate(
-                zip(data["per_run_losses_vs_perfect"], data["per_run_optimal_fraction"])
+            for number, (losses, fractions, spent) in enumerate(
+                zip(
+                    data["per_run_losses_vs_perfect"],
+                    data["per_run_optimal_fraction"],
+                    data["per_run_forward_equivalents"],
+                )
             )
-            for point in zip(data["evaluations"], losses, fractions)
+            for point in zip(data["evaluations"], losses, fractions, spent)
         ]
     )
     return numbers
@@ -153,18 +157,19 @@ def space_facts(game: TicTacToe) -> dict[str, Any]:
 # ----- exhaustive search --------------------------------------------------------
 
 
-def _metrics_row(variant: str, number: int, point: tuple[int, float, float]) -> dict[str, Any]:
+def _metrics_row(variant: str, number: int, point: tuple[int, float, float, int]) -> dict[str, Any]:
     """One measured point of a local search as a metrics.jsonl row of the series "search=VARIANT run=N".
 
-    The searches count candidate strategies scored (`evaluations`, a value), not forward-equivalents, so
-    that column is null. Nor do they minimise one loss: the losses per 1,000 games against the perfect
-    player and the share of optimal moves, the two measures of the current strategy, are values.
+    forward_equivalents is what the search had spent by the point: one per move a scored candidate chose
+    (`games.table_problems`), counted at the end of the step the point fell in. `evaluations` (candidate
+    strategies scored) is a value. The search minimises no one loss: the losses per 1,000 games against
+    the perfect player and the share of optimal moves, the observer's two measures, are values.
     """
-    evaluations, losses, fraction = point
+    evaluations, losses, fraction, spent = point
     return series_row(
         {"search": variant, "run": number},
         step=None,
-        forward_equivalents=None,
+        forward_equivalents=spent,
         evaluations=evaluations,
         losses_vs_perfect=losses,
         optimal_fraction=fraction,

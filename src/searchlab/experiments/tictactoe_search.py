@@ -45,6 +45,7 @@ def local_searches(
             "runs": [{key: value for key, value in run.items() if key not in ("curve", "table")} for run in done],
             "per_run_losses_vs_perfect": [c["losses_vs_perfect"] for c in curves],
             "per_run_optimal_fraction": [c["optimal_fraction"] for c in curves],
+            "per_run_forward_equivalents": [c["forward_equivalents"] for c in curves],
         }
         if variant == "vs_perfect" or (best_local is None and variant == "self_play"):
             pick = min(done, key=lambda run: run["final_losses_vs_perfect"])
@@ -111,6 +112,7 @@ def _search_run(
             "evaluations": [int(e) for e in trace.evaluations],
             "losses_vs_perfect": [round(v, 4) for v in trace.losses_vs_perfect],
             "optimal_fraction": [round(v, 5) for v in trace.optimal_fraction],
+            "forward_equivalents": [int(f) for f in trace.spent],
         },
         "table": table.astype(int).tolist(),
     }

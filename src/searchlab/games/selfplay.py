@@ -72,6 +72,8 @@ class SearchTrace:
         evaluations: evaluation counts at which the current strategy was measured.
         losses_vs_perfect: its losses per 1,000 games against the perfect player there.
         optimal_fraction: the fraction of decision positions where its move is optimal there.
+        spent: forward-equivalents the search had spent by each of those points (at the end of the
+            step within which the point fell: a step scores a batch of candidates at once).
         accepted: changes kept (for random search: times the best so far improved).
         games: games the search's scored challengers played (self-play matches, counted as a
             one-at-a-time search plays them; 0 for the exact expectations).
@@ -87,6 +89,7 @@ class SearchTrace:
     evaluations: list[int] = field(default_factory=list)
     losses_vs_perfect: list[float] = field(default_factory=list)
     optimal_fraction: list[float] = field(default_factory=list)
+    spent: list[int] = field(default_factory=list)
     accepted: int = 0
     games: int = 0
     never_loses_after: int | None = None
@@ -191,19 +194,20 @@ class Observer:
         self.table: np.ndarray | None = None
         self.progress = progress
 
-    def __call__(self, optimizer: Optimizer, _trace: Any) -> None:
+    def __call__(self, optimizer: Optimizer, trace: Any) -> None:
         done = optimizer.evaluations_
         table = optimizer.candidate_.numpy()
+        spent = int(trace["forward_equivalents"][-1])
         if self.table is None:  # the start, scored by the first step
             self.table = table.copy()
-            observe(self.index, self.trace, self.table, done, self.points, changed=True)
+            observe(self.index, self.trace, self.table, done, self.points, changed=True, spent=spent)
         elif not np.array_equal(table, self.table):
-            observe(self.index, self.trace, self.table, done - 1, self.points)
+            observe(self.index, self.trace, self.table, done - 1, self.points, spent=spent)
             self.table = table.copy()
             self.trace.accepted += 1
-            observe(self.index, self.trace, self.table, done, self.points, changed=True)
+            observe(self.index, self.trace, self.table, done, self.points, changed=True, spent=spent)
         else:
-            observe(self.index, self.trace, self.table, done, self.points)
+            observe(self.index, self.trace, self.table, done, self.points, spent=spent)
         if self.progress is not None:
             self.progress(done)
 
@@ -214,6 +218,7 @@ class Observer:
             "evaluations": [int(e) for e in trace.evaluations],
             "losses_vs_perfect": list(trace.losses_vs_perfect),
             "optimal_fraction": list(trace.optimal_fraction),
+            "spent": [int(f) for f in trace.spent],
             "accepted": trace.accepted,
             "never_loses_after": trace.never_loses_after,
             "unbeatable_after": trace.unbeatable_after,
@@ -222,7 +227,7 @@ class Observer:
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Take back what `state` returned; ValueError for records that cannot be this search's."""
-        curve = [state[key] for key in ("evaluations", "losses_vs_perfect", "optimal_fraction")]
+        curve = [state[key] for key in ("evaluations", "losses_vs_perfect", "optimal_fraction", "spent")]
         if len({len(values) for values in curve}) != 1 or len(curve[0]) + len(state["points"]) != self.record_count:
             raise ValueError("the search's measured curve does not fit its record points")
         trace = self.trace
@@ -230,6 +235,7 @@ class Observer:
         trace.evaluations = [int(e) for e in state["evaluations"]]
         trace.losses_vs_perfect = [float(v) for v in state["losses_vs_perfect"]]
         trace.optimal_fraction = [float(v) for v in state["optimal_fraction"]]
+        trace.spent = [int(f) for f in state["spent"]]
         trace.accepted = int(state["accepted"])
         trace.never_loses_after = state["never_loses_after"]
         trace.unbeatable_after = state["unbeatable_after"]
@@ -237,9 +243,16 @@ class Observer:
 
 
 def observe(
-    index: PositionIndex, trace: SearchTrace, table: np.ndarray, done: int, points: list[int], changed: bool = False
+    index: PositionIndex,
+    trace: SearchTrace,
+    table: np.ndarray,
+    done: int,
+    points: list[int],
+    changed: bool = False,
+    spent: int = 0,
 ) -> None:
-    """Measure `table` at every record point up to `done` evaluations, and note when it first stops losing."""
+    """Measure `table` at every record point up to `done` evaluations (`spent` forward-equivalents by then),
+    and note when it first stops losing."""
     due = [points.pop(0) for _ in range(len(points)) if points and points[0] <= done]
     if not (due or (changed and trace.unbeatable_after is None)):
         return
@@ -254,6 +267,7 @@ def observe(
             trace.evaluations.append(point)
             trace.losses_vs_perfect.append(losses * GAMES_PER_THOUSAND)
             trace.optimal_fraction.append(fraction)
+            trace.spent.append(spent)
 
 
 def improving_neighbours(index: PositionIndex, table: np.ndarray) -> tuple[int, int]:
