@@ -48,7 +48,7 @@ TINY = [
 
 
 def perfect_mover(perfect: PerfectPlayer):
-    return lambda states, rngs: [perfect.optimal_actions(s)[0] for s in states]
+    return lambda states, rngs, plies: [perfect.optimal_actions(s)[0] for s in states]
 
 
 @functools.cache
@@ -301,8 +301,8 @@ def test_the_random_mover_is_seeded():
     game = TicTacToe()
     mover = make_mover("random", game, None, 0, 1.5)
     states = [game.initial_state()] * 5
-    first = mover(states, [np.random.default_rng(s) for s in range(5)])
-    assert first == mover(states, [np.random.default_rng(s) for s in range(5)])
+    first = mover(states, [np.random.default_rng(s) for s in range(5)], [0] * 5)
+    assert first == mover(states, [np.random.default_rng(s) for s in range(5)], [0] * 5)
 
 
 def test_full_size_training_depends_on_the_game_and_the_users_value_wins():

@@ -1,23 +1,22 @@
 """Movers (the ways the hybrid experiment chooses moves) and how they are scored against perfect play.
 
-A mover takes a batch of positions, with one random generator each, and returns one move per
-position: the random mover, the network's top move, UCT search with random playouts, and PUCT
-search guided by the network. `PerfectPlayer` knows the optimal moves of every position from an
-exact solver; `optimal_fraction` and `losses_vs_perfect` score a mover with it.
+A mover is a bot (`games.arena.BatchBot`, the one bot interface): it takes a batch of positions, with
+one random generator each, and returns one move per position: the random mover, the network's top
+move, UCT search with random playouts, and PUCT search guided by the network. `PerfectPlayer` knows
+the optimal moves of every position from an exact solver; `optimal_fraction` and `losses_vs_perfect`
+score a mover with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from searchlab.core.seeding import spawn_seeds
-from searchlab.games.arena import play_games
+from searchlab.games.arena import BatchBot, one_by_one, play_games
 
-# A mover: (states, one generator per state) -> one action per state.
-Mover = Callable[[list[Any], list[np.random.Generator]], list[int]]
+Mover = BatchBot  # (states, one generator per state, plies played) -> one action per state
 
 
 class PerfectPlayer:
@@ -77,15 +76,15 @@ def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> 
     from searchlab.games.policy_value import net_evaluator, net_policy_actions
 
     if method == "random":
-        return lambda states, rngs: [int(r.choice(game.legal_actions(s))) for s, r in zip(states, rngs)]
+        return one_by_one(lambda state, rng: rng.choice(game.legal_actions(state)))
     if method == "network":
-        return lambda states, rngs: net_policy_actions(net, game, states)
+        return lambda states, rngs, plies: net_policy_actions(net, game, states)
     if method == "uct":
-        return lambda states, rngs: [uct_search(game, s, simulations, r).action for s, r in zip(states, rngs)]
+        return one_by_one(lambda state, rng: uct_search(game, state, simulations, rng).action)
     settings = PUCTSettings(simulations=simulations, c_puct=c_puct)
     evaluator = net_evaluator(net, game)
     # All positions searched together: one network call per simulation step, not per position.
-    return lambda states, rngs: [r.action for r in puct_search_many(game, states, evaluator, settings, rngs)]
+    return lambda states, rngs, plies: [r.action for r in puct_search_many(game, states, evaluator, settings, rngs)]
 
 
 def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> float:
@@ -93,7 +92,7 @@ def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]
     rngs = [
         np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))
     ]  # the same per position for every mover
-    actions = mover(positions, rngs)
+    actions = mover(positions, rngs, [0] * len(positions))
     return float(np.mean([a in best for a, best in zip(actions, optimal)]))
 
 
@@ -107,12 +106,11 @@ def losses_vs_perfect(game: Any, perfect: PerfectPlayer, mover: Mover, games: in
     mover_rngs = [np.random.default_rng(s) for s in seeds[:games]]
     perfect_rngs = [np.random.default_rng(s) for s in seeds[games:]]
 
-    def perfect_moves(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
-        best = [perfect.optimal_actions(state) for state in states]
-        return [moves[int(rng.integers(len(moves)))] for moves, rng in zip(best, rngs)]
+    def perfect_move(state: Any, rng: np.random.Generator) -> int:
+        moves = perfect.optimal_actions(state)
+        return moves[int(rng.integers(len(moves)))]
 
-    def mover_moves(states: list[Any], rngs: list[np.random.Generator], plies: list[int]) -> list[int]:
-        return mover(states, rngs)
-
-    results = play_games(game, (mover_moves, perfect_moves), [g % 2 for g in range(games)], (mover_rngs, perfect_rngs))
+    results = play_games(
+        game, (mover, one_by_one(perfect_move)), [g % 2 for g in range(games)], (mover_rngs, perfect_rngs)
+    )
     return float(np.mean([result < 0 for result in results]))

@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 BatchBot = Callable[[list[Any], list[np.random.Generator], list[int]], list[int]]
+"""The one bot interface of searchlab's games (OpenSpiel's `Bot.step`, batched): (states, one random
+generator per state, plies played) -> one action per state. The arena, AlphaZero, the hybrid experiment
+and the terminal (`games.terminal.Bot`, a name and a generator around one) all take this."""
+
+
+def one_by_one(choose: Callable[[Any, Any], int]) -> BatchBot:
+    """A bot written for one state at a time, `choose(state, rng) -> action`, as a `BatchBot`."""
+    return lambda states, rngs, plies: [int(choose(state, rng)) for state, rng in zip(states, rngs)]
 
 
 def play_games(

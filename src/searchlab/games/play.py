@@ -15,6 +15,7 @@ from typing import TextIO
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
+from searchlab.games.arena import one_by_one
 from searchlab.games.minimax import solve
 from searchlab.games.terminal import Bot, numbered, play_in_terminal
 from searchlab.games.tictactoe import PLAYER_X, State, TicTacToe
@@ -36,15 +37,15 @@ def tictactoe_bot(name: str, game: TicTacToe, seed: int, run: Path | None = None
     rng = random.Random(seed)
     if name == "solver":
         solution = solve(game)
-        return Bot(NAMES[name], lambda state: rng.choice(solution.best_actions[state]))
+        return Bot(NAMES[name], one_by_one(lambda state, rng: rng.choice(solution.best_actions[state])), rng)
     if name == "random":
-        return Bot(NAMES[name], lambda state: rng.choice(game.legal_actions(state)))
+        return Bot(NAMES[name], one_by_one(lambda state, rng: rng.choice(game.legal_actions(state))), rng)
     if name in ("local", "net"):
         from searchlab.games.tables import PositionIndex
 
         index = PositionIndex(game)
         table = _saved_table(name, index, run, seed, stdout)
-        return Bot(NAMES[name], lambda state: int(table[index.ids[state]]))
+        return Bot(NAMES[name], one_by_one(lambda state, rng: table[index.ids[state]]), rng)
     raise SearchlabError(f"unknown opponent {name!r}; choose one of {', '.join(OPPONENTS)}")
 
 

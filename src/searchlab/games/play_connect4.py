@@ -19,6 +19,7 @@ import numpy as np
 
 from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
+from searchlab.games.arena import one_by_one
 from searchlab.games.connect4 import SYMBOLS, ConnectFour
 from searchlab.games.terminal import Bot, numbered, play_in_terminal
 
@@ -92,12 +93,14 @@ def connect4_bot(
     checks.whole("--simulations", simulations, 1)
     rng = np.random.default_rng(seed)
     if name == "mcts":
-        return Bot(NAMES[name], lambda state: uct_search(game, state, simulations, rng).action)
+        return Bot(NAMES[name], one_by_one(lambda state, rng: uct_search(game, state, simulations, rng).action), rng)
     from searchlab.games.policy_value import net_evaluator
 
     evaluator = net_evaluator(network_for(game, run, seed, stdout), game)
     settings = PUCTSettings(simulations=simulations)
-    return Bot(NAMES[name], lambda state: puct_search(game, state, evaluator, settings, rng).action)
+    return Bot(
+        NAMES[name], one_by_one(lambda state, rng: puct_search(game, state, evaluator, settings, rng).action), rng
+    )
 
 
 def network_for(game: ConnectFour, run: Path | None, seed: int, stdout: TextIO | None):

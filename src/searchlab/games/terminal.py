@@ -1,7 +1,8 @@
 """One game in the terminal, a person against a bot, for every game searchlab plays.
 
-A *bot* picks an action for a state (OpenSpiel's `Bot.step`); `Bot` wraps any such function with the
-name the game announces it by. A `TerminalView` is what differs between games on the screen: how the
+A *bot* picks an action for a state (OpenSpiel's `Bot.step`): every game's bots are
+`games.arena.BatchBot`s, and `Bot` holds one with the name the game announces it by and the random
+generator its choices draw from. A `TerminalView` is what differs between games on the screen: how the
 board is drawn, how a move is asked for and read, and how a result is announced. `play_in_terminal`
 is the loop they share: it draws the board, asks the person or the bot for each move, and says who won.
 A line that is not a legal move gets a message saying what is allowed, and the game goes on.
@@ -9,22 +10,31 @@ A line that is not a legal move gets a message saying what is allowed, and the g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from searchlab.core.errors import SearchlabError
+from searchlab.games.arena import BatchBot
 
 
 @dataclass(frozen=True)
 class Bot:
-    """A computer player: `step(state)` is its action (the game's action number)."""
+    """A computer player: `step(state)` is its action (the game's action number).
+
+    Attributes:
+        name: what the game calls it ("the perfect player").
+        choose: the batch bot that chooses (see `games.arena.BatchBot`; `arena.one_by_one` adapts a bot
+            written for one state).
+        rng: the generator its choices draw from, one stream for the whole game.
+    """
 
     name: str
-    choose: Callable[[Any], int]
+    choose: BatchBot
+    rng: Any = None
 
-    def step(self, state: Any) -> int:
-        return int(self.choose(state))
+    def step(self, state: Any, ply: int = 0) -> int:
+        return int(self.choose([state], [self.rng], [ply])[0])
 
 
 class TerminalView(Protocol):
@@ -57,16 +67,16 @@ def play_in_terminal(
     Raises:
         SearchlabError: the input ended before the game did.
     """
-    state = game.initial_state()
+    state, ply = game.initial_state(), 0
     print(view.intro(human, bot.name), file=stdout)
     while not game.is_terminal(state):
         print("\n" + view.board(state) + "\n", file=stdout)
         if game.current_player(state) == human_player:
             action = ask_move(game, state, view, stdin, stdout)
         else:
-            action = bot.step(state)
+            action = bot.step(state, ply)
             print(view.announce(bot.name, action), file=stdout)
-        state = game.apply(state, action)
+        state, ply = game.apply(state, action), ply + 1
     print("\n" + view.board(state) + "\n", file=stdout)
     result = game.returns(state)
     print(view.outcome(result if human_player == 0 else -result, bot.name), file=stdout)
