@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import torch
+
 from margins import OPERATORS, margin
+from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.encodings.text import CharVocab
 from searchlab.lm import Corpus, ModelConfig, TrainConfig, generate, tokenize, train
@@ -17,6 +20,16 @@ def tiny_data(text: str = REPETITIVE, context: int = 16):
 
 def tiny_model(vocab_size: int, context: int = 16, **overrides) -> ModelConfig:
     return ModelConfig(vocab_size=vocab_size, **{"layers": 2, "heads": 2, "width": 32, "context": context, **overrides})
+
+
+def saved_step(folder) -> int:
+    """The step of the checkpoint `train` keeps in `folder` (the loop's: the optimizer counts the steps)."""
+    return checkpoint.load(folder)["optimizer"]["step"]
+
+
+def saved_parameters(folder) -> torch.Tensor:
+    """The (d,) parameters of the checkpoint in `folder`: the optimizer's candidate."""
+    return checkpoint.load(folder)["optimizer"]["candidate"]
 
 
 def tiny_training(**overrides) -> TrainConfig:

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from cli_checks import error_line
-from lm.lm_helpers import tiny_data, tiny_model, tiny_training
+from lm.lm_helpers import saved_parameters, saved_step, tiny_data, tiny_model, tiny_training
 from searchlab.cli import main
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
@@ -64,7 +64,7 @@ def _text(lines: int) -> str:
 
 
 def _parameters(out: Path) -> dict[str, torch.Tensor]:
-    return checkpoint.load(out / "checkpoints" / MODEL_FOLDER)["model"]
+    return {"parameters": saved_parameters(out / "checkpoints" / MODEL_FOLDER)}
 
 
 def _assert_bitwise_equal(one: dict[str, torch.Tensor], two: dict[str, torch.Tensor]) -> None:
@@ -74,7 +74,7 @@ def _assert_bitwise_equal(one: dict[str, torch.Tensor], two: dict[str, torch.Ten
 
 
 class _TickingClock:
-    """perf_counter for `searchlab.lm.train`: every reading is `tick` seconds after the last, whatever the machine."""
+    """perf_counter for the training loop: every reading is `tick` seconds after the last, whatever the machine."""
 
     def __init__(self, tick: float) -> None:
         self.now, self.tick = 0.0, tick
@@ -82,6 +82,13 @@ class _TickingClock:
     def perf_counter(self) -> float:
         self.now += self.tick
         return self.now
+
+
+def _tick(monkeypatch, tick: float) -> None:
+    """Give the loop (`searchlab.core.loop`) and the trainer's modules one ticking clock."""
+    clock = _TickingClock(tick)
+    for name in ("searchlab.core.loop", "searchlab.lm.train", "searchlab.lm.objective"):
+        monkeypatch.setattr(importlib.import_module(name), "time", clock)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +123,7 @@ def test_an_interrupted_and_resumed_run_ends_bitwise_equal(small_text, whole, tm
     assert main(["run", "charlm", "--text", str(small_text), "--out", str(cut), *TINY]) == 130
     assert "--resume" in capsys.readouterr().err
     assert not (cut / "result.json").exists()
-    assert checkpoint.load(cut / "checkpoints" / MODEL_FOLDER)["step"] == CHECKPOINTED_AT
+    assert saved_step(cut / "checkpoints" / MODEL_FOLDER) == CHECKPOINTED_AT
 
     monkeypatch.delenv("SEARCHLAB_INTERRUPT_AT")
     assert main(["run", "charlm", "--text", str(small_text), "--out", str(cut), "--resume", *TINY]) == 0
@@ -131,14 +138,13 @@ def test_an_interrupted_and_resumed_run_ends_bitwise_equal(small_text, whole, tm
 def test_the_clock_does_not_move_a_step_budgets_parameters(monkeypatch, minutes):
     """The same steps on a fast clock and on a slow one (0.001 s and 0.2 s a reading) end bitwise equal.
 
-    Thirty steps on the slow clock take about 36 s of its time, inside the minute: only the schedule could tell
-    them apart.
+    Thirty steps on the slow clock take about 25 s of its time (four readings a step), inside the minute: only
+    the schedule could tell them apart.
     """
-    train_module = importlib.import_module("searchlab.lm.train")
     data = tiny_data()
     finals = []
     for tick in (0.001, 0.2):
-        monkeypatch.setattr(train_module, "time", _TickingClock(tick))
+        _tick(monkeypatch, tick)
         with cpu_threads(1):
             result = train(tiny_model(data.vocab.size), tiny_training(minutes=minutes), data, seed=2)
         assert result.steps == 30 and result.stopped_because == "steps"
@@ -161,32 +167,57 @@ def test_the_learning_rate_is_a_function_of_steps_only():
     assert timed.horizon_from_pace(20, 2.0) == 600  # 20 steps in 2 s: 600 in the minute
 
 
+def _saved_horizon(folder: Path):
+    """The schedule's horizon in the checkpoint in `folder` (the optimizer keeps its schedule's state)."""
+    return checkpoint.load(folder)["optimizer"]["own"]["schedule"]["horizon"]
+
+
 def test_a_time_budget_fixes_its_horizon_once_and_the_checkpoint_keeps_it(monkeypatch, tmp_path):
     """With minutes alone, the pace of the first steps fixes how many steps the cosine spans; a resume reads it back."""
-    train_module = importlib.import_module("searchlab.lm.train")  # the package's `train` is the function
-    monkeypatch.setattr(train_module, "time", _TickingClock(0.01))
+    schedule_class = importlib.import_module("searchlab.lm.train_config").LearningRateSchedule
+    rates = []  # (step, learning rate) of every step taken
+    rate = schedule_class.__call__
+
+    def recorded(schedule, step):
+        rates.append((step, rate(schedule, step)))
+        return rates[-1][1]
+
+    monkeypatch.setattr(schedule_class, "__call__", recorded)
     data = tiny_data()
-    training = tiny_training(steps=None, minutes=0.05, checkpoint_every=10)  # 3 s on the ticking clock: about 50 steps
-    optimizers, rates = [], []  # the learning rate each step took
-    adamw = train_module._adamw
-    monkeypatch.setattr(train_module, "_adamw", lambda *args: optimizers.append(adamw(*args)) or optimizers[-1])
+    training = tiny_training(steps=None, minutes=0.05, checkpoint_every=10)  # 3 s on the ticking clock: ~60 steps
+
+    def expected(steps_and_rates, horizon):
+        return [
+            training.learning_rate(step, horizon if step >= training.pace_steps else None)
+            for step, _ in steps_and_rates
+        ]
+
+    _tick(monkeypatch, 0.01)
     with cpu_threads(1):
-        result = train(
-            tiny_model(data.vocab.size),
-            training,
-            data,
-            seed=0,
-            checkpoint_dir=tmp_path,
-            callback=lambda model, step, loss: rates.append(optimizers[-1].param_groups[0]["lr"]),
-        )
-    horizon = checkpoint.load(tmp_path)["horizon"]
+        result = train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=tmp_path / "whole")
+    horizon = _saved_horizon(tmp_path / "whole")
     assert result.stopped_because == "minutes" and isinstance(horizon, int) and horizon > training.pace_steps
-    assert rates == [
-        training.learning_rate(step, horizon if step >= training.pace_steps else None) for step in range(len(rates))
-    ]
+    assert [step for step, _ in rates] == list(range(result.steps)) and result.steps > training.pace_steps + 5
+    assert [lr for _, lr in rates] == expected(rates, horizon)
+
+    # Interrupted after the horizon was fixed (at step 20, then checkpointed), and resumed: the steps after the
+    # checkpoint follow the saved horizon, and the pace of the resumed run never fixes another.
+    def interrupt(model, step, loss):
+        if step == 25:
+            raise KeyboardInterrupt
+
+    cut = tmp_path / "cut"
+    _tick(monkeypatch, 0.01)
+    with cpu_threads(1), pytest.raises(KeyboardInterrupt):
+        train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=cut, callback=interrupt)
+    saved = _saved_horizon(cut)
+    assert saved_step(cut) == 20 and isinstance(saved, int)
+    rates.clear()
     with cpu_threads(1):
-        train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=tmp_path, resume=True)
-    assert checkpoint.load(tmp_path)["horizon"] == horizon
+        train(tiny_model(data.vocab.size), training, data, seed=0, checkpoint_dir=cut, resume=True)
+    assert rates[0][0] == 20 and len(rates) > 5
+    assert [lr for _, lr in rates] == expected(rates, saved)
+    assert _saved_horizon(cut) == saved
 
 
 def test_minutes_none_leaves_a_step_budget_alone(capsys, tmp_path):
@@ -285,12 +316,19 @@ def _edit_checkpoint(folder: Path, edit) -> None:
     checkpoint.save(folder, state, tag="edited")
 
 
+def _replace_parameters(state: dict, change) -> None:
+    """Change the parameters wherever the loop's checkpoint keeps them (the candidate, the optimizer's copy)."""
+    optimizer = state["optimizer"]
+    changed = change(optimizer["candidate"])
+    optimizer["candidate"], optimizer["own"]["params"] = changed, changed.clone()
+
+
 @pytest.mark.parametrize(
     "edit, training_too",
     [
-        (lambda s: s["model"].pop(next(iter(s["model"]))), True),  # a weight missing
-        (lambda s: s["model"].__setitem__(next(iter(s["model"])), torch.zeros(3)), True),  # a weight of another shape
-        (lambda s: s["vocab"].clear(), False),  # a vocabulary that says nothing (training does not read it back)
+        (lambda s: _replace_parameters(s, lambda p: p[:-1]), True),  # a weight missing
+        (lambda s: _replace_parameters(s, lambda p: torch.zeros(3)), True),  # parameters of another model
+        (lambda s: s["problem"]["vocab"].clear(), False),  # a vocabulary that says nothing (training does not read it)
     ],
 )
 def test_a_language_model_checkpoint_that_does_not_fit_is_one_line_naming_it(edit, training_too, capsys, tmp_path):

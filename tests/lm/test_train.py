@@ -7,7 +7,15 @@ import math
 import pytest
 import torch
 
-from lm.lm_helpers import assert_bounds, repetitive_model, tiny_data, tiny_model, tiny_training
+from lm.lm_helpers import (
+    assert_bounds,
+    repetitive_model,
+    saved_parameters,
+    saved_step,
+    tiny_data,
+    tiny_model,
+    tiny_training,
+)
 from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import DivergedError, SearchlabError
@@ -42,6 +50,25 @@ def test_the_same_seed_trains_the_same_model():
     assert not torch.equal(one.model.token_embedding.weight, three.model.token_embedding.weight)
 
 
+def test_training_runs_through_the_loop_and_callbacks_see_the_live_parameters(tmp_path):
+    """A step on B windows of T tokens costs 3 B T forward-equivalents; a callback's model is the current one."""
+    data = tiny_data()
+    seen = []
+
+    def keep(model, step, loss):
+        seen.append((step, torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()))
+
+    result = train(
+        tiny_model(data.vocab.size), tiny_training(steps=6), data, seed=1, checkpoint_dir=tmp_path, callback=keep
+    )
+    counters = checkpoint.load(tmp_path)["counters"]
+    assert counters["forward_equivalents"] == 6 * 3 * 8 * 16 and counters["examples_seen"] == 6 * 8
+    assert [step for step, _ in seen] == [1, 2, 3, 4, 5, 6]
+    assert torch.equal(seen[-1][1], torch.nn.utils.parameters_to_vector(result.model.parameters()))
+    assert not torch.equal(seen[0][1], seen[-1][1])
+    assert not result.model.training
+
+
 class _Interrupt:
     def __init__(self, at_step: int) -> None:
         self.at_step = at_step
@@ -59,7 +86,7 @@ def test_resume_is_bitwise_exact(tmp_path, dropout):
 
     with pytest.raises(KeyboardInterrupt):
         train(config, training, data, seed=3, checkpoint_dir=tmp_path, callback=_Interrupt(21))
-    assert checkpoint.load(tmp_path)["step"] == 16  # the last checkpoint before the interruption
+    assert saved_step(tmp_path) == 16  # the last checkpoint before the interruption
     resumed = train(config, training, data, seed=3, checkpoint_dir=tmp_path, resume=True)
 
     for (name, a), b in zip(whole.model.named_parameters(), resumed.model.parameters()):
@@ -67,7 +94,7 @@ def test_resume_is_bitwise_exact(tmp_path, dropout):
     untimed = lambda curve: [{k: v for k, v in row.items() if k != "seconds"} for row in curve]  # noqa: E731
     assert untimed(resumed.curve) == untimed(whole.curve)
     assert resumed.steps == whole.steps == 30
-    assert checkpoint.load(tmp_path)["step"] == 30
+    assert saved_step(tmp_path) == 30
 
 
 def test_resuming_another_models_checkpoint_is_refused(tmp_path):
@@ -101,9 +128,8 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
             checkpoint_dir=tmp_path,
             callback=poison,
         )
-    state = checkpoint.load(tmp_path)
-    assert state["step"] == 5
-    assert all(torch.isfinite(tensor).all() for tensor in state["model"].values())
+    assert saved_step(tmp_path) == 5
+    assert torch.isfinite(saved_parameters(tmp_path)).all()
 
 
 def test_configs_are_checked():

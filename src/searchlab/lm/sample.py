@@ -18,7 +18,8 @@ from searchlab.core import checkpoint
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import torch_generator
 from searchlab.lm.data import Vocab, vocab_from_state
-from searchlab.lm.model import CausalTransformer, ModelConfig
+from searchlab.lm.model import CausalTransformer
+from searchlab.lm.objective import saved_model
 
 REPLACEMENT = "\ufffd"  # what a byte-level decoder shows for a cut multi-byte character
 
@@ -33,17 +34,15 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> tup
     if not checkpoint.exists(directory) and checkpoint.exists(directory / "checkpoints"):
         directory = directory / "checkpoints"  # a run folder
     state = checkpoint.load(directory)
-    if "model_config" not in state or "model" not in state:
-        raise SearchlabError(f"the checkpoint in {directory} is not a language model's; train one with searchlab")
     with checkpoint.restoring(directory):
-        config = ModelConfig(**state["model_config"])
-        model = CausalTransformer(config, torch_generator(0))
-        model.load_state_dict(state["model"])
+        saved = saved_model(state)  # the loop's checkpoint: the problem's state and the optimizer's candidate
+        if saved is None:
+            raise SearchlabError(f"the checkpoint in {directory} is not a language model's; train one with searchlab")
+        model, vocab_state = saved
         try:
-            vocab = vocab_from_state(state["vocab"])
+            vocab = vocab_from_state(vocab_state)
         except SearchlabError as err:
             raise SearchlabError(f"{directory / checkpoint.POINTER}: {err}") from None
-    model.eval()
     return model.to(device), vocab
 
 

@@ -104,6 +104,47 @@ class TrainConfig:
         return self.lr * (self.min_lr_fraction + (1.0 - self.min_lr_fraction) * cosine)
 
 
+class LearningRateSchedule:
+    """`TrainConfig.learning_rate` as the gradient optimizer's schedule, holding the horizon of its cosine.
+
+    With a step budget the horizon is the budget. With a time budget alone it is unknown until
+    `fix_horizon` sets it from the pace of the first `pace_steps` steps; `state_dict` keeps it, so a run
+    resumed from a checkpoint follows the same schedule instead of fixing a new horizon at a new pace.
+
+    Args:
+        config: the training settings.
+    """
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.horizon: int | None = config.steps
+
+    def __call__(self, step: int) -> float:
+        """The learning rate of step `step` (0-based: the steps taken before it)."""
+        return self.config.learning_rate(step, self.horizon)
+
+    def fix_horizon(self, steps_done: int, seconds: float) -> None:
+        """With a time budget alone: once `pace_steps` steps are done (in `seconds`), fix the horizon from that pace."""
+        if self.horizon is None and steps_done >= self.config.pace_steps:
+            self.horizon = self.config.horizon_from_pace(steps_done, seconds)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"horizon": self.horizon}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back the horizon a time budget fixed (a step budget's is the budget, whatever was saved).
+
+        Raises:
+            ValueError: a saved horizon that is not a whole number >= 1 (`checkpoint.restoring` names the file).
+        """
+        if self.config.steps is not None:
+            return
+        horizon = state["horizon"]
+        if horizon is not None and not (checks.is_whole(horizon) and horizon >= 1):
+            raise ValueError(f"its schedule horizon is {horizon!r}, not a whole number >= 1")
+        self.horizon = None if horizon is None else int(horizon)
+
+
 @dataclass
 class TrainResult:
     """What `train` returns.
