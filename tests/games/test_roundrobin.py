@@ -111,6 +111,20 @@ def test_best_worst_case_is_minimax(text):
     assert GAME.is_terminal(state) and GAME.returns(state) == value
 
 
+@pytest.mark.parametrize("text", [*POSITIONS, "O.X XO. ..X", "XXO .O. X.."])
+def test_the_essays_mean_score_rule_is_the_best_row_mean_of_the_full_results_table(text):
+    root = GAME.state_from_string(text)
+    result = round_robin(GAME, root)
+    tree = HistoryTree(GAME, root)
+    table = play_all(tree, enumerate_strategies(tree, 0), enumerate_strategies(tree, 1)).astype(float)
+    best_x, best_o = int(np.argmax(table.mean(axis=1))), int(np.argmin(table.mean(axis=0)))
+    assert result.mean_x_score == pytest.approx(table.mean(axis=1)[best_x])
+    assert result.mean_o_score == pytest.approx(table.mean(axis=0)[best_o])
+    assert (result.mean_x_worst, result.mean_o_worst) == (table[best_x].min(), table[:, best_o].max())
+    assert result.mean_optimal == (result.mean_x_worst == result.value == result.mean_o_worst)
+    assert result.mean_x_worst <= result.x_guarantee and result.mean_o_worst >= result.o_guarantee
+
+
 def test_perfect_line_is_optimal_and_seeded():
     line = perfect_line(GAME, 3)
     assert line == perfect_line(GAME, 3) and len(line) == 10

@@ -200,6 +200,11 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
             "o_guarantee": r.o_guarantee,
             "optimal": r.optimal,
             "first_move": r.first_move,
+            # The essay's rule (best mean score over all opponents) beside the maximin pick above.
+            "mean_rule_x_score": round(r.mean_x_score, 6),
+            "mean_rule_x_worst": r.mean_x_worst,
+            "mean_rule_o_worst": r.mean_o_worst,
+            "mean_rule_optimal": r.mean_optimal,
         }
         for r in result.results
     ]
@@ -215,6 +220,7 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
     outcome = {
         "rows": rows,
         "all_optimal": all(row["optimal"] for row in rows),
+        "mean_rule_all_optimal": all(row["mean_rule_optimal"] for row in rows),
         "largest_k": rows[-1]["empty_squares"] if rows else 0,
         "budget_seconds": config.round_robin_seconds,
         "games_per_second": round(rate, 1),
@@ -244,6 +250,7 @@ _NUMBER, _NONE = jsonfile.NUMBER, type(None)
 _EXHAUSTIVE_FIELDS = {
     "rows": list,
     "all_optimal": bool,
+    "mean_rule_all_optimal": bool,
     "largest_k": int,
     "budget_seconds": _NUMBER,
     "games_per_second": _NUMBER,
@@ -262,6 +269,9 @@ _ROUND_ROBIN_FIELDS = {
     "x_guarantee": int,
     "o_guarantee": int,
     "optimal": bool,
+    "mean_rule_x_worst": int,
+    "mean_rule_o_worst": int,
+    "mean_rule_optimal": bool,
 }
 _NEXT_FIELDS = {"empty_squares": int, "games_log10": _NUMBER, "predicted_seconds_log10": _NUMBER}
 _SIZE_FIELDS = {"empty_squares": int, "games_log10": _NUMBER}

@@ -88,14 +88,33 @@ def _exhaustive_paragraph(exhaustive: dict) -> str:
         f"{last['empty_squares']}: {last['strategies_x']:,} x {last['strategies_o']:,} strategies, {last['games']:,} "
         f"games in {duration(last['seconds'])}. "
         + (
-            "Each time, the strategy with the best worst case guaranteed exactly the solver's minimax value: "
-            "exhaustive search found optimal play."
+            "Each time, the strategy with the best worst case (maximin) guaranteed exactly the solver's minimax "
+            "value: exhaustive search found optimal play."
             if exhaustive["all_optimal"]
             else "The best worst case did NOT match the solver's value at some k."
         )
+        + _mean_rule_sentence(exhaustive["rows"])
         + f"{stop} At the measured {exhaustive['games_per_second']:.3g} games per second the whole game's round robin "
         f"(10^{whole['games_log10']:.0f} games) would take 10^{whole['seconds_log10']:.0f} seconds, "
         f"10^{whole['ages_of_universe_log10']:.0f} times the age of the universe."
+    )
+
+
+def _mean_rule_sentence(rows: list[dict]) -> str:
+    """What the essay's rule (keep the strategy that scores best on average) picked, beside maximin."""
+    failed = [row for row in rows if not row["mean_rule_optimal"]]
+    if not failed:
+        return (
+            " The essay's own rule, keeping the strategy with the best mean score against every opponent, "
+            "picked strategies that guarantee the value too, at every k tried."
+        )
+    worst = failed[0]
+    side = "X" if worst["mean_rule_x_worst"] < worst["value"] else "O"
+    return (
+        f" The essay's own rule, keeping the strategy with the best mean score against every opponent, is not "
+        f"the same thing: at k = {', '.join(str(row['empty_squares']) for row in failed)} its pick for {side} "
+        "scores best on average (by beating the many weak strategies) but can be beaten by a good one, so it "
+        "does not guarantee the value; the report's 'best' is the maximin pick."
     )
 
 

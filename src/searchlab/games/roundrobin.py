@@ -7,6 +7,12 @@ strategy with the best worst case: X maximizes the minimum of its row of results
 O minimizes the maximum of its column. That is minimax done the slow way, so each
 side's guarantee must equal the solver's value of the position.
 
+The essay's own rule is different: keep the strategy that wins most often against
+all the others, the best *mean* score. Both are computed from the same games; the
+mean rule's pick is reported with its worst case, which need not be the game's
+value (a strategy can score well on average by beating the many weak strategies
+while losing to a good one).
+
 Everything is arrays. `HistoryTree` numbers the move histories below the root in
 depth-first preorder; a side's strategy is an int8 row with one square per node where
 that side moves (-1 where its own play never gets there). Because the preorder keeps
@@ -64,6 +70,10 @@ class RoundRobinResult:
         optimal: x_guarantee == value == o_guarantee.
         best_x, best_o: the chosen strategies, history (actions from the root) -> action.
         best_game: the actions of the chosen X strategy against the chosen O strategy.
+        mean_x_score, mean_o_score: the best mean result over all opponents (X's highest, O's lowest,
+            from X's side): the essay's rule, "the strategy that wins most often".
+        mean_x_worst, mean_o_worst: the worst case of those mean-rule picks.
+        mean_optimal: both mean-rule picks also guarantee the solver's value.
     """
 
     empty_squares: int
@@ -81,6 +91,11 @@ class RoundRobinResult:
     best_x: dict = field(repr=False)
     best_o: dict = field(repr=False)
     best_game: tuple[int, ...] = ()
+    mean_x_score: float = 0.0
+    mean_o_score: float = 0.0
+    mean_x_worst: int = 0
+    mean_o_worst: int = 0
+    mean_optimal: bool = False
 
     @property
     def board(self) -> str:
@@ -115,6 +130,8 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
     n_x, n_o = len(x_strategies), len(o_strategies)
     row_min = np.full(n_x, 2, dtype=np.int8)  # X's worst result with each strategy
     col_max = np.full(n_o, -2, dtype=np.int8)  # O's worst result (X's best) with each strategy
+    row_sum = np.zeros(n_x, dtype=np.int64)  # X's total over every O strategy (the mean rule)
+    col_sum = np.zeros(n_o, dtype=np.int64)
     bar = (
         tqdm(
             total=n_x * n_o,
@@ -132,6 +149,8 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
     for xs, os_, block in play_chunks(tree, x_strategies, o_strategies):
         np.minimum(row_min[xs], block.min(axis=1), out=row_min[xs])
         np.maximum(col_max[os_], block.max(axis=0), out=col_max[os_])
+        row_sum[xs] += block.sum(axis=1, dtype=np.int64)  # xs, os_ are slices: no repeated indices
+        col_sum[os_] += block.sum(axis=0, dtype=np.int64)
         if bar is not None:
             bar.update(block.size)
     if bar is not None:
@@ -139,6 +158,7 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
     end = time.perf_counter()
     best_x, best_o = int(np.argmax(row_min)), int(np.argmin(col_max))  # first best in enumeration order
     x_guarantee, o_guarantee = int(row_min[best_x]), int(col_max[best_o])
+    mean_x, mean_o = int(np.argmax(row_sum)), int(np.argmin(col_sum))  # the essay's rule: best on average
     value = solve(game, root).value
     seconds = end - start
     return RoundRobinResult(
@@ -157,6 +177,11 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
         best_x=tree.strategy_dict(0, x_strategies[best_x]),
         best_o=tree.strategy_dict(1, o_strategies[best_o]),
         best_game=tree.play_one(x_strategies[best_x], o_strategies[best_o]),
+        mean_x_score=float(row_sum[mean_x] / n_o),
+        mean_o_score=float(col_sum[mean_o] / n_x),
+        mean_x_worst=int(row_min[mean_x]),
+        mean_o_worst=int(col_max[mean_o]),
+        mean_optimal=int(row_min[mean_x]) == value == int(col_max[mean_o]),
     )
 
 
