@@ -21,7 +21,13 @@ from searchlab.games.selfplay import (
     record_points,
     search,
 )
-from searchlab.games.table_problems import ChallengeProblem, PerfectPlayerProblem, exact_losses, play_counted
+from searchlab.games.table_problems import (
+    ChallengeProblem,
+    LeagueProblem,
+    PerfectPlayerProblem,
+    exact_losses,
+    play_counted,
+)
 from searchlab.games.tables import PositionIndex
 from searchlab.optimizers import LocalSearch, RandomSearch
 from searchlab.spaces import TableSpace
@@ -340,3 +346,50 @@ def test_a_damaged_search_checkpoint_is_one_error_naming_it(index, tmp_path):
         search(
             index, "vs_perfect", evaluations=300, seed_rng=np.random.default_rng(1), checkpoint_dir=folder, resume=True
         )
+
+
+def test_a_league_challenger_wins_only_by_beating_every_champion_it_remembers(index):
+    rng = np.random.default_rng(11)
+    problem = LeagueProblem(index, size=3)
+    starts = openings(index)
+    champions = index.random_tables(4, rng)
+    for rung, table in enumerate(champions):  # four champions in turn; the league keeps the last three
+        problem._set_reference(table, -float(rung))
+    assert len(problem.league) == 3 and all(np.array_equal(a, b) for a, b in zip(problem.league, champions[1:]))
+    challengers = index.random_tables(300, rng)
+    before = problem.reference_loss  # scoring promotes the first winner, so compare with the loss before it
+    losses = problem.evaluate(torch.from_numpy(challengers)).numpy()
+    beats_all = np.all([match_scores(index, challengers, member, starts) > 0 for member in champions[1:]], axis=0)
+    assert beats_all.any() and np.array_equal(losses < before, beats_all)
+    beats_newest = match_scores(index, challengers, champions[-1], starts) > 0
+    assert beats_all.sum() <= beats_newest.sum()  # remembering can only refuse more
+
+
+def test_a_league_of_one_is_plain_self_play(index, monkeypatch):
+    import searchlab.games.selfplay as selfplay
+
+    monkeypatch.setattr(selfplay, "LEAGUE_SIZE", 1)
+    league = search(index, "league", evaluations=1200, seed_rng=np.random.default_rng(5))
+    plain = search(index, "self_play", evaluations=1200, seed_rng=np.random.default_rng(5))
+    assert league.summary() == plain.summary() and np.array_equal(league.table, plain.table)
+
+
+def test_a_league_search_resumes_exactly(index, tmp_path):
+    whole = search(index, "league", evaluations=900, batch=32, seed_rng=np.random.default_rng(6))
+    folder = tmp_path / "league"
+    problem = LeagueProblem(index, size=8)
+    problem.records = Observer(index, "league", 900)
+    seed = int(np.random.default_rng(6).integers(2**63 - 1))
+    optimizer = LocalSearch(population_size=32, step_size=3, accept="first", max_evaluations=900)
+    run(problem, optimizer, Budget(steps=9), seed, checkpoint_dir=folder, callback=problem.records)
+    resumed = search(
+        index,
+        "league",
+        evaluations=900,
+        batch=32,
+        seed_rng=np.random.default_rng(6),
+        checkpoint_dir=folder,
+        resume=True,
+    )
+    assert resumed.summary() == whole.summary() and np.array_equal(resumed.table, whole.table)
+    assert resumed.forward_equivalents == whole.forward_equivalents

@@ -33,7 +33,7 @@ from searchlab.experiments.base import Experiment, RunContext, require, series_r
 from searchlab.experiments.tictactoe_search import local_searches
 from searchlab.games import TicTacToe
 from searchlab.games.saved_strategies import NET_FOLDER, STRATEGIES
-from searchlab.games.selfplay import VARIANTS
+from searchlab.games.selfplay import DEFAULT_VARIANTS, VARIANTS
 from searchlab.games.strategies import game_facts, log10, strategy_space
 
 SECTION = "Basics of machine learning: search over programs"
@@ -49,7 +49,8 @@ class Config:
         device: "cpu", "cuda" or "auto" (only the networks use it).
         round_robin_seconds: time budget of the exhaustive round robins; k grows while the
             next k's predicted time fits.
-        variants: the strategy searches to run: self_play, vs_perfect, random_search.
+        variants: the strategy searches to run: self_play, vs_perfect, random_search (the default), and
+            league (self-play against the last 8 champions at once; see `games.selfplay`).
         evaluations: candidate strategies each search may score.
         changes: moves changed per local-search step (the essay's "handful").
         seeds: independent runs of each search.
@@ -63,7 +64,7 @@ class Config:
     seed: int = 0
     device: str = "cpu"
     round_robin_seconds: float = 90.0
-    variants: tuple[str, ...] = VARIANTS
+    variants: tuple[str, ...] = DEFAULT_VARIANTS
     evaluations: int = 300_000
     changes: int = 3
     seeds: int = 2

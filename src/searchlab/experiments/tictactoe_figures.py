@@ -12,8 +12,9 @@ VARIANT_NAMES = {
     "self_play": "local search, self-play",
     "vs_perfect": "local search, vs perfect player",
     "random_search": "random search",
+    "league": "local search, self-play against a league",
 }
-VARIANT_COLOURS = {"self_play": "#d95f02", "vs_perfect": "#1b9e77", "random_search": "#7570b3"}
+VARIANT_COLOURS = {"self_play": "#d95f02", "vs_perfect": "#1b9e77", "random_search": "#7570b3", "league": "#e7298a"}
 
 
 def figures(config: Config, numbers: dict, context: RunContext) -> list[dict]:

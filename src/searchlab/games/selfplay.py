@@ -13,6 +13,10 @@ share one loop (`core.run`) so that they can be compared on the same count of ev
   `PerfectPlayerProblem`).
 * "random_search": no local steps at all; every evaluation is a fresh random
   table, and the best one so far against the perfect player is kept.
+* "league": self-play with a memory (`LeagueProblem`): the changed strategy must
+  beat the current one and each of the champions before it (the last `LEAGUE_SIZE`),
+  so the search cannot walk in circles. Like "self_play", it never sees the
+  perfect player.
 
 The space is `spaces.TableSpace`; the optimizers are `LocalSearch` and `RandomSearch`
 with accept="first": the candidates of a batch are tried in order and the first that
@@ -36,15 +40,25 @@ from searchlab.core.budget import Budget
 from searchlab.core.errors import SearchlabError
 from searchlab.core.loop import run
 from searchlab.core.optimizer import Optimizer
-from searchlab.games.table_problems import ChallengeProblem, PerfectPlayerProblem, legal_table, match, openings
+from searchlab.games.table_problems import (
+    ChallengeProblem,
+    LeagueProblem,
+    PerfectPlayerProblem,
+    legal_table,
+    match,
+    openings,
+)
 from searchlab.games.tables import PositionIndex
 from searchlab.optimizers.local_search import LocalSearch
 from searchlab.optimizers.random_search import RandomSearch
 
-VARIANTS = ("self_play", "vs_perfect", "random_search")
+VARIANTS = ("self_play", "vs_perfect", "random_search", "league")
+DEFAULT_VARIANTS = VARIANTS[:3]  # the league costs about 2.5x self-play's compute (measured): asked for by name
+LEAGUE_SIZE = 8
 GAMES_PER_THOUSAND = 1000.0
 
 __all__ = [
+    "DEFAULT_VARIANTS",
     "GAMES_PER_THOUSAND",
     "VARIANTS",
     "Observer",
@@ -68,14 +82,15 @@ class SearchTrace:
     """What one search did, measured along the way.
 
     Attributes:
-        variant: "self_play", "vs_perfect" or "random_search".
+        variant: "self_play", "vs_perfect", "random_search" or "league".
         evaluations: evaluation counts at which the current strategy was measured.
         losses_vs_perfect: its losses per 1,000 games against the perfect player there.
         optimal_fraction: the fraction of decision positions where its move is optimal there.
         spent: forward-equivalents the search had spent by each of those points (at the end of the
             step within which the point fell: a step scores a batch of candidates at once).
         accepted: changes kept (for random search: times the best so far improved).
-        games: games the search's scored challengers played (self-play matches, counted as a
+        games: games the search's scored challengers played against the champion (self-play and the
+            league; the league's further games show in forward_equivalents), counted as a
             one-at-a-time search plays them; 0 for the exact expectations).
         never_loses_after: the evaluation count after which the current strategy first
             never lost to the perfect player, or None if that never happened.
@@ -151,7 +166,10 @@ def search(
         raise SearchlabError(f"unknown search {variant!r}; choose one of {', '.join(VARIANTS)}")
     if evaluations < 1 or changes < 1 or batch < 1:
         raise SearchlabError("a search needs at least one evaluation, one change per step and a batch of at least one")
-    problem = ChallengeProblem(index) if variant == "self_play" else PerfectPlayerProblem(index)
+    problem = {
+        "self_play": lambda: ChallengeProblem(index),
+        "league": lambda: LeagueProblem(index, size=LEAGUE_SIZE),
+    }.get(variant, lambda: PerfectPlayerProblem(index))()
     if variant == "random_search":
         optimizer = RandomSearch(population_size=batch, accept="first", max_evaluations=evaluations)
     else:
@@ -171,7 +189,7 @@ def search(
     )
     trace = observer.trace
     trace.table = result.candidate.numpy().astype(np.int8)
-    trace.games = result.examples_seen if variant == "self_play" else 0
+    trace.games = result.examples_seen if variant in ("self_play", "league") else 0
     trace.forward_equivalents = result.forward_equivalents
     trace.seconds = float(result.trace["seconds"][-1]) if len(result.trace) else 0.0
     return trace

@@ -312,3 +312,66 @@ class PerfectPlayerProblem(TableProblem):
         relevant = np.zeros(self.index.decisions, dtype=bool)
         self.index.losses_vs(table, visited=relevant)
         return relevant
+
+
+class LeagueProblem(ChallengeProblem):
+    """Population self-play: a challenger must beat the champion and each of the champions before it.
+
+    Naive self-play keeps any strategy that beats the current one, and "beats" is not transitive:
+    A can beat B, B beat C and C beat A, so the search can walk in circles, forgetting what an
+    earlier champion knew. A league (as in AlphaStar's, or fictitious play's average opponent)
+    remembers: the last `size` champions stay in it, and a challenger takes over only if it beats
+    every one of them in the full match. Each challenger plays the newest champion first and
+    goes on to an older one only while it keeps winning: forward-equivalents count the moves of
+    every game it really played, while `examples_seen` counts, as for plain self-play, its match
+    against the newest champion.
+
+    Args:
+        index: the numbered positions.
+        plies: openings are the empty board and every position after at most this many moves.
+        size: how many champions the league keeps (the newest; 1 is plain self-play).
+    """
+
+    def __init__(self, index: PositionIndex, plies: int = 2, size: int = 8) -> None:
+        if size < 1:
+            raise SearchlabError(f"a league keeps at least one champion, got size={size}")
+        self.size = size
+        self.league: list[np.ndarray] = []
+        super().__init__(index, plies)
+
+    def _play(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        alive = np.arange(tables.shape[0])
+        moves = np.zeros(tables.shape[0], dtype=np.int64)
+        for champion in reversed(self.league):  # the newest first: most challengers stop there
+            scores, chosen = match(self.index, tables[alive], champion, self.starts)
+            moves[alive] += chosen
+            alive = alive[scores > 0]
+            if alive.size == 0:
+                break
+        beat_all = np.zeros(tables.shape[0], dtype=bool)
+        beat_all[alive] = True
+        return np.where(beat_all, self.reference_loss - 1.0, self.reference_loss), moves
+
+    def _set_reference(self, table: np.ndarray, loss: float) -> None:
+        self.league = [*self.league, table.copy()][-self.size :]
+        super()._set_reference(table, loss)
+
+    def _visited(self, table: np.ndarray) -> np.ndarray:
+        """Every position of the table's games against each league member, as X and as O (a superset is safe:
+        it only makes fewer candidates skip their games)."""
+        relevant = np.zeros(self.index.decisions, dtype=bool)
+        for champion in self.league:
+            pair = np.stack([table, champion])
+            self.index.play(pair, 0, 1, self.starts, visited=relevant)
+            self.index.play(pair, 1, 0, self.starts, visited=relevant)
+        return relevant
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "league": [torch.from_numpy(member.copy()) for member in self.league]}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self.league = [legal_table(self.index, member) for member in state["league"]][-self.size :]
+        if self.reference is not None:
+            self.relevant = self._visited(self.reference)
+            self.relevant_ids = np.flatnonzero(self.relevant)
