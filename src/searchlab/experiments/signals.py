@@ -187,8 +187,9 @@ def _metrics_row(path: str, point: dict[str, Any]) -> dict[str, Any]:
 
     A point's own numbers that are columns (step, and forward_equivalents, examples_seen, labels or
     seconds where the path records them) go there; the rest (the true score, a reward, a KL) are values.
-    A column the path's curve does not record is null rather than a guess: the paths count the signal
-    they buy (`PathResult.queries`) but not, point by point, the compute they spend.
+    A column the path's curve does not record is null rather than a guess: policy steps' points record
+    forward_equivalents (and labels when the steps buy them, as approval does), imitation points record
+    labels; the other columns are null.
     """
     columns = ("step", "forward_equivalents", "examples_seen", "labels", "seconds", "loss")
     return series_row(

@@ -21,15 +21,18 @@ import time
 import numpy as np
 import torch
 
-from searchlab.core.seeding import check_seed, spawn_seeds, torch_generator
+from searchlab.core import Optimizer, Result
+from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.lm.model import CausalTransformer
 from searchlab.signals import arithmetic_model as M
-from searchlab.signals.arithmetic import ArithmeticProblem, check, encode_answers, encode_problems
+from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticProblem, check, encode_answers, encode_problems
 from searchlab.signals.arithmetic_settings import PathSettings, evaluate, one_thread
 from searchlab.signals.people import ArithmeticPeople
 from searchlab.signals.result import PathResult
+from searchlab.signals.training import Shown, every, train
+from searchlab.spaces.module import ModuleSpace
 
-# ---- training loops -----------------------------------------------------------------------
+# ---- the fit -------------------------------------------------------------------------------
 
 
 def _fit(
@@ -39,30 +42,34 @@ def _fit(
     steps: int,
     settings: PathSettings,
     seed: int,
+    bought: int,
     curve: list[dict] | None = None,
     labels: int = 0,
     offset: int = 0,
-) -> None:
-    """`steps` Adam steps of behaviour cloning on rows drawn uniformly (with replacement) from the data."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
-    generator = torch_generator(seed)
-    every = max(1, steps // settings.curve_points)
+) -> Result:
+    """`steps` Adam steps of behaviour cloning through `core.run`; `model` holds the result.
+
+    Minibatches of `batch_size` rows, reshuffled every epoch (all rows when there are fewer). The fit
+    bills `bought` labels (the demonstrations or corrections no earlier fit paid for, see
+    `training.Shown`) and one forward-equivalent per answer position predicted (`ANSWER_LENGTH` a row),
+    3 per position for a gradient step. With `curve`, points {"step" (plus `offset`), "labels" (the
+    path's running count), "loss", "score"} are appended `curve_points` times.
+    """
+    data = {"problems": problem_ids, "answers": answer_ids}
+    problem = Shown(ModuleSpace(model), data, _cloning_loss, "answer_nll", bought, cost_per_example=ANSWER_LENGTH)
     model.train()
-    for step in range(steps):
-        rows = torch.randint(0, problem_ids.shape[0], (settings.batch_size,), generator=generator)
-        loss = M.nll(model, problem_ids[rows], answer_ids[rows])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if curve is not None and ((step + 1) % every == 0 or step + 1 == steps):
-            curve.append(
-                {
-                    "step": offset + step + 1,
-                    "labels": labels,
-                    "loss": float(loss.detach()),
-                    "score": evaluate(model, settings)["score"],
-                }
-            )
+
+    def point(step: int, optimizer: Optimizer) -> None:
+        score = evaluate(model, settings)["score"]
+        curve.append({"step": offset + step, "labels": labels, "loss": optimizer.loss_, "score": score})
+
+    callback = None if curve is None else every(model, steps, max(1, steps // settings.curve_points), point)
+    return train(model, problem, settings.learning_rate, steps, seed, batch_size=settings.batch_size, callback=callback)
+
+
+def _cloning_loss(run, rows: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean negative log-likelihood per counted answer character (`arithmetic_model.nll`); `run` is the candidate."""
+    return M.nll(run, rows["problems"], rows["answers"])
 
 
 def _encode(problems: list[ArithmeticProblem], answers: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,22 +93,15 @@ def behaviour_cloning(
     problems = settings.task().sample(settings.demonstrations, data_seed)
     answers = people.demonstrator().demonstrate(problems)
     curve = [{"step": 0, "labels": len(problems), "score": before["score"]}]
-    _fit(
-        model,
-        *_encode(problems, answers),
-        settings.bc_steps if steps is None else steps,
-        settings,
-        fit_seed,
-        curve,
-        len(problems),
-    )
+    steps = settings.bc_steps if steps is None else steps
+    fitted = _fit(model, *_encode(problems, answers), steps, settings, fit_seed, len(problems), curve, len(problems))
     data_accuracy = float(np.mean([check(p, a) for p, a in zip(problems, answers)]))
     return PathResult(
         name,
         model,
         before,
         evaluate(model, settings),
-        {"demonstrations": len(problems)},
+        {"demonstrations": fitted.labels},
         curve,
         {"demonstration_accuracy": data_accuracy},
         time.perf_counter() - began,
@@ -125,12 +125,14 @@ def dagger(
     overseer = people.demonstrator()  # one stream for the first demonstrations and every correction
     problems = settings.task().sample(max(1, settings.demonstrations // 10), data_seed)
     answers = overseer.demonstrate(problems)
-    labels = len(problems)
+    labels = unbilled = len(problems)  # the overseer's answers so far, and those no fit has paid for yet
+    billed = 0
     first_steps = max(1, settings.bc_steps - settings.dagger_rounds * settings.dagger_steps)
     if start is None:
         model = M.make_model(settings.model, init_seed)
         untrained = evaluate(model, settings)
-        _fit(model, *_encode(problems, answers), first_steps, settings, fit_seed)
+        billed += _fit(model, *_encode(problems, answers), first_steps, settings, fit_seed, unbilled).labels
+        unbilled = 0
     else:
         model, untrained, first_steps = copy.deepcopy(start), None, 0
     before = evaluate(model, settings)
@@ -150,7 +152,11 @@ def dagger(
         problems += [p for p, d in zip(asked, differs) if d]
         answers += [o for o, d in zip(overseen, differs) if d]
         labels += len(asked)  # the overseer looked at (and answered) every problem
-        _fit(model, *_encode(problems, answers), settings.dagger_steps, settings, round_fit_seed)
+        unbilled += len(asked)
+        billed += _fit(
+            model, *_encode(problems, answers), settings.dagger_steps, settings, round_fit_seed, unbilled
+        ).labels
+        unbilled = 0
         curve.append(
             {
                 "step": first_steps + (round_index + 1) * settings.dagger_steps,
@@ -170,7 +176,7 @@ def dagger(
         model,
         untrained or before,
         evaluate(model, settings),
-        {"overseer answers": labels},
+        {"overseer answers": billed + unbilled},  # unbilled: first demonstrations of a run with no rounds
         curve,
         extra,
         time.perf_counter() - began,

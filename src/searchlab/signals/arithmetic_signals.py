@@ -19,7 +19,7 @@ import torch
 from searchlab.lm.model import CausalTransformer
 from searchlab.signals import arithmetic_model as M
 from searchlab.signals import arithmetic_reward as R
-from searchlab.signals.arithmetic import ArithmeticProblem, check, encode_problems
+from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticProblem, check, encode_problems
 from searchlab.signals.arithmetic_imitation import starting_model
 from searchlab.signals.arithmetic_settings import PathSettings, evaluate, expected_accuracy, round_rates
 from searchlab.signals.paths import Signal
@@ -90,7 +90,9 @@ class ArithmeticSignals:
             }
 
         on_eval = lambda point: point.update(round_rate=round_rates(model, settings)["round_rate"])  # noqa: E731
-        return Signal(self.reward(approve), lambda n: {"rater labels": n}, extra, on_eval)
+        return Signal(
+            self.reward(approve), lambda spent: {"rater labels": spent.labels}, extra, on_eval, buys_labels=True
+        )
 
     def reward_model_signal(self, model: CausalTransformer, seed: int, fraction: float | None) -> Signal:
         """A reward model's P(approve), fitted on rater labels of `model`'s answers; a KL penalty to `model`."""
@@ -108,7 +110,7 @@ class ArithmeticSignals:
 
         return Signal(
             self.reward(R.proxy_reward(reward_model)),
-            lambda n: {"rater labels": report["labels"]},
+            lambda spent: {"rater labels": report["labels"]},  # bought for the fit, none during the steps
             extra,
             reference=copy.deepcopy(model),
             kl_coef=rm.kl_coef,
@@ -121,7 +123,7 @@ class ArithmeticSignals:
         def exact(problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
             return np.array([check(p, a) for p, a in zip(problems, answers)], dtype=float)
 
-        return Signal(self.reward(exact), lambda n: {"exact checks": n})
+        return Signal(self.reward(exact), lambda spent: {"exact checks": spent.examples_seen})
 
     def record_every(self, steps: int) -> int:
         return max(1, steps // self.settings.curve_points)
@@ -133,6 +135,11 @@ class ArithmeticSignals:
         return AnswerBatch(
             [p for p in problems for _ in range(k)], [a for row in answers for a in row], sampled_log_probs
         )
+
+    def moves(self, batch: AnswerBatch) -> int:
+        """Answer characters the model chose: each answer's characters and its end marker, unless the answer
+        filled every position but the last, where the end marker is forced (`arithmetic_model._write`)."""
+        return sum(min(len(answer) + 1, ANSWER_LENGTH - 1) for answer in batch.answers)
 
     def log_ratio(self, model: CausalTransformer, batch: AnswerBatch, reference: CausalTransformer) -> np.ndarray:
         with torch.no_grad():

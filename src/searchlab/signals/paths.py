@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from searchlab.core import Result
 from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.signals.reinforce import reinforce
 from searchlab.signals.result import PathResult
@@ -26,20 +27,24 @@ class Signal:
 
     Attributes:
         reward: batch -> rewards (see `reinforce`).
-        queries: the number of actions rewarded -> the signal spent, by kind.
+        queries: the policy steps' `core.Result` -> the signal spent, by kind (`Result.labels` is what the
+            steps bought: one rater label per rewarded action for approval, none for a reward model or
+            outcomes; `Result.examples_seen` is the number of actions rewarded).
         extra: after the steps -> path-specific numbers for `PathResult.extra`.
         on_eval: adds numbers to each learning-curve point (None: nothing).
         reference, kl_coef: the model the KL is measured to, and the penalty on it (see `reinforce`).
         name: the path's name when the signal names it (a reward model's share of labels).
+        buys_labels: every rewarded action is judged by the rater, one label each (approval).
     """
 
     reward: Callable[[Any], Any]
-    queries: Callable[[int], dict[str, int]]
+    queries: Callable[[Result], dict[str, int]]
     extra: Callable[[], dict] = dict
     on_eval: Callable[[dict], None] | None = None
     reference: Any = None
     kl_coef: float = 0.0
     name: str | None = None
+    buys_labels: bool = False
 
 
 def improve(
@@ -54,7 +59,7 @@ def improve(
     model = task.improvement_start(children[0], start)
     before, probe = task.evaluate(model), task.probe(model)
     spending = signal(model, children[1] if seeds == 3 else -1)
-    curve, rewarded = reinforce(
+    curve, spent = reinforce(
         task,
         model,
         spending.reward,
@@ -62,6 +67,7 @@ def improve(
         task.rl_steps,
         reference=spending.reference,
         kl_coef=spending.kl_coef,
+        buys_labels=spending.buys_labels,
         on_eval=spending.on_eval,
         start_point=task.curve_starts,
     )
@@ -73,7 +79,7 @@ def improve(
         model,
         before,
         task.evaluate(model),
-        spending.queries(rewarded),
+        spending.queries(spent),
         curve,
         extra,
         time.perf_counter() - began,

@@ -22,8 +22,12 @@ class PathResult:
         model: the trained network.
         start: true performance of the model it started from ({"score", ...}).
         performance: true performance after training ({"score", ...}).
-        queries: signal spent by kind ("demonstrations", "rater labels", "games", "exact checks", ...).
-        curve: [{"step", "score", ...}] during training, the starting point first.
+        queries: signal spent by kind ("demonstrations", "rater labels", "games", "exact checks", ...). Where
+            the path trains through `core.run`, the counts are its `Result`'s: the labels its problems
+            billed (demonstrations when a fit begins, one rater label per action approval rewarded), the
+            actions an outcome checked (`examples_seen`); a reward model's labels are those its fit used.
+        curve: [{"step", "score", ...}] during training, the starting point first; policy steps' points
+            also hold "forward_equivalents" spent so far (`reinforce.PolicyGradient` says what is counted).
         extra: path-specific numbers (reward-model accuracy, exploit rates, overseer mistakes, ...).
         seconds: wall time.
     """

@@ -14,10 +14,8 @@ board or a sum. The tasks turn their (state, answer) pairs into features.
   accuracy against the number of labels bought from the oracle (the simulated rater),
   queried at random or actively (where the ensemble disagrees most). The oracle is
   called for exactly the queried items, so its call count is the label cost.
-* `gao_fit(d, scores, kind)`: the functional forms of Gao, Schulman and Hilton (2022),
-  "Scaling laws for reward model overoptimization", in d = sqrt(KL(policy || initial)):
-  best-of-n R(d) = d (alpha - beta d), RL R(d) = d (alpha - beta log d), and the d where
-  the fitted true reward peaks. `bon_distance(n)` is the analytic best-of-n d.
+* `gao_fit`, `GaoFit`, `bon_distance`: Gao et al.'s over-optimisation curves, kept in
+  `searchlab.signals.gao` and importable from here.
 
 Features are float arrays or tensors of shape (n, f); results are numpy float64 arrays.
 """
@@ -30,14 +28,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.optimize import curve_fit
 
-from searchlab.core import checks
-from searchlab.core.device import cpu_threads
+from searchlab.core import DataLossProblem, Result, checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, numpy_generator, spawn_seeds, torch_generator
+from searchlab.signals.gao import GAO_KINDS, GaoFit, bon_distance, gao_fit
+from searchlab.signals.training import train
+from searchlab.spaces.module import ModuleSpace
 
-GAO_KINDS = ("bon", "rl")
+__all__ = [
+    "GAO_KINDS",
+    "GaoFit",
+    "LabelEfficiency",
+    "Members",
+    "RewardEnsemble",
+    "bon_distance",
+    "gao_fit",
+    "label_efficiency",
+]
 
 
 def _whole(owner: str, name: str, value, low: int = 1) -> int:
@@ -153,34 +161,36 @@ class RewardEnsemble:
             rng = numpy_generator(member_seed)
             samples.append(rng.integers(0, n, size=n) if self.bootstrap else np.arange(n))
         samples = torch.as_tensor(np.stack(samples))  # (K, n)
-        for tensor in (t for layer in weights for t in layer):
-            tensor.requires_grad_()
-        gen = torch_generator(batch_seed)
-        with cpu_threads(1):  # nets this small train fastest on one thread, and do not fight other work
-            self._train(weights, x, y, samples, gen)
-        self.weights_ = [(w.detach(), b.detach()) for w, b in weights]
+        members = Members(weights)
+        self._train(members, x, y, samples, batch_seed)
+        self.weights_ = members.layers()
         self.n_features_ = f
         self.n_labels_ = n
         return self
 
-    def _train(
-        self, weights: list, x: torch.Tensor, y: torch.Tensor, samples: torch.Tensor, gen: torch.Generator
-    ) -> None:
-        """`steps` Adam steps, each member on a batch of its own resample `samples` (K, n)."""
-        k, n = samples.shape
-        batch = min(self.batch_size, n)
-        optimizer = torch.optim.Adam([t for layer in weights for t in layer], lr=self.lr)
-        for _ in range(self.steps):
-            pick = samples.gather(1, torch.randint(0, n, (k, batch), generator=gen))  # (K, B) row ids
-            logits = self._logits(weights, x[pick])  # (K, B)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y[pick])
-            loss = loss + self.weight_decay * sum(w.square().sum() for w, _ in weights) / k
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    def _train(self, members: Members, x: torch.Tensor, y: torch.Tensor, samples: torch.Tensor, seed: int) -> Result:
+        """`steps` Adam steps through `core.run`, each member on minibatches of its own resample `samples` (K, n).
+
+        The examples are the n slots of the resamples: slot j holds every member's j-th resampled label
+        (row j of samples.T, (n, K)), so one minibatch of slots picks a different set of labels for each
+        member, x[samples[k, batch]] for member k. The loss is the mean over the members of each one's
+        cross-entropy plus its L2 penalty; no member's loss depends on another's parameters, so the
+        members train independently, as K separate fits would. One slot costs K forward-equivalents.
+        """
+        k = samples.shape[0]
+
+        def loss(run, rows: dict[str, torch.Tensor]) -> torch.Tensor:
+            pick = rows["slots"].T  # (K, B) label indices, one row per member
+            logits, squared_weights = run(x[pick])  # (K, B), and the members' summed squared weights
+            fit = torch.nn.functional.binary_cross_entropy_with_logits(logits, y[pick])
+            return fit + self.weight_decay * squared_weights / k
+
+        problem = DataLossProblem(ModuleSpace(members), {"slots": samples.T.contiguous()}, loss, "bootstrap_bce")
+        problem.cost_per_example = k
+        return train(members, problem, self.lr, self.steps, seed, batch_size=self.batch_size)
 
     @staticmethod
-    def _logits(weights: list, x: torch.Tensor) -> torch.Tensor:
+    def logits(weights: list, x: torch.Tensor) -> torch.Tensor:
         """(K, B, f) or (B, f) inputs -> (K, B) logits, one batched matmul per layer."""
         if x.ndim == 2:
             x = x.expand(weights[0][0].shape[0], *x.shape)
@@ -195,7 +205,7 @@ class RewardEnsemble:
             raise SearchlabError("this reward ensemble is not fitted yet; call fit(features, labels, seed) first")
         x = _features(features, self.n_features_)
         with torch.no_grad():
-            return torch.sigmoid(self._logits(self.weights_, x)).double().numpy()
+            return torch.sigmoid(self.logits(self.weights_, x)).double().numpy()
 
     def predict(self, features) -> np.ndarray:
         """(n,) the members' mean P(approve)."""
@@ -210,6 +220,33 @@ class RewardEnsemble:
         predicted = self.predict(features) >= 0.5
         truth = _labels(labels, predicted.size).numpy() > 0.5
         return float((predicted == truth).mean())
+
+
+class Members(torch.nn.Module):
+    """An ensemble's K MLPs as one network, so that one candidate of a search is all K members.
+
+    Parameters "weight{i}" (K, in, out) and "bias{i}" (K, 1, out) per layer; `forward` returns the
+    (K, B) logits and the sum of the members' squared weights (the L2 penalty is part of the loss).
+
+    Args:
+        weights: (weight, bias) per layer, their initial values (copied).
+    """
+
+    def __init__(self, weights: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        super().__init__()
+        self.depth = len(weights)
+        for i, (w, b) in enumerate(weights):
+            self.register_parameter(f"weight{i}", torch.nn.Parameter(w.clone()))
+            self.register_parameter(f"bias{i}", torch.nn.Parameter(b.clone()))
+
+    def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The (weight, bias) of each layer, detached."""
+        return [(getattr(self, f"weight{i}").detach(), getattr(self, f"bias{i}").detach()) for i in range(self.depth)]
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(K, B, f) inputs -> (K, B) logits, and the summed squared weights (biases excluded)."""
+        weights = [(getattr(self, f"weight{i}"), getattr(self, f"bias{i}")) for i in range(self.depth)]
+        return RewardEnsemble.logits(weights, x), sum(w.square().sum() for w, _ in weights)
 
 
 @dataclass
@@ -313,83 +350,3 @@ def label_efficiency(
         model = RewardEnsemble(**ensemble.settings()).fit(x[bought], labels[bought], fit_seeds[step])
         result.accuracy.append(model.accuracy(heldout, heldout_labels))
     return result
-
-
-@dataclass(frozen=True)
-class GaoFit:
-    """A fitted Gao et al. (2022) curve of true reward against d = sqrt(KL).
-
-    Attributes:
-        kind: "bon" (R = d (alpha - beta d)) or "rl" (R = d (alpha - beta log d)).
-        alpha, beta: the fitted coefficients; alpha_stderr, beta_stderr their standard errors.
-        peak_d: the d where the fitted curve is highest (inf when beta <= 0: no peak).
-        peak_score: the fitted R at peak_d (the gain over the initial policy).
-    """
-
-    kind: str
-    alpha: float
-    beta: float
-    alpha_stderr: float
-    beta_stderr: float
-    peak_d: float
-    peak_score: float
-
-    def predict(self, d) -> np.ndarray:
-        """The fitted gain R(d) at each d (R(0) = 0)."""
-        return _gao_form(self.kind)(np.asarray(d, dtype=float), self.alpha, self.beta)
-
-    def as_dict(self) -> dict:
-        return {
-            k: getattr(self, k)
-            for k in ("kind", "alpha", "beta", "alpha_stderr", "beta_stderr", "peak_d", "peak_score")
-        }
-
-
-def _gao_form(kind: str) -> Callable:
-    if kind == "bon":
-        return lambda d, alpha, beta: d * (alpha - beta * d)
-    # d log d -> 0 as d -> 0, so the RL form is 0 at d = 0 like the best-of-n one.
-    return lambda d, alpha, beta: d * alpha - beta * np.where(d > 0, d * np.log(np.maximum(d, 1e-300)), 0.0)
-
-
-def bon_distance(n) -> np.ndarray:
-    """d = sqrt(KL) of best-of-n against the sampling policy, analytically: sqrt(log n - (n - 1) / n)."""
-    n = np.asarray(n, dtype=float)
-    if (n < 1).any():
-        raise SearchlabError("best-of-n needs n >= 1")
-    return np.sqrt(np.log(n) - (n - 1) / n)
-
-
-def gao_fit(d, scores, kind: str, baseline: float = 0.0) -> GaoFit:
-    """Fit Gao et al.'s form to true-reward gains measured at distances d (scipy curve_fit).
-
-    Args:
-        d: (m,) sqrt(KL(policy || initial)) at each measurement, >= 0.
-        scores: (m,) the true reward there.
-        kind: "bon" or "rl".
-        baseline: the initial policy's true reward, subtracted so that R(0) = 0 as in the paper.
-
-    Raises:
-        SearchlabError: an unknown kind, mismatched or non-finite inputs, negative d, fewer
-            than two points with d > 0, or a fit that does not converge.
-    """
-    if kind not in GAO_KINDS:
-        raise SearchlabError(f"gao_fit kind is one of {', '.join(GAO_KINDS)}, got {kind!r}")
-    d = np.asarray(d, dtype=float).reshape(-1)
-    gains = np.asarray(scores, dtype=float).reshape(-1) - float(baseline)
-    if d.shape != gains.shape or not np.isfinite(d).all() or not np.isfinite(gains).all() or (d < 0).any():
-        raise SearchlabError(f"gao_fit needs finite d >= 0 and one score per d; got {d.size} d and {gains.size} scores")
-    if (d > 0).sum() < 2:
-        raise SearchlabError("gao_fit needs at least two measurements with d > 0")
-    try:
-        (alpha, beta), covariance = curve_fit(_gao_form(kind), d, gains, p0=(1.0, 0.1))
-    except (RuntimeError, ValueError) as err:
-        raise SearchlabError(f"gao_fit ({kind}) did not converge: {err}") from None
-    errors = np.sqrt(np.clip(np.diag(covariance), 0, None)) if np.isfinite(covariance).all() else np.full(2, np.inf)
-    if beta <= 0:
-        peak = math.inf
-    else:
-        peak = alpha / (2 * beta) if kind == "bon" else math.exp(alpha / beta - 1)
-    fitted = GaoFit(kind, float(alpha), float(beta), float(errors[0]), float(errors[1]), float(peak), math.nan)
-    peak_score = float(fitted.predict(peak)) if math.isfinite(peak) else math.inf
-    return GaoFit(kind, float(alpha), float(beta), float(errors[0]), float(errors[1]), float(peak), peak_score)

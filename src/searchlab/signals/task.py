@@ -77,6 +77,9 @@ class Task(Protocol):
     def policy_batch(self, model: Any, rng: np.random.Generator) -> Any:
         """The model's own behaviour to reward: one policy-gradient step's samples, drawn with `rng`."""
 
+    def moves(self, batch: Any) -> int:
+        """The policy's own decisions in a batch (moves chosen, answer characters written): its forward-equivalents."""
+
     def log_ratio(self, model: Any, batch: Any, reference: Any) -> np.ndarray:
         """log p_model - log p_reference of every sampled action (as sampled), shaped like the rewards."""
 

@@ -12,8 +12,9 @@
     P(move i) = F_i^n - F_(i-1)^n. d = sqrt(log n - (n - 1)/n), the analytic KL of Gao et al.
     (an upper bound here: with nine moves the exact KL saturates; it is reported too);
   - RL: gradient ascent on the reward model's expected approval, summed exactly over every
-    move of every contested position (no sampling), so "more steps" is the only knob;
-    d = sqrt(KL(pi || pi0)) measured exactly.
+    move of every contested position (no sampling), so "more steps" is the only knob: Adam on
+    a `DataLossProblem` of the contested positions (loss = minus the expected approval) through
+    `searchlab.core.run`; d = sqrt(KL(pi || pi0)) measured exactly.
   Proxy = the reward model's mean predicted approval; true = the share of optimal moves
   (both averaged over the contested positions), and the exact Outcome score. `gao_fit`
   fits both arms and reports where true performance peaks.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from searchlab.core.device import cpu_threads
+from searchlab.core import DataLossProblem, Optimizer
 from searchlab.core.seeding import numpy_generator, spawn_seeds
 from searchlab.signals.outcome import Outcome
 from searchlab.signals.people import TicTacToePeople
@@ -42,6 +43,8 @@ from searchlab.signals.tictactoe_paths import (
 )
 from searchlab.signals.tictactoe_policy import TicTacToePolicy
 from searchlab.signals.tictactoe_task import default_task
+from searchlab.signals.training import every, train
+from searchlab.spaces.module import ModuleSpace
 
 FRACTIONS = (1.0, 0.1, 0.01, 0.001)
 BEST_OF = tuple(2**k for k in range(11))  # 1 .. 1024
@@ -148,6 +151,12 @@ def _point(
     arm.score.append(float(outcome.scores(policy)[0]))
 
 
+def _negative_expected_approval(run, rows: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Minus the reward model's expected approval of the policy's moves, summed exactly over every move of each
+    contested position and averaged over the positions (no sampling): the proxy, which the RL arm climbs."""
+    return -(run(rows["positions"]).exp() * rows["approval"]).sum(dim=1).mean()
+
+
 def overoptimisation(
     people: TicTacToePeople,
     settings: SignalSettings,
@@ -177,20 +186,17 @@ def overoptimisation(
     bon.fit = gao_fit(bon.d, bon.true, "bon", baseline=bon.true[0])
 
     rl = OveroptimisationArm([], [], [], [], [], [])
-    contested = torch.from_numpy(default_task().contested)
-    target = torch.from_numpy(reward).to(torch.float32)[contested]  # (c, 9) predicted approval
-    optimizer = torch.optim.Adam(policy.parameters(), lr=settings.rl_lr)
     _point(rl, 0, 0.0, initial, initial, reward, outcome)
-    with cpu_threads(1):
-        for step in range(1, rl_steps + 1):
-            expected = (policy()[contested].exp() * target).sum(dim=1).mean()  # the proxy, exactly
-            optimizer.zero_grad()
-            (-expected).backward()
-            optimizer.step()
-            if step % record_every == 0:
-                table = policy.probabilities()
-                _point(rl, step, 0.0, table, initial, reward, outcome)
-                rl.d[-1] = float(np.sqrt(max(rl.kl[-1], 0.0)))
+
+    def record(step: int, optimizer: Optimizer) -> None:
+        if step % record_every == 0:  # the arm's knobs are multiples of record_every, the last step too only then
+            _point(rl, step, 0.0, policy.probabilities(), initial, reward, outcome)
+            rl.d[-1] = float(np.sqrt(max(rl.kl[-1], 0.0)))
+
+    contested = torch.from_numpy(np.flatnonzero(default_task().contested))
+    data = {"positions": contested, "approval": torch.from_numpy(reward).to(torch.float32)[contested]}  # (c, 9)
+    problem = DataLossProblem(ModuleSpace(policy), data, _negative_expected_approval, "negative_expected_approval")
+    train(policy, problem, settings.rl_lr, rl_steps, seed, callback=every(policy, rl_steps, record_every, record))
     rl.fit = gao_fit(rl.d, rl.true, "rl", baseline=rl.true[0])
     return {
         "best_of_n": bon.as_arm(),

@@ -98,14 +98,14 @@ def _clone(
         demonstrator.demonstrate, games or settings.demonstration_games, numpy_generator(play_seed), outcome
     )
     steps = settings.imitation_steps if steps is None else steps
-    imitate(policy, shown.positions, shown.moves, steps, settings, train_seed)
+    fitted = imitate(policy, shown.positions, shown.moves, steps, settings, train_seed, bought=int(shown.moves.size))
     after = performance(policy, outcome)
     result = PathResult(
         name,
         policy,
         before,
         after,
-        {"demonstrations": int(shown.moves.size)},
+        {"demonstrations": fitted.labels},
         [{"step": 0, "score": before["score"]}, {"step": steps, "score": after["score"]}],
         seconds=time.perf_counter() - began,
     )
@@ -130,20 +130,21 @@ def dagger(
     first_steps = max(1, settings.imitation_steps - round_steps * settings.dagger_rounds)
     cloned, shown = _clone(people, settings, clone_seed, start, overseer, None, "behaviour cloning", first_steps)
     policy, rng = cloned.model.copy(), numpy_generator(play_seed)
-    positions, moves = shown.positions, shown.moves
+    positions, moves, bought = shown.positions, shown.moves, cloned.labels
     curve = [{"step": 0, "score": cloned.score}]
     for round_number, round_seed in enumerate(round_seeds, start=1):
         visited = play_games(sampler(policy.probabilities(), rng), settings.dagger_games, rng, outcome)
         positions = np.concatenate([positions, visited.positions])
         moves = np.concatenate([moves, overseer.demonstrate(visited.positions)])  # the corrections
-        imitate(policy, positions, moves, round_steps, settings, round_seed)
+        fitted = imitate(policy, positions, moves, round_steps, settings, round_seed, bought=visited.moves.size)
+        bought += fitted.labels
         curve.append({"step": first_steps + round_number * round_steps, "score": performance(policy, outcome)["score"]})
     return PathResult(
         "dagger",
         policy,
         cloned.performance,
         performance(policy, outcome),
-        {"demonstrations": int(moves.size)},
+        {"demonstrations": bought},  # the first clone's, then each round's corrections
         curve,
         {"behaviour cloning start": cloned.start},
         time.perf_counter() - began,

@@ -13,16 +13,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
-from searchlab.core import Budget, DataLossProblem, checks
-from searchlab.core import run as run_search
-from searchlab.core.device import cpu_threads
+from searchlab.core import Result, checks
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed
-from searchlab.optimizers.gradient import GradientDescent
 from searchlab.signals.outcome import Outcome
 from searchlab.signals.people import TicTacToePeople
 from searchlab.signals.reward_model import RewardEnsemble
 from searchlab.signals.tictactoe_policy import TicTacToePolicy, measure
+from searchlab.signals.training import Shown, train
 from searchlab.spaces.module import ModuleSpace
 
 
@@ -101,23 +99,28 @@ class SignalSettings:
 
 
 def imitate(
-    policy: TicTacToePolicy, positions: np.ndarray, moves: np.ndarray, steps: int, settings: SignalSettings, seed: int
-) -> None:
+    policy: TicTacToePolicy,
+    positions: np.ndarray,
+    moves: np.ndarray,
+    steps: int,
+    settings: SignalSettings,
+    seed: int,
+    bought: int = 0,
+) -> Result:
     """Train `policy` in place: cross-entropy of the shown `moves` in `positions` (minibatches, Adam).
 
     The training is a search like every other: the policy's parameters are a `ModuleSpace`, the shown
-    moves a `DataLossProblem`, and `GradientDescent` (Adam) takes `steps` steps through `searchlab.core.run`.
+    moves a `DataLossProblem` (`training.Shown`, which bills the `bought` demonstrations no earlier fit
+    paid for as labels), and Adam takes `steps` steps through `searchlab.core.run`. One shown move is
+    one forward-equivalent, 3 in a gradient step.
+
+    Returns:
+        The loop's `Result` (its `labels` are `bought`).
     """
     data = {"positions": torch.as_tensor(positions), "moves": torch.as_tensor(moves)}
-    space = ModuleSpace(policy)
-    problem = DataLossProblem(space, data, _imitation_loss, name="imitation_cross_entropy")
-    optimizer = GradientDescent(
-        algorithm="adam", lr=settings.imitation_lr, batch_size=min(settings.batch_size, data["moves"].numel())
-    )
-    with cpu_threads(1):  # nets this small run fastest on one thread
-        result = run_search(problem, optimizer, Budget(steps=steps), check_seed(seed))
-    with torch.no_grad():
-        torch.nn.utils.vector_to_parameters(result.candidate, policy.parameters())
+    problem = Shown(ModuleSpace(policy), data, _imitation_loss, "imitation_cross_entropy", bought)
+    batch_size = min(settings.batch_size, data["moves"].numel())
+    return train(policy, problem, settings.imitation_lr, steps, check_seed(seed), batch_size=batch_size)
 
 
 def _imitation_loss(call, rows: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -52,7 +52,11 @@ class TicTacToeSignals:
 
     def approval_signal(self, model: TicTacToePolicy) -> Signal:
         rater = self.people.rater()
-        return Signal(lambda r: rater.rate(r.positions, r.moves).astype(float), lambda n: {"rater labels": n})
+        return Signal(
+            lambda r: rater.rate(r.positions, r.moves).astype(float),
+            lambda spent: {"rater labels": spent.labels},
+            buys_labels=True,
+        )
 
     def reward_model_signal(self, model: TicTacToePolicy, seed: int, fraction: float | None) -> Signal:
         """The reward model's predicted approval of each move, fitted on `fraction` of the label book."""
@@ -60,15 +64,14 @@ class TicTacToeSignals:
         table, accuracy = fit_reward_model(self.people, self.settings, fraction, seed)
         return Signal(
             lambda r: table[r.positions, r.moves],
-            lambda n: {"rater labels": accuracy["labels"]},
+            lambda spent: {"rater labels": accuracy["labels"]},  # bought for the fit, none during the steps
             extra=lambda: {"reward_model": accuracy},
             name=f"approval (reward model, {fraction:g})",
         )
 
     def outcome_signal(self) -> Signal:
         """Every move of a game rewarded with the game's result (win 1, draw 1/2, loss 0)."""
-        games = self.settings.rl_games * self.settings.rl_steps
-        return Signal(lambda r: r.score[r.game], lambda n: {"games": games})
+        return Signal(lambda r: r.score[r.game], lambda spent: {"games": self.settings.rl_games * spent.steps})
 
     def record_every(self, steps: int) -> int:
         return self.settings.record_every
@@ -76,6 +79,10 @@ class TicTacToeSignals:
     def policy_batch(self, model: TicTacToePolicy, rng: np.random.Generator) -> Rollout:
         """`rl_games` games of the policy, sampling its moves, against the pool (a third per opponent, both sides)."""
         return play_games(sampler(model.probabilities(), rng), self.settings.rl_games, rng, self.outcome)
+
+    def moves(self, batch: Rollout) -> int:
+        """The learner's moves in the games (the pool's replies are the environment's)."""
+        return int(batch.moves.size)
 
     def log_ratio(self, model: TicTacToePolicy, batch: Rollout, reference: TicTacToePolicy) -> np.ndarray:
         """log pi(move) - log pi_reference(move) of the learner's moves."""
