@@ -59,6 +59,7 @@ RUNS = {
             "lm_seeds": 1,
             "lm_steps": 5,
             "workers": 1,
+            "huber_resamples": 0,
         },
     ),
     "hybrid": (

@@ -58,6 +58,7 @@ def test_the_plan_has_every_cell_and_seed_and_starts_the_slowest_first():
         ({"device": "cuda"}, ["--device", "CPU"]),
         ({"backend": "slurm"}, ["--backend"]),
         ({"target": -1.0}, ["--target"]),
+        ({"huber_resamples": -1}, ["--huber_resamples"]),
         ({"lm_widths": (8, 16), "lm_characters": (1000, 2000), "lm_seeds": 1}, ["charlm", "at least 6"]),
     ],
 )
@@ -102,11 +103,15 @@ def _smallest_step(values: list[float]) -> float:
 # Over noise seeds 0-19 (numpy and scipy only), worst / mean +- sd: a_error 0.067 / 0.034 +- 0.021,
 # b_error 0.024 / 0.009 +- 0.007, heldout_error 0.014 / 0.010 +- 0.002, needed_step
 # 0.11 / 0.14 +- 0.016, loss_step 0.046 / 0.055 +- 0.007: every worst draw 3.5 sd or more from its bound.
-# (With the 5% the exponent a once had, 6 of the 20 seeds would fail.)
+# (With the 5% the exponent a once had, 6 of the 20 seeds would fail.) The robust fit (Huber loss, delta 1e-3)
+# is less efficient on this clean lognormal noise, as a Huber loss is when nothing is an outlier: a_error
+# 0.100 / 0.049 +- 0.029, b_error 0.046 / 0.016 +- 0.013, so its bounds sit 3 sd beyond its worst draws.
 @margin(
     seed=0,
     a_error=("<", 0.15),
     b_error=("<", 0.05),
+    huber_a_error=("<", 0.2),
+    huber_b_error=("<", 0.09),
     heldout_error=("<", 0.03),
     needed_step=(">", 0.05),
     loss_step=(">", 0.02),
@@ -116,9 +121,12 @@ def known_law(seed: int) -> dict[str, float]:
     fitted = analysis["fits"]["chinchilla"]["params"]
     needed = [row["examples"] for row in analysis["examples_to_target"]]
     assert all(d is not None for d in needed)
+    robust = analysis["huber_fit"]["params"]
     return {
         "a_error": abs(fitted["a"] / 0.4 - 1),
         "b_error": abs(fitted["b"] / 0.3 - 1),
+        "huber_a_error": abs(robust["a"] / 0.4 - 1),
+        "huber_b_error": abs(robust["b"] / 0.3 - 1),
         "heldout_error": analysis["heldout_prediction_error"]["chinchilla"]["mean_abs_relative_error"],
         "needed_step": _smallest_step(needed),
         "loss_step": _smallest_step([row["loss"] for row in analysis["loss_at_largest_data"]]),
@@ -162,6 +170,8 @@ SMALL = [
     "20",
     "--workers",
     "2",
+    "--huber_resamples",
+    "5",
 ]
 
 
@@ -235,10 +245,14 @@ def test_digits_as_the_mlp_data(tmp_path):
         "1",
         "--workers",
         "2",
+        "--huber_resamples",
+        "3",
     ]
     assert main(argv) == 0
     result = json.loads((out / "result.json").read_text())
     assert set(result["tasks"]) == {"mlp"} and len(result["trials"]) == 6
+    robust = result["tasks"]["mlp"]["huber_fit"]
+    assert robust["resamples"] <= 3 and set(robust["params"]) == {"E", "A", "B", "a", "b"}
     assert "MLPs on digits" in result["report"]["summary"]
     # The loss falls with data for the wider net: digits_cells's bounds on this run's seed-0 trials.
     losses = {(t["width"], t["examples"]): t["loss"] for t in result["trials"]}

@@ -35,6 +35,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.scaling import grid, laws
+from searchlab.scaling.huber_fit import fit_chinchilla_huber
 from searchlab.scaling.student import DIGITS_POOL
 from searchlab.scaling.tasks import scaling_trial
 
@@ -62,6 +63,8 @@ class Config:
         lm_seeds: trials per (width, characters) cell.
         lm_steps: training steps of every language-model trial (16 windows of 64
             characters each), the same whatever D.
+        huber_resamples: bootstrap refits behind the intervals of the robust Chinchilla fit
+            (`scaling.huber_fit`, Besiroglu et al. 2024); 0 fits it without intervals.
         target: the loss whose examples-to-target each size is asked for; none:
             what the smallest model reaches at the largest D (mean over seeds), so
             the question is how much data each larger model needs to match it.
@@ -81,6 +84,7 @@ class Config:
     lm_characters: tuple[int, ...] = (4000, 12600, 40000, 126000, 400000)
     lm_seeds: int = 2
     lm_steps: int = 600
+    huber_resamples: int = 100
     target: float | None = None
     workers: int = 0
     backend: str = "local"
@@ -139,6 +143,9 @@ class Config:
         require(self.lm_steps >= 2, f"--lm_steps must be at least 2, got {self.lm_steps}")
         require(self.target is None or self.target > 0, f"--target must be a positive loss or none, got {self.target}")
         require(self.workers >= 0, f"--workers must be 0 (one per core) or more, got {self.workers}")
+        require(
+            self.huber_resamples >= 0, f"--huber_resamples must be 0 (no intervals) or more, got {self.huber_resamples}"
+        )
         require(self.backend in BACKENDS, f"--backend must be local or ray, got {self.backend!r}")
 
 
@@ -209,7 +216,7 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
             for seen, loss in row["curve"]
         ]
     )
-    analyses = {task: analyse(rows, config.target) for task, rows in outcomes.items()}
+    analyses = {task: analyse(rows, config.target, config.huber_resamples) for task, rows in outcomes.items()}
     primary = analyses.get("mlp") or analyses["charlm"]
     return {
         "trials": [
@@ -276,8 +283,13 @@ def _outcomes(folder, trials: list[Trial]) -> list[dict]:
     return rows
 
 
-def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
-    """Fits, held-out predictions, examples to target and the compute-optimal split for one task's trials."""
+def analyse(rows: list[dict], target: float | None, huber_resamples: int = 0) -> dict[str, Any]:
+    """Fits, held-out predictions, examples to target and the compute-optimal split for one task's trials.
+
+    Besides the least-squares fits (`laws.FITTERS`, with standard errors), the Chinchilla form is fitted the
+    robust way (`huber_fit`: Huber loss on log loss, L-BFGS from a grid) with `huber_resamples` bootstrap
+    refits over the trials for 95% intervals.
+    """
     N = np.array([row["params"] for row in rows], dtype=float)
     D = np.array([row["examples"] for row in rows], dtype=float)
     L = np.array([row["loss"] for row in rows], dtype=float)
@@ -296,6 +308,10 @@ def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
             heldout[form] = {"mean_abs_relative_error": None, "error": str(err), "points": [], "fit": None}
             continue
         heldout[form] = {**{k: v for k, v in outcome.items() if k != "fit"}, "fit": outcome["fit"].to_dict()}
+    try:
+        huber = fit_chinchilla_huber(N, D, L, bootstrap=huber_resamples, seed=0).to_dict()
+    except SearchlabError as err:  # fewer than five trials
+        huber = {"params": None, "error": str(err)}
     largest = grid.loss_at_largest_data(N, D, L)
     if target is None:
         target = largest[min(largest)]  # the smallest model with all the data
@@ -306,6 +322,7 @@ def analyse(rows: list[dict], target: float | None) -> dict[str, Any]:
     return {
         "fits": {form: fits[form].to_dict() if form in fits else failed[form] for form in laws.FITTERS},
         "heldout_prediction_error": heldout,
+        "huber_fit": huber,
         "target": float(target),
         "examples_to_target": [
             {"params": int(n), "examples": None if d is None else float(d)} for n, d in sorted(to_target.items())
@@ -338,6 +355,13 @@ EXPERIMENT = Experiment(
         "lm_characters": (4000, 40000, 400000),
         "lm_seeds": 1,
         "lm_steps": 300,
+        "huber_resamples": 30,
     },
-    quick={"mlp_widths": (2, 8, 32, 128), "mlp_seeds": 2, "lm_widths": (8, 16, 32, 64), "lm_seeds": 1},
+    quick={
+        "mlp_widths": (2, 8, 32, 128),
+        "mlp_seeds": 2,
+        "lm_widths": (8, 16, 32, 64),
+        "lm_seeds": 1,
+        "huber_resamples": 10,
+    },
 )

@@ -173,8 +173,28 @@ def _claims(task: str, analysis: dict, labels: dict) -> list[str]:
         f"{_irreducible(chinchilla)} (RMS log-residual {chinchilla['rmse_log']:.3f}); Kaplan fit aN = "
         f"{kaplan['params']['aN']:.3g}, aD = {kaplan['params']['aD']:.3g} (RMS {kaplan['rmse_log']:.3f})."
         + _heldout_sentence(analysis["heldout_prediction_error"])
+        + _huber_sentence(analysis.get("huber_fit"))
     )
     return lines
+
+
+def _huber_sentence(huber: dict | None) -> str:
+    """The robust Chinchilla fit (Huber loss on log loss, Besiroglu et al. 2024) with its bootstrap intervals."""
+    if not huber or huber.get("params") is None:
+        return ""
+    params, intervals = huber["params"], huber.get("intervals") or {}
+
+    def shown(name: str) -> str:
+        if name not in intervals:
+            return f"{params[name]:.3g}"
+        low, high = intervals[name]
+        return f"{params[name]:.3g} [{low:.3g}, {high:.3g}]"
+
+    spread = f", 95% intervals from {huber['resamples']} bootstrap refits" if intervals else ""
+    return (
+        f" Fitted the robust way (Huber loss on log loss, L-BFGS from a grid of starts{spread}): "
+        f"a = {shown('a')}, b = {shown('b')}, E = {shown('E')}."
+    )
 
 
 def _irreducible(fit: dict) -> str:
