@@ -202,6 +202,40 @@ def test_result_has_the_issue_keys_and_rows(finished):
 
 
 @pytest.mark.slow
+def test_the_model_plus_search_claim_is_a_paired_difference_with_a_computed_verdict(finished):
+    from searchlab.core.intervals import CLAIM_KEYS, Interval, verdict
+
+    out, result = finished
+    (claim,) = result["claims"]
+    assert tuple(claim) == CLAIM_KEYS and claim["id"] == "model_plus_search_beats_model" and claim["seeds"] == 1
+    by = {(row["method"], row["simulations"]): row for row in result["ablation"]}
+    # A paired mean is the difference of the two shares on the same positions.
+    gap = by["puct", 128]["optimal_fraction"] - by["network", 0]["optimal_fraction"]
+    assert claim["estimate"] == pytest.approx(gap, abs=1e-4)
+    assert claim["ci_low"] <= claim["estimate"] <= claim["ci_high"]
+    interval = Interval(claim["estimate"], claim["ci_low"], claim["ci_high"], 40)
+    assert claim["verdict"] == verdict(interval, 0.0)  # computed by the stated rule, not typed
+    assert claim["baseline"] == pytest.approx(by["random", 0]["optimal_fraction"], abs=1e-4)
+    saved = json.loads((out / "checkpoints" / "ablation" / "puct-128.json").read_text())
+    assert len(saved["optimal_by_position"]) == 40 and "optimal_by_position" not in by["puct", 128]
+
+
+@pytest.mark.slow
+def test_damaged_per_position_scores_are_one_error_line_naming_the_file(finished, tmp_path, capsys):
+    out, _ = finished
+    copy = tmp_path / "damaged"
+    shutil.copytree(out, copy)
+    cell = copy / "checkpoints" / "ablation" / "network-0.json"
+    saved = json.loads(cell.read_text())
+    saved["optimal_by_position"] = saved["optimal_by_position"][:-1]
+    cell.write_text(json.dumps(saved))
+    (copy / "result.json").unlink()
+    assert main(["run", "hybrid", "--out", str(copy), "--no-progress", "--resume", *TINY]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(cell) in err[0] and "per-position" in err[0]
+
+
+@pytest.mark.slow
 def test_report_figures_metrics_and_network_are_written(finished):
     out, result = finished
     report = result["report"]

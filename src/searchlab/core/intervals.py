@@ -145,6 +145,7 @@ def claim_row(
     predicts: str = "above",
     baseline: str | float | None = None,
     section: str,
+    seeds: int | None = None,
 ) -> dict[str, Any]:
     """One row of a result's `claims` list: what is claimed, what was measured, and the computed verdict.
 
@@ -157,6 +158,8 @@ def claim_row(
         predicts: "above" or "below".
         baseline: the trivial reference beside the estimate (chance, majority class, the untrained model).
         section: the essay's section the claim comes from.
+        seeds: the independent runs behind the measurement, when the interval's values are not one per
+            seed (an interval over positions scored by one trained network: seeds=1); default `interval.n`.
 
     Returns:
         A dict with exactly `CLAIM_KEYS`; `verdict` is `verdict(interval, threshold, predicts=predicts)`.
@@ -170,6 +173,6 @@ def claim_row(
         "ci_high": interval.high,
         "baseline": baseline,
         "verdict": verdict(interval, threshold, predicts=predicts),
-        "seeds": interval.n,
+        "seeds": interval.n if seeds is None else seeds,
         "section": section,
     }

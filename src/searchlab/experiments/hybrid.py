@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from searchlab.core import checkpoint, jsonfile
+from searchlab.core import checkpoint, checks, jsonfile
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import write_json
@@ -38,7 +38,7 @@ from searchlab.experiments.hybrid_movers import (
     PerfectPlayer,
     losses_vs_perfect,
     make_mover,
-    optimal_fraction,
+    optimal_choices,
     sample_positions,
 )
 
@@ -151,20 +151,22 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
     with cpu_threads(1 if resolve_device(config.device).type == "cpu" else 0):
         for method, simulations in cells:
             done = context.checkpoint_dir("ablation") / f"{method}-{simulations}.json"
-            row = _saved_row(done, context, game.name, method, simulations)
+            row = _saved_row(done, context, (game.name, method, simulations), len(positions))
             if row is None:
                 start = time.perf_counter()
                 mover = make_mover(method, game, net, simulations, config.c_puct)
-                if method == "random":  # the exact expectation, not a sample of it
-                    fraction = float(np.mean([len(o) / len(game.legal_actions(s)) for s, o in zip(positions, optimal)]))
+                if method == "random":  # the exact expectation per position, not a sample of it
+                    choices = [len(o) / len(game.legal_actions(s)) for s, o in zip(positions, optimal)]
                 else:
-                    fraction = optimal_fraction(mover, positions, optimal, moves_seed)
+                    choices = [float(c) for c in optimal_choices(mover, positions, optimal, moves_seed)]
+                fraction = float(np.mean(choices))
                 losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
                 row = {
                     "game": game.name,
                     "method": method,
                     "simulations": simulations,
                     "optimal_fraction": round(fraction, 5),
+                    "optimal_by_position": [round(c, 5) for c in choices],  # pairs up across movers
                     "losses_vs_perfect": round(losses, 5),
                     "games": config.games_vs_perfect,
                     "seconds": round(time.perf_counter() - start, 3),
@@ -196,11 +198,43 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
         "positions": len(positions),
         "losses_vs_perfect_means": "share of games lost against the perfect player (sides alternate; perfect play "
         "never loses)",
-        "ablation": ablation,
+        "ablation": [{k: v for k, v in row.items() if k != "optimal_by_position"} for row in ablation],
         "training": training,
+        "claims": _claims(ablation, len(positions)),
         "network": {"path": NETWORK_FILE, "game": game.name, "observation_shape": list(game.observation_shape)},
     }
     return numbers
+
+
+def _claims(ablation: list[dict[str, Any]], positions: int) -> list[dict[str, Any]]:
+    """The essay's claim that a network plus search beats the network alone, on the shared positions.
+
+    The measure is PUCT's optimal-move share at its largest simulation count minus the network's,
+    paired position by position (both scored the same positions), with a bootstrap interval over the
+    positions; one trained network stands behind it, so the row says seeds = 1. A row saved by an older
+    run without per-position choices gives no claim.
+    """
+    from searchlab.core.intervals import claim_row, paired_difference
+
+    cells = {(row["method"], row["simulations"]): row.get("optimal_by_position") for row in ablation}
+    searched = max((n for method, n in cells if method == "puct"), default=None)
+    both = cells.get(("network", 0)), cells.get(("puct", searched))
+    if searched is None or any(values is None for values in both):
+        return []
+    random_share = float(np.mean(cells[("random", 0)])) if cells.get(("random", 0)) else None
+    return [
+        claim_row(
+            "model_plus_search_beats_model",
+            "A network combined with tree search picks good moves more often than the network alone.",
+            f"share of {positions} positions where the move is optimal: PUCT with the network at {searched} "
+            "simulations minus the network alone, paired by position (interval over positions, one network)",
+            paired_difference(both[1], both[0]),
+            threshold=0.0,
+            baseline=None if random_share is None else round(random_share, 4),
+            section=SECTION,
+            seeds=1,
+        )
+    ]
 
 
 # ----- training -----------------------------------------------------------------------
@@ -256,17 +290,28 @@ _ROW_FIELDS = {
 }
 
 
-def _saved_row(done: Path, context: RunContext, game: str, method: str, simulations: int) -> dict[str, Any] | None:
-    """The row a finished ablation cell kept in `done`, or None when the cell must run.
+def _saved_row(done: Path, context: RunContext, cell: tuple[str, str, int], positions: int) -> dict[str, Any] | None:
+    """The row a finished ablation cell (game, method, simulations) kept in `done`, or None when it must run.
 
     Raises:
-        SearchlabError: naming `done`: it is truncated, of the wrong shape, or the row of another cell.
+        SearchlabError: naming `done`: it is truncated, of the wrong shape, the row of another cell, or its
+            per-position choices are not `positions` numbers.
     """
     row = context.saved(done, _ROW_FIELDS)
-    if row is not None and (row["game"], row["method"], row["simulations"]) != (game, method, simulations):
+    if row is None:
+        return None
+    game, method, simulations = cell
+    if (row["game"], row["method"], row["simulations"]) != cell:
         raise SearchlabError(
             f"{done} holds the row of {row['method']} at {row['simulations']} simulations on {row['game']!r}, "
             f"not of {method} at {simulations} on {game!r}; delete {done} to run that cell again"
+        )
+    choices = row.get("optimal_by_position")
+    if choices is not None and not (
+        isinstance(choices, list) and len(choices) == positions and all(checks.is_number(c) for c in choices)
+    ):
+        raise SearchlabError(
+            f"{done} holds no list of {positions} per-position scores; delete {done} to run that cell again"
         )
     return row
 

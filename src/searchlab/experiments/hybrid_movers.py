@@ -87,13 +87,17 @@ def make_mover(method: str, game: Any, net, simulations: int, c_puct: float) -> 
     return lambda states, rngs, plies: [r.action for r in puct_search_many(game, states, evaluator, settings, rngs)]
 
 
+def optimal_choices(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> list[bool]:
+    """For each of `positions`, whether `mover` picks one of its optimal moves (the generators are the same per
+    position for every mover, so two movers' lists pair up position by position)."""
+    rngs = [np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))]
+    actions = mover(positions, rngs, [0] * len(positions))
+    return [a in best for a, best in zip(actions, optimal)]
+
+
 def optimal_fraction(mover: Mover, positions: list[Any], optimal: list[list[int]], seed: int) -> float:
     """The share of `positions` where `mover` picks one of the optimal moves."""
-    rngs = [
-        np.random.default_rng(s) for s in spawn_seeds(seed, len(positions))
-    ]  # the same per position for every mover
-    actions = mover(positions, rngs, [0] * len(positions))
-    return float(np.mean([a in best for a, best in zip(actions, optimal)]))
+    return float(np.mean(optimal_choices(mover, positions, optimal, seed)))
 
 
 def losses_vs_perfect(game: Any, perfect: PerfectPlayer, mover: Mover, games: int, seed: int) -> float:
