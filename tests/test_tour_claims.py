@@ -20,7 +20,11 @@ def _run(folder, claims=None):
 
 def test_claims_of_every_run_land_in_one_file_naming_their_run(tmp_path):
     row = claim_row("a_claim", "A holds", "a measure", bootstrap_interval([1.0, 2.0, 3.0]), threshold=0.0, section="S")
-    runs = [_run(tmp_path / "one", [row]), _run(tmp_path / "two"), _run(tmp_path / "three", [row, row])]
+    runs = [
+        _run(tmp_path / "one", [row]),
+        _run(tmp_path / "two"),
+        _run(tmp_path / "three", [row, "not a row", {"id": "half"}, row]),
+    ]
     collected = collect_claims(tmp_path / "claims.json", runs, size="quick")
     saved = json.loads((tmp_path / "claims.json").read_text())
     assert saved == {"size": "quick", "rule": RULE, "claims": collected}

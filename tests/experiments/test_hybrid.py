@@ -215,7 +215,8 @@ def test_the_model_plus_search_claim_is_a_paired_difference_with_a_computed_verd
     assert claim["ci_low"] <= claim["estimate"] <= claim["ci_high"]
     interval = Interval(claim["estimate"], claim["ci_low"], claim["ci_high"], 40)
     assert claim["verdict"] == verdict(interval, 0.0)  # computed by the stated rule, not typed
-    assert claim["baseline"] == pytest.approx(by["random", 0]["optimal_fraction"], abs=1e-4)
+    network, random_move = by["network", 0]["optimal_fraction"], by["random", 0]["optimal_fraction"]
+    assert claim["baseline"] == f"network alone {network:.3f}, random alone {random_move:.3f}"
     saved = json.loads((out / "checkpoints" / "ablation" / "puct-128.json").read_text())
     assert len(saved["optimal_by_position"]) == 40 and "optimal_by_position" not in by["puct", 128]
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from searchlab.core import metrics_row
 from searchlab.core.errors import SearchlabError
+from searchlab.core.intervals import RULE, bootstrap_interval, claim_row
 from searchlab.report.html import write_report
 
 
@@ -207,3 +208,48 @@ def test_page_is_self_contained(tmp_path):
     assert "<script" not in text and "http://" not in text and "https://" not in text
     assert '<meta name="viewport"' in text and "<details" in text
     assert "Python" in text and "torch" in text and "searchlab" in text
+
+
+# ----- claims: the table that opens the report, the verdict line that opens a section -----
+
+
+def _with_claims(folder, claims):
+    result = json.loads((folder / "result.json").read_text())
+    result["claims"] = claims
+    (folder / "result.json").write_text(json.dumps(result))
+    return folder
+
+
+def test_claims_open_the_report_with_the_rule_and_each_section_with_its_verdicts(tmp_path):
+    supported = claim_row(
+        "a_beats_b",
+        "A beats <B>",
+        "A minus B",
+        bootstrap_interval([0.2, 0.3, 0.25]),
+        threshold=0.0,
+        baseline=0.5,
+        section="S",
+    )
+    unsure = claim_row("c_helps", "C helps", "gain", bootstrap_interval([0.1]), threshold=0.0, section="S")
+    first = _with_claims(make_run(tmp_path / "one", "one"), [supported, unsure])
+    second = make_run(tmp_path / "two", "two")  # no claims: no verdict line
+    page = write_report(tmp_path / "index.html", [first, second]).read_text()
+    table = page[page.index('id="claims"') : page.index("</section>", page.index('id="claims"'))]
+    assert "A beats &lt;B&gt;" in table and "supported" in table and "inconclusive" in table
+    assert "(no interval)" in table  # one seed: the estimate alone, and the rule makes it inconclusive
+    assert RULE.split(";")[0] in page
+    assert page.index('id="claims"') < page.index("Contents")
+    one = page[page.index('<section class="run" id="one"') : page.index('<section class="run" id="two"')]
+    assert "Verdicts: a_beats_b: <strong>supported</strong>, c_helps: <strong>inconclusive</strong>." in one
+    assert "Verdicts:" not in page[page.index('<section class="run" id="two"') :]
+
+
+def test_without_claims_there_is_no_table_and_malformed_rows_are_counted_not_shown(tmp_path):
+    plain = write_report(tmp_path / "plain.html", [make_run(tmp_path / "one", "one")]).read_text()
+    assert 'id="claims"' not in plain
+    good = claim_row("x", "X", "m", bootstrap_interval([1.0, 2.0]), threshold=0.0, section="S")
+    damaged = _with_claims(
+        make_run(tmp_path / "two", "two"), [good, {"id": "half a row"}, "text", {**good, "verdict": "sure"}]
+    )
+    page = write_report(tmp_path / "damaged.html", [damaged]).read_text()
+    assert "3 claim rows were not well formed" in page and "<td>X<br>" in page

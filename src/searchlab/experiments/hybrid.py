@@ -221,7 +221,9 @@ def _claims(ablation: list[dict[str, Any]], positions: int) -> list[dict[str, An
     both = cells.get(("network", 0)), cells.get(("puct", searched))
     if searched is None or any(values is None for values in both):
         return []
-    random_share = float(np.mean(cells[("random", 0)])) if cells.get(("random", 0)) else None
+    shares = {name: float(np.mean(cells[name, 0])) for name in ("network", "random") if cells.get((name, 0))}
+    # The estimate is a difference; beside it, the shares it is a difference of and the trivial mover's.
+    baseline = ", ".join(f"{name} alone {share:.3f}" for name, share in shares.items()) or None
     return [
         claim_row(
             "model_plus_search_beats_model",
@@ -230,7 +232,7 @@ def _claims(ablation: list[dict[str, Any]], positions: int) -> list[dict[str, An
             "simulations minus the network alone, paired by position (interval over positions, one network)",
             paired_difference(both[1], both[0]),
             threshold=0.0,
-            baseline=None if random_share is None else round(random_share, 4),
+            baseline=baseline,
             section=SECTION,
             seeds=1,
         )

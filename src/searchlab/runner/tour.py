@@ -77,12 +77,13 @@ def collect_claims(path: Path, run_dirs: list[Path], *, size: str) -> list[dict[
     The file also states the rule the verdicts were computed by, so that it can be read on its own.
     """
     from searchlab.core.intervals import RULE
+    from searchlab.report.claims import claim_rows
 
     claims = []
     for folder in run_dirs:
         result = read_json(folder / "result.json", fix=f"run the tour again with --resume to redo {folder.name}")
-        for row in result.get("claims", []) if isinstance(result, dict) else []:
-            claims.append({**row, "run": folder.name})
+        good, _ = claim_rows(result) if isinstance(result, dict) else ([], 0)  # malformed rows: left out
+        claims += [{**row, "run": folder.name} for row in good]
     write_json(path, {"size": size, "rule": RULE, "claims": claims})
     return claims
 
