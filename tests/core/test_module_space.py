@@ -201,3 +201,19 @@ def test_a_problems_own_generator_and_label_count_resume_exactly(tmp_path):
     assert torch.equal(resumed.candidate, whole.candidate)
     assert resumed.trace["labels"] == whole.trace["labels"] == [float(k) for k in range(1, 10)]
     assert resumed.labels == 9
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"algorithm": "adamax"}, "unknown gradient algorithm"),
+        ({"betas": (0.9, 1.0)}, "betas must lie in [0, 1)"),
+        ({"betas": (float("nan"), 0.9)}, "betas must lie in [0, 1)"),
+        ({"clip_norm": 0.0}, "clip_norm be a positive number"),
+        ({"clip_norm": float("inf")}, "clip_norm be a positive number"),
+    ],
+)
+def test_bad_gradient_settings_are_refused_with_the_setting_named(settings, words):
+    with pytest.raises(SearchlabError) as refused:
+        make_optimizer("gradient", **settings)
+    assert words in str(refused.value)
