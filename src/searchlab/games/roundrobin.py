@@ -149,8 +149,8 @@ def round_robin(game: TicTacToe, root: State, *, progress: str | None = None) ->
     for xs, os_, block in play_chunks(tree, x_strategies, o_strategies):
         np.minimum(row_min[xs], block.min(axis=1), out=row_min[xs])
         np.maximum(col_max[os_], block.max(axis=0), out=col_max[os_])
-        row_sum[xs] += block.sum(axis=1, dtype=np.int64)  # xs, os_ are slices: no repeated indices
-        col_sum[os_] += block.sum(axis=0, dtype=np.int64)
+        row_sum[xs] += block.sum(axis=1, dtype=np.int32)  # xs, os_ are slices: no repeated indices
+        col_sum[os_] += block.sum(axis=0, dtype=np.int32)  # a block holds fewer than 2**31 games
         if bar is not None:
             bar.update(block.size)
     if bar is not None:
