@@ -253,6 +253,11 @@ def test_digits_as_the_mlp_data(tmp_path):
     assert set(result["tasks"]) == {"mlp"} and len(result["trials"]) == 6
     robust = result["tasks"]["mlp"]["huber_fit"]
     assert robust["resamples"] <= 3 and set(robust["params"]) == {"E", "A", "B", "a", "b"}
+    assert (
+        robust["rows"] == 6
+        and "the robust way" in json.dumps(result["report"])
+        and "to 6 trials" in json.dumps(result["report"])
+    )  # the report says how many trials the fit used
     assert "MLPs on digits" in result["report"]["summary"]
     # The loss falls with data for the wider net: digits_cells's bounds on this run's seed-0 trials.
     losses = {(t["width"], t["examples"]): t["loss"] for t in result["trials"]}

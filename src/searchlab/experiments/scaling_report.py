@@ -190,9 +190,10 @@ def _huber_sentence(huber: dict | None) -> str:
         low, high = intervals[name]
         return f"{params[name]:.3g} [{low:.3g}, {high:.3g}]"
 
-    spread = f", 95% intervals from {huber['resamples']} bootstrap refits" if intervals else ""
+    spread = f"; 95% intervals from {huber['resamples']} bootstrap refits over the trials" if intervals else ""
     return (
-        f" Fitted the robust way (Huber loss on log loss, L-BFGS from a grid of starts{spread}): "
+        f" Fitted the robust way (Huber loss on log loss, L-BFGS from a grid of starts, to {huber['rows']} trials"
+        f"{spread}): "
         f"a = {shown('a')}, b = {shown('b')}, E = {shown('E')}."
     )
 
