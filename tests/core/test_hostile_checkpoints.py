@@ -359,13 +359,16 @@ def test_a_truncated_stage_record_is_refused_naming_it(tmp_path):
     done = tmp_path / "outcome.json"
     done.write_text('{"best_loss": 0.5, "ste')
     context = RunContext(out=tmp_path, resume=True)
-    message = refused(context.saved, done)
+    never = lambda: pytest.fail("a resumed run must read the record, not redo the stage")  # noqa: E731
+    message = refused(context.stage, done, never)
     assert str(done) in message and "run that stage again" in message
     done.write_text('{"best_loss": "low"}')
-    assert "'best_loss' is the string 'low'" in refused(context.saved, done, {"best_loss": jsonfile.NUMBER})
+    assert "'best_loss' is the string 'low'" in refused(context.stage, done, never, {"best_loss": jsonfile.NUMBER})
     done.write_text('{"best_loss": 0.5}')
-    assert context.saved(done, {"best_loss": jsonfile.NUMBER}) == {"best_loss": 0.5}
-    assert dataclasses.replace(context, resume=False).saved(done) is None  # a fresh run reruns every stage
+    assert context.stage(done, never, {"best_loss": jsonfile.NUMBER}) == {"best_loss": 0.5}
+    fresh = dataclasses.replace(context, resume=False)  # a fresh run reruns every stage and keeps its new record
+    assert fresh.stage(done, lambda: {"best_loss": 0.25}) == {"best_loss": 0.25}
+    assert json.loads(done.read_text()) == {"best_loss": 0.25}
 
 
 def test_a_metrics_file_with_a_cut_line_names_the_line(tmp_path):

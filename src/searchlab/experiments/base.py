@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from searchlab.core import jsonfile
+from searchlab.core import jsonfile, stages
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import save_figure, write_jsonl
 from searchlab.core.trace import check_metrics_rows, metrics_row
@@ -118,19 +118,21 @@ class RunContext:
     def bar_label(self, label: str) -> str | None:
         return label if self.progress else None
 
-    def saved(self, path: Path, fields: Mapping[str, jsonfile.Kind] | None = None) -> dict[str, Any] | None:
-        """What a finished stage of a resumed run saved in the JSON file `path`, or None when it must run.
+    def stage(
+        self,
+        record: Path,
+        compute: Callable[[], dict[str, Any]],
+        fields: Mapping[str, jsonfile.Kind] | None = None,
+        check: stages.Check | None = None,
+    ) -> dict[str, Any]:
+        """A stage's outcome: read back from `record` when a resumed run finished it, else `compute()`d and kept.
 
-        Args:
-            path: the stage's record, written when the stage finished.
-            fields: entries the caller reads, with their kinds (see `searchlab.core.jsonfile`).
+        See `searchlab.core.stages.stage` (fields: entries read back, with their kinds; check: further checks).
 
         Raises:
-            SearchlabError: the file is truncated or of the wrong shape (the message names it).
+            SearchlabError: the record is truncated or of the wrong shape (the message names it).
         """
-        if not (self.resume and path.is_file()):
-            return None
-        return jsonfile.read_object(path, fields=fields, fix=f"delete {path} to run that stage again")
+        return stages.stage(record, compute, resume=self.resume, fields=fields, check=check)
 
 
 def series_name(parts: Mapping[str, Any]) -> str:

@@ -287,25 +287,22 @@ def _metrics(curve: list[dict[str, float]], batch_size: int) -> list[dict[str, A
 
 def _baselines(config: Config, corpus, context: RunContext) -> dict[str, Any]:
     """The compressors' and the n-gram's bits per character (saved, so a resumed run reuses them)."""
-    from searchlab.core import jsonfile
-    from searchlab.core.files import write_json
+    from searchlab.core import jsonfile, stages
     from searchlab.lm import baseline_sample, baselines, long_repeats
 
-    done = context.checkpoint_dir("baselines") / "outcome.json"
-    fields = {name: jsonfile.NUMBER for name in BASELINES} | {"repeats": jsonfile.ANY, "sample": dict}
-    reference = context.saved(done, fields)
-    if reference is None:
+    def measure() -> dict[str, Any]:
         # A bounded sample of any text (all of the embedded corpus): the end of the training part, and the
         # validation characters the model is scored on (prepare cut them to the same length).
         start = time.perf_counter()
         train_sample, validation_sample = baseline_sample(corpus.train, corpus.validation)
-        reference = baselines(train_sample, validation_sample)
-        reference = {name: round(float(bpc), 4) for name, bpc in reference.items()}
+        reference = {name: round(float(bpc), 4) for name, bpc in baselines(train_sample, validation_sample).items()}
         reference["seconds"] = round(time.perf_counter() - start, 2)
         reference["repeats"] = long_repeats(train_sample, validation_sample, context=config.context)
         reference["sample"] = {"train_characters": len(train_sample), "validation_characters": len(validation_sample)}
-        write_json(done, reference)
-    return reference
+        return reference
+
+    fields = {name: jsonfile.NUMBER for name in BASELINES} | {"repeats": jsonfile.ANY, "sample": dict}
+    return context.stage(context.checkpoint_dir("baselines") / stages.RECORD, measure, fields)
 
 
 def _numbers(config: Config, data: LMData, reference: dict, result, peak: float, sample: str) -> dict[str, Any]:

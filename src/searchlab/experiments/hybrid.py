@@ -31,7 +31,6 @@ import numpy as np
 from searchlab.core import checkpoint, checks, jsonfile
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, series_name, series_row, settle_variant_settings
 from searchlab.experiments.hybrid_movers import (
@@ -150,28 +149,15 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
         bar = tqdm(total=len(cells), desc=f"hybrid/{game.name} ablation", unit="mover")
     with cpu_threads(1 if resolve_device(config.device).type == "cpu" else 0):
         for method, simulations in cells:
-            done = context.checkpoint_dir("ablation") / f"{method}-{simulations}.json"
-            row = _saved_row(done, context, (game.name, method, simulations), len(positions))
-            if row is None:
-                start = time.perf_counter()
-                mover = make_mover(method, game, net, simulations, config.c_puct)
-                if method == "random":  # the exact expectation per position, not a sample of it
-                    choices = [len(o) / len(game.legal_actions(s)) for s, o in zip(positions, optimal)]
-                else:
-                    choices = [float(c) for c in optimal_choices(mover, positions, optimal, moves_seed)]
-                fraction = float(np.mean(choices))
-                losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
-                row = {
-                    "game": game.name,
-                    "method": method,
-                    "simulations": simulations,
-                    "optimal_fraction": round(fraction, 5),
-                    "optimal_by_position": [round(c, 5) for c in choices],  # pairs up across movers
-                    "losses_vs_perfect": round(losses, 5),
-                    "games": config.games_vs_perfect,
-                    "seconds": round(time.perf_counter() - start, 3),
-                }
-                write_json(done, row)
+            cell = (game.name, method, simulations)
+            row = context.stage(
+                context.checkpoint_dir("ablation") / f"{method}-{simulations}.json",
+                lambda method=method, simulations=simulations: _ablation_row(
+                    config, game, perfect, net, (method, simulations), (positions, optimal), (moves_seed, games_seed)
+                ),
+                _ROW_FIELDS,
+                lambda row, done, cell=cell: _check_row(row, done, cell, len(positions)),
+            )
             ablation.append(row)
             if bar is not None:
                 bar.update(1)
@@ -292,16 +278,35 @@ _ROW_FIELDS = {
 }
 
 
-def _saved_row(done: Path, context: RunContext, cell: tuple[str, str, int], positions: int) -> dict[str, Any] | None:
-    """The row a finished ablation cell (game, method, simulations) kept in `done`, or None when it must run.
+def _ablation_row(config: Config, game: Any, perfect: Any, net: Any, cell: tuple, positions: tuple, seeds: tuple):
+    """One mover's row of the ablation: its optimal-move share on every position and its losses to perfect play."""
+    (method, simulations), (states, optimal), (moves_seed, games_seed) = cell, positions, seeds
+    start = time.perf_counter()
+    mover = make_mover(method, game, net, simulations, config.c_puct)
+    if method == "random":  # the exact expectation per position, not a sample of it
+        choices = [len(o) / len(game.legal_actions(s)) for s, o in zip(states, optimal)]
+    else:
+        choices = [float(c) for c in optimal_choices(mover, states, optimal, moves_seed)]
+    losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
+    return {
+        "game": game.name,
+        "method": method,
+        "simulations": simulations,
+        "optimal_fraction": round(float(np.mean(choices)), 5),
+        "optimal_by_position": [round(c, 5) for c in choices],  # pairs up across movers
+        "losses_vs_perfect": round(losses, 5),
+        "games": config.games_vs_perfect,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def _check_row(row: dict[str, Any], done: Path, cell: tuple[str, str, int], positions: int) -> None:
+    """Refuse a kept ablation row of another cell (game, method, simulations) or without `positions` scores.
 
     Raises:
-        SearchlabError: naming `done`: it is truncated, of the wrong shape, the row of another cell, or its
-            per-position choices are not `positions` numbers.
+        SearchlabError: naming `done`: the row of another cell, or its per-position choices are not
+            `positions` numbers.
     """
-    row = context.saved(done, _ROW_FIELDS)
-    if row is None:
-        return None
     game, method, simulations = cell
     if (row["game"], row["method"], row["simulations"]) != cell:
         raise SearchlabError(
@@ -315,7 +320,6 @@ def _saved_row(done: Path, context: RunContext, cell: tuple[str, str, int], posi
         raise SearchlabError(
             f"{done} holds no list of {positions} per-position scores; delete {done} to run that cell again"
         )
-    return row
 
 
 def _train(config: Config, game: Any, seed: int, context: RunContext):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from searchlab.core import checkpoint
+from searchlab.core import stages
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
@@ -285,12 +285,12 @@ def save_drawing(context: RunContext, data: NetworksData, gradient_runs, fits: d
             },
         },
     }
-    checkpoint.save(context.checkpoint_dir(DRAWING), state, "drawing")
+    stages.keep_tensors(context.checkpoint_dir(DRAWING), state)
 
 
 def load_drawing(context: RunContext) -> dict:
     """What `save_drawing` kept, tensors back as numpy arrays and lists as the figures take them."""
-    state = checkpoint.load(
+    state = stages.kept_tensors(
         context.checkpoint_dir(DRAWING), keys=("gradient_traces", "dense_x", "dense_y", "fits", "view")
     )
     view = state["view"]

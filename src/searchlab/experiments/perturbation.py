@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile
+from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile, stages
 from searchlab.core import run as run_search
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import DivergedError, SearchlabError
-from searchlab.core.files import write_json
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Trace
 from searchlab.experiments.base import Experiment, RunContext, series_row
@@ -207,33 +206,30 @@ def _stage(
 ) -> dict:
     """One run to the target or the budget, checkpointed; its outcome is kept so a resumed run skips it."""
     folder = context.checkpoint_dir(name)
-    done = folder / "outcome.json"
-    saved = _saved_outcome(done, context)
-    if saved is not None:
-        return saved
-    optimizer = make_optimizer(REGISTRY_NAME[method], **settings)
-    try:
-        result = run_search(
-            problem,
-            optimizer,
-            Budget(forward_equivalents=budget, target_loss=target_loss),
-            seed,
-            checkpoint_dir=folder,
-            resume=context.resume,
-            progress=context.bar_label(f"perturbation/{name}"),
-        )
-    except DivergedError:  # a diverging loss is an outcome of this setting; any other error is raised
-        outcome = {
-            "forward_equivalents_to_target": None,
-            "best_loss": None,
-            "forward_equivalents": problem.forward_equivalents,
-            "steps": None,
-            "seconds": None,
-            "stopped_because": "diverged",
-            "curve": [],
-        }
-    else:
-        outcome = {
+
+    def measure() -> dict:
+        optimizer = make_optimizer(REGISTRY_NAME[method], **settings)
+        try:
+            result = run_search(
+                problem,
+                optimizer,
+                Budget(forward_equivalents=budget, target_loss=target_loss),
+                seed,
+                checkpoint_dir=folder,
+                resume=context.resume,
+                progress=context.bar_label(f"perturbation/{name}"),
+            )
+        except DivergedError:  # a diverging loss is an outcome of this setting; any other error is raised
+            return {
+                "forward_equivalents_to_target": None,
+                "best_loss": None,
+                "forward_equivalents": problem.forward_equivalents,
+                "steps": None,
+                "seconds": None,
+                "stopped_because": "diverged",
+                "curve": [],
+            }
+        return {
             "forward_equivalents_to_target": forward_equivalents_to_target(result.trace, target_loss),
             "best_loss": result.best_loss,
             "forward_equivalents": result.forward_equivalents,
@@ -242,8 +238,8 @@ def _stage(
             "stopped_because": result.stopped_because,
             "curve": _curve(result.trace),
         }
-    write_json(done, outcome)
-    return outcome
+
+    return context.stage(folder / stages.RECORD, measure, _OUTCOME_FIELDS, _check_curve)
 
 
 # What `_stage` keeps of a finished stage, read back by a resumed run: key -> kinds of its value.
@@ -258,24 +254,17 @@ _OUTCOME_FIELDS = {
 }
 
 
-def _saved_outcome(done: Path, context: RunContext) -> dict | None:
-    """The outcome a finished stage kept in `done`, checked for shape, or None when the stage must run.
-
-    Raises:
-        SearchlabError: naming `done`, when it is truncated or not an outcome `_stage` writes.
-    """
-    saved = context.saved(done, _OUTCOME_FIELDS)
-    if saved is not None:
-        for number, point in enumerate(saved["curve"]):
-            if not (
-                isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)
-            ):
-                raise SearchlabError(
-                    f"{done} 'curve' item {number} is {jsonfile.describe(point)}, "
-                    "not a [forward-equivalents, loss] pair; "
-                    f"delete {done} to run that stage again"
-                )
-    return saved
+def _check_curve(outcome: dict, record: Path) -> None:
+    """Refuse a kept outcome whose curve is not a list of [forward-equivalents, loss] pairs (names `record`)."""
+    for number, point in enumerate(outcome["curve"]):
+        if not (
+            isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)
+        ):
+            raise SearchlabError(
+                f"{record} 'curve' item {number} is {jsonfile.describe(point)}, "
+                "not a [forward-equivalents, loss] pair; "
+                f"delete {record} to run that stage again"
+            )
 
 
 def _curve(trace: Trace) -> list[list[float]]:
@@ -294,9 +283,8 @@ def measured_stage(params: int, method: str, seed_index: int) -> str:
 
 def stage_curve(context: RunContext, params: int, method: str, seed_index: int) -> list[list[float]]:
     """The [forward-equivalents, loss] pairs a finished measured run kept (empty when it diverged)."""
-    done = context.checkpoint_dir(measured_stage(params, method, seed_index)) / "outcome.json"
-    outcome = jsonfile.read_object(done, fields=_OUTCOME_FIELDS, fix="run the experiment again")
-    return outcome["curve"]
+    record = context.checkpoint_dir(measured_stage(params, method, seed_index)) / stages.RECORD
+    return stages.read(record, fields=_OUTCOME_FIELDS, check=_check_curve)["curve"]
 
 
 def _without_curve(outcome: dict) -> dict:

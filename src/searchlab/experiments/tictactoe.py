@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from searchlab.core import jsonfile
+from searchlab.core import jsonfile, stages
 from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
-from searchlab.core.files import write_json
 from searchlab.core.optimizer import positive
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
@@ -179,13 +178,18 @@ def _metrics_row(variant: str, number: int, point: tuple[int, float, float, int]
 
 def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext) -> dict[str, Any]:
     """Round robins along one perfect game until the budget; kept whole so a resumed run skips them."""
+    return context.stage(
+        context.checkpoint_dir("exhaustive") / stages.RECORD,
+        lambda: _measure_exhaustive(config, game, seed, context),
+        _EXHAUSTIVE_FIELDS,
+        _check_exhaustive,
+    )
+
+
+def _measure_exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext) -> dict[str, Any]:
     from searchlab.games.roundrobin import perfect_line, sweep, whole_game_estimate
     from searchlab.games.strategies import count_tree_strategies
 
-    done = context.checkpoint_dir("exhaustive") / "outcome.json"
-    saved = context.saved(done, _EXHAUSTIVE_FIELDS)
-    if saved is not None:
-        return _check_exhaustive(saved, done)
     result = sweep(game, seconds_budget=config.round_robin_seconds, seed=seed, progress=context.progress)
     rows = [
         {
@@ -239,7 +243,6 @@ def _exhaustive(config: Config, game: TicTacToe, seed: int, context: RunContext)
             "ages_of_universe_log10": round(whole.log10_ages_of_universe, 4),
         },
     }
-    write_json(done, outcome)
     return outcome
 
 
@@ -279,7 +282,7 @@ _SIZE_FIELDS = {"empty_squares": int, "games_log10": _NUMBER}
 _WHOLE_GAME_FIELDS = {"games_log10": _NUMBER, "seconds_log10": _NUMBER, "ages_of_universe_log10": _NUMBER}
 
 
-def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
+def _check_exhaustive(saved: dict[str, Any], done: Path) -> None:
     """The round robins' record, with every part the report reads checked (a SearchlabError naming `done` if not)."""
     fix = f"delete {done} to run that stage again"
     for key, fields in (("rows", _ROUND_ROBIN_FIELDS), ("game_sizes", _SIZE_FIELDS)):
@@ -288,7 +291,6 @@ def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
     if saved["next"] is not None:
         jsonfile.check_object(saved["next"], _NEXT_FIELDS, where=f"{done} 'next'", fix=fix)
     jsonfile.check_object(saved["whole_game"], _WHOLE_GAME_FIELDS, where=f"{done} 'whole_game'", fix=fix)
-    return saved
 
 
 # ----- the networks --------------------------------------------------------------
@@ -296,7 +298,7 @@ def _check_exhaustive(saved: dict[str, Any], done: Path) -> dict[str, Any]:
 
 def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str, Any]:
     """Both outputs trained on every position (saved for `play`), and again with symmetry classes held out."""
-    from searchlab.games.neural import METRICS_FILE, OUTPUTS, NeuralStrategy, train_strategy
+    from searchlab.games.neural import METRICS_FILE, OUTPUTS
 
     out: dict[str, Any] = {}
     runs = [(output, 0.0) for output in OUTPUTS]
@@ -305,15 +307,34 @@ def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str
     for output, holdout in runs:
         name = output if holdout == 0 else f"{output}_heldout"
         folder = context.checkpoint_dir(f"net/{name}")
-        if context.resume and (folder / "done.json").is_file():
-            strategy = NeuralStrategy.load(folder, index)
-            if not strategy.metrics:  # the report reads them: a trained network always has them
-                raise SearchlabError(
-                    f"{folder / METRICS_FILE} is missing or empty, so the trained network's scores are lost; "
-                    f"delete {folder / 'done.json'} to train it again"
-                )
-        else:
-            strategy = train_strategy(
+        strategy = _trained_strategy(config, index, seed, context, output, holdout)
+        if not strategy.metrics:  # the report reads them: a trained network always has them
+            raise SearchlabError(
+                f"{folder / METRICS_FILE} is missing or empty, so the trained network's scores are lost; "
+                f"delete {folder / 'done.json'} to train it again"
+            )
+        metrics = dict(strategy.metrics)
+        metrics["losses_vs_perfect_two_move_openings"] = round(
+            float(index.losses_vs(strategy.table, plies=2)[0]) * 1000, 4
+        )
+        out[name] = metrics
+        if name == "moves":
+            strategy.save(context.out / STRATEGIES / NET_FOLDER)
+            out["saved"] = {"path": f"{STRATEGIES}/{NET_FOLDER}", "output": output}
+    return out
+
+
+def _trained_strategy(config: Config, index, seed: int, context: RunContext, output: str, holdout: float):
+    """The network of one output (and held-out share), trained or, on resume, read back once it finished."""
+    from searchlab.games.neural import NeuralStrategy, train_strategy
+
+    name = output if holdout == 0 else f"{output}_heldout"
+    folder = context.checkpoint_dir(f"net/{name}")
+    trained = []
+
+    def train() -> dict[str, bool]:
+        trained.append(
+            train_strategy(
                 index,
                 output=output,
                 hidden=config.net_hidden,
@@ -326,17 +347,12 @@ def _networks(config: Config, index, seed: int, context: RunContext) -> dict[str
                 resume=context.resume,
                 progress=context.bar_label(f"tictactoe/network ({name})"),
             )
-            strategy.save(folder)
-            write_json(folder / "done.json", {"done": True})
-        metrics = dict(strategy.metrics)
-        metrics["losses_vs_perfect_two_move_openings"] = round(
-            float(index.losses_vs(strategy.table, plies=2)[0]) * 1000, 4
         )
-        out[name] = metrics
-        if name == "moves":
-            strategy.save(context.out / STRATEGIES / NET_FOLDER)
-            out["saved"] = {"path": f"{STRATEGIES}/{NET_FOLDER}", "output": output}
-    return out
+        trained[0].save(folder)
+        return {"done": True}
+
+    context.stage(folder / "done.json", train, {"done": bool})
+    return trained[0] if trained else NeuralStrategy.load(folder, index)
 
 
 EXPERIMENT = Experiment(
