@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from searchlab.core.intervals import Interval, bootstrap_interval
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.tictactoe import Config
 from searchlab.experiments.tictactoe_figures import VARIANT_NAMES, duration, figures
@@ -119,9 +120,7 @@ def _mean_rule_sentence(rows: list[dict]) -> str:
 
 
 def _search_paragraph(config: Config, searches: dict) -> str:
-    finals = "; ".join(
-        f"{VARIANT_NAMES[v]}: {_mean_of(d['runs'], 'final_losses_vs_perfect'):.0f}" for v, d in searches.items()
-    )
+    finals = "; ".join(f"{VARIANT_NAMES[v]}: {_final_losses(d).text(3)}" for v, d in searches.items())
     found = {
         v: [r["never_loses_after"] for r in d["runs"] if r["never_loses_after"] is not None]
         for v, d in searches.items()
@@ -138,7 +137,8 @@ def _search_paragraph(config: Config, searches: dict) -> str:
     return (
         f"Local search as the essay sketches it starts from a random table and changes {config.changes} moves at a "
         f"time; every run scored {config.evaluations:,} candidate strategies. Losses per 1,000 games against perfect "
-        f"play at the end: {finals}. {verdict} {_search_reading(searches)}"
+        f"play at the end, median over {len(next(iter(searches.values()))['runs'])} runs [95% bootstrap interval]: "
+        f"{finals}. {verdict} {_search_reading(searches)}"
     )
 
 
@@ -215,11 +215,14 @@ def _headline(numbers: dict, searches: dict) -> list[dict]:
         headline.append(
             {"label": "largest round robin", "value": f"k = {rows[-1]['empty_squares']}, {rows[-1]['games']:,} games"}
         )
-    if "vs_perfect" in searches:
-        data = searches["vs_perfect"]
-        headline.append(
-            {"label": "local search vs perfect: losses / 1,000", "value": f"{data['losses_vs_perfect'][-1]:.0f}"}
-        )
+    for variant, label in (("self_play", "self-play"), ("vs_perfect", "perfect player in the loop")):
+        if variant in searches:
+            headline.append(
+                {
+                    "label": f"local search, {label}: losses to perfect play / 1,000 (median [95% CI])",
+                    "value": _final_losses(searches[variant]).text(3),
+                }
+            )
     if "moves" in numbers["neural"]:
         headline.append(
             {"label": "network: optimal moves", "value": f"{numbers['neural']['moves']['optimal_fraction']:.2%}"}
@@ -320,6 +323,11 @@ def _search_table(config: Config, searches: dict) -> dict:
         ],
         "rows": [_search_row(variant, data) for variant, data in searches.items()],
     }
+
+
+def _final_losses(search: dict) -> Interval:
+    """A search's losses per 1,000 games to perfect play at the end of its runs: median and bootstrap interval."""
+    return bootstrap_interval([run["final_losses_vs_perfect"] for run in search["runs"]], np.median)
 
 
 def _mean_of(runs: list[dict], key: str) -> float:
