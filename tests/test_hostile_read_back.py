@@ -78,23 +78,21 @@ def alphazero_run(tmp_path_factory) -> Path:
     return folder
 
 
-def _first_tensor(net: dict) -> str:
-    return next(iter(net))
-
-
 # Each turns a saved state into one that loads (its checksum is right) but does not fit the run.
 CHECKPOINT_DAMAGES = {
-    "records missing": lambda state: state.pop("records"),
-    "records a number": lambda state: state.__setitem__("records", 3),
-    "a record without its score": lambda state: state["records"][0].pop("arena_score"),
-    "a record with a string for a number": lambda state: state["records"][0].__setitem__("policy_loss", "low"),
-    "replay examples of the wrong shape": lambda state: state["replay"][0].__setitem__(
+    "records missing": lambda state: state["problem"].pop("records"),
+    "records a number": lambda state: state["problem"].__setitem__("records", 3),
+    "a record without its score": lambda state: state["problem"]["records"][0].pop("arena_score"),
+    "a record with a string for a number": lambda state: state["problem"]["records"][0].__setitem__(
+        "policy_loss", "low"
+    ),
+    "replay examples of the wrong shape": lambda state: state["problem"]["replay"][0].__setitem__(
         "observations", torch.zeros(2, 5)
     ),
-    "replay a dict": lambda state: state.__setitem__("replay", {"observations": 1}),
-    "net a list": lambda state: state.__setitem__("net", []),
-    "net of another size": lambda state: state["net"].__setitem__(_first_tensor(state["net"]), torch.zeros(1)),
-    "settings a string": lambda state: state.__setitem__("settings", "small"),
+    "replay a dict": lambda state: state["problem"].__setitem__("replay", {"observations": 1}),
+    "net a list": lambda state: state["optimizer"].__setitem__("candidate", []),
+    "net of another size": lambda state: state["optimizer"].__setitem__("candidate", torch.zeros(1)),
+    "settings a string": lambda state: state["problem"]["identity"].__setitem__("settings", "small"),
 }
 
 
@@ -277,7 +275,7 @@ def hybrid_run(tmp_path_factory) -> Path:
 def _damaged_alphazero_records(pointer: Path) -> None:
     folder = pointer.parent
     state = checkpoint.load(folder)
-    state["records"] = [{"iteration": 0}]
+    state["problem"]["records"] = [{"iteration": 0}]
     checkpoint.save(folder, state, tag="damaged")
 
 

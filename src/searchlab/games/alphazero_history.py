@@ -1,13 +1,15 @@
-"""An AlphaZero run's history: its records and replay window, its rows in metrics.jsonl, and reading it back.
+"""An AlphaZero run's history: its records and replay window, its rows in metrics.jsonl, and checking it on resume.
 
-`train` keeps one record per iteration (see `_RECORD_FIELDS`). `Spent` counts what an iteration spends,
-in forward-equivalents: one per position a network evaluates at a search leaf (self-play and the arena)
-and 3 per example of training (forward and backward). `metrics_rows` turns the records into rows of the
-one metrics.jsonl schema (`core.METRICS_COLUMNS`), with everything spent counted up from the start.
+The run keeps one record per iteration (see `_RECORD_FIELDS`). `Spent` counts what part of an iteration
+spends, in forward-equivalents: one per position a network evaluates at a search leaf (self-play and the
+arena) and 3 per example of training (forward and backward). `metrics_rows` turns the records into rows of
+the one metrics.jsonl schema (`core.METRICS_COLUMNS`), with everything spent counted up from the start.
 
-A checkpoint holds the run's identity (format, game, settings, seed), the current network, one record per
-iteration and the replay window of examples (made by `replay_tensors`). Everything read back is checked to
-be what the loop appends to and trains on, so a damaged or foreign checkpoint fails with one line naming it.
+The run's checkpoints are `searchlab.core.run`'s; their problem state (`alphazero_problem.SelfPlayProblem`)
+holds the run's identity (format, game, settings, seed), one record per iteration and the replay window of
+examples (made by `replay_tensors`); the optimizer's candidate is the current network. `check_resumable`
+says in one line why a checkpoint cannot be resumed (none, another run's, an older format); `check_history`
+checks what is read back to be what the loop appends to and trains on.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def metrics_rows(records: list[dict[str, Any]], series: str = "alphazero", **val
 def replay_tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], augment: bool) -> dict[str, torch.Tensor]:
     """(state, policy, value) triples -> the replay window's example tensors, with every symmetric image if `augment`.
 
-    `_check_history` checks a checkpoint's replay window against what this makes.
+    `check_history` checks a checkpoint's replay window against what this makes.
     """
     symmetries = range(game.num_symmetries) if augment else range(1)
     observations, policies, legal, values = [], [], [], []
@@ -102,38 +104,48 @@ def replay_tensors(game: Any, examples: list[tuple[Any, np.ndarray, float]], aug
     }
 
 
-def resume_history(
-    game: Any, iterations: int, checkpoint_dir: Path, identity: dict[str, Any], net: torch.nn.Module
-) -> tuple[list[dict[str, Any]], list[dict[str, torch.Tensor]]]:
-    """Load the run's last checkpoint into `net`; return its records and replay window, checked to be this run's.
+def check_resumable(checkpoint_dir: Path, identity: dict[str, Any], iterations: int) -> None:
+    """Check that the checkpoint in `checkpoint_dir` is this run's, in this format, with at most `iterations` done.
+
+    The loop (`searchlab.core.run`) restores the checkpoint itself; this says first, in one line, why one
+    cannot be resumed at all. The problem's `load_state` checks the records and replay window.
 
     Args:
-        game: the rules (the replay's tensor shapes follow from them).
-        iterations: how many iterations the resumed run asks for (at least as many as it has done).
         checkpoint_dir: the run's checkpoints.
         identity: format, game, settings and seed of the run resuming; all but the iteration count must match.
-        net: the fresh network, loaded in place.
+        iterations: how many iterations the resumed run asks for (at least as many as it has done).
 
     Raises:
-        SearchlabError: naming the checkpoint, when it is another run's, unreadable or of the wrong shape.
+        SearchlabError: naming the checkpoint: none there, another run's, an older format's, or further along.
     """
-    state = checkpoint.load(checkpoint_dir, keys=("net", "records", "replay"))
+    state = checkpoint.load(checkpoint_dir)
+    pointer = checkpoint_dir / checkpoint.POINTER
+    problem = state.get("problem")
+    saved = problem.get("identity") if isinstance(problem, dict) else None
+    if not isinstance(saved, dict):
+        found = state.get("format") if isinstance(state.get("format"), str) else "none"
+        raise SearchlabError(
+            f"the checkpoint {pointer} is not one this searchlab can resume (format {found}, this version writes "
+            f"{identity['format']}); delete {checkpoint_dir} to start afresh or train into a new folder"
+        )
+    if saved.get("format") != identity["format"]:
+        raise SearchlabError(
+            f"the checkpoint {pointer} has format {jsonfile.describe(saved.get('format'))}, this version resumes "
+            f"{identity['format']} only; delete {checkpoint_dir} to start afresh or train into a new folder"
+        )
     with checkpoint.restoring(checkpoint_dir):
         # Everything but the number of iterations must match: a finished run may be extended.
-        saved = {key: state.get(key) for key in identity}
-        if _without_iterations(saved) != _without_iterations(identity):
+        if without_iterations(saved) != without_iterations(identity):
             raise SearchlabError(
-                f"the checkpoint in {checkpoint_dir} is of another run (game, settings or seed differ); resume "
+                f"the checkpoint {pointer} is of another run (game, settings or seed differ); resume "
                 "with the same ones or use a new folder"
             )
-        records, replay = _check_history(game, state["records"], state["replay"])
-        if len(records) > iterations:
+        done = problem["records"]
+        if isinstance(done, list) and len(done) > iterations:
             raise SearchlabError(
-                f"the run in {checkpoint_dir.parent} has done {len(records)} iterations, more than the {iterations} "
+                f"the run in {checkpoint_dir.parent} has done {len(done)} iterations, more than the {iterations} "
                 "asked for; ask for at least as many"
             )
-        net.load_state_dict(state["net"])
-    return records, replay
 
 
 # An iteration's record, key -> kinds of its value (see `searchlab.core.jsonfile`).
@@ -154,7 +166,7 @@ _RECORD_FIELDS = {
 }
 
 
-def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str, Any]], list[dict[str, torch.Tensor]]]:
+def check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str, Any]], list[dict[str, torch.Tensor]]]:
     """A checkpoint's records and replay window, checked to be what the loop appends to and trains on.
 
     Raises:
@@ -193,7 +205,12 @@ def _check_history(game: Any, records: Any, replay: Any) -> tuple[list[dict[str,
     return records, replay
 
 
-def _without_iterations(identity: dict[str, Any]) -> dict[str, Any]:
+def without_iterations(identity: dict[str, Any]) -> dict[str, Any]:
+    """The run's identity with its iteration count left out (a finished run may be extended).
+
+    Raises:
+        TypeError, ValueError: the settings are not a mapping (inside `checkpoint.restoring`, one line).
+    """
     settings = dict(identity.get("settings") or {})
     settings.pop("iterations", None)
     return {**identity, "settings": settings}

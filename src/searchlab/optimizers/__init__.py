@@ -1,4 +1,9 @@
-"""Every optimizer in one registry, which the command line and the conformance tests both use."""
+"""Every optimizer in one registry, which the command line and the conformance tests both use.
+
+`ExpertIteration` is exported but not registered: it searches only problems that play with their
+candidate (`games.alphazero_problem.SelfPlayProblem`), none of the small problems the registry's
+conformance tests and the command line's optimizer choices run on.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import Optimizer
 from searchlab.optimizers.evolution import EvolutionStrategy
 from searchlab.optimizers.exhaustive import Exhaustive
+from searchlab.optimizers.expert_iteration import ExpertIteration
 from searchlab.optimizers.gradient import GradientDescent
 from searchlab.optimizers.least_squares import LeastSquares
 from searchlab.optimizers.local_search import LocalSearch
@@ -43,6 +49,7 @@ __all__ = [
     "OPTIMIZERS",
     "EvolutionStrategy",
     "Exhaustive",
+    "ExpertIteration",
     "GradientDescent",
     "LeastSquares",
     "LocalSearch",
