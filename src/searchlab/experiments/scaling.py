@@ -34,6 +34,7 @@ from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
+from searchlab.experiments.scaling_claims import claims
 from searchlab.scaling import grid, laws
 from searchlab.scaling.huber_fit import fit_chinchilla_huber
 from searchlab.scaling.student import DIGITS_POOL
@@ -228,6 +229,7 @@ def run(config: Config, plan: Plan, context: RunContext) -> dict:
         "heldout_prediction_error": primary["heldout_prediction_error"],
         "examples_to_target": primary["examples_to_target"],
         "tasks": analyses,
+        "claims": claims(outcomes),
     }
 
 
