@@ -30,6 +30,10 @@ ROW_FIELDS = {"game", "method", "simulations", "optimal_fraction", "losses_vs_pe
 TRAINING_FIELDS = {"iteration", "wins", "draws", "losses", "score", "accepted"}
 # A seconds-sized run: one short training iteration, few positions and games.
 TINY = [
+    "--elo_games",
+    "4",
+    "--elo_simulations",
+    "8",
     "--iterations",
     "2",
     "--selfplay_games",
@@ -206,8 +210,8 @@ def test_the_model_plus_search_claim_is_a_paired_difference_with_a_computed_verd
     from searchlab.core.intervals import CLAIM_KEYS, Interval, verdict
 
     out, result = finished
-    (claim,) = result["claims"]
-    assert tuple(claim) == CLAIM_KEYS and claim["id"] == "model_plus_search_beats_model" and claim["seeds"] == 1
+    claim = next(row for row in result["claims"] if row["id"] == "model_plus_search_beats_model")
+    assert tuple(claim) == CLAIM_KEYS and claim["seeds"] == 1
     by = {(row["method"], row["simulations"]): row for row in result["ablation"]}
     # A paired mean is the difference of the two shares on the same positions.
     gap = by["puct", 128]["optimal_fraction"] - by["network", 0]["optimal_fraction"]
@@ -219,6 +223,20 @@ def test_the_model_plus_search_claim_is_a_paired_difference_with_a_computed_verd
     assert claim["baseline"] == f"network alone {network:.3f}, random alone {random_move:.3f}"
     saved = json.loads((out / "checkpoints" / "ablation" / "puct-128.json").read_text())
     assert len(saved["optimal_by_position"]) == 40 and "optimal_by_position" not in by["puct", 128]
+    assert saved["seconds_per_position"] > 0
+
+
+def test_every_player_is_rated_against_every_other(finished):
+    _, result = finished
+    elo = result["elo"]
+    assert elo["players"] == ["random", "network", "uct-8", "puct-8", "perfect"]
+    wins, draws = np.array(elo["wins"]), np.array(elo["draws"])
+    played = wins + wins.T + draws
+    assert (played[~np.eye(5, dtype=bool)] == elo["games_per_pair"]).all() and elo["games_per_pair"] == 4
+    ratings = {row["player"]: row for row in elo["ratings"]}
+    assert ratings["random"]["elo"] == 0.0
+    assert all(r["ci_low"] <= r["elo"] <= r["ci_high"] for r in ratings.values())
+    assert any(table["title"].startswith("Elo ratings") for table in result["report"]["tables"])
 
 
 @pytest.mark.slow
@@ -240,7 +258,7 @@ def test_damaged_per_position_scores_are_one_error_line_naming_the_file(finished
 def test_report_figures_metrics_and_network_are_written(finished):
     out, result = finished
     report = result["report"]
-    assert report["summary"] and len(report["tables"]) == 2 and len(report["headline"]) == 3
+    assert report["summary"] and len(report["tables"]) == 3 and len(report["headline"]) == 3
     for figure in report["figures"]:
         assert (out / figure["path"]).stat().st_size > 1000
     stages = [json.loads(line)["values"]["stage"] for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -260,7 +278,8 @@ def test_resume_skips_finished_stages_and_gives_the_same_numbers(finished, tmp_p
     assert main(["run", "hybrid", "--out", str(copy), "--no-progress", "--resume", *TINY]) == 0
     again = json.loads((copy / "result.json").read_text())
     assert again["training"] == result["training"]
-    untimed = [[{k: v for k, v in row.items() if k != "seconds"} for row in r["ablation"]] for r in (result, again)]
+    timed = ("seconds", "seconds_per_position")
+    untimed = [[{k: v for k, v in row.items() if k not in timed} for row in r["ablation"]] for r in (result, again)]
     assert untimed[0] == untimed[1]
 
 

@@ -28,11 +28,18 @@ from typing import Any
 
 import numpy as np
 
-from searchlab.core import checkpoint, checks, jsonfile
+from searchlab.core import checkpoint, checks, jsonfile, stages
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments.base import Experiment, RunContext, require, series_name, series_row, settle_variant_settings
+from searchlab.experiments.hybrid_compare import (
+    matched_time_claim,
+    network_claim,
+    perfect_mover,
+    player_names,
+    tournament,
+)
 from searchlab.experiments.hybrid_movers import (
     PerfectPlayer,
     losses_vs_perfect,
@@ -74,6 +81,9 @@ class Config:
         simulations: the search budgets to compare, increasing.
         games_vs_perfect: games of each mover against the perfect player, sides alternating.
         c_puct: PUCT's exploration weight, in training and in the comparison.
+        elo_games: games each pair of rated players plays (half as many seeded openings, each with both
+            sides; 0 skips the ratings); see `hybrid_compare`.
+        elo_simulations: the search budgets rated on the Elo scale.
     """
 
     seed: int = 0
@@ -88,6 +98,8 @@ class Config:
     simulations: tuple[int, ...] = (1, 4, 16, 64, 256, 1024)
     games_vs_perfect: int = 40
     c_puct: float = 1.5
+    elo_games: int = 20
+    elo_simulations: tuple[int, ...] = (16, 256)
 
     def __post_init__(self) -> None:
         require(self.game in GAME_NAMES, f"unknown --game {self.game!r}; choose one of {', '.join(GAME_NAMES)}")
@@ -111,6 +123,11 @@ class Config:
             f"--simulations must be increasing whole numbers from 1 up, e.g. 1,4,16,64, got {self.simulations}",
         )
         require(self.c_puct > 0, f"--c_puct must be a positive number, got {self.c_puct}")
+        require(self.elo_games >= 0, f"--elo_games must be 0 or more, got {self.elo_games}")
+        require(
+            len(self.elo_simulations) > 0 and all(n >= 1 for n in self.elo_simulations),
+            f"--elo_simulations must be whole numbers from 1 up, e.g. 16,256, got {self.elo_simulations}",
+        )
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
     from searchlab.games.policy_value import save_net
 
     game, perfect = data.game, data.perfect
-    train_seed, positions_seed, moves_seed, games_seed = spawn_seeds(config.seed, 4)
+    train_seed, positions_seed, moves_seed, games_seed, elo_seed = spawn_seeds(config.seed, 5)
     net, records = _train(config, game, train_seed, context)
     save_net(net, context.out / NETWORK_FILE)
     positions = sample_positions(game, perfect, config.positions, positions_seed)
@@ -186,43 +203,32 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict[str, Any]:
         "never loses)",
         "ablation": [{k: v for k, v in row.items() if k != "optimal_by_position"} for row in ablation],
         "training": training,
-        "claims": _claims(ablation, len(positions)),
+        "elo": _elo(config, data, net, elo_seed, context),
+        "claims": network_claim(ablation, len(positions), SECTION)
+        + matched_time_claim(ablation, len(positions), SECTION),
         "network": {"path": NETWORK_FILE, "game": game.name, "observation_shape": list(game.observation_shape)},
     }
     return numbers
 
 
-def _claims(ablation: list[dict[str, Any]], positions: int) -> list[dict[str, Any]]:
-    """The essay's claim that a network plus search beats the network alone, on the shared positions.
-
-    The measure is PUCT's optimal-move share at its largest simulation count minus the network's,
-    paired position by position (both scored the same positions), with a bootstrap interval over the
-    positions; one trained network stands behind it, so the row says seeds = 1. A row saved by an older
-    run without per-position choices gives no claim.
-    """
-    from searchlab.core.intervals import claim_row, paired_difference
-
-    cells = {(row["method"], row["simulations"]): row.get("optimal_by_position") for row in ablation}
-    searched = max((n for method, n in cells if method == "puct"), default=None)
-    both = cells.get(("network", 0)), cells.get(("puct", searched))
-    if searched is None or any(values is None for values in both):
-        return []
-    shares = {name: float(np.mean(cells[name, 0])) for name in ("network", "random") if cells.get((name, 0))}
-    # The estimate is a difference; beside it, the shares it is a difference of and the trivial mover's.
-    baseline = ", ".join(f"{name} alone {share:.3f}" for name, share in shares.items()) or None
-    return [
-        claim_row(
-            "model_plus_search_beats_model",
-            "A network combined with tree search picks good moves more often than the network alone.",
-            f"share of {positions} positions where the move is optimal: PUCT with the network at {searched} "
-            "simulations minus the network alone, paired by position (interval over positions, one network)",
-            paired_difference(both[1], both[0]),
-            threshold=0.0,
-            baseline=baseline,
-            section=SECTION,
-            seeds=1,
+def _elo(config: Config, data: Prepared, net: Any, seed: int, context: RunContext) -> dict[str, Any] | None:
+    """Every mover and the perfect player on one Elo scale (`hybrid_compare.tournament`), kept as a stage."""
+    if config.elo_games == 0:
+        return None
+    movers = {
+        name: perfect_mover(data.perfect)
+        if name == "perfect"
+        else make_mover(
+            name.split("-")[0], data.game, net, int(name.split("-")[1]) if "-" in name else 0, config.c_puct
         )
-    ]
+        for name in player_names(config.elo_simulations)
+    }
+    with cpu_threads(1 if resolve_device(config.device).type == "cpu" else 0):
+        return context.stage(
+            context.checkpoint_dir("elo") / stages.RECORD,
+            lambda: tournament(data.game, movers, config.elo_games, seed),
+            {"players": list, "games_per_pair": int, "wins": list, "draws": list, "ratings": list},
+        )
 
 
 # ----- training -----------------------------------------------------------------------
@@ -287,6 +293,7 @@ def _ablation_row(config: Config, game: Any, perfect: Any, net: Any, cell: tuple
         choices = [len(o) / len(game.legal_actions(s)) for s, o in zip(states, optimal)]
     else:
         choices = [float(c) for c in optimal_choices(mover, states, optimal, moves_seed)]
+    per_position = (time.perf_counter() - start) / len(states)
     losses = losses_vs_perfect(game, perfect, mover, config.games_vs_perfect, games_seed)
     return {
         "game": game.name,
@@ -294,6 +301,7 @@ def _ablation_row(config: Config, game: Any, perfect: Any, net: Any, cell: tuple
         "simulations": simulations,
         "optimal_fraction": round(float(np.mean(choices)), 5),
         "optimal_by_position": [round(c, 5) for c in choices],  # pairs up across movers
+        "seconds_per_position": round(per_position, 6),  # the time to choose, for comparisons at matched compute
         "losses_vs_perfect": round(losses, 5),
         "games": config.games_vs_perfect,
         "seconds": round(time.perf_counter() - start, 3),
@@ -348,7 +356,7 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"iterations": 24, "simulations": (1, 4, 16, 64, 256)},  # about a minute on tictactoe
+    tour={"iterations": 24, "simulations": (1, 4, 16, 64, 256), "elo_games": 12},  # about a minute on tictactoe
     quick={
         "iterations": 3,
         "selfplay_games": 16,
@@ -358,5 +366,7 @@ EXPERIMENT = Experiment(
         "positions": 80,
         "simulations": (1, 8, 64),
         "games_vs_perfect": 10,
+        "elo_games": 4,
+        "elo_simulations": (8,),
     },
 )

@@ -236,4 +236,47 @@ def report(config: Config, numbers: dict, context: RunContext) -> dict[str, Any]
         },
         {"label": "network iterations accepted", "value": f"{accepted} of {len(numbers['training'])}"},
     ]
-    return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": _tables(numbers)}
+    elo = numbers.get("elo")
+    if elo:
+        summary.append(_elo_words(elo))
+    tables = _tables(numbers) + ([_elo_table(elo)] if elo else [])
+    return {"summary": "\n".join(summary), "headline": headline, "figures": figures, "tables": tables}
+
+
+def _player(name: str) -> str:
+    """A rated player's name in words: "puct-16" -> "network + search (PUCT), 16 simulations"."""
+    method, _, simulations = name.partition("-")
+    words = {**NAMES, "perfect": "perfect player (the solver)"}.get(method, method)
+    return f"{words}, {int(simulations):,} simulations" if simulations else words
+
+
+def _elo_words(elo: dict) -> str:
+    ratings = {row["player"]: row for row in elo["ratings"]}
+    ordered = sorted(elo["ratings"], key=lambda row: -row["elo"])
+    ranking = "; ".join(
+        f"{_player(r['player'])} {r['elo']:.0f} [{r['ci_low']:.0f}, {r['ci_high']:.0f}]" for r in ordered
+    )
+    perfect = ratings.get("perfect")
+    ceiling = (
+        f" The perfect player is the ceiling: from a given opening nobody can do better than it, so every player "
+        f"whose interval overlaps its {perfect['elo']:.0f} plays as well as can be measured with these games."
+        if perfect
+        else ""
+    )
+    return (
+        f"On one rating scale: every pair of players met in {elo['games_per_pair']} games from seeded two-move "
+        "openings (each opening with both sides), and a Bradley-Terry fit turned the results into Elo ratings, the "
+        f"random mover anchored at 0, with 95% bootstrap intervals over the games: {ranking}.{ceiling}"
+    )
+
+
+def _elo_table(elo: dict) -> dict:
+    rows = [
+        [_player(r["player"]), f"{r['elo']:.0f}", f"[{r['ci_low']:.0f}, {r['ci_high']:.0f}]"]
+        for r in sorted(elo["ratings"], key=lambda row: -row["elo"])
+    ]
+    return {
+        "title": f"Elo ratings (random mover = 0; {elo['games_per_pair']} games a pair; 95% bootstrap intervals)",
+        "columns": ["player", "Elo", "95% interval"],
+        "rows": rows,
+    }

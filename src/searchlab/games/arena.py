@@ -30,28 +30,37 @@ def play_games(
     bots: tuple[BatchBot, BatchBot],
     first: Sequence[int],
     rngs: tuple[Sequence[np.random.Generator], Sequence[np.random.Generator]],
+    starts: Sequence[tuple[Any, int]] | None = None,
 ) -> list[float]:
     """Play len(first) games in lockstep; each game's result (+1 win, 0 draw, -1 loss) from bots[0]'s side.
 
     Args:
         game: the rules (`initial_state`, `current_player`, `apply`, `is_terminal`, `returns`).
         bots: the two batch bots.
-        first: for each game, which bot moves first (0 or 1).
+        first: for each game, which bot plays the side to move in its start (player 0 from the empty board).
         rngs: for each bot, one generator per game (the same object for both bots shares one stream).
+        starts: for each game, the position it starts from and the plies that led there (an opening, so
+            that two players who always choose the same move still play different games); None: the
+            empty board for every game.
 
     Each round, bot 0 moves in every unfinished game where it is to move (one call), then bot 1 does.
     """
     count = len(first)
-    states = [game.initial_state()] * count
-    plies = [0] * count
-    active = list(range(count))
+    starts = [(game.initial_state(), 0)] * count if starts is None else list(starts)
+    if len(starts) != count:
+        raise ValueError(f"{len(starts)} start positions for {count} games")
+    states = [state for state, _ in starts]
+    plies = [ply for _, ply in starts]
+    # Bot first[g] plays the side to move at the start of game g; the other bot plays the other side.
+    opener = [game.current_player(state) if not game.is_terminal(state) else 0 for state in states]
+    active = [g for g in range(count) if not game.is_terminal(states[g])]
     while active:
         for i, bot in enumerate(bots):
-            # Bot i is player 0 in the games it starts and player 1 in the others.
             group = [
                 g
                 for g in active
-                if not game.is_terminal(states[g]) and game.current_player(states[g]) == (0 if first[g] == i else 1)
+                if not game.is_terminal(states[g])
+                and game.current_player(states[g]) == (opener[g] if first[g] == i else 1 - opener[g])
             ]
             if not group:
                 continue
@@ -60,4 +69,5 @@ def play_games(
                 states[g] = game.apply(states[g], action)
                 plies[g] += 1
         active = [g for g in active if not game.is_terminal(states[g])]
-    return [float(game.returns(states[g])) * (1 if first[g] == 0 else -1) for g in range(count)]
+    # game.returns is player 0's result; bot 0 is player 0 where it opened from a player-0 start, or followed one.
+    return [float(game.returns(states[g])) * (1 if (opener[g] == 0) == (first[g] == 0) else -1) for g in range(count)]
