@@ -253,3 +253,18 @@ def test_without_claims_there_is_no_table_and_malformed_rows_are_counted_not_sho
     )
     page = write_report(tmp_path / "damaged.html", [damaged]).read_text()
     assert "3 claim rows were not well formed" in page and "<td>X<br>" in page
+
+
+def test_the_page_says_the_size_at_the_top_and_each_run_its_seeds(tmp_path):
+    plain = make_run(tmp_path / "plain", "plain")
+    seeded = make_run(tmp_path / "seeded", "seeded")
+    config = json.loads((seeded / "config.json").read_text())
+    config["config"] |= {"seeds": 5, "lm_seeds": 2}
+    (seeded / "config.json").write_text(json.dumps(config))
+    page = write_report(tmp_path / "index.html", [plain, seeded], size="tour").read_text(encoding="utf-8")
+    header = page[: page.index("</header>")]
+    assert "2 runs at the tour" in header and "searchlab tour" in header
+    assert page.count("Independent runs per measurement") == 1
+    assert "seeds 5, lm seeds 2" in page
+    untold = write_report(tmp_path / "other.html", [plain]).read_text(encoding="utf-8")
+    assert " run at " not in untold[: untold.index("</header>")]

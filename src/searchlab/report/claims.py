@@ -71,3 +71,29 @@ def _interval(row: dict[str, Any]) -> str:
     if row["ci_low"] is None or row["ci_high"] is None:
         return f"{estimate} (no interval)"
     return f"{estimate} [{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]"
+
+
+SIZE_WORDS = {
+    "full": "full size (`searchlab run NAME`)",
+    "tour": "the tour's budgets (`searchlab tour`: every experiment in about 15 minutes on 2 cores)",
+    "quick": "the quick budgets (`--quick`: a check that everything runs, in minutes; too small to read much into)",
+}
+
+
+def scale_line(size: str | None, count: int) -> str:
+    """The line under the page's title that says how big the runs below were; empty when unknown."""
+    if size is None:
+        return ""
+    return f'<p class="facts">{count} run{"s" if count != 1 else ""} at {esc(SIZE_WORDS.get(size, size))}.</p>'
+
+
+def seeds_line(config: Any) -> str:
+    """How many independent runs a run's settings asked for (config.json's `seeds` or `*_seeds`); empty if none."""
+    settings = config.get("config") if isinstance(config, dict) else None
+    if not isinstance(settings, dict):
+        return ""
+    seeds = {key: value for key, value in settings.items() if key == "seeds" or key.endswith("_seeds")}
+    if not seeds or not all(isinstance(v, int) and not isinstance(v, bool) for v in seeds.values()):
+        return ""
+    words = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in seeds.items())
+    return f'<p class="facts">Independent runs per measurement: {esc(words)} (each claim says its own count).</p>'

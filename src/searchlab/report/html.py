@@ -24,7 +24,7 @@ from searchlab.core import jsonfile
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import check_out_file, write_text
 from searchlab.core.version import __version__
-from searchlab.report.claims import claims_section, verdict_line
+from searchlab.report.claims import claims_section, scale_line, seeds_line, verdict_line
 from searchlab.report.html_values import duration, esc, format_value, href, image_size, inside, is_number
 
 TITLE = "searchlab: machine learning as search over programs"
@@ -96,6 +96,7 @@ def write_report(path: Path, run_dirs: list[Path], *, size: str | None = None, s
             '<header class="masthead">',
             f"<h1>{esc(TITLE)}</h1>",
             *(f'<p class="lede">{paragraph}</p>' for paragraph in INTRODUCTION),
+            scale_line(size, len(runs)),
             "</header>",
             claims_section([(_name(run), run.result) for run in runs]),
             _contents(runs, anchors),
@@ -235,6 +236,7 @@ def _section(number: int, run: _Run, anchor: str, page_dir: Path) -> str:
     if essay:
         parts.append(f'<p class="essay">Measures the essay section <cite>“{esc(essay)}”</cite></p>')
     parts.append(verdict_line(run.result))
+    parts.append(seeds_line(run.config))
     report = run.result.get("report")
     if isinstance(report, dict):
         parts += [_summary(report.get("summary")), _headline(report.get("headline"))]
