@@ -65,3 +65,26 @@ def test_bad_inputs_are_refused():
         fit_chinchilla_huber([1, 2, 3, 4, 5], [1, 2, 3, 4], [1, 2, 3, 4, 5])
     with pytest.raises(SearchlabError, match="> 0"):
         fit_chinchilla_huber([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 0, 4, 5])
+
+
+def test_the_compute_optimal_interval_collapses_on_identical_refits_and_matches_the_closed_form():
+    from searchlab.scaling.huber_fit import HuberFit, compute_optimal_interval
+
+    fit = HuberFit(dict(TRUE), samples=(dict(TRUE),) * 5)
+    row = compute_optimal_interval(fit, 1e21)
+    # Minimising E + A N^-a + B D^-b on N D = C/6 gives a N^-a A = b B D^-b (Hoffmann et al., eq. 4).
+    n, d = row["N_opt"], row["D_opt"]
+    assert TRUE["a"] * TRUE["A"] * n ** -TRUE["a"] == pytest.approx(TRUE["b"] * TRUE["B"] * d ** -TRUE["b"], rel=1e-4)
+    assert n * d == pytest.approx(1e21 / 6, rel=1e-9)
+    assert row["bounded"] and row["N_low"] == pytest.approx(n) and row["D_high"] == pytest.approx(d)
+
+
+def test_a_refit_whose_optimum_runs_to_an_edge_leaves_the_split_undetermined():
+    from searchlab.scaling.huber_fit import HuberFit, compute_optimal_interval
+
+    data_never_helps = {**TRUE, "b": 0.0}  # then every FLOP is best spent on parameters: N runs to C / 6
+    fit = HuberFit(dict(TRUE), samples=(dict(TRUE), data_never_helps, dict(TRUE)))
+    row = compute_optimal_interval(fit, 1e21)
+    assert not row["bounded"]
+    assert row["N_high"] > row["N_opt"] * 10
+    assert not compute_optimal_interval(HuberFit(dict(TRUE)), 1e21)["bounded"]  # no refits: no interval

@@ -36,7 +36,7 @@ from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
 from searchlab.experiments.scaling_claims import claims
 from searchlab.scaling import grid, laws
-from searchlab.scaling.huber_fit import fit_chinchilla_huber
+from searchlab.scaling.huber_fit import compute_optimal_interval, fit_chinchilla_huber
 from searchlab.scaling.student import DIGITS_POOL
 from searchlab.scaling.tasks import scaling_trial
 
@@ -310,21 +310,23 @@ def analyse(rows: list[dict], target: float | None, huber_resamples: int = 0) ->
             heldout[form] = {"mean_abs_relative_error": None, "error": str(err), "points": [], "fit": None}
             continue
         heldout[form] = {**{k: v for k, v in outcome.items() if k != "fit"}, "fit": outcome["fit"].to_dict()}
+    compute = 6.0 * N * D
+    budgets = np.geomspace(compute.min(), compute.max(), 3)
     try:
-        huber = fit_chinchilla_huber(N, D, L, bootstrap=huber_resamples, seed=0).to_dict()
+        robust = fit_chinchilla_huber(N, D, L, bootstrap=huber_resamples, seed=0)
+        huber = robust.to_dict() | {"compute_optimal": [compute_optimal_interval(robust, c) for c in budgets]}
     except SearchlabError as err:  # fewer than five trials
         huber = {"params": None, "error": str(err)}
     largest = grid.loss_at_largest_data(N, D, L)
     if target is None:
         target = largest[min(largest)]  # the smallest model with all the data
     to_target = grid.examples_to_target_by_size(N, D, L, target)
-    compute = 6.0 * N * D
-    budgets = np.geomspace(compute.min(), compute.max(), 3)
     optimal = {form: [laws.compute_optimal(fit, c) for c in budgets] for form, fit in fits.items()}
     return {
         "fits": {form: fits[form].to_dict() if form in fits else failed[form] for form in laws.FITTERS},
         "heldout_prediction_error": heldout,
         "huber_fit": huber,
+        "floor_check": floor_check(rows, huber),
         "target": float(target),
         "examples_to_target": [
             {"params": int(n), "examples": None if d is None else float(d)} for n, d in sorted(to_target.items())
@@ -340,6 +342,20 @@ def analyse(rows: list[dict], target: float | None, huber_resamples: int = 0) ->
             form: [{k: float(v) for k, v in row.items()} for row in rows_] for form, rows_ in optimal.items()
         },
     }
+
+
+def floor_check(rows: list[dict], huber: dict) -> dict | None:
+    """The loss floor the task is built with (the teacher's label noise on the test set) beside the robust fit's E.
+
+    None for tasks without a known floor (digits, the language model) or without a robust fit.
+    """
+    floors = [row.get("noise_floor") for row in rows]
+    if not floors or any(floor is None for floor in floors) or huber.get("params") is None:
+        return None
+    known, fitted = float(np.mean(floors)), huber["params"]["E"]
+    low, high = huber.get("intervals", {}).get("E", (None, None))
+    inside = None if low is None else bool(low <= known <= high)
+    return {"known": known, "fitted": fitted, "low": low, "high": high, "inside": inside}
 
 
 EXPERIMENT = Experiment(

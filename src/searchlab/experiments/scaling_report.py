@@ -58,8 +58,10 @@ def _tables(outcomes: dict, analyses: dict, labels: dict) -> list[dict]:
             "rows": sizes,
         },
         {
-            "title": "Compute-optimal split of a budget C = 6·N·D, from each fit",
-            "columns": ["task", "law", "compute C (FLOPs)", "N", "D", "predicted loss"],
+            "title": "Compute-optimal split of a budget C = 6·N·D by the robust fit, with 95% bootstrap intervals "
+            "(shown only where every refit's optimum lies inside the search: an optimum at an edge means these "
+            "trials do not determine the split)",
+            "columns": ["task", "compute C (FLOPs)", "N [95% CI]", "D [95% CI]", "predicted loss"],
             "rows": optimal,
         },
     ]
@@ -119,18 +121,48 @@ def _size_rows(name: str, analysis: dict, trials: list[dict]) -> list[list]:
 
 
 def _optimal_rows(name: str, analysis: dict) -> list[list]:
-    return [
-        [
-            name,
-            FORM_NAMES[form],
-            f"{row['compute']:.2e}",
-            _number(row["N_opt"]),
-            _number(row["D_opt"]),
-            _number(row["loss"], 4),
-        ]
-        for form, rows in analysis["compute_optimal"].items()
-        for row in rows
-    ]
+    rows = []
+    for row in (analysis.get("huber_fit") or {}).get("compute_optimal") or []:
+        if not row["bounded"]:
+            rows.append([name, f"{row['compute']:.2e}", "not determined", "not determined", "-"])
+            continue
+        n = f"{_number(row['N_opt'])} [{_number(row['N_low'])}, {_number(row['N_high'])}]"
+        d = f"{_number(row['D_opt'])} [{_number(row['D_low'])}, {_number(row['D_high'])}]"
+        rows.append([name, f"{row['compute']:.2e}", n, d, _number(row["loss"], 4)])
+    return rows
+
+
+def _floor_sentence(check: dict | None) -> str:
+    """The task's known loss floor beside the robust fit's E (teacher task only)."""
+    if not check:
+        return ""
+    known, fitted = check["known"], check["fitted"]
+    if check["low"] is None:
+        return f" The task's true floor is {known:.3g} (the test labels' noise); the robust fit's E is {fitted:.3g}."
+    where = "inside" if check["inside"] else "outside"
+    return (
+        f" The task's true floor is {known:.3g} (the test labels' own noise): the robust fit's E = {fitted:.3g} "
+        f"[{check['low']:.3g}, {check['high']:.3g}] has it {where} its 95% interval."
+    )
+
+
+def _optimal_sentence(huber: dict | None) -> str:
+    rows = (huber or {}).get("compute_optimal") or []
+    if not rows:
+        return ""
+    bounded = [row for row in rows if row["bounded"]]
+    if not bounded:
+        return (
+            " No compute-optimal split is quoted: in some bootstrap refit the optimum runs to an edge (all compute "
+            "to model size, or all to data), so these trials do not determine it."
+        )
+    row = bounded[-1]
+    return (
+        f" At C = {row['compute']:.2e} FLOPs the robust fit puts the best split at N = {_number(row['N_opt'])} "
+        f"[{_number(row['N_low'])}, {_number(row['N_high'])}] and D = {_number(row['D_opt'])} "
+        f"[{_number(row['D_low'])}, {_number(row['D_high'])}]"
+        + ("." if len(bounded) == len(rows) else f"; at {len(rows) - len(bounded)} other budgets it is not determined.")
+    )
 
 
 def _claims(task: str, analysis: dict, labels: dict) -> list[str]:
@@ -174,6 +206,8 @@ def _claims(task: str, analysis: dict, labels: dict) -> list[str]:
         f"{kaplan['params']['aN']:.3g}, aD = {kaplan['params']['aD']:.3g} (RMS {kaplan['rmse_log']:.3f})."
         + _heldout_sentence(analysis["heldout_prediction_error"])
         + _huber_sentence(analysis.get("huber_fit"))
+        + _floor_sentence(analysis.get("floor_check"))
+        + _optimal_sentence(analysis.get("huber_fit"))
     )
     return lines
 
@@ -210,9 +244,19 @@ def _percent(outcome: dict) -> str:
     return "-" if error is None else f"{100 * error:.1f}%"
 
 
+def _determined(outcome: dict) -> bool:
+    """A held-out refit whose every parameter has a standard error (none ran to a bound)."""
+    return outcome["fit"] is not None and all(v is not None for v in outcome["fit"]["stderr"].values())
+
+
 def _heldout_sentence(heldout: dict) -> str:
     if any(outcome["fit"] is None for outcome in heldout.values()):
         return " This grid is too small to fit again without its largest trials, so there is no held-out prediction."
+    if not all(_determined(outcome) for outcome in heldout.values()):
+        return (
+            " Fitted again without the largest model and data size, a parameter runs to its bound (no standard "
+            "error), so that refit does not determine the law and no prediction error is quoted."
+        )
     return (
         " Fitted without the largest model and data size, they predict those trials to within "
         f"{_percent(heldout['chinchilla'])} (Chinchilla) and {_percent(heldout['kaplan'])} (Kaplan) on average."
@@ -276,7 +320,9 @@ def report(config: Config, result: dict, context: RunContext) -> dict:
         {"label": f"Chinchilla exponents ({next(iter(analyses))})", "value": exponents},
         {
             "label": "held-out prediction error (Chinchilla)",
-            "value": _percent(primary["heldout_prediction_error"]["chinchilla"]),
+            "value": _percent(primary["heldout_prediction_error"]["chinchilla"])
+            if _determined(primary["heldout_prediction_error"]["chinchilla"])
+            else "not determined (a refit parameter at its bound)",
         },
     ]
     return {

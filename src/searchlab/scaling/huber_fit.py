@@ -27,6 +27,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from searchlab.core.errors import SearchlabError
+from searchlab.scaling.laws import compute_optimal
 
 NAMES = ("E", "A", "B", "a", "b")
 DELTA = 1e-3  # Besiroglu et al.'s Huber delta on residuals of log L
@@ -51,6 +52,7 @@ class HuberFit:
         objective: the mean Huber loss at the optimum.
         rows: the trials fitted.
         resamples: bootstrap refits that converged (of those asked for).
+        samples: the bootstrap refits' parameters (E, A, B, a, b), for intervals of what the law predicts.
     """
 
     params: dict[str, float]
@@ -58,10 +60,10 @@ class HuberFit:
     objective: float = 0.0
     rows: int = 0
     resamples: int = 0
+    samples: tuple[dict[str, float], ...] = ()
 
     def predict(self, N, D) -> np.ndarray:
-        p = self.params
-        return p["E"] + p["A"] * np.asarray(N, float) ** -p["a"] + p["B"] * np.asarray(D, float) ** -p["b"]
+        return _predict(self.params, N, D)
 
     def to_dict(self) -> dict:
         return {
@@ -87,10 +89,9 @@ def fit_chinchilla_huber(N, D, L, *, bootstrap: int = 0, seed: int = 0, delta: f
     """
     log_n, log_d, log_l = _logs(N, D, L)
     theta, objective = _fit(log_n, log_d, log_l, delta, _grid_starts(log_n, log_d, log_l, delta))
-    intervals, converged = {}, 0
+    intervals, converged, draws = {}, 0, []
     if bootstrap > 0:
         rng = np.random.default_rng(seed)
-        draws = []
         for _ in range(bootstrap):
             pick = rng.integers(0, log_l.size, log_l.size)
             if np.unique(log_n[pick]).size < 2 or np.unique(log_d[pick]).size < 2:
@@ -103,7 +104,46 @@ def fit_chinchilla_huber(N, D, L, *, bootstrap: int = 0, seed: int = 0, delta: f
             table = np.array([[draw[name] for name in NAMES] for draw in draws])
             low, high = np.percentile(table, [2.5, 97.5], axis=0)
             intervals = {name: (float(low[i]), float(high[i])) for i, name in enumerate(NAMES)}
-    return HuberFit(_natural(theta), intervals, float(objective), int(log_l.size), converged)
+    return HuberFit(_natural(theta), intervals, float(objective), int(log_l.size), converged, tuple(draws))
+
+
+def compute_optimal_interval(fit: HuberFit, compute: float, flops_per_param_example: float = 6.0) -> dict:
+    """The compute-optimal split of budget C = k N D by the fit, with 95% bootstrap intervals of N and D.
+
+    Each bootstrap refit gives its own optimum; the interval is their 2.5 and 97.5 percentiles. The split is
+    *bounded* when there are at least two refits and none of them puts its optimum at an edge of the search
+    (N or D within a factor 1.01 of 1): an optimum at an edge says the law, as fitted, keeps improving by
+    moving all compute to one side, so the trials do not determine the split.
+
+    Returns:
+        {"compute", "N_opt", "D_opt", "loss", "N_low", "N_high", "D_low", "D_high", "bounded"}; the bounds are
+        None without refits.
+    """
+    best = compute_optimal(fit, compute, flops_per_param_example)
+    scale = compute / flops_per_param_example
+    refits = [compute_optimal(_Law(sample), compute, flops_per_param_example) for sample in fit.samples]
+    row = {**best, "N_low": None, "N_high": None, "D_low": None, "D_high": None, "bounded": False}
+    if len(refits) >= 2:
+        n_opt = np.array([r["N_opt"] for r in refits])
+        row["N_low"], row["N_high"] = (float(x) for x in np.percentile(n_opt, [2.5, 97.5]))
+        row["D_low"], row["D_high"] = (float(x) for x in np.percentile(scale / n_opt, [2.5, 97.5]))
+        edge = 1.01
+        row["bounded"] = bool(((n_opt > edge) & (n_opt < scale / edge)).all())
+    return row
+
+
+@dataclass(frozen=True)
+class _Law:
+    """A parameter dict as something `laws.compute_optimal` can ask for predictions."""
+
+    params: dict[str, float]
+
+    def predict(self, N, D) -> np.ndarray:
+        return _predict(self.params, N, D)
+
+
+def _predict(p: dict[str, float], N, D) -> np.ndarray:
+    return p["E"] + p["A"] * np.asarray(N, float) ** -p["a"] + p["B"] * np.asarray(D, float) ** -p["b"]
 
 
 def _logs(N, D, L) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
