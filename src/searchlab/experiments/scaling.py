@@ -25,6 +25,7 @@ The figures and prose are in `scaling_report`, which reads the trials' records a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +35,11 @@ from searchlab.core.device import resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.trials import MAX_TRIALS, Trial, read_record, run_sweep
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
-from searchlab.experiments.scaling_claims import claims
+from searchlab.experiments.scaling_claims import claims, floor_check
 from searchlab.scaling import grid, laws
 from searchlab.scaling.huber_fit import compute_optimal_interval, fit_chinchilla_huber
 from searchlab.scaling.student import DIGITS_POOL
-from searchlab.scaling.tasks import scaling_trial
+from searchlab.scaling.tasks import LM_DEFAULTS, scaling_trial
 
 SECTION = "How big would these models need to be?"
 TASKS = ("mlp", "charlm")
@@ -48,7 +49,7 @@ SWEEP_FOLDER = "sweep"  # the run folder's sweep/: every trial's record, as `run
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of the scaling experiment; the defaults are the full size (about 15 minutes on 2 cores).
+    """Settings of the scaling experiment; the defaults are the full size (about 25 minutes on 2 cores).
 
     Attributes:
         seed: the first trial seed; cell i's seeds are seed, seed + 1, ...
@@ -62,8 +63,10 @@ class Config:
         lm_widths: width of the 2-layer, 2-head character transformers.
         lm_characters: training-text lengths D (characters).
         lm_seeds: trials per (width, characters) cell.
-        lm_steps: training steps of every language-model trial (16 windows of 64
-            characters each), the same whatever D.
+        lm_steps: training steps of a language-model trial (16 windows of 64 characters each), at least.
+        lm_passes: passes over its D training characters every language-model trial makes at the least:
+            a trial whose D needs more than `lm_steps` steps for them gets them, so that the largest D is
+            learned to its ceiling rather than cut off part-way through one pass.
         huber_resamples: bootstrap refits behind the intervals of the robust Chinchilla fit
             (`scaling.huber_fit`, Besiroglu et al. 2024); 0 fits it without intervals.
         target: the loss whose examples-to-target each size is asked for; none:
@@ -83,8 +86,9 @@ class Config:
     mlp_seeds: int = 3
     lm_widths: tuple[int, ...] = (8, 16, 32, 64, 128)
     lm_characters: tuple[int, ...] = (4000, 12600, 40000, 126000, 400000)
-    lm_seeds: int = 2
+    lm_seeds: int = 3
     lm_steps: int = 600
+    lm_passes: float = 3.0
     huber_resamples: int = 100
     target: float | None = None
     workers: int = 0
@@ -142,6 +146,10 @@ class Config:
                 "or seeds",
             )
         require(self.lm_steps >= 2, f"--lm_steps must be at least 2, got {self.lm_steps}")
+        require(
+            math.isfinite(self.lm_passes) and 0 <= self.lm_passes <= 100,
+            f"--lm_passes must be a number from 0 to 100, got {self.lm_passes}",
+        )
         require(self.target is None or self.target > 0, f"--target must be a positive loss or none, got {self.target}")
         require(self.workers >= 0, f"--workers must be 0 (one per core) or more, got {self.workers}")
         require(
@@ -186,7 +194,12 @@ def prepare(config: Config) -> Plan:
     if "charlm" in config.tasks:
         trials["charlm"] = [
             Trial(
-                (("task", "charlm"), ("width", width), ("characters", characters), ("steps", config.lm_steps)),
+                (
+                    ("task", "charlm"),
+                    ("width", width),
+                    ("characters", characters),
+                    ("steps", lm_steps(config, characters)),
+                ),
                 config.seed + i,
             )
             for width in config.lm_widths
@@ -194,6 +207,13 @@ def prepare(config: Config) -> Plan:
             for i in range(config.lm_seeds)
         ]
     return Plan(trials)
+
+
+def lm_steps(config: Config, characters: int) -> int:
+    """Steps of a language-model trial on `characters`: `lm_steps`, or enough for `lm_passes` over its training part."""
+    lm = LM_DEFAULTS
+    trained = characters - round(characters * lm["holdout"])
+    return max(config.lm_steps, math.ceil(config.lm_passes * trained / (lm["batch_size"] * lm["context"])))
 
 
 def run(config: Config, plan: Plan, context: RunContext) -> dict:
@@ -344,20 +364,6 @@ def analyse(rows: list[dict], target: float | None, huber_resamples: int = 0) ->
     }
 
 
-def floor_check(rows: list[dict], huber: dict) -> dict | None:
-    """The loss floor the task is built with (the teacher's label noise on the test set) beside the robust fit's E.
-
-    None for tasks without a known floor (digits, the language model) or without a robust fit.
-    """
-    floors = [row.get("noise_floor") for row in rows]
-    if not floors or any(floor is None for floor in floors) or huber.get("params") is None:
-        return None
-    known, fitted = float(np.mean(floors)), huber["params"]["E"]
-    low, high = huber.get("intervals", {}).get("E", (None, None))
-    inside = None if low is None else bool(low <= known <= high)
-    return {"known": known, "fitted": fitted, "low": low, "high": high, "inside": inside}
-
-
 EXPERIMENT = Experiment(
     name="scaling",
     title="Scaling: bigger networks, more data, and the laws fitted to both",
@@ -373,6 +379,7 @@ EXPERIMENT = Experiment(
         "lm_characters": (4000, 40000, 400000),
         "lm_seeds": 1,
         "lm_steps": 300,
+        "lm_passes": 1.0,
         "huber_resamples": 30,
     },
     quick={

@@ -101,3 +101,17 @@ def _smallest_at_most(by_seed: dict[int, list[dict[str, Any]]]) -> float:
         most, smallest = max(r["examples"] for r in rows), min(r["params"] for r in rows)
         values += [r["loss"] for r in rows if r["examples"] == most and r["params"] == smallest]
     return float(np.mean(values))
+
+
+def floor_check(rows: list[dict], huber: dict) -> dict | None:
+    """The loss floor the task is built with (the teacher's label noise on the test set) beside the robust fit's E.
+
+    None for tasks without a known floor (digits, the language model) or without a robust fit.
+    """
+    floors = [row.get("noise_floor") for row in rows]
+    if not floors or any(floor is None for floor in floors) or huber.get("params") is None:
+        return None
+    known, fitted = float(np.mean(floors)), huber["params"]["E"]
+    low, high = huber.get("intervals", {}).get("E", (None, None))
+    inside = None if low is None else bool(low <= known <= high)
+    return {"known": known, "fitted": fitted, "low": low, "high": high, "inside": inside}
