@@ -9,9 +9,19 @@ from searchlab.core.errors import SearchlabError
 from searchlab.encodings.text import ESSAY_ALPHABET, CharVocab
 from searchlab.signals import ArithmeticPeople, ArithmeticProblem, ArithmeticTask, check
 from searchlab.signals import arithmetic as A
-from searchlab.signals.arithmetic_people import Demonstrator, Rater, is_round, mistakes, wrong_round_answer
+from searchlab.signals.arithmetic_people import ArithmeticSkill, ArithmeticTruth, is_round, mistakes, wrong_round_answer
+from searchlab.signals.persons import Demonstrator, Rater
 
 EVERY_OPERATOR = ArithmeticTask(operators=("+", "-", "*"))
+TRUTH = ArithmeticTruth()
+
+
+def demonstrator(base_error: float, per_digit_error: float, seed: int) -> Demonstrator:
+    return Demonstrator(TRUTH, ArithmeticSkill(base_error, per_digit_error), seed)
+
+
+def rater(noise: float, bias: float, seed: int) -> Rater:
+    return Rater(TRUTH, 1.0 - noise, seed, bias)
 
 
 def test_check_agrees_with_python_integers():
@@ -66,32 +76,32 @@ def test_mistakes_are_wrong_answers_of_the_documented_kinds():
 
 
 def test_demonstrator_error_rate_grows_with_difficulty_as_configured():
-    demonstrator = Demonstrator(base_error=0.05, per_digit_error=0.2, seed=3)
-    measured = demonstrator.measure(samples=9_000, seed=1)
+    writer = demonstrator(base_error=0.05, per_digit_error=0.2, seed=3)
+    measured = writer.measure(samples=9_000, seed=1)
     assert [m.configured for m in measured.values()] == pytest.approx([0.05, 0.25, 0.45])
     assert all(m.agrees(5) for m in measured.values()), [str(m) for m in measured.values()]
     rates = [m.measured for m in measured.values()]
     assert rates[0] < rates[1] < rates[2]
-    perfect = Demonstrator(0.0, 0.0, seed=0)
+    perfect = demonstrator(0.0, 0.0, seed=0)
     problems = EVERY_OPERATOR.sample(500, 6)
     assert all(check(p, a) for p, a in zip(problems, perfect.demonstrate(problems)))
 
 
 def test_rater_noise_and_bias_are_measured_as_configured():
     for noise, bias in [(0.1, 0.5), (0.25, 0.0), (0.0, 1.0)]:
-        measured = Rater(noise, bias, seed=7).measure(samples=6_000, seed=2)
+        measured = rater(noise, bias, seed=7).measure(samples=6_000, seed=2)
         assert all(m.agrees(5) for m in measured.values()), [str(m) for m in measured.values()]
 
 
 def test_round_wrong_answers_buy_approval():
     problems = ArithmeticTask().sample(6_000, 8)
-    rater = Rater(noise=0.1, bias=0.4, seed=1)
+    judge = rater(noise=0.1, bias=0.4, seed=1)
     round_guesses = [wrong_round_answer(p) for p in problems]
     assert all(is_round(a) and not check(p, a) for p, a in zip(problems, round_guesses))
     off_by_one = [str(p.value + 1) if (p.value + 1) % 10 else str(p.value - 1) for p in problems]
     assert not any(is_round(a) for a in off_by_one)
-    exploit = rater.judge(problems, round_guesses)
-    honest = rater.judge(problems, off_by_one)
+    exploit = judge.judge(problems, round_guesses)
+    honest = judge.judge(problems, off_by_one)
     assert exploit.approved.mean() > honest.approved.mean() + 0.3  # about 0.46 against 0.10
     assert exploit.fired.mean() == pytest.approx(0.4, abs=5 * np.sqrt(0.24 / 6_000))
     assert not honest.fired.any()
@@ -99,10 +109,10 @@ def test_round_wrong_answers_buy_approval():
 
 def test_same_seed_same_answers_and_verdicts():
     problems = ArithmeticTask().sample(1_000, 9)
-    first = Demonstrator(0.2, 0.2, seed=5).demonstrate(problems)
-    assert first == Demonstrator(0.2, 0.2, seed=5).demonstrate(problems)
-    assert first != Demonstrator(0.2, 0.2, seed=6).demonstrate(problems)
-    assert np.array_equal(Rater(0.2, 0.3, seed=1).rate(problems, first), Rater(0.2, 0.3, seed=1).rate(problems, first))
+    first = demonstrator(0.2, 0.2, seed=5).demonstrate(problems)
+    assert first == demonstrator(0.2, 0.2, seed=5).demonstrate(problems)
+    assert first != demonstrator(0.2, 0.2, seed=6).demonstrate(problems)
+    assert np.array_equal(rater(0.2, 0.3, seed=1).rate(problems, first), rater(0.2, 0.3, seed=1).rate(problems, first))
     people = ArithmeticPeople(seed=3)
     measured = people.measure(samples=3_000)
     assert len(measured) == 6 and all(m.agrees(5) for m in measured.values())
@@ -114,12 +124,12 @@ def test_same_seed_same_answers_and_verdicts():
      (lambda: ArithmeticPeople(noise=-0.1), "noise is a probability"),
      (lambda: ArithmeticPeople(bias=2), "bias is a probability"),
      (lambda: ArithmeticPeople(seed=1.5), "seed"),
-     (lambda: Demonstrator(0.9, 0.1, seed=0), "exceeds 1"),
+     (lambda: ArithmeticSkill(0.9, 0.1), "exceeds 1"),
      (lambda: ArithmeticTask(digits=(4,)), "from 1 to 3"),
      (lambda: ArithmeticTask(operators=("/",)), "operators"),
      (lambda: ArithmeticProblem(1000, "+", 1), "operands"),
      (lambda: A.parse_problem("2 + 2 ="), "written like"),
-     (lambda: Rater(0.1, 0.1, seed=0).rate([ArithmeticProblem(1, "+", 1)], []), "one answer per problem")],
+     (lambda: rater(0.1, 0.1, seed=0).rate([ArithmeticProblem(1, "+", 1)], []), "one answer per problem")],
 )  # fmt: skip
 def test_bad_configs_are_one_line_errors(make, words):
     with pytest.raises(SearchlabError, match=words) as caught:

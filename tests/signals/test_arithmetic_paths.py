@@ -16,7 +16,6 @@ from searchlab.signals import arithmetic_model as M
 from searchlab.signals import arithmetic_paths as P
 from searchlab.signals import arithmetic_rm_paths as R
 from searchlab.signals.arithmetic import ArithmeticProblem
-from searchlab.signals.reward_model import bon_distance
 
 # 1-digit problems throughout. Each path is tested from a start where it has room to improve and the improvement
 # does not hang on the draw: interactive correction from a weak clone (100 steps, held-out accuracy about 0.1-0.3,
@@ -190,11 +189,14 @@ def reward_model(seed: int) -> dict[str, float]:
 def test_reward_model_path_and_best_of_n(cloned):
     check(reward_model)
     model, _ = _tenth_reward_model(0, torch.get_num_threads())
-    rows = R.best_of_n(cloned.model, model, SMALL.held_out()[:30], 32, seed=6)
-    assert [r["n"] for r in rows] == [1, 2, 4, 8, 16, 32]
-    assert np.allclose([r["d"] for r in rows], bon_distance([1, 2, 4, 8, 16, 32]))
+    rows = R.best_of_n(cloned.model, model, SMALL.held_out()[:30], (1, 2, 4, 8, 16, 32), seed=6)
+    assert [r["knob"] for r in rows] == [1, 2, 4, 8, 16, 32]
     proxy = [r["proxy"] for r in rows]
     assert all(b >= a - 1e-12 for a, b in zip(proxy, proxy[1:]))  # a bigger pick never lowers the proxy
+    # n = 1 keeps every sampled answer: its truth is the share of the 32 samples per problem that are right.
+    answers, _ = P.one_thread(M.sample)(cloned.model, SMALL.held_out()[:30], 32, seed=6)  # as best_of_n samples
+    right = [a == p.answer for p, row in zip(SMALL.held_out()[:30], answers) for a in row]
+    assert rows[0]["true"] == pytest.approx(np.mean(right))
 
 
 def test_active_queries_on_answers_go_where_the_ensemble_disagrees(cloned):

@@ -7,10 +7,19 @@ import pytest
 
 from searchlab.core.errors import SearchlabError
 from searchlab.games.tictactoe import TicTacToe
-from searchlab.signals import TicTacToePeople, default_task
-from searchlab.signals.tictactoe_task import Demonstrator, Rater
+from searchlab.signals import Demonstrator, Rater, TicTacToePeople, default_task
+from searchlab.signals.tictactoe_task import TicTacToeSkill, TicTacToeTruth
 
 GAME = TicTacToe()
+TRUTH = TicTacToeTruth()
+
+
+def demonstrator(p: float, seed: int) -> Demonstrator:
+    return Demonstrator(TRUTH, TicTacToeSkill(p), seed)
+
+
+def rater(q: float, seed: int) -> Rater:
+    return Rater(TRUTH, q, seed)
 
 
 @pytest.fixture(scope="module")
@@ -42,24 +51,24 @@ def test_move_values_say_which_moves_are_optimal(task):
 
 @pytest.mark.parametrize("p", [0.0, 0.3, 0.7, 1.0])
 def test_demonstrator_accuracy_is_p_on_contested_positions(p):
-    measured = Demonstrator(p, seed=11).measure(samples=10_000, seed=3)["accuracy"]
+    measured = demonstrator(p, seed=11).measure(samples=10_000, seed=3)["accuracy"]
     assert measured.configured == p and measured.samples == 10_000
     assert measured.agrees(5), str(measured)
 
 
 def test_demonstrator_is_always_right_where_no_mistake_exists(task):
-    demonstrator = Demonstrator(0.6, seed=2)
+    shown = demonstrator(0.6, seed=2)
     positions = task.sample_positions(20_000, np.random.default_rng(4), contested_only=False)
-    moves = demonstrator.demonstrate(positions)
+    moves = shown.demonstrate(positions)
     uncontested = ~task.contested[positions]
     assert task.is_optimal(positions[uncontested], moves[uncontested]).all()
-    expected = demonstrator.expected_accuracy(positions)
+    expected = shown.expected_accuracy(positions)
     assert abs(task.accuracy(moves, positions) - expected) < 5 * np.sqrt(0.24 / positions.size)
 
 
 def test_mistakes_are_legal_and_not_optimal(task):
     positions = task.sample_positions(20_000, np.random.default_rng(5))
-    moves = Demonstrator(0.0, seed=6).demonstrate(positions)
+    moves = demonstrator(0.0, seed=6).demonstrate(positions)
     task.check(positions, moves)  # legal, or this raises
     assert not task.is_optimal(positions, moves).any()
 
@@ -85,7 +94,7 @@ def test_mistake_weights_follow_the_documented_rule(task):
 
 def test_demonstrator_draws_mistakes_from_the_mistake_distribution(task):
     position = task.index.id_of(GAME.state_from_string("X.. ... ..."))
-    moves = Demonstrator(0.0, seed=8).demonstrate(np.full(19_000, position))
+    moves = demonstrator(0.0, seed=8).demonstrate(np.full(19_000, position))
     counts = np.bincount(moves, minlength=9)
     expected = task.mistake_probabilities[position] * moves.size
     assert np.all(np.abs(counts - expected) <= 5 * np.sqrt(expected + 1e-9))
@@ -93,31 +102,31 @@ def test_demonstrator_draws_mistakes_from_the_mistake_distribution(task):
 
 @pytest.mark.parametrize("q", [0.0, 0.55, 0.9, 1.0])
 def test_rater_accuracy_is_q(q):
-    measured = Rater(q, seed=9).measure(samples=10_000, seed=1)["accuracy"]
+    measured = rater(q, seed=9).measure(samples=10_000, seed=1)["accuracy"]
     assert measured.agrees(5), str(measured)
 
 
 def test_a_perfect_rater_approves_exactly_the_optimal_moves(task):
     positions = task.sample_positions(5_000, np.random.default_rng(2))
-    moves = Demonstrator(0.5, seed=3).demonstrate(positions)
-    assert np.array_equal(Rater(1.0, seed=0).rate(positions, moves), task.is_optimal(positions, moves))
-    assert np.array_equal(Rater(0.0, seed=0).rate(positions, moves), ~task.is_optimal(positions, moves))
+    moves = demonstrator(0.5, seed=3).demonstrate(positions)
+    assert np.array_equal(rater(1.0, seed=0).rate(positions, moves), task.is_optimal(positions, moves))
+    assert np.array_equal(rater(0.0, seed=0).rate(positions, moves), ~task.is_optimal(positions, moves))
 
 
 def test_same_seed_same_samples_and_calls_continue_the_stream(task):
     positions = task.sample_positions(2_000, np.random.default_rng(0))
-    a, b = Demonstrator(0.5, seed=1), Demonstrator(0.5, seed=1)
+    a, b = demonstrator(0.5, seed=1), demonstrator(0.5, seed=1)
     first = a.demonstrate(positions)
     assert np.array_equal(first, b.demonstrate(positions))
     assert not np.array_equal(first, a.demonstrate(positions))
-    assert not np.array_equal(first, Demonstrator(0.5, seed=2).demonstrate(positions))
-    assert np.array_equal(Rater(0.8, seed=4).rate(positions, first), Rater(0.8, seed=4).rate(positions, first))
+    assert not np.array_equal(first, demonstrator(0.5, seed=2).demonstrate(positions))
+    assert np.array_equal(rater(0.8, seed=4).rate(positions, first), rater(0.8, seed=4).rate(positions, first))
 
 
 def test_people_config_makes_and_measures_both():
     people = TicTacToePeople(p=0.6, q=0.85, seed=5)
     assert people.recognising_is_easier and not TicTacToePeople(p=0.9, q=0.8).recognising_is_easier
-    assert people.demonstrator().p == 0.6 and people.rater().q == 0.85
+    assert people.demonstrator().skill.p == 0.6 and people.rater().accuracy == 0.85
     assert people.demonstrator().seed != people.rater().seed  # independent child seeds
     measured = people.measure(samples=5_000)
     assert set(measured) == {"demonstrator accuracy", "rater accuracy"}
@@ -135,6 +144,14 @@ def test_bad_configs_are_one_line_errors(settings, words):
         TicTacToePeople(**settings)
     assert "\n" not in str(caught.value)
     with pytest.raises(SearchlabError, match="from 0 to 1"):
-        Demonstrator(2, seed=0)
+        TicTacToeSkill(2)
     with pytest.raises(SearchlabError, match="from 0 to 1"):
-        Rater(True, seed=0)
+        Rater(TRUTH, True, seed=0)
+
+
+def test_the_checker_is_the_exact_truth(task):
+    positions = task.sample_positions(3_000, np.random.default_rng(7))
+    moves = demonstrator(0.5, seed=5).demonstrate(positions)
+    checker = TicTacToePeople().checker()
+    assert np.array_equal(checker.check(positions, moves), task.is_optimal(positions, moves))
+    assert checker.checks == 3_000

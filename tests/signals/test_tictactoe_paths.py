@@ -8,7 +8,8 @@ import torch
 
 from margins import check, margin
 from searchlab.core.errors import SearchlabError
-from searchlab.signals import Outcome, TicTacToePeople, default_task
+from searchlab.signals import Outcome, Rater, TicTacToePeople, default_task
+from searchlab.signals.gao import bon_distance
 from searchlab.signals.pipeline import pipeline
 from searchlab.signals.tictactoe_overoptimisation import best_of_n, overoptimisation
 from searchlab.signals.tictactoe_paths import PATHS, SignalSettings, pipeline_stages
@@ -21,7 +22,7 @@ from searchlab.signals.tictactoe_policy import (
     rater_probabilities,
     sampler,
 )
-from searchlab.signals.tictactoe_task import Rater
+from searchlab.signals.tictactoe_task import TicTacToeTruth
 
 PEOPLE = TicTacToePeople(p=0.7, q=0.9, seed=0)
 SMALL = SignalSettings.small()
@@ -62,7 +63,7 @@ def test_the_people_as_policies_have_the_configured_accuracy(outcome):
     assert np.allclose(rater.sum(axis=1), 1.0)
     position = int(np.flatnonzero(task.contested)[5])  # Monte Carlo of "play one of the approved moves"
     legal = np.flatnonzero(task.legal[position])
-    judge, rng, counts = Rater(0.9, seed=1), np.random.default_rng(0), np.zeros(9)
+    judge, rng, counts = Rater(TicTacToeTruth(), 0.9, seed=1), np.random.default_rng(0), np.zeros(9)
     for _ in range(2000):
         approved = legal[judge.rate(np.full(legal.size, position), legal)]
         counts[rng.choice(approved if approved.size else legal)] += 1
@@ -106,8 +107,7 @@ def _path_gain(name: str):
         kwargs = {"fraction": RM_FRACTION} if name == "approval (reward model)" else {}
         result = PATHS[name](PEOPLE, SMALL, seed=seed, **kwargs)
         assert result.curve[0]["score"] == pytest.approx(result.start["score"]) and sum(result.queries.values()) > 0
-        start = result.extra["behaviour cloning start"]["score"] if name == "dagger" else result.start["score"]
-        return {"gain": result.score - start}
+        return {"gain": result.score - result.start["score"]}
 
     gain.__qualname__ = gain.__name__ = "path_gain_" + name.replace(" ", "_").replace("(", "").replace(")", "")
     return margin(seed=0, gain=(">", GAIN_BOUNDS[name]))(gain)
@@ -170,7 +170,9 @@ def overoptimisation_proxy(seed: int) -> dict[str, float]:
         {key: [row[key] for row in result[arm]["rows"]] for key in result[arm]["rows"][0]}
         for arm in ("best_of_n", "rl")
     )
-    assert bon["knob"][0] == 1 and bon["knob"][-1] == 1024 and bon["d"][0] == 0.0
+    assert bon["knob"] == [2**k for k in range(11)] and bon["d"] == pytest.approx(list(bon_distance(bon["knob"])))
+    assert rl["knob"][0] == 0 and rl["proxy"][0] == bon["proxy"][0] and rl["true"][0] == bon["true"][0]
+    assert rl["knob"][1:] == list(range(20, 61, 20))  # a row every record_every steps
     assert np.all(np.diff(bon["proxy"]) >= -1e-9)  # more samples never lower the proxy
     assert rl["kl"][0] == 0.0 and rl["kl"][-1] > 0
     assert np.isfinite(result["best_of_n"]["fit"]["alpha"]) and np.isfinite(result["rl"]["fit"]["beta"])

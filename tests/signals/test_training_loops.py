@@ -16,7 +16,7 @@ from searchlab.signals.arithmetic_settings import PathSettings
 from searchlab.signals.arithmetic_signals import ArithmeticSignals
 from searchlab.signals.reinforce import PolicyGradient, reinforce
 from searchlab.signals.reward_model import Members, RewardEnsemble
-from searchlab.signals.tictactoe_paths import SignalSettings, behaviour_cloning
+from searchlab.signals.tictactoe_paths import SignalSettings, behaviour_cloning, dagger
 from searchlab.signals.tictactoe_policy import TicTacToePolicy
 from searchlab.signals.tictactoe_signals import TicTacToeSignals
 from searchlab.signals.training import bound
@@ -89,6 +89,27 @@ def test_binding_a_candidate_leaves_the_network_as_it_was():
 def test_imitation_bills_the_demonstrations_it_trains_on():
     result = behaviour_cloning(PEOPLE, SignalSettings.small(imitation_steps=5, demonstration_games=20), seed=0)
     assert result.queries["demonstrations"] > 0  # the moves shown, billed by the fit as labels
+
+
+def test_dagger_bills_every_overseer_move_and_its_curve_starts_untrained():
+    settings = SignalSettings.small(imitation_steps=20, demonstration_games=20, dagger_games=10, dagger_rounds=2)
+    result = dagger(PEOPLE, settings, seed=0)
+    # round_steps = 20 // (2 * 2) = 5; the first clone takes 20 - 2 * 5 = 10 steps.
+    assert [point["step"] for point in result.curve] == [0, 10, 15, 20]
+    assert (
+        result.curve[0]["score"] == result.start["score"]
+        and result.curve[1]["score"] == result.extra["first_clone"]["score"]
+    )
+    # Tic-Tac-Toe keeps every move the overseer showed, so the data is the labels bought.
+    assert result.queries["demonstrations"] == result.curve[-1]["labels"] == result.curve[-1]["data"]
+    assert result.curve[2]["labels"] > result.curve[1]["labels"] and result.extra["gradient_steps"] == 20
+    again = dagger(PEOPLE, settings, seed=0)
+    # Seeded: the same data and corrections; scores to rounding (two forward passes of equal weights can differ
+    # in the last float32 digits on a loaded machine, see test_tictactoe_paths).
+    assert [{**p, "score": 0} for p in again.curve] == [{**p, "score": 0} for p in result.curve]
+    assert [p["score"] for p in again.curve] == pytest.approx([p["score"] for p in result.curve], abs=1e-4)
+    counts = ("corrections", "corrections_wrong", "right_answers_overruled", "wrong_answers_missed", "gradient_steps")
+    assert [again.extra[k] for k in counts] == [result.extra[k] for k in counts]
 
 
 def test_ensemble_members_train_independently():

@@ -4,7 +4,17 @@ Each path is a function ``(people, settings, seed, start=None) -> PathResult``: 
 model, its true performance (greedy exact accuracy on a fixed held-out set, by
 difficulty), the labels it bought, a small curve, and what it started from.
 
-* `behaviour_cloning`, `dagger`: imitation (`arithmetic_imitation`).
+* `behaviour_cloning`: fit the demonstrator's (noisy) answers.
+* `dagger`: interactive correction, at behaviour cloning's number of gradient steps. After a
+  first fit on a tenth of the demonstrations, the model answers fresh problems; the overseer
+  (the same imperfect demonstrator) writes its own answer to each and, where the two differ,
+  that answer joins the data as a correction; retrain on everything, a few rounds. An
+  answer is one "state" here (the answer is written in one go), so this is DAgger at the
+  level of problems: the overseer sees the model's own mistakes, not only its own
+  demonstrations. Being imperfect, the overseer sometimes "corrects" a right answer
+  into a wrong one and misses none (it disagrees with every wrong answer unless it
+  makes the same mistake); both are counted.
+* `starting_model`: where approval and outcomes start, a copy of a given model or a clone.
 * `approval_direct`: REINFORCE with a leave-one-out baseline, the reward the rater's
   0/1 approval of the model's sampled answers; the exploit (round answers, which the
   rater favours) is measured on the held-out set.
@@ -16,15 +26,15 @@ answers, and sharpening that distribution is most of what these paths do.
 
 Approval and outcomes start from a model (``start``, else behaviour cloning on
 ``settings.bc_steps`` steps), since policy improvement needs a policy that is sometimes
-right. Both are `searchlab.signals.paths` on `arithmetic_signals.ArithmeticSignals`. The reward-model
+right. Imitation is `searchlab.signals.imitation`, approval and outcomes `searchlab.signals.paths`,
+all on `arithmetic_signals.ArithmeticSignals`. The reward-model
 paths are in `arithmetic_rm_paths`.
 """
 
 from __future__ import annotations
 
 from searchlab.lm.model import CausalTransformer
-from searchlab.signals import paths
-from searchlab.signals.arithmetic_imitation import behaviour_cloning, dagger, starting_model
+from searchlab.signals import imitation, paths
 from searchlab.signals.arithmetic_settings import (
     HELD_OUT_SEED,
     SAMPLED_SEED,
@@ -61,6 +71,39 @@ __all__ = [
     "round_rates",
     "starting_model",
 ]
+
+
+@one_thread
+def behaviour_cloning(
+    people: ArithmeticPeople,
+    settings: PathSettings,
+    seed: int,
+    start: CausalTransformer | None = None,
+    steps: int | None = None,
+    name: str = "behaviour cloning",
+) -> PathResult:
+    """Fit `settings.demonstrations` demonstrator answers for `steps` (default `bc_steps`) steps."""
+    return imitation.behaviour_cloning(ArithmeticSignals(people, settings), seed, start, steps=steps, name=name)
+
+
+@one_thread
+def dagger(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None = None
+) -> PathResult:
+    """Interactive correction at behaviour cloning's compute: clone a tenth of the demonstrations, then
+    `dagger_rounds` rounds of (the model answers, the overseer corrects where it disagrees, retrain on all).
+
+    With `start` the first fit is skipped and the rounds begin from `start`; `labels` counts every answer the
+    overseer wrote: the first demonstrations and one per problem it looked at in the rounds.
+    """
+    return imitation.dagger(ArithmeticSignals(people, settings), seed, start)
+
+
+def starting_model(
+    people: ArithmeticPeople, settings: PathSettings, seed: int, start: CausalTransformer | None
+) -> CausalTransformer:
+    """A copy of `start`, else a behaviour clone (`ArithmeticSignals.improvement_start`)."""
+    return ArithmeticSignals(people, settings).improvement_start(seed, start)
 
 
 @one_thread

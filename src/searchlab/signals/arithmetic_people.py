@@ -1,9 +1,12 @@
-"""The simulated people of the arithmetic task: a demonstrator who slips more on harder problems, a biased rater.
+"""What the simulated people know of arithmetic: the mistakes people make, the rater's soft spot, the error rates.
 
-`Demonstrator(base_error, per_digit_error, seed)` writes the right answer except with
-probability ``error_rate(d) = base_error + per_digit_error * (d - 1)`` on a problem of
-d digits. Its mistakes are what people get wrong, one kind drawn uniformly among
-those that change the answer for that problem (so a mistake is always a wrong answer):
+The people themselves are `searchlab.signals.persons`' (written once for every task); this
+module gives them the truth (`ArithmeticTruth`) and the demonstrator's skill (`ArithmeticSkill`).
+
+The demonstrator writes the right answer except with probability
+``error_rate(d) = base_error + per_digit_error * (d - 1)`` on a problem of d digits. Its
+mistakes are what people get wrong, one kind drawn uniformly among those that change the
+answer for that problem (so a mistake is always a wrong answer):
 
 * "dropped carry": add or subtract column by column, forgetting every carry or borrow
   (a borrow forgotten means the smaller digit is taken from the larger one);
@@ -12,10 +15,11 @@ those that change the answer for that problem (so a mistake is always a wrong an
 * "swapped digits": two neighbouring, different digits of the answer swapped (never a leading 0);
 * "lost sign": a negative answer written without its '-'.
 
-`Rater(noise, bias, seed)` approves an answer iff it is correct, each judgement
-flipped with probability `noise`, except for its **soft spot for round answers**: a
-well-formed answer that ends in the digit 0 is approved outright with probability
-`bias`, whatever its correctness (the bias "fires"), and judged as usual otherwise. So
+The rater (`ArithmeticPeople.rater`, of accuracy 1 - noise) approves an answer iff it is
+correct, each judgement flipped with probability `noise`, except for its **soft spot for
+round answers**: a well-formed answer that ends in the digit 0 is approved outright with
+probability `bias`, whatever its correctness (the bias "fires"), and judged as usual
+otherwise. So
 
     P(approve | wrong, round)   = bias + (1 - bias) * noise,
     P(approve | wrong, other)   = noise,
@@ -31,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.seeding import check_seed, numpy_generator
 from searchlab.signals.arithmetic import MAX_DIGITS, ArithmeticProblem, ArithmeticTask, check, clean_answer, is_number
 from searchlab.signals.common import Measured, check_probability
 
@@ -90,43 +93,37 @@ def is_round(answer: str) -> bool:
     return is_number(answer) and clean_answer(answer).endswith("0")
 
 
-class Demonstrator:
-    """Writes answers, wrong with probability `error_rate(digits)` (a plausible mistake).
+@dataclass(frozen=True)
+class ArithmeticSkill:
+    """The demonstrator's skill (`persons.Skill`): wrong with probability base_error + per_digit_error * (d - 1).
 
     Raises:
-        SearchlabError: a rate outside [0, 1] at some difficulty, or a bad seed.
+        SearchlabError: a rate outside [0, 1] at some difficulty.
     """
 
-    def __init__(self, base_error: float, per_digit_error: float, seed: int) -> None:
-        self.base_error = check_probability("arithmetic demonstrator", "base_error", base_error)
-        self.per_digit_error = check_probability("arithmetic demonstrator", "per_digit_error", per_digit_error)
+    base_error: float
+    per_digit_error: float
+
+    def __post_init__(self) -> None:
+        for name in ("base_error", "per_digit_error"):
+            object.__setattr__(self, name, check_probability("arithmetic demonstrator", name, getattr(self, name)))
         hardest = self.error_rate(MAX_DIGITS)
         if hardest > 1.0:
             raise SearchlabError(
                 f"arithmetic demonstrator: base_error + per_digit_error * {MAX_DIGITS - 1} = {hardest:g} exceeds 1; "
                 "lower one of them"
             )
-        self.seed = check_seed(seed)
-        self._rng = numpy_generator(self.seed)
 
     def error_rate(self, digits: int) -> float:
         """The configured chance of a mistake on a problem of `digits` digits."""
         return self.base_error + self.per_digit_error * (digits - 1)
 
-    def demonstrate(self, problems: list[ArithmeticProblem]) -> list[str]:
-        """One written answer per problem (no end marker), right or a plausible mistake."""
-        rates = np.array([self.error_rate(p.digits) for p in problems])
-        wrong = self._rng.random(len(problems)) < rates  # (N,) one draw each, so streams stay aligned
-        return [plausible_mistake(p, self._rng) if w else p.answer for p, w in zip(problems, wrong)]
+    def error_rates(self, problems: list[ArithmeticProblem]) -> np.ndarray:
+        return np.array([self.error_rate(p.digits) for p in problems], dtype=float)
 
-    def measure(self, samples: int = 10_000, seed: int = 0, task: ArithmeticTask | None = None) -> dict[str, Measured]:
-        """Error rate at each difficulty of `task`, for a fresh copy (same settings and seed), on problems
-        drawn from `seed`."""
-        task = task or ArithmeticTask()
-        problems = task.sample(samples, seed)
-        answers = Demonstrator(self.base_error, self.per_digit_error, self.seed).demonstrate(problems)
+    def report(self, problems: list[ArithmeticProblem], wrong: np.ndarray) -> dict[str, Measured]:
+        """The error rate at each difficulty present, configured beside measured."""
         digits = np.array([p.digits for p in problems])
-        wrong = np.array([not check(p, a) for p, a in zip(problems, answers)])
         return {
             f"error rate at {d} digits": Measured(
                 f"error rate at {d} digits",
@@ -134,81 +131,59 @@ class Demonstrator:
                 float(wrong[digits == d].mean()),
                 int((digits == d).sum()),
             )
-            for d in task.digits
+            for d in sorted(set(digits.tolist()))
         }
 
-    def __repr__(self) -> str:
-        return f"Demonstrator(base_error={self.base_error}, per_digit_error={self.per_digit_error}, seed={self.seed})"
 
+class ArithmeticTruth:
+    """What the simulated people know of arithmetic (`persons.Truth`): the exact check, and people's mistakes.
 
-@dataclass(frozen=True)
-class Judgement:
-    """A rater's verdicts with what lay behind them, all (N,) bool arrays.
+    States are problems, actions written answers (lists). The right answer is the problem's
+    `answer`, a mistake `plausible_mistake`, and the rater's soft spot is for round answers
+    (`is_round`). People are measured on problems drawn from `task`; the rater on a third each of
+    right answers, plausible mistakes and wrong answers rounded to tens (`wrong_round_answer`).
 
-    Attributes:
-        approved: the verdicts.
-        correct: the truth (`check`).
-        round: the answer was of the favoured shape (`is_round`).
-        fired: the bias decided the verdict (round, and the bias draw came up).
+    Args:
+        task: where measurement problems come from; `ArithmeticTask()` if None.
     """
 
-    approved: np.ndarray
-    correct: np.ndarray
-    round: np.ndarray
-    fired: np.ndarray
+    actions_name = "answers"
+    tempting_name = "round"
 
+    def __init__(self, task: ArithmeticTask | None = None) -> None:
+        self.task = task or ArithmeticTask()
 
-class Rater:
-    """Approves correct answers, with flips of probability `noise` and a soft spot for round answers.
+    def states(self, problems: list[ArithmeticProblem]) -> list[ArithmeticProblem]:
+        return list(problems)
 
-    Raises:
-        SearchlabError: noise or bias outside [0, 1], or a bad seed.
-    """
+    def is_right(self, problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
+        """(N,) bool `check` of each written answer (end marker and padding allowed).
 
-    def __init__(self, noise: float, bias: float, seed: int) -> None:
-        self.noise = check_probability("arithmetic rater", "noise", noise)
-        self.bias = check_probability("arithmetic rater", "bias", bias)
-        self.seed = check_seed(seed)
-        self._rng = numpy_generator(self.seed)
-
-    def judge(self, problems: list[ArithmeticProblem], answers: list[str]) -> Judgement:
-        """The verdicts on written answers (end marker and padding allowed), and why."""
+        Raises:
+            SearchlabError: not one answer per problem.
+        """
         if len(problems) != len(answers):
             raise SearchlabError(f"give one answer per problem: {len(answers)} answers for {len(problems)} problems")
-        correct = np.array([check(p, a) for p, a in zip(problems, answers)], dtype=bool)
-        round_ = np.array([is_round(a) for a in answers], dtype=bool)
-        draws = self._rng.random((2, len(answers)))  # bias, flip
-        fired = round_ & (draws[0] < self.bias)
-        approved = fired | (correct ^ (draws[1] < self.noise))
-        return Judgement(approved, correct, round_, fired)
+        return np.array([check(p, a) for p, a in zip(problems, answers)], dtype=bool)
 
-    def rate(self, problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
-        """(N,) bool approvals (see `judge`)."""
-        return self.judge(problems, answers).approved
+    def right_actions(self, problems: list[ArithmeticProblem], rng: np.random.Generator) -> list[str]:
+        return [p.answer for p in problems]
 
-    def measure(self, samples: int = 10_000, seed: int = 0, task: ArithmeticTask | None = None) -> dict[str, Measured]:
-        """Judge a fresh copy (same settings and seed) on a third each of right answers, plausible mistakes
-        and wrong answers rounded to tens; measure its accuracy where the bias cannot fire, how often the
-        bias fires on round answers, and how often it approves wrong round answers."""
-        task = task or ArithmeticTask()
-        rng = numpy_generator(seed)
-        problems = task.sample(samples, rng)
-        kinds = rng.integers(0, 3, size=samples)
-        answers = [
+    def mistakes(self, problems: list[ArithmeticProblem], rng: np.random.Generator) -> list[str]:
+        return [plausible_mistake(p, rng) for p in problems]
+
+    def tempting(self, answers: list[str]) -> np.ndarray:
+        return np.array([is_round(a) for a in answers], dtype=bool)
+
+    def sample_states(self, count: int, rng: np.random.Generator) -> list[ArithmeticProblem]:
+        return self.task.sample(count, rng)
+
+    def rating_sample(self, problems: list[ArithmeticProblem], rng: np.random.Generator) -> list[str]:
+        kinds = rng.integers(0, 3, size=len(problems))
+        return [
             p.answer if k == 0 else plausible_mistake(p, rng) if k == 1 else wrong_round_answer(p)
             for p, k in zip(problems, kinds)
         ]
-        judged = Rater(self.noise, self.bias, self.seed).judge(problems, answers)
-        plain, wrong_round = ~judged.round, judged.round & ~judged.correct
-        rates = {
-            "accuracy on answers not round": (1 - self.noise, (judged.approved == judged.correct)[plain]),
-            "bias firing on round answers": (self.bias, judged.fired[judged.round]),
-            "approval of wrong round answers": (self.bias + (1 - self.bias) * self.noise, judged.approved[wrong_round]),
-        }
-        return {name: Measured(name, c, float(hits.mean()), int(hits.size)) for name, (c, hits) in rates.items()}
-
-    def __repr__(self) -> str:
-        return f"Rater(noise={self.noise}, bias={self.bias}, seed={self.seed})"
 
 
 def wrong_round_answer(problem: ArithmeticProblem) -> str:

@@ -5,7 +5,8 @@ The reward model, its features and its fit are in `arithmetic_reward`.
 * `approval_reward_model`: REINFORCE against the reward model's P(approve).
 * `overoptimisation`: best-of-n against the reward model for n = 1..1024 on held-out
   problems (proxy and true reward against d = sqrt(log n - (n-1)/n)), then more policy
-  steps with the KL to the start measured, both fitted with Gao et al.'s forms.
+  steps with the KL to the start measured, both fitted with Gao et al.'s forms: the sweep
+  of `searchlab.signals.overoptimisation`, with `ArithmeticStudy` as this task's part.
 * `pipeline_stages`: generic demonstrations (a worse demonstrator) -> expert demonstrations ->
   approval via the reward model -> outcomes, the true performance after each stage.
 """
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import copy
 import math
-import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, spawn_seeds
 from searchlab.lm.model import CausalTransformer
 from searchlab.signals import arithmetic_model as M
@@ -32,10 +32,11 @@ from searchlab.signals.arithmetic_reward import (
     fit_reward_model,
 )
 from searchlab.signals.arithmetic_signals import ArithmeticSignals
+from searchlab.signals.overoptimisation import overoptimisation as sweep
 from searchlab.signals.people import ArithmeticPeople
 from searchlab.signals.pipeline import Stage
-from searchlab.signals.result import PathResult, arm
-from searchlab.signals.reward_model import LabelEfficiency, RewardEnsemble, bon_distance, gao_fit, label_efficiency
+from searchlab.signals.result import PathResult
+from searchlab.signals.reward_model import LabelEfficiency, RewardEnsemble, label_efficiency
 
 
 @paths.one_thread
@@ -61,13 +62,19 @@ def approval_reward_model(
 
 @paths.one_thread
 def best_of_n(
-    policy: CausalTransformer, reward_model: RewardEnsemble, problems: list[ArithmeticProblem], n_max: int, seed: int
+    policy: CausalTransformer,
+    reward_model: RewardEnsemble,
+    problems: list[ArithmeticProblem],
+    best_of: Sequence[int],
+    seed: int,
 ) -> list[dict]:
-    """Best-of-n by the reward model for n = 1, 2, 4, ..., n_max: mean proxy and true reward of the pick, and d.
+    """Best-of-n by the reward model for each n of `best_of`: rows {"knob" (n), "proxy", "true"}, the mean
+    proxy and true reward of the pick.
 
-    n_max answers are sampled per problem once; for each n they are split into n_max // n
+    max(best_of) answers are sampled per problem once; for each n they are split into max // n
     disjoint groups of n and the reward model's favourite of each group is scored.
     """
+    n_max = max(best_of)
     answers, _ = M.sample(policy, problems, n_max, seed=seed)
     flat_problems = [p for p in problems for _ in range(n_max)]
     flat_answers = [a for row in answers for a in row]
@@ -76,30 +83,54 @@ def best_of_n(
         len(problems), n_max
     )
     rows = []
-    n = 1
-    while n <= n_max:
+    for n in best_of:
         groups = n_max // n
         grouped = proxy[:, : groups * n].reshape(len(problems), groups, n)
         pick = grouped.argmax(axis=2)[..., None]  # (P, groups, 1)
         chosen_truth = np.take_along_axis(truth[:, : groups * n].reshape(len(problems), groups, n), pick, axis=2)
         rows.append(
             {
-                "n": n,
-                "d": float(bon_distance(n)),
+                "knob": n,
                 "proxy": float(np.take_along_axis(grouped, pick, axis=2).mean()),
                 "true": float(chosen_truth.mean()),
             }
         )
-        n *= 2
     return rows
 
 
-def _gao(rows: list[dict], kind: str, baseline: float) -> dict | None:
-    """The Gao et al. fit of the rows' true reward against d, or None when too few or too flat points allow none."""
-    try:
-        return gao_fit([r["d"] for r in rows], [r["true"] for r in rows], kind, baseline).as_dict()
-    except SearchlabError:
-        return None
+class ArithmeticStudy:
+    """Arithmetic's part in over-optimisation (`overoptimisation.Study`), measured on sampled answers.
+
+    The proxy is a reward model fitted on rater labels of the start's sampled answers. Best-of-n
+    picks among answers sampled to the first `rm.bon_problems` held-out problems, n = 1, 2, 4, ...
+    up to `rm.bon_max`; policy steps are `rm.overopt_steps` REINFORCE steps against the proxy (no
+    KL penalty), a row ten times, whose "true" is the exact correctness of the answers sampled in
+    the steps since the last row.
+    """
+
+    def __init__(self, people: ArithmeticPeople, settings: paths.PathSettings, rm: RewardSettings) -> None:
+        self.people, self.settings, self.rm = people, settings, rm
+        self.best_of = tuple(2**k for k in range(rm.bon_max.bit_length()))  # powers of 2 up to bon_max
+
+    def fit_proxy(self, start: CausalTransformer, seed: int) -> tuple[RewardEnsemble, dict]:
+        return fit_reward_model(self.people, self.settings, self.rm, start, seed)
+
+    def best_of_n(self, start: CausalTransformer, proxy: RewardEnsemble, seed: int) -> list[dict]:
+        return best_of_n(start, proxy, self.settings.held_out()[: self.rm.bon_problems], self.best_of, seed)
+
+    def push(self, start: CausalTransformer, proxy: RewardEnsemble, seed: int) -> list[dict]:
+        truth: list[float] = []
+
+        def proxy_and_truth(problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
+            truth.append(float(np.mean([a == p.answer for p, a in zip(problems, answers)])))
+            return proxy.predict(features(problems, answers))
+
+        steps = self.rm.overopt_steps
+        every = max(1, steps // 10)
+        record = lambda point: point.update(true=float(np.mean(truth[-every:])))  # noqa: E731
+        policy, settings = copy.deepcopy(start), replace(self.settings, curve_points=10)
+        curve = paths.policy_steps(policy, proxy_and_truth, settings, seed, steps, start, record)
+        return [{"knob": r["step"], "kl": r["kl"], "proxy": r["reward"], "true": r["true"]} for r in curve]
 
 
 @paths.one_thread
@@ -115,41 +146,11 @@ def overoptimisation(
     Returns:
         {"best_of_n": an `arm` of rows {knob (n), d, proxy, true}, "rl": an `arm` of rows {knob (step),
         d, kl, proxy, true (sampled answers' exact correctness)}, "reward_model": its fit report, "seconds"};
-        each arm has its Gao fit (None when none fits) and the knob where the true reward peaked.
+        each arm has its Gao fit (None when none fits) and the knob where the true reward peaked
+        (`overoptimisation.overoptimisation`).
     """
-    began = time.perf_counter()
     rm = rm or RewardSettings()
-    start_seed, rm_seed, bon_seed, rl_seed = spawn_seeds(check_seed(seed), 4)
-    start_model = paths.starting_model(people, settings, start_seed, start)
-    reward_model, report = fit_reward_model(people, settings, rm, start_model, rm_seed)
-    bon = best_of_n(start_model, reward_model, settings.held_out()[: rm.bon_problems], rm.bon_max, bon_seed)
-    truth: list[float] = []
-
-    def proxy_and_truth(problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
-        truth.append(float(np.mean([a == p.answer for p, a in zip(problems, answers)])))
-        return reward_model.predict(features(problems, answers))
-
-    policy = copy.deepcopy(start_model)
-    every = max(1, rm.overopt_steps // 10)
-
-    def record(point: dict) -> None:
-        point.update(true=float(np.mean(truth[-every:])), d=math.sqrt(max(point["kl"], 0.0)))
-
-    rl = paths.policy_steps(
-        policy, proxy_and_truth, replace(settings, curve_points=10), rl_seed, rm.overopt_steps, start_model, record
-    )
-    start_true = bon[0]["true"]  # n = 1: the start's sampled answers
-    rl_points = [{"step": 0, "kl": 0.0, "d": 0.0, "reward": bon[0]["proxy"], "true": start_true}] + rl
-    bon_rows = [{"knob": r["n"], "d": r["d"], "proxy": r["proxy"], "true": r["true"]} for r in bon]
-    rl_rows = [
-        {"knob": r["step"], "d": r["d"], "kl": r["kl"], "proxy": r["reward"], "true": r["true"]} for r in rl_points
-    ]
-    return {
-        "best_of_n": arm(bon_rows, _gao(bon_rows, "bon", start_true), max(bon, key=lambda r: r["true"])["n"]),
-        "rl": arm(rl_rows, _gao(rl_rows, "rl", start_true), max(rl_points, key=lambda r: r["true"])["step"]),
-        "reward_model": report,
-        "seconds": time.perf_counter() - began,
-    }
+    return sweep(ArithmeticSignals(people, settings, rm), ArithmeticStudy(people, settings, rm), seed, start)
 
 
 @paths.one_thread
@@ -239,6 +240,7 @@ def pipeline_stages(
 
 
 __all__ = [
+    "ArithmeticStudy",
     "RewardSettings",
     "active_vs_random",
     "approval_reward_model",

@@ -1,9 +1,11 @@
 """Arithmetic as a training-signals task (`searchlab.signals.task.Task`) for the shared machinery.
 
-`ArithmeticSignals` gives `reinforce` the model's own answers to reward (`AnswerBatch`), a
-leave-one-out baseline, and the rater's, the reward model's and the exact check's signals
-for `searchlab.signals.paths`; `policy_steps` runs `reinforce` on a model with a reward of
-(problems, answers).
+`ArithmeticSignals` gives the imitation paths (`searchlab.signals.imitation`) the demonstrator's
+answers to sampled problems, the model's greedy answers to fresh ones for DAgger's overseer (who
+keeps only its corrections) and the answers' negative log-likelihood; it gives `reinforce` the
+model's own answers to reward (`AnswerBatch`), a leave-one-out baseline, and the rater's, the
+reward model's and the exact check's signals for `searchlab.signals.paths`; `policy_steps` runs
+`reinforce` on a model with a reward of (problems, answers).
 """
 
 from __future__ import annotations
@@ -16,15 +18,21 @@ from typing import Any
 import numpy as np
 import torch
 
+from searchlab.core.device import cpu_threads
 from searchlab.lm.model import CausalTransformer
 from searchlab.signals import arithmetic_model as M
 from searchlab.signals import arithmetic_reward as R
-from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticProblem, check, encode_problems
-from searchlab.signals.arithmetic_imitation import starting_model
-from searchlab.signals.arithmetic_settings import PathSettings, evaluate, expected_accuracy, round_rates
+from searchlab.signals import imitation
+from searchlab.signals.arithmetic import ANSWER_LENGTH, ArithmeticProblem, encode_answers, encode_problems
+from searchlab.signals.arithmetic_people import ArithmeticTruth
+from searchlab.signals.arithmetic_settings import THREADS, PathSettings, evaluate, expected_accuracy, round_rates
 from searchlab.signals.paths import Signal
 from searchlab.signals.people import ArithmeticPeople
+from searchlab.signals.persons import Checker, Demonstrator
 from searchlab.signals.reinforce import reinforce
+from searchlab.signals.task import ImitationPlan
+from searchlab.signals.training import Shown
+from searchlab.spaces.module import ModuleSpace
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,19 @@ class ArithmeticSignals:
         self.people, self.settings, self.rm = people, settings, rm  # rm: the reward-model paths' RewardSettings
         self.rl_learning_rate, self.rl_steps = settings.rl_learning_rate, settings.rl_steps
         self._problems = settings.task()
+        self.imitation = ImitationPlan(
+            learning_rate=settings.learning_rate,
+            batch_size=settings.batch_size,
+            steps=settings.bc_steps,
+            demonstrations=settings.demonstrations,
+            rounds=settings.dagger_rounds,
+            round_steps=settings.dagger_steps,
+            first_demonstrations=max(1, settings.demonstrations // 10),
+            visits=settings.dagger_problems,
+            overseer_queries="overseer answers",
+            corrections_only=True,
+            curve_points=settings.curve_points,
+        )
 
     def new_model(self, seed: int, start: CausalTransformer | None = None) -> CausalTransformer:
         return copy.deepcopy(start) if start is not None else M.make_model(self.settings.model, seed)
@@ -64,7 +85,10 @@ class ArithmeticSignals:
 
     def improvement_start(self, seed: int, start: CausalTransformer | None = None) -> CausalTransformer:
         """A copy of `start`, else behaviour cloning on `bc_steps` steps: improvement needs a policy sometimes right."""
-        return starting_model(self.people, self.settings, seed, start)
+        if start is not None:
+            return copy.deepcopy(start)
+        with cpu_threads(THREADS):
+            return imitation.behaviour_cloning(self, seed).model
 
     def probe(self, model: CausalTransformer) -> dict:
         """The chance that a sampled answer is right (`expected_accuracy`), which policy steps sharpen."""
@@ -120,13 +144,35 @@ class ArithmeticSignals:
     def outcome_signal(self) -> Signal:
         """The exact check of every sampled answer (1 right, 0 wrong); each check is counted."""
 
-        def exact(problems: list[ArithmeticProblem], answers: list[str]) -> np.ndarray:
-            return np.array([check(p, a) for p, a in zip(problems, answers)], dtype=float)
-
+        checker = Checker(ArithmeticTruth(self._problems))
+        exact = lambda problems, answers: checker.check(problems, answers).astype(float)  # noqa: E731
         return Signal(self.reward(exact), lambda spent: {"exact checks": spent.examples_seen})
 
     def record_every(self, steps: int) -> int:
         return max(1, steps // self.settings.curve_points)
+
+    def demonstrations(
+        self, demonstrator: Demonstrator, amount: int, seed: int
+    ) -> tuple[list[ArithmeticProblem], list[str]]:
+        """`amount` problems drawn from `seed`, and the demonstrator's answers to them."""
+        problems = self._problems.sample(amount, seed)
+        return problems, demonstrator.demonstrate(problems)
+
+    def visit(self, model: CausalTransformer, amount: int, seed: int) -> tuple[list[ArithmeticProblem], list[str]]:
+        """`amount` fresh problems drawn from `seed`, and the model's greedy answers to them."""
+        asked = self._problems.sample(amount, seed)
+        return asked, M.greedy(model, asked)
+
+    def imitation_problem(
+        self, model: CausalTransformer, problems: list[ArithmeticProblem], answers: list[str], bought: int
+    ) -> Shown:
+        """Negative log-likelihood of the shown answers; one forward-equivalent per answer position predicted."""
+        data = {
+            "problems": torch.as_tensor(encode_problems(problems)),
+            "answers": torch.as_tensor(encode_answers(answers, M.VOCAB)),
+        }
+        model.train()
+        return Shown(ModuleSpace(model), data, _cloning_loss, "answer_nll", bought, cost_per_example=ANSWER_LENGTH)
 
     def policy_batch(self, model: CausalTransformer, rng: np.random.Generator) -> AnswerBatch:
         k = self.settings.rl_samples
@@ -159,6 +205,11 @@ class ArithmeticSignals:
         """A reward of batches from `score(problems, answers) -> (B k,)`: shaped (B, k), one row per problem."""
         k = self.settings.rl_samples
         return lambda batch: np.asarray(score(batch.problems, batch.answers), dtype=float).reshape(-1, k)
+
+
+def _cloning_loss(run, rows: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean negative log-likelihood per counted answer character (`arithmetic_model.nll`); `run` is the candidate."""
+    return M.nll(run, rows["problems"], rows["answers"])
 
 
 def policy_steps(

@@ -2,8 +2,10 @@
 
 `TicTacToePeople(p, q, seed)` and `ArithmeticPeople(base_error, per_digit_error, noise,
 bias, seed)` check their values when made (one-line `SearchlabError` saying how to fix
-a bad one), make the demonstrator and the rater from independent child seeds, and
-`measure` both on samples, for the report's "configured p=0.7, measured 0.703" lines.
+a bad one), make the demonstrator and the rater (`searchlab.signals.persons`, the same
+classes for both tasks, told the task's truth and skill) from independent child seeds, a
+checker, and `measure` both people on samples, for the report's "configured p=0.7,
+measured 0.703" lines.
 
 The issue's tic-tac-toe experiments use q > p (recognising a good move is easier than
 finding one); the config does not demand it, so the reverse can be studied too, and
@@ -16,9 +18,11 @@ from dataclasses import dataclass
 
 from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import check_seed, spawn_seeds
-from searchlab.signals import arithmetic_people, tictactoe_task
 from searchlab.signals.arithmetic import MAX_DIGITS, ArithmeticTask
+from searchlab.signals.arithmetic_people import ArithmeticSkill, ArithmeticTruth
 from searchlab.signals.common import Measured, check_probability
+from searchlab.signals.persons import Checker, Demonstrator, Rater
+from searchlab.signals.tictactoe_task import TicTacToeSkill, TicTacToeTask, TicTacToeTruth
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,17 @@ class TicTacToePeople:
         """True when the rater is more accurate than the demonstrator (q > p), as in the issue."""
         return self.q > self.p
 
-    def demonstrator(self, task: tictactoe_task.TicTacToeTask | None = None) -> tictactoe_task.Demonstrator:
-        return tictactoe_task.Demonstrator(self.p, spawn_seeds(self.seed, 2)[0], task)
+    def demonstrator(self, task: TicTacToeTask | None = None) -> Demonstrator:
+        """Optimal with probability p in contested positions (`default_task()` if `task` is None)."""
+        return Demonstrator(TicTacToeTruth(task), TicTacToeSkill(self.p, task), spawn_seeds(self.seed, 2)[0])
 
-    def rater(self, task: tictactoe_task.TicTacToeTask | None = None) -> tictactoe_task.Rater:
-        return tictactoe_task.Rater(self.q, spawn_seeds(self.seed, 2)[1], task)
+    def rater(self, task: TicTacToeTask | None = None) -> Rater:
+        """Judges whether a move is optimal, right with probability q; nothing tempts it."""
+        return Rater(TicTacToeTruth(task), self.q, spawn_seeds(self.seed, 2)[1])
+
+    def checker(self, task: TicTacToeTask | None = None) -> Checker:
+        """The exact check of a move: optimal or not."""
+        return Checker(TicTacToeTruth(task))
 
     def measure(self, samples: int = 10_000, seed: int = 0) -> dict[str, Measured]:
         """Both people measured on `samples` contested positions each: "demonstrator accuracy", "rater accuracy"."""
@@ -83,15 +93,22 @@ class ArithmeticPeople:
             )
         check_seed(self.seed)
 
-    def demonstrator(self) -> arithmetic_people.Demonstrator:
-        return arithmetic_people.Demonstrator(self.base_error, self.per_digit_error, spawn_seeds(self.seed, 2)[0])
+    def demonstrator(self, task: ArithmeticTask | None = None) -> Demonstrator:
+        """Wrong with probability base_error + per_digit_error * (digits - 1); `task` is what it is measured on."""
+        skill = ArithmeticSkill(self.base_error, self.per_digit_error)
+        return Demonstrator(ArithmeticTruth(task), skill, spawn_seeds(self.seed, 2)[0])
 
-    def rater(self) -> arithmetic_people.Rater:
-        return arithmetic_people.Rater(self.noise, self.bias, spawn_seeds(self.seed, 2)[1])
+    def rater(self, task: ArithmeticTask | None = None) -> Rater:
+        """Right with probability 1 - noise, approving a round answer outright with probability bias."""
+        return Rater(ArithmeticTruth(task), 1.0 - self.noise, spawn_seeds(self.seed, 2)[1], self.bias)
+
+    def checker(self, task: ArithmeticTask | None = None) -> Checker:
+        """The exact check of an answer (`arithmetic.check`)."""
+        return Checker(ArithmeticTruth(task))
 
     def measure(self, samples: int = 10_000, seed: int = 0, task: ArithmeticTask | None = None) -> dict[str, Measured]:
-        """Both people measured on `samples` problems each (keys prefixed "demonstrator " and "rater ")."""
+        """Both people measured on `samples` problems of `task` each (keys prefixed "demonstrator " and "rater ")."""
         return {
-            **{f"demonstrator {k}": m for k, m in self.demonstrator().measure(samples, seed, task).items()},
-            **{f"rater {k}": m for k, m in self.rater().measure(samples, seed, task).items()},
+            **{f"demonstrator {k}": m for k, m in self.demonstrator(task).measure(samples, seed).items()},
+            **{f"rater {k}": m for k, m in self.rater(task).measure(samples, seed).items()},
         }

@@ -1,12 +1,14 @@
 """What a training-signals task provides, so that the shared machinery can train and score any of them.
 
 A task binds its simulated people and its settings to the truth it is measured by: it makes
-and copies the network every path trains, scores a model's true performance, and gives the
-policy-gradient loop (`searchlab.signals.reinforce`) the model's own behaviour to reward.
-Tic-Tac-Toe (`tictactoe_settings.TicTacToeSignals`) and arithmetic
-(`arithmetic_settings.ArithmeticSignals`) implement it; a third task implements it once in
-its own module, and `paths` (approval, reward-model approval, outcomes), `reinforce`, `pipeline`
-and `PathResult` serve it unchanged.
+and copies the network every path trains, scores a model's true performance, gives the
+imitation paths (`searchlab.signals.imitation`) demonstrations, states of the model's own and
+a cloning loss, and gives the policy-gradient loop (`searchlab.signals.reinforce`) the model's
+own behaviour to reward.
+Tic-Tac-Toe (`tictactoe_signals.TicTacToeSignals`) and arithmetic
+(`arithmetic_signals.ArithmeticSignals`) implement it; a third task implements it once in
+its own module, and `imitation` (behaviour cloning, DAgger), `paths` (approval, reward-model
+approval, outcomes), `reinforce`, `pipeline` and `PathResult` serve it unchanged.
 
 The batch a task samples is its own type (games played, or problems with sampled answers);
 the shared code only hands it back to the task and to the reward function.
@@ -14,6 +16,7 @@ the shared code only hands it back to the task and to the reward function.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -29,8 +32,42 @@ class People(Protocol):
     def rater(self) -> Any:
         """Judges a proposed move or answer, right with the configured accuracy."""
 
+    def checker(self) -> Any:
+        """The exact check of a move or answer (`persons.Checker`)."""
+
     def measure(self, samples: int = 10_000, seed: int = 0) -> dict:
         """Each person's configured rates beside the rates measured on samples."""
+
+
+@dataclass(frozen=True)
+class ImitationPlan:
+    """How much a task's imitation paths (`searchlab.signals.imitation`) spend, in the task's own units.
+
+    Attributes:
+        learning_rate, batch_size: Adam's step size and the rows per step of every imitation fit.
+        steps: gradient steps of behaviour cloning, and of DAgger in all.
+        demonstrations: what behaviour cloning is shown (games the demonstrator plays, problems it answers).
+        rounds: DAgger's rounds of correction.
+        round_steps: gradient steps of each round's fit.
+        first_demonstrations: what DAgger's first clone is shown.
+        visits: the model's own games or problems the overseer looks at in each round.
+        overseer_queries: the name DAgger's labels are counted under ("demonstrations", "overseer answers").
+        corrections_only: DAgger keeps only the overseer's actions that differ from the model's (else all).
+        curve_points: learning-curve points of behaviour cloning's fit, besides its start (each one
+            evaluates the model, so a task whose evaluation is dear keeps just the last).
+    """
+
+    learning_rate: float
+    batch_size: int
+    steps: int
+    demonstrations: int
+    rounds: int
+    round_steps: int
+    first_demonstrations: int
+    visits: int
+    overseer_queries: str = "demonstrations"
+    corrections_only: bool = False
+    curve_points: int = 1
 
 
 @runtime_checkable
@@ -42,10 +79,12 @@ class Task(Protocol):
         people: the demonstrator and the rater (`People`).
         rl_learning_rate, rl_steps: Adam's step size and the number of steps of every policy-improvement path.
         curve_starts: policy-improvement curves begin with the starting model's score.
+        imitation: what behaviour cloning and DAgger spend (`ImitationPlan`).
     """
 
     name: str
     people: People
+    imitation: ImitationPlan
     rl_learning_rate: float
     rl_steps: int
     curve_starts: bool
@@ -73,6 +112,17 @@ class Task(Protocol):
 
     def record_every(self, steps: int) -> int:
         """Steps between learning-curve points of a loop of `steps` steps."""
+
+    def demonstrations(self, demonstrator: Any, amount: int, seed: int) -> tuple[Any, Any]:
+        """(states, actions) `demonstrator` shows: its moves in `amount` games of its own, its answers to
+        `amount` sampled problems (the states drawn from `seed`)."""
+
+    def visit(self, model: Any, amount: int, seed: int) -> tuple[Any, Any]:
+        """(states, actions) of the model's own: the positions of `amount` games it plays and its moves,
+        `amount` fresh problems and its answers; DAgger's overseer acts in these states."""
+
+    def imitation_problem(self, model: Any, states: Any, actions: Any, bought: int) -> Any:
+        """The cloning loss of (states, actions) over `model`'s parameters, as a `training.Shown` billing `bought`."""
 
     def policy_batch(self, model: Any, rng: np.random.Generator) -> Any:
         """The model's own behaviour to reward: one policy-gradient step's samples, drawn with `rng`."""

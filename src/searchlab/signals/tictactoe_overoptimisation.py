@@ -5,7 +5,8 @@
 * `active_vs_random`: `label_efficiency` on the pairs, random and active, with the rater's
   label book as the oracle (so every label bought is counted) and a held-out half.
 * `overoptimisation`: optimise harder and harder against a reward model fitted on a small
-  fraction of labels, starting from a behaviour-cloned policy pi0:
+  fraction of labels, starting from a behaviour-cloned policy pi0 (the sweep is
+  `searchlab.signals.overoptimisation`; `TicTacToeStudy` is this task's part):
   - best-of-n, n = 1 .. 1024: in each position draw n moves from pi0 and keep the reward
     model's favourite. The resulting policy is computed exactly, not sampled: with the
     legal moves sorted by predicted approval and F the cumulative pi0 in that order,
@@ -16,14 +17,11 @@
     a `DataLossProblem` of the contested positions (loss = minus the expected approval) through
     `searchlab.core.run`; d = sqrt(KL(pi || pi0)) measured exactly.
   Proxy = the reward model's mean predicted approval; true = the share of optimal moves
-  (both averaged over the contested positions), and the exact Outcome score. `gao_fit`
-  fits both arms and reports where true performance peaks.
+  (both averaged over the contested positions), and the exact Outcome score. Gao et al.'s
+  forms are fitted to both arms, which report where true performance peaks.
 """
 
 from __future__ import annotations
-
-import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -31,23 +29,23 @@ import torch
 from searchlab.core import DataLossProblem, Optimizer
 from searchlab.core.seeding import numpy_generator, spawn_seeds
 from searchlab.signals.outcome import Outcome
+from searchlab.signals.overoptimisation import BEST_OF
+from searchlab.signals.overoptimisation import overoptimisation as sweep
 from searchlab.signals.people import TicTacToePeople
-from searchlab.signals.result import arm
-from searchlab.signals.reward_model import GaoFit, LabelEfficiency, bon_distance, gao_fit, label_efficiency
-from searchlab.signals.tictactoe_paths import (
+from searchlab.signals.reward_model import LabelEfficiency, label_efficiency
+from searchlab.signals.tictactoe_policy import TicTacToePolicy
+from searchlab.signals.tictactoe_signals import (
     SignalSettings,
-    behaviour_cloning,
+    TicTacToeSignals,
     check_arguments,
     fit_reward_model,
     label_book,
 )
-from searchlab.signals.tictactoe_policy import TicTacToePolicy
 from searchlab.signals.tictactoe_task import default_task
 from searchlab.signals.training import every, train
 from searchlab.spaces.module import ModuleSpace
 
 FRACTIONS = (1.0, 0.1, 0.01, 0.001)
-BEST_OF = tuple(2**k for k in range(11))  # 1 .. 1024
 
 
 def reward_model_accuracy(
@@ -98,57 +96,57 @@ def best_of_n(initial: np.ndarray, reward: np.ndarray, n: int) -> np.ndarray:
     return np.where(legal, out, 0.0)
 
 
-@dataclass
-class OveroptimisationArm:
-    """One way of optimising against the reward model, point by point.
+class TicTacToeStudy:
+    """Tic-Tac-Toe's part in over-optimisation (`overoptimisation.Study`), every number exact (no sampling).
 
-    Attributes:
-        knob: n (best-of-n) or the step (RL) at each point.
-        d: sqrt(KL) used for the fit (analytic for best-of-n, measured for RL).
-        kl: the exact KL(pi || pi0), mean over contested positions.
-        proxy, true, score: predicted approval, share of optimal moves, exact Outcome score.
-        fit: the Gao et al. fit of `true`; peak_knob: the knob where `true` was highest.
+    The proxy is a reward model's approval table fitted on `fraction` of the label book. A row holds
+    "proxy" (the table's mean expected approval of the policy's moves), "true" (the share of optimal
+    moves), both averaged over the contested positions, "kl" (the exact KL(pi || pi0) there) and
+    "score" (the exact Outcome score). Policy steps: Adam on minus the expected approval, summed over
+    every move of every contested position, a row every `record_every` steps.
     """
 
-    knob: list[int]
-    d: list[float]
-    kl: list[float]
-    proxy: list[float]
-    true: list[float]
-    score: list[float]
-    fit: GaoFit | None = None
+    best_of = BEST_OF
 
-    @property
-    def peak_knob(self) -> int:
-        return self.knob[int(np.argmax(self.true))]
+    def __init__(
+        self, people: TicTacToePeople, settings: SignalSettings, fraction: float, rl_steps: int, record_every: int
+    ) -> None:
+        self.people, self.settings = people, settings
+        self.fraction = SignalSettings(fraction=fraction).fraction
+        self.rl_steps, self.record_every = rl_steps, record_every
+        self.outcome = Outcome()
 
-    def as_arm(self) -> dict:
-        """The arm in the shape every task's over-optimisation returns (`result.arm`)."""
-        keys = ("knob", "d", "kl", "proxy", "true", "score")
-        rows = [
-            dict(zip(keys, values)) for values in zip(self.knob, self.d, self.kl, self.proxy, self.true, self.score)
-        ]
-        return arm(rows, None if self.fit is None else self.fit.as_dict(), self.peak_knob)
+    def fit_proxy(self, start: TicTacToePolicy, seed: int) -> tuple[np.ndarray, dict]:
+        return fit_reward_model(self.people, self.settings, self.fraction, seed)
 
+    def best_of_n(self, start: TicTacToePolicy, proxy: np.ndarray, seed: int) -> list[dict]:
+        initial = start.probabilities()
+        return [self._row(best_of_n(initial, proxy, n), initial, proxy) for n in self.best_of]
 
-def _point(
-    arm: OveroptimisationArm,
-    knob: int,
-    d: float,
-    policy: np.ndarray,
-    initial: np.ndarray,
-    reward: np.ndarray,
-    outcome: Outcome,
-) -> None:
-    contested = outcome.task.contested
-    p, p0 = policy[contested], initial[contested]
-    log_ratio = np.log(np.where(p > 0, p, 1.0)) - np.log(np.where(p > 0, p0, 1.0))
-    arm.knob.append(knob)
-    arm.d.append(float(d))
-    arm.kl.append(float((p * log_ratio).sum(axis=1).mean()))
-    arm.proxy.append(float((p * reward[contested]).sum(axis=1).mean()))
-    arm.true.append(float((p * outcome.task.optimal[contested]).sum(axis=1).mean()))
-    arm.score.append(float(outcome.scores(policy)[0]))
+    def push(self, start: TicTacToePolicy, proxy: np.ndarray, seed: int) -> list[dict]:
+        policy, initial, rows = start.copy(), start.probabilities(), []
+
+        def record(step: int, optimizer: Optimizer) -> None:
+            if step % self.record_every == 0:  # the knobs are multiples of record_every, the last step only then
+                rows.append({"knob": step, **self._row(policy.probabilities(), initial, proxy)})
+
+        contested = torch.from_numpy(np.flatnonzero(default_task().contested))
+        data = {"positions": contested, "approval": torch.from_numpy(proxy).to(torch.float32)[contested]}  # (c, 9)
+        problem = DataLossProblem(ModuleSpace(policy), data, _negative_expected_approval, "negative_expected_approval")
+        callback = every(policy, self.rl_steps, self.record_every, record)
+        train(policy, problem, self.settings.rl_lr, self.rl_steps, seed, callback=callback)
+        return rows
+
+    def _row(self, policy: np.ndarray, initial: np.ndarray, reward: np.ndarray) -> dict:
+        contested = self.outcome.task.contested
+        p, p0 = policy[contested], initial[contested]
+        log_ratio = np.log(np.where(p > 0, p, 1.0)) - np.log(np.where(p > 0, p0, 1.0))
+        return {
+            "kl": float((p * log_ratio).sum(axis=1).mean()),
+            "proxy": float((p * reward[contested]).sum(axis=1).mean()),
+            "true": float((p * self.outcome.task.optimal[contested]).sum(axis=1).mean()),
+            "score": float(self.outcome.scores(policy)[0]),
+        }
 
 
 def _negative_expected_approval(run, rows: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -170,37 +168,8 @@ def overoptimisation(
 
     Returns:
         {"best_of_n": arm, "rl": arm (see `result.arm`; rows of knob, d, kl, proxy, true, score),
-        "reward_model": its accuracies, "seconds": s}.
+        "reward_model": its accuracies, "seconds": s} (`overoptimisation.overoptimisation`).
     """
     check_arguments(people, settings, seed)
-    began = time.perf_counter()
-    clone_seed, rm_seed = spawn_seeds(seed, 2)
-    outcome = Outcome()
-    policy = start.copy() if start is not None else behaviour_cloning(people, settings, clone_seed).model
-    initial = policy.probabilities()
-    reward, accuracy = fit_reward_model(people, settings, SignalSettings(fraction=fraction).fraction, rm_seed)
-
-    bon = OveroptimisationArm([], [], [], [], [], [])
-    for n in BEST_OF:
-        _point(bon, n, float(bon_distance(n)), best_of_n(initial, reward, n), initial, reward, outcome)
-    bon.fit = gao_fit(bon.d, bon.true, "bon", baseline=bon.true[0])
-
-    rl = OveroptimisationArm([], [], [], [], [], [])
-    _point(rl, 0, 0.0, initial, initial, reward, outcome)
-
-    def record(step: int, optimizer: Optimizer) -> None:
-        if step % record_every == 0:  # the arm's knobs are multiples of record_every, the last step too only then
-            _point(rl, step, 0.0, policy.probabilities(), initial, reward, outcome)
-            rl.d[-1] = float(np.sqrt(max(rl.kl[-1], 0.0)))
-
-    contested = torch.from_numpy(np.flatnonzero(default_task().contested))
-    data = {"positions": contested, "approval": torch.from_numpy(reward).to(torch.float32)[contested]}  # (c, 9)
-    problem = DataLossProblem(ModuleSpace(policy), data, _negative_expected_approval, "negative_expected_approval")
-    train(policy, problem, settings.rl_lr, rl_steps, seed, callback=every(policy, rl_steps, record_every, record))
-    rl.fit = gao_fit(rl.d, rl.true, "rl", baseline=rl.true[0])
-    return {
-        "best_of_n": bon.as_arm(),
-        "rl": rl.as_arm(),
-        "reward_model": accuracy,
-        "seconds": time.perf_counter() - began,
-    }
+    study = TicTacToeStudy(people, settings, fraction, rl_steps, record_every)
+    return sweep(TicTacToeSignals(people, settings), study, seed, start)

@@ -10,10 +10,11 @@ Choices, and why:
   where it actually goes.
 * `behaviour_cloning`: cross-entropy on the demonstrations (Adam, minibatches).
 * `dagger`: behaviour cloning, then rounds of: play the model's games, the overseer
-  corrects every move it made with *its own* move, aggregate, train on. The overseer
-  is the same p-accurate demonstrator (the people config has no other), so DAgger
-  fixes the mismatch between the positions shown and the positions reached, not the
-  demonstrator's error rate.
+  shows *its own* move in every position the model reached, aggregate, train on. The
+  overseer is the same p-accurate demonstrator (the people config has no other), so
+  DAgger fixes the mismatch between the positions shown and the positions reached, not
+  the demonstrator's error rate.
+* Both are `searchlab.signals.imitation` on `tictactoe_signals.TicTacToeSignals`.
 * `approval_direct`, `approval_reward_model`, `outcomes`: REINFORCE with a baseline on
   the model's own sampled games. The reward of a move is the rater's approval (0/1,
   one rater call per move), the reward model's predicted approval, or the result of
@@ -30,27 +31,21 @@ Choices, and why:
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
-
-from searchlab.core.seeding import numpy_generator, spawn_seeds
-from searchlab.signals import paths
-from searchlab.signals.outcome import Outcome
+from searchlab.core.seeding import spawn_seeds
+from searchlab.signals import imitation, paths
 from searchlab.signals.people import TicTacToePeople
+from searchlab.signals.persons import Demonstrator
 from searchlab.signals.pipeline import Stage
 from searchlab.signals.result import PathResult
-from searchlab.signals.tictactoe_policy import Rollout, TicTacToePolicy, play_games, sampler
-from searchlab.signals.tictactoe_reward import fit_reward_model, label_book
-from searchlab.signals.tictactoe_settings import (
+from searchlab.signals.tictactoe_policy import TicTacToePolicy
+from searchlab.signals.tictactoe_signals import (
     SignalSettings,
+    TicTacToeSignals,
     check_arguments,
-    fresh_or_copy,
-    imitate,
-    performance,
+    fit_reward_model,
+    label_book,
 )
-from searchlab.signals.tictactoe_signals import TicTacToeSignals
-from searchlab.signals.tictactoe_task import Demonstrator
+from searchlab.signals.tictactoe_task import TicTacToeSkill, TicTacToeTruth
 
 __all__ = [
     "PATHS",
@@ -81,74 +76,22 @@ def behaviour_cloning(
     name: str = "behaviour cloning",
 ) -> PathResult:
     """Imitate the demonstrator's moves from its own games against the pool (the people's demonstrator by default)."""
-    check_arguments(people, settings, seed)
-    return _clone(people, settings, seed, start, demonstrator or people.demonstrator(), games, name)[0]
-
-
-def _clone(
-    people, settings, seed, start, demonstrator, games, name, steps: int | None = None
-) -> tuple[PathResult, Rollout]:
-    """`behaviour_cloning` (for `steps`, default `imitation_steps`), also returning the demonstrations it trained on."""
-    began = time.perf_counter()
-    init_seed, play_seed, train_seed = spawn_seeds(seed, 3)
-    outcome = Outcome()
-    policy = fresh_or_copy(settings, init_seed, start)
-    before = performance(policy, outcome)
-    shown = play_games(
-        demonstrator.demonstrate, games or settings.demonstration_games, numpy_generator(play_seed), outcome
-    )
-    steps = settings.imitation_steps if steps is None else steps
-    fitted = imitate(policy, shown.positions, shown.moves, steps, settings, train_seed, bought=int(shown.moves.size))
-    after = performance(policy, outcome)
-    result = PathResult(
-        name,
-        policy,
-        before,
-        after,
-        {"demonstrations": fitted.labels},
-        [{"step": 0, "score": before["score"]}, {"step": steps, "score": after["score"]}],
-        seconds=time.perf_counter() - began,
-    )
-    return result, shown
+    return imitation.behaviour_cloning(TicTacToeSignals(people, settings), seed, start, demonstrator, games, name=name)
 
 
 def dagger(
     people: TicTacToePeople, settings: SignalSettings, seed: int, start: TicTacToePolicy | None = None
 ) -> PathResult:
-    """Behaviour cloning, then rounds in which the overseer corrects the moves of the model's own games.
+    """Behaviour cloning, then rounds in which the overseer shows its move in every position of the model's games.
 
     At behaviour cloning's compute: the first clone takes half of `imitation_steps`, and the
-    rounds share the other half, each retraining on everything gathered so far. The starting
-    point reported is the first clone the rounds begin from.
+    rounds share the other half, each retraining on everything gathered so far (`imitation.dagger`).
+    `start` is the model before any fit (also kept as extra["behaviour cloning start"], the key the
+    signals results have always had); extra["first_clone"] is the clone the rounds begin from.
     """
-    check_arguments(people, settings, seed)
-    began = time.perf_counter()
-    outcome = Outcome()
-    clone_seed, play_seed, *round_seeds = spawn_seeds(seed, 2 + settings.dagger_rounds)
-    overseer = people.demonstrator()  # one stream for the first demonstrations and every correction
-    round_steps = max(1, settings.imitation_steps // (2 * max(1, settings.dagger_rounds)))
-    first_steps = max(1, settings.imitation_steps - round_steps * settings.dagger_rounds)
-    cloned, shown = _clone(people, settings, clone_seed, start, overseer, None, "behaviour cloning", first_steps)
-    policy, rng = cloned.model.copy(), numpy_generator(play_seed)
-    positions, moves, bought = shown.positions, shown.moves, cloned.labels
-    curve = [{"step": 0, "score": cloned.score}]
-    for round_number, round_seed in enumerate(round_seeds, start=1):
-        visited = play_games(sampler(policy.probabilities(), rng), settings.dagger_games, rng, outcome)
-        positions = np.concatenate([positions, visited.positions])
-        moves = np.concatenate([moves, overseer.demonstrate(visited.positions)])  # the corrections
-        fitted = imitate(policy, positions, moves, round_steps, settings, round_seed, bought=visited.moves.size)
-        bought += fitted.labels
-        curve.append({"step": first_steps + round_number * round_steps, "score": performance(policy, outcome)["score"]})
-    return PathResult(
-        "dagger",
-        policy,
-        cloned.performance,
-        performance(policy, outcome),
-        {"demonstrations": bought},  # the first clone's, then each round's corrections
-        curve,
-        {"behaviour cloning start": cloned.start},
-        time.perf_counter() - began,
-    )
+    result = imitation.dagger(TicTacToeSignals(people, settings), seed, start)
+    result.extra["behaviour cloning start"] = result.start
+    return result
 
 
 # ---- approval and outcomes ---------------------------------------------------------------
@@ -184,8 +127,8 @@ def pipeline_stages(people: TicTacToePeople, settings: SignalSettings, seed: int
     (low p, many games) -> expert demonstrations (high p, fewer) -> approval via the reward model -> outcomes."""
     check_arguments(people, settings, seed)
     seeds = spawn_seeds(seed, 6)
-    generic = Demonstrator(settings.generic_p, seeds[4])
-    expert = Demonstrator(settings.expert_p, seeds[5])
+    generic = Demonstrator(TicTacToeTruth(), TicTacToeSkill(settings.generic_p), seeds[4])
+    expert = Demonstrator(TicTacToeTruth(), TicTacToeSkill(settings.expert_p), seeds[5])
     stages: list[Stage] = [
         (
             "pretrain (generic)",

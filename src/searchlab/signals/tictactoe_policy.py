@@ -127,7 +127,7 @@ class TicTacToePolicy(torch.nn.Module):
 def demonstrator_probabilities(p: float, task: TicTacToeTask | None = None) -> np.ndarray:
     """(decisions, 9): optimal with probability p, a plausible mistake otherwise (optimal where none exists)."""
     task = task or default_task()
-    return p * task.optimal_probabilities + (1.0 - p) * task._fallible
+    return p * task.optimal_probabilities + (1.0 - p) * task.fallible
 
 
 def rater_probabilities(q: float, task: TicTacToeTask | None = None) -> np.ndarray:

@@ -18,14 +18,16 @@ edge on 2) to passive ones, like a player who knows the centre-corner-edge rule 
 misses a threat. A position is *contested* when it has a non-optimal legal move;
 where it has none (every legal move is optimal) nobody can err.
 
-* `Demonstrator(p, seed)`: in a contested position, plays an optimal move (uniform
-  among them) with probability p, else a plausible mistake; elsewhere it plays
-  optimally. So its accuracy is exactly p on contested positions and
-  `expected_accuracy(positions)` on a mix.
-* `Rater(q, seed)`: says whether a proposed move is optimal; each judgement is right
-  with probability q and flipped otherwise, independently, whatever the move. The
-  issue's experiments use q > p (recognising is easier than demonstrating); the
-  classes accept any pair in [0, 1].
+The people are `searchlab.signals.persons`' (written once for every task); this module
+gives them the truth (`TicTacToeTruth`) and the demonstrator's skill (`TicTacToeSkill`):
+
+* the demonstrator, in a contested position, plays an optimal move (uniform among them)
+  with probability p, else a plausible mistake; elsewhere it plays optimally. So its
+  accuracy is exactly p on contested positions and `expected_accuracy(positions)` on a mix.
+* the rater says whether a proposed move is optimal; each judgement is right with
+  probability q and flipped otherwise, independently, whatever the move. The issue's
+  experiments use q > p (recognising is easier than demonstrating); the people accept
+  any pair in [0, 1].
 
 The outcome (true performance of a whole policy) is in `searchlab.signals.outcome`.
 """
@@ -33,11 +35,11 @@ The outcome (true performance of a whole policy) is in `searchlab.signals.outcom
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from searchlab.core.errors import SearchlabError
-from searchlab.core.seeding import check_seed, numpy_generator
 from searchlab.games.tables import PositionIndex
 from searchlab.games.tictactoe import LINES, NUM_SQUARES
 from searchlab.signals.common import Measured, check_probability, sample_rows
@@ -62,6 +64,8 @@ class TicTacToeTask:
         optimal_probabilities: (decisions, 9), uniform over the optimal moves.
         mistake_probabilities: (decisions, 9), the plausible-mistake distribution (rows of
             uncontested positions are all zero).
+        fallible: (decisions, 9), what a demonstrator draws when it errs: the mistake
+            distribution where a mistake exists, else the optimal one.
     """
 
     def __init__(self, index: PositionIndex | None = None) -> None:
@@ -82,7 +86,7 @@ class TicTacToeTask:
         totals = weight.sum(axis=1, keepdims=True)
         self.mistake_probabilities = np.divide(weight, totals, out=np.zeros_like(weight), where=totals > 0)
         # What the demonstrator draws when it errs: a mistake where one exists, else an optimal move.
-        self._fallible = np.where(self.contested[:, None], self.mistake_probabilities, self.optimal_probabilities)
+        self.fallible = np.where(self.contested[:, None], self.mistake_probabilities, self.optimal_probabilities)
 
     def _open_lines(self, sign: np.ndarray) -> np.ndarray:
         """(decisions, 9): per square, the lines through it that hold no mark of the opponent."""
@@ -146,89 +150,73 @@ def default_task() -> TicTacToeTask:
     return TicTacToeTask()
 
 
-class Demonstrator:
-    """Shows a move per position: optimal with probability p where a mistake is possible.
+@dataclass(frozen=True)
+class TicTacToeSkill:
+    """The demonstrator's skill (`persons.Skill`): a mistake with probability 1 - p where one is possible.
 
     Args:
         p: probability of an optimal move in a contested position.
-        seed: seed of the demonstrator's own stream; successive calls continue it.
         task: the task; `default_task()` if None.
 
     Raises:
-        SearchlabError: p outside [0, 1] or a bad seed.
+        SearchlabError: p outside [0, 1].
     """
 
-    def __init__(self, p: float, seed: int, task: TicTacToeTask | None = None) -> None:
-        self.p = check_probability("tic-tac-toe demonstrator", "p", p)
-        self.seed = check_seed(seed)
-        self.task = task
-        self._rng = numpy_generator(self.seed)
+    p: float
+    task: TicTacToeTask | None = field(default=None, repr=False, compare=False)
 
-    def demonstrate(self, positions) -> np.ndarray:
-        """(N,) int64 moves, one per position id: optimal w.p. p, else a plausible mistake."""
-        task = self.task or default_task()
-        positions, _ = task.check(positions)
-        draws = self._rng.random((3, positions.size))  # choice, optimal move, mistake
-        best = sample_rows(task.optimal_probabilities[positions], draws[1])
-        slip = sample_rows(task._fallible[positions], draws[2])
-        return np.where(draws[0] < self.p, best, slip).astype(np.int64)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", check_probability("tic-tac-toe demonstrator", "p", self.p))
 
-    def expected_accuracy(self, positions) -> float:
-        """The share of optimal moves expected on these positions: p where contested, 1 elsewhere."""
-        task = self.task or default_task()
-        positions, _ = task.check(positions)
-        return float(np.where(task.contested[positions], self.p, 1.0).mean())
+    def error_rates(self, positions: np.ndarray) -> np.ndarray:
+        """(N,) 1 - p on contested positions, 0 elsewhere (where every legal move is optimal)."""
+        return np.where((self.task or default_task()).contested[positions], 1.0 - self.p, 0.0)
 
-    def measure(self, samples: int = 10_000, seed: int = 0) -> dict[str, Measured]:
-        """Accuracy of a fresh copy (same p and seed) on `samples` contested positions drawn from `seed`."""
-        task = self.task or default_task()
-        positions = task.sample_positions(samples, numpy_generator(seed))
-        moves = Demonstrator(self.p, self.seed, task).demonstrate(positions)
-        return {"accuracy": Measured("accuracy", self.p, task.accuracy(moves, positions), samples)}
-
-    def __repr__(self) -> str:
-        return f"Demonstrator(p={self.p}, seed={self.seed})"
+    def report(self, positions: np.ndarray, wrong: np.ndarray) -> dict[str, Measured]:
+        """{"accuracy": configured p beside the measured share of optimal moves}."""
+        return {"accuracy": Measured("accuracy", self.p, float((~wrong).mean()), int(wrong.size))}
 
 
-class Rater:
-    """Approves a proposed move iff it is optimal, each judgement right with probability q.
+class TicTacToeTruth:
+    """What the simulated people know of Tic-Tac-Toe (`persons.Truth`): the solver's optimal moves.
+
+    States are decision-position ids, actions moves (int64 arrays). A right move is drawn
+    uniformly among the optimal ones, a mistake from `mistake_probabilities` (an optimal move
+    where no mistake exists). Nothing tempts the rater. People are measured on contested
+    positions; the rater on a uniformly random legal move in each.
 
     Args:
-        q: probability that a judgement is right (otherwise it is flipped).
-        seed: seed of the rater's own stream; successive calls continue it.
         task: the task; `default_task()` if None.
-
-    Raises:
-        SearchlabError: q outside [0, 1] or a bad seed.
     """
 
-    def __init__(self, q: float, seed: int, task: TicTacToeTask | None = None) -> None:
-        self.q = check_probability("tic-tac-toe rater", "q", q)
-        self.seed = check_seed(seed)
-        self.task = task
-        self._rng = numpy_generator(self.seed)
+    actions_name = "moves"
+    tempting_name = None
 
-    def rate(self, positions, moves) -> np.ndarray:
-        """(N,) bool approvals of legal moves: `is_optimal` XOR (a uniform draw >= q).
+    def __init__(self, task: TicTacToeTask | None = None) -> None:
+        self._task = task
 
-        Raises:
-            SearchlabError: a non-decision position or an illegal move.
-        """
-        task = self.task or default_task()
-        truth = task.is_optimal(positions, moves)
-        right = self._rng.random(truth.size) < self.q
-        return np.where(right, truth, ~truth)
+    @property
+    def task(self) -> TicTacToeTask:
+        return self._task or default_task()
 
-    def measure(self, samples: int = 10_000, seed: int = 0) -> dict[str, Measured]:
-        """Accuracy of a fresh copy (same q and seed) on uniformly random legal moves in contested positions."""
-        task = self.task or default_task()
-        rng = numpy_generator(seed)
-        positions = task.sample_positions(samples, rng)
-        which = (rng.random(samples) * task.index.legal_count[positions]).astype(np.int64)
-        moves = task.index.nth_legal(positions, which)
-        approvals = Rater(self.q, self.seed, task).rate(positions, moves)
-        measured = float((approvals == task.is_optimal(positions, moves)).mean())
-        return {"accuracy": Measured("accuracy", self.q, measured, samples)}
+    def states(self, positions) -> np.ndarray:
+        return self.task.check(positions)[0]
 
-    def __repr__(self) -> str:
-        return f"Rater(q={self.q}, seed={self.seed})"
+    def is_right(self, positions, moves) -> np.ndarray:
+        return self.task.is_optimal(positions, moves)
+
+    def right_actions(self, positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return sample_rows(self.task.optimal_probabilities[positions], rng.random(positions.size))
+
+    def mistakes(self, positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return sample_rows(self.task.fallible[positions], rng.random(positions.size))
+
+    def tempting(self, moves) -> np.ndarray:
+        return np.zeros(np.asarray(moves).size, dtype=bool)
+
+    def sample_states(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        return self.task.sample_positions(count, rng)
+
+    def rating_sample(self, positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        which = (rng.random(positions.size) * self.task.index.legal_count[positions]).astype(np.int64)
+        return self.task.index.nth_legal(positions, which)
