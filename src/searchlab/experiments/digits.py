@@ -7,11 +7,13 @@ follows the gradient on a small random batch).
 
 The same run trains scikit-learn's `MLPClassifier` with the same hidden size,
 epochs, batch size, learning rate and solver as a reference, and reports both
-models' test accuracy and training time.
+models' test accuracy and training time. Both trainings are then repeated on `seeds`
+seeds (a new split each) for the claim that the two are as accurate (`digits_claims`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -20,15 +22,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from searchlab.core import Budget, CrossEntropy, SupervisedProblem, ZeroOneAccuracy
+from searchlab.core import Budget, CrossEntropy, SupervisedProblem, ZeroOneAccuracy, jsonfile
 from searchlab.core import run as run_search
 from searchlab.core.device import DEVICES, cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import jsonable, write_text
 from searchlab.core.optimizer import Optimizer
+from searchlab.core.seeding import spawn_seeds
 from searchlab.data.images import ImageSet, load_digits, load_image_folder, stratified_split
 from searchlab.encodings.onehot import OneHot
 from searchlab.experiments.base import Experiment, RunContext, require
+from searchlab.experiments.digits_claims import claims, majority_accuracy, seed_numbers
+from searchlab.experiments.digits_memory import check_memory
 from searchlab.experiments.digits_sklearn import sklearn_metrics, train_sklearn
 from searchlab.optimizers import OPTIMIZERS, make_optimizer, settings_of
 from searchlab.optimizers.gradient import ALGORITHMS
@@ -60,6 +65,9 @@ class Config:
             libraries' own setting); restored afterwards.
         init: initial weight distribution of the network: "glorot" (the one
             scikit-learn's MLPClassifier uses, so that both start alike) or "pytorch".
+        seeds: repeats of both trainings (a new split each, both models seeded by it) behind the claim
+            that they are as accurate; seed i is the i-th child of `seed` (`core.seeding.spawn_seeds`);
+            0 measures no claim.
     """
 
     seed: int = 0
@@ -75,9 +83,11 @@ class Config:
     image_size: int = 8
     threads: int = 1
     init: str = "glorot"
+    seeds: int = 5
 
     def __post_init__(self) -> None:
         require(self.seed >= 0, f"--seed must be 0 or more, got {self.seed}")
+        require(self.seeds >= 0, f"--seeds must be 0 or more repeats, got {self.seeds}")
         require(self.device in DEVICES, f"unknown --device {self.device!r}; choose one of {', '.join(DEVICES)}")
         require(self.hidden >= 1, f"--hidden must be at least 1 neuron, got {self.hidden}")
         require(self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}")
@@ -150,7 +160,7 @@ def prepare(config: Config) -> Prepared:
     space = MLPSpace([vectors.shape[1], config.hidden, encoding.size], init=config.init)
     problem = SupervisedProblem(space, vectors[train].to(device), onehots[train].to(device), CrossEntropy())
     optimizer = _make_optimizer(config, problem)
-    _check_memory(config, space, len(images.labels), optimizer, device)
+    check_memory(config, space, len(images.labels), optimizer, device)
     return Prepared(
         images=images,
         encoding=encoding,
@@ -163,9 +173,17 @@ def prepare(config: Config) -> Prepared:
     )
 
 
-def run(config: Config, data: Prepared, context: RunContext) -> dict:
-    """Train the network and scikit-learn's reference and measure both; the numbers (the report module draws)."""
-    problem, n_train = data.problem, len(data.train)
+def train_both(config: Config, data: Prepared, context: RunContext, *, keep: bool = True) -> tuple:
+    """Train the network and scikit-learn's reference on the same split, each seeded by `config.seed`.
+
+    Args:
+        keep: checkpoint the network's training in checkpoints/network (and resume it); a repeat keeps
+            none, its whole outcome being kept as a stage instead.
+
+    Returns:
+        (the network's search `Result`, scikit-learn's numbers, steps per epoch).
+    """
+    n_train = len(data.train)
     batch = min(config.batch_size, n_train)
     # Both models take the same number of steps: scikit-learn cuts each epoch into
     # ceil(n_train / batch) batches (the last one smaller); searchlab's batches are
@@ -173,15 +191,23 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
     steps_per_epoch = math.ceil(n_train / batch)
     with cpu_threads(config.threads):
         result = run_search(
-            problem,
+            data.problem,
             data.optimizer,
             Budget(steps=config.epochs * steps_per_epoch),
             config.seed,
-            checkpoint_dir=context.checkpoint_dir("network"),
-            resume=context.resume,
-            progress=context.bar_label("digits: training the network"),
+            checkpoint_dir=context.checkpoint_dir("network") if keep else None,
+            resume=context.resume and keep,
+            progress=context.bar_label("digits: training the network" if keep else f"digits: seed {config.seed}"),
         )
         reference = train_sklearn(config, data.images, data.train, data.test, batch)
+    return result, reference, steps_per_epoch
+
+
+def run(config: Config, data: Prepared, context: RunContext) -> dict:
+    """Train the network and scikit-learn's reference and measure both, then again on each of `config.seeds`
+    seeds for the claim; the numbers (the report module draws)."""
+    n_train = len(data.train)
+    result, reference, steps_per_epoch = train_both(config, data, context)
     measured = _measure(data, result.candidate)
     searchlab_rows = result.trace.metrics_rows("model=searchlab", model="searchlab")
     for row in searchlab_rows:
@@ -200,7 +226,50 @@ def run(config: Config, data: Prepared, context: RunContext) -> dict:
             default=jsonable,
         ),
     )
-    return _numbers(config, data, result, reference, measured)
+    repeats = [
+        repeat(config, index, seed, context) for index, seed in enumerate(spawn_seeds(config.seed, config.seeds))
+    ]
+    return {
+        **_numbers(config, data, result, reference, measured),
+        "majority_accuracy": majority_accuracy(data.images.labels, data.train, data.test),  # the trivial baseline
+        "over_seeds": {
+            "seeds": len(repeats),
+            "note": "each seed makes a new split; both models train on it, seeded by it",
+            "runs": repeats,
+        },
+        "claims": claims(repeats, SECTION, on="digits" if config.images is None else "images"),
+    }
+
+
+def repeat(config: Config, index: int, seed: int, context: RunContext) -> dict:
+    """Both models' test accuracy (and the majority class's) on the split of `seed`, kept as a stage for --resume.
+
+    The config is the run's with `seed` in place of its seed (`digits_claims.seed_numbers` has the numbers).
+    """
+    config = dataclasses.replace(config, seed=seed, seeds=0)
+
+    def compute() -> dict:
+        data = prepare(config)
+        result, reference, _ = train_both(config, data, context, keep=False)
+        majority = majority_accuracy(data.images.labels, data.train, data.test)
+        return seed_numbers(seed, _measure(data, result.candidate), reference, majority, len(data.test))
+
+    def check(row: dict, record: Path) -> None:
+        if row["seed"] != seed:
+            raise SearchlabError(f"{record} holds seed {row['seed']}, not {seed}; delete it to run that seed again")
+
+    return context.stage(context.checkpoint_dir("seeds") / f"seed-{index}.json", compute, _REPEAT_FIELDS, check)
+
+
+_REPEAT_FIELDS = {
+    "seed": int,
+    "test_accuracy": jsonfile.NUMBER,
+    "sklearn_test_accuracy": jsonfile.NUMBER,
+    "majority_accuracy": jsonfile.NUMBER,
+    "n_test": int,
+    "test_loss": jsonfile.NUMBER,
+    "sklearn_final_loss": jsonfile.NUMBER,
+}
 
 
 def report_material(context: RunContext) -> Path:
@@ -275,53 +344,6 @@ def _numbers(config: Config, data: Prepared, result, reference: dict, measured: 
     }
 
 
-# ----- will it fit? -------------------------------------------------------------
-
-# Bytes per weight. searchlab trains in float32: the weights, their gradient and Adam's two
-# moments (4 numbers), and an optimizer that draws a population holds 2 more per candidate
-# (the candidate and its noise). scikit-learn then trains in float64 beside it: the weights,
-# their gradients and Adam's two moments (4 numbers).
-SEARCHLAB_BYTES_PER_WEIGHT = 4 * 4
-SEARCHLAB_BYTES_PER_CANDIDATE_WEIGHT = 4 * 2
-SKLEARN_BYTES_PER_WEIGHT = 8 * 4
-# Bytes per neuron of each image in a forward pass (the hidden and output values, the ReLU's
-# output, their gradients): float32 in searchlab, float64 in scikit-learn.
-SEARCHLAB_BYTES_PER_ACTIVATION = 4 * 3
-SKLEARN_BYTES_PER_ACTIVATION = 8 * 3
-
-
-def _check_memory(config: Config, space: MLPSpace, images: int, optimizer: Optimizer, device: torch.device) -> None:
-    """Refuse, in one line, a network whose two trainings would not fit in the memory available.
-
-    The check comes before anything is allocated.
-    """
-    from searchlab.lm.memory import require_memory
-
-    population = int(getattr(optimizer, "population_size", 1))
-    weights = space.dim
-    neurons = sum(space.widths[1:])
-    rows = max(
-        population * min(config.batch_size, images), images
-    )  # a population's batch, or every image at once when scored
-    ours_per_weight = SEARCHLAB_BYTES_PER_WEIGHT + population * SEARCHLAB_BYTES_PER_CANDIDATE_WEIGHT
-    ours = weights * ours_per_weight + rows * neurons * SEARCHLAB_BYTES_PER_ACTIVATION
-    theirs = weights * SKLEARN_BYTES_PER_WEIGHT + images * neurons * SKLEARN_BYTES_PER_ACTIVATION
-    setting = f"--hidden {config.hidden}" + (
-        f" with --images at --image_size {config.image_size}" if config.images is not None else ""
-    )
-    per_weight = ours_per_weight + SKLEARN_BYTES_PER_WEIGHT
-    how = (
-        f"{weights:,} weights x {per_weight} bytes for both models' weights, gradients and optimizer state, plus the "
-        f"activations of {rows:,} images"
-    )
-    advice = "use a smaller --hidden" + (" or --image_size" if config.images is not None else "")
-    if device.type == "cuda":  # searchlab's network on the GPU, scikit-learn's on the CPU
-        require_memory(ours, setting, how, advice, device)
-        require_memory(theirs, setting, how, advice, "cpu")
-    else:
-        require_memory(ours + theirs, setting, how, advice, "cpu")
-
-
 # ----- the two trainings ------------------------------------------------------
 
 
@@ -349,6 +371,6 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={},  # the full size already takes seconds
-    quick={"epochs": 30, "lr": 0.003},
+    tour={},  # the full size already takes seconds, five seeds included
+    quick={"epochs": 30, "lr": 0.003, "seeds": 2},
 )

@@ -14,7 +14,9 @@ One run does five things on seeded data:
 3. trains the same network by gradient descent (real-valued weights) on the same task;
 4. fits one hidden layer of growing width to a wiggly 1-D function;
 5. draws the loss over two of the weights, with the paths of local search and
-   gradient descent from one common start (PNG and GIF).
+   gradient descent from one common start (PNG and GIF);
+6. repeats step 4 on `seeds` seeds (a new target each) for the claims' intervals
+   (`networks_claims`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from searchlab.core import stages
 from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
+from searchlab.experiments.networks_claims import approximation_repeat, claims
 from searchlab.experiments.networks_stages import approximation_stage, counts, exhaustive_stage, gradient_stage
 from searchlab.experiments.networks_task import (
     AUTO,
@@ -86,6 +89,9 @@ class Config:
         view_population, view_step_size: local search's perturbations per step and their size.
         view_lr: plain SGD's learning rate in the view; None uses 1 / (the largest curvature
             of the loss at the teacher's values), a step that is stable near the minimum.
+        seeds: repeats of the approximation stage (a new target and new starts each) behind the claim
+            that width approximates any function; seed i is the i-th child of `seed`
+            (`core.seeding.spawn_seeds`); 0 measures no claims. Only that stage is repeated.
     """
 
     seed: int = 0
@@ -113,6 +119,7 @@ class Config:
     view_population: int = 8
     view_step_size: float = 0.25
     view_lr: float | None = None
+    seeds: int = 5
 
     def __post_init__(self) -> None:
         for name in (
@@ -127,6 +134,7 @@ class Config:
         ):
             value = getattr(self, name)
             require(value > 0, f"--{name} must be a positive whole number, got {value}")
+        require(self.seeds >= 0, f"--seeds must be 0 or more repeats, got {self.seeds}")
         require(
             self.threads >= 0,
             f"--threads must be 0 (leave torch's setting) or a positive number of threads, got {self.threads}",
@@ -220,6 +228,10 @@ def _run(config: Config, data: NetworksData, context: RunContext) -> dict:
     )
     count_table = counts(config.count_nets, config.count_levels, exhaustive["candidates_per_second"])
     approximation, fits = approximation_stage(config, data, seeds["approximation"], device, context, metrics)
+    repeats = [
+        approximation_repeat(config, data, repeat, index, device, context, metrics)
+        for index, repeat in enumerate(repeat_seeds(config))
+    ]
     view, view_drawing = two_weights(config, data, seeds["view"], device)
     for name, path in view_drawing["paths"].items():
         metrics.extend(
@@ -255,8 +267,25 @@ def _run(config: Config, data: NetworksData, context: RunContext) -> dict:
         "count_table": count_table,
         "approximation": approximation,
         "two_weights": view,
+        "approximation_over_seeds": {
+            "seeds": len(repeats),
+            "note": "only the approximation stage is repeated per seed (a new wiggly target and new starts); "
+            "the rest of the run is the single run at --seed",
+            "runs": repeats,
+        },
+        "claims": claims(repeats, SECTIONS[2]),
     }
     return result
+
+
+def repeat_seeds(config: Config) -> list[tuple[int, int, int]]:
+    """Per repeat: its seed (the i-th child of `config.seed`), and the target and approximation seeds it gives,
+    derived from it as a run at that seed derives its own."""
+    repeats = []
+    for seed in spawn_seeds(config.seed, config.seeds):
+        slots = dict(zip(SEED_SLOTS, spawn_seeds(seed, len(SEED_SLOTS))))
+        repeats.append((seed, slots["target"], slots["approximation"]))
+    return repeats
 
 
 def save_drawing(context: RunContext, data: NetworksData, gradient_runs, fits: dict, view_drawing: dict) -> None:
@@ -323,6 +352,7 @@ EXPERIMENT = Experiment(
         "approximation_steps": 1200,
         "approximation_restarts": 1,
         "view_resolution": 81,
+        "seeds": 3,
     },
     quick={
         "examples": 64,
@@ -333,5 +363,6 @@ EXPERIMENT = Experiment(
         "approximation_steps": 300,
         "view_resolution": 41,
         "view_steps": 20,
+        "seeds": 2,
     },
 )

@@ -6,6 +6,7 @@ import numpy as np
 
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.networks import SECTIONS, Config
+from searchlab.experiments.networks_claims import APPROXIMATES
 from searchlab.experiments.networks_task import ESSAY_NAMES, essay_space, parse_widths
 
 # A wider net is drawn (lines, no names) when the count table has one with at most this many weights.
@@ -20,6 +21,7 @@ def figures(config: Config, result: dict, drawing: dict, context: RunContext) ->
         *_graph_figures(config, result["exhaustive"], context),
         _cost_figure(config, result["exhaustive"], drawing["gradient_traces"], context),
         _approximation_figure(config, result, drawing, context),
+        *_seeds_figure(result, context),
         *_view_figures(config, result, drawing, context),
     ]
 
@@ -113,6 +115,38 @@ def _approximation_figure(config: Config, result: dict, drawing: dict, context: 
         f"kept the best of {config.approximation_restarts} random start(s), {config.approximation_steps} Adam steps "
         "each.",
     }
+
+
+def _seeds_figure(result: dict, context: RunContext) -> list[dict]:
+    """Each seed's held-out error over its best constant's, against width; none without repeats."""
+    import matplotlib.pyplot as plt
+
+    runs = result["approximation_over_seeds"]["runs"]
+    if not runs:
+        return []
+    figure, axes = plt.subplots(figsize=(6.4, 4.4))
+    widths = runs[0]["widths"]
+    ratios = np.array([[error / run["constant_error"] for error in run["errors"]] for run in runs])  # (seeds, widths)
+    for row in ratios:
+        axes.plot(widths, row, color="#1c7ed6", alpha=0.35, linewidth=1, marker="o", markersize=3)
+    axes.plot(widths, ratios.mean(axis=0), color="#1c7ed6", linewidth=2.4, marker="o", label="mean over seeds")
+    axes.axhline(1.0, color="#868e96", linestyle="-", linewidth=1.2, label="best constant (the baseline)")
+    axes.axhline(APPROXIMATES, color="#e8590c", linestyle="--", linewidth=1.2, label="the claim's threshold")
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(widths, [str(width) for width in widths])
+    axes.set_yscale("log")
+    axes.set_xlabel("hidden neurons")
+    axes.set_ylabel("held-out error / the best constant's")
+    axes.set_title(f"one hidden layer on {len(runs)} random wiggly functions (one per seed)")
+    axes.legend(fontsize=8)
+    return [
+        {
+            "path": context.figure(figure, "approximation_over_seeds.png"),
+            "caption": "The approximation stage repeated on new seeds, each with its own target: held-out error on "
+            "1,001 points divided by that of predicting the training points' mean, against width (log axes); one "
+            f"thin line per seed, their mean bold, and the claim's threshold ({APPROXIMATES:g}) dashed.",
+        }
+    ]
 
 
 def _view_figures(config: Config, result: dict, drawing: dict, context: RunContext) -> list[dict]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+from searchlab.core.intervals import bootstrap_interval
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.networks import SECTIONS, Config, load_drawing
+from searchlab.experiments.networks_claims import APPROXIMATES, error_ratio, error_slope
 from searchlab.experiments.networks_figures import figures
 from searchlab.experiments.networks_task import ESSAY_NAMES
 
@@ -15,9 +17,9 @@ def report(config: Config, result: dict, context: RunContext) -> dict:
     drawn = figures(config, result, load_drawing(context), context)
     return {
         "summary": "\n".join(_paragraphs(config, result)),
-        "headline": _headline(result),
+        "headline": _headline(result) + _seed_headline(result),
         "figures": drawn,
-        "tables": _tables(result),
+        "tables": _tables(result) + _seed_tables(result),
     }
 
 
@@ -56,7 +58,7 @@ def _paragraphs(config: Config, result: dict) -> list[str]:
         f"{gradient['worst_final_loss']:.3g}; {gradient['restarts_with_silent_units']} of the "
         f"{config.gradient_restarts} ended with a neuron that is 0 on every example, and a silent ReLU passes no "
         "gradient back.",
-        _approximation_paragraph(result["approximation"]),
+        _approximation_paragraph(result["approximation"]) + _seed_sentences(result),
         _view_paragraph(config, result["two_weights"]),
     ]
 
@@ -216,3 +218,55 @@ def _count(row: dict) -> str:
     exponent = math.floor(row["log10_candidates"])
     mantissa = 10 ** (row["log10_candidates"] - exponent)
     return f"{row['candidates_power']} (about {mantissa:.1f}e{exponent:,})"
+
+
+# ----- the approximation stage over seeds ---------------------------------------------
+
+
+def _over(values: list[float]) -> str:
+    """`estimate [low, high] over n seeds`: the mean and its 95% bootstrap interval."""
+    return f"{bootstrap_interval(values).text(3)} over {len(values)} seeds"
+
+
+def _seed_headline(result: dict) -> list[dict]:
+    runs = result["approximation_over_seeds"]["runs"]
+    if not runs:
+        return []
+    widest = max(runs[0]["widths"])
+    headline = [
+        {
+            "label": f"width {widest}: held-out error / the best constant's (a new target per seed)",
+            "value": _over([error_ratio(run) for run in runs]),
+        }
+    ]
+    slopes = [error_slope(run) for run in runs]
+    if all(slope is not None for slope in slopes):
+        headline.append({"label": "slope of log error against log width", "value": _over(slopes)})
+    return headline
+
+
+def _seed_sentences(result: dict) -> str:
+    runs = result["approximation_over_seeds"]["runs"]
+    if not runs:
+        return " The stage was not repeated over seeds (--seeds 0), so no claim is measured."
+    widest = max(runs[0]["widths"])
+    return (
+        f" One target proves little, so the stage was repeated on {len(runs)} seeds, each with a new wiggly function "
+        f"and new starts: the widest network's held-out error was {_over([error_ratio(run) for run in runs])} times "
+        f"that of the best constant (the mean of the training points; the claim is that width {widest} brings it "
+        f"below {APPROXIMATES:g}), with 95% bootstrap intervals over the seeds."
+    )
+
+
+def _seed_tables(result: dict) -> list[dict]:
+    runs = result["approximation_over_seeds"]["runs"]
+    if not runs:
+        return []
+    widths = runs[0]["widths"]
+    return [
+        {
+            "title": f"Held-out error per width on {len(runs)} seeds (a new target each), and the best constant's",
+            "columns": ["seed", "best constant", *[f"width {width}" for width in widths], "widest / constant"],
+            "rows": [[run["seed"], run["constant_error"], *run["errors"], error_ratio(run)] for run in runs],
+        }
+    ]

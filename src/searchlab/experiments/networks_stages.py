@@ -167,8 +167,19 @@ def duration(log10_seconds: float) -> str:
     return words
 
 
-def approximation_stage(config, data, seed, device, context, metrics) -> tuple[list[dict], dict]:
-    """One hidden layer per width: a row each, and each width's fit on the dense points (width -> array)."""
+def approximation_stage(
+    config, data, seed, device, context, metrics, *, where: str = "approximation", parts: dict | None = None
+) -> tuple[list[dict], dict]:
+    """One hidden layer per width: a row each, and each width's fit on the dense points (width -> array).
+
+    Args:
+        config, data, seed, device, context: the run's settings, its 1-D target (`curve_x`, `curve_y`,
+            `dense_x`, `dense_y`), the stage's seed, where tensors live, and the run's context.
+        metrics: the run's metrics rows, extended with one row per width.
+        where: the checkpoint folder (under checkpoints/) and progress label of this stage.
+        parts: what names the stage's metrics series besides the width (default {"stage": "approximation"}).
+    """
+    parts = {"stage": "approximation"} if parts is None else parts
     curve_x, curve_y = data.curve_x.to(device), data.curve_y.to(device)
     dense_x, dense_y = data.dense_x.to(device), data.dense_y.to(device)
     rows, fits = [], {}
@@ -184,9 +195,9 @@ def approximation_stage(config, data, seed, device, context, metrics) -> tuple[l
                     optimizer,
                     Budget(steps=config.approximation_steps),
                     restart_seed,
-                    checkpoint_dir=context.checkpoint_dir(f"approximation/width-{width}/restart-{restart}"),
+                    checkpoint_dir=context.checkpoint_dir(f"{where}/width-{width}/restart-{restart}"),
                     resume=context.resume,
-                    progress=context.bar_label(f"networks/width {width} ({restart})"),
+                    progress=context.bar_label(f"networks/{where} width {width} ({restart})"),
                 )
             )
         best = min(results, key=lambda r: r.final_loss)
@@ -206,7 +217,7 @@ def approximation_stage(config, data, seed, device, context, metrics) -> tuple[l
         )
         metrics.append(
             series_row(
-                {"stage": "approximation", "width": width},
+                {**parts, "width": width},
                 step=None,  # one row for all restarts: what they spent together, and the best one's loss
                 forward_equivalents=rows[-1]["forward_equivalents"],
                 examples_seen=sum(r.examples_seen for r in results),

@@ -5,7 +5,9 @@ linear regression: a model class of lines, squared error as the metric, and a
 closed form that needs no search at all. Here the closed form and the search
 optimizers (gradient descent, random search, local search, an evolution
 strategy, and exhaustive search over a grid of lines) fit the same data with the
-same accounting, so the cost of searching is measured against the exact answer.
+same accounting, so the cost of searching is measured against the exact answer. The
+whole fit is then repeated on `seeds` seeds (new data, new starts) for the claims'
+intervals (`regression_claims`).
 """
 
 from __future__ import annotations
@@ -13,20 +15,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from searchlab.core import Budget, SquaredError, SupervisedProblem
 from searchlab.core import run as run_search
-from searchlab.core.device import resolve_device
+from searchlab.core.device import cpu_threads, resolve_device
 from searchlab.core.errors import SearchlabError
+from searchlab.core.jsonfile import NUMBER
 from searchlab.core.optimizer import Optimizer
 from searchlab.core.seeding import spawn_seeds
 from searchlab.core.trace import Result
 from searchlab.data import synthetic, tabular
-from searchlab.data.files import shown
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
+from searchlab.experiments.regression_claims import claims, seed_numbers
+from searchlab.experiments.regression_scale import Standardiser, check_scales
 from searchlab.optimizers import OPTIMIZERS, make_optimizer
 from searchlab.spaces import GridSpace, LinearSpace
 
@@ -38,12 +43,6 @@ SEED_SLOTS = ("data", "cloud", *OPTIMIZERS)
 WITHIN = 0.01
 # When the optimum is (nearly) 0, gaps are measured against this fraction of the variance of y.
 FLOOR = 1e-6
-# The largest slope, intercept or loss (in the data's units) a fit may reach: far inside float64's 1.8e308,
-# so that the search's losses, a hundred million times the unit loss, still convert to finite numbers.
-_LARGEST = 1e250
-# The smallest loss of a unit line in the data's units (y's variance): far above float64's smallest normal 2.2e-308,
-# so that losses a billion times smaller than it are still distinct from 0.
-_SMALLEST = 1e-250
 SECTIONS = ("Deep learning: gradient descent on deep neural networks", "Deep neural networks")
 
 
@@ -69,6 +68,11 @@ class Config:
             [-grid_range, grid_range] in standardised units.
         grid_range: half-width of that grid.
         cloud: number of sampled candidate lines in the cloud figure.
+        threads: CPU threads torch and numpy may use during the run (0: leave their setting); a line
+            has two parameters, so extra threads only add synchronisation, which costs dearly (and
+            spins) when other programs share the cores. Restored afterwards.
+        seeds: repeats of the whole fit (new data, new starts) behind the claims' intervals; seed i is the
+            i-th child of `seed` (`core.seeding.spawn_seeds`); 0 measures no claims.
     """
 
     seed: int = 0
@@ -91,6 +95,8 @@ class Config:
     grid_levels: int = 121
     grid_range: float = 1.5
     cloud: int = 14
+    threads: int = 1
+    seeds: int = 5
 
     def __post_init__(self) -> None:
         require(len(self.optimizers) > 0, f"--optimizers lists none; choose from {', '.join(OPTIMIZERS)}")
@@ -111,6 +117,11 @@ class Config:
             f"--grid_range must be a positive number, got {self.grid_range}",
         )
         require(self.cloud >= 0, f"--cloud must be 0 or more candidate lines, got {self.cloud}")
+        require(self.seeds >= 0, f"--seeds must be 0 or more repeats, got {self.seeds}")
+        require(
+            self.threads >= 0,
+            f"--threads must be 0 (leave torch's setting) or a positive number of threads, got {self.threads}",
+        )
         require(
             self.csv is not None or (self.x, self.y) == ("temperature", "sales"),
             "--x and --y pick columns of a CSV file; give the file with --csv FILE "
@@ -166,7 +177,7 @@ def prepare(config: Config) -> RegressionData:
     resolve_device(config.device)
     if config.csv is not None:
         x, y = tabular.load_xy(config.csv, config.x, config.y)
-        _check_scales(x, y, config)
+        check_scales(x, y, config)
         return RegressionData(
             x, y, config.x, config.y, f"{len(x)} rows of columns {config.x!r} and {config.y!r} from {config.csv}", None
         )
@@ -180,111 +191,47 @@ def prepare(config: Config) -> RegressionData:
 
 
 @dataclass(frozen=True)
-class Standardiser:
-    """x and y shifted to mean 0 and scaled to standard deviation 1, and back."""
+class Fitted:
+    """Every configured optimizer's answer on one data set, summarised in the data's units."""
 
-    x_mean: float
-    x_std: float
-    y_mean: float
-    y_std: float
-
-    @classmethod
-    def of(cls, x: np.ndarray, y: np.ndarray) -> Standardiser:
-        y_std = _spread(y)
-        return cls(float(x.mean()), _spread(x), float(y.mean()), y_std if y_std > 0 else 1.0)
-
-    def to_original(self, a: float, b: float) -> tuple[float, float]:
-        """(a, b) of the standardised line -> (a, b) in the data's units."""
-        slope = a * self.y_std / self.x_std
-        return slope, self.y_mean + self.y_std * b - slope * self.x_mean
-
-    def to_standard(self, a: float, b: float) -> tuple[float, float]:
-        slope = a * self.x_std / self.y_std
-        return slope, (b + a * self.x_mean - self.y_mean) / self.y_std
-
-    def loss_to_original(self, loss: float) -> float:
-        """A mean squared error of standardised y in the data's squared units of y."""
-        return loss * self.y_std**2
+    scale: Standardiser
+    results: dict[str, Result]
+    closed: dict  # the closed form's line and loss, and what it spent
+    summaries: dict[str, dict]  # per optimizer: its line, loss and what its search spent
 
 
-def _spread(values: np.ndarray) -> float:
-    """The standard deviation, also where squaring the deviations would underflow or overflow float64.
+def fit_all(config: Config, data: RegressionData, checkpoints: RunContext | None, label: str = "regression") -> Fitted:
+    """Fit the line with every configured optimizer (and the closed form, the yardstick, even when unlisted).
 
-    Ordinary data take numpy's `std` unchanged (so results stay bitwise the same);
-    deviations below about 1e-150 or above about 1e150 are first divided by the
-    largest of them, so that 1e-200-sized spreads do not square to 0.
-    """
-    plain = float(values.std())
-    if 1e-150 < plain < 1e150:
-        return plain
-    deviations = values - values.mean()
-    largest = float(np.abs(deviations).max())
-    return 0.0 if largest == 0 else largest * float(np.sqrt(np.mean((deviations / largest) ** 2)))
-
-
-def _check_scales(x: np.ndarray, y: np.ndarray, config: Config) -> None:
-    """Refuse columns whose spreads put the fitted line or its losses outside float64 in the data's units.
-
-    The search runs on standardised x and y; converting its answers back multiplies
-    by the ratio of the spreads of y and x, and losses by the spread of y squared,
-    which must neither overflow nor underflow to 0.
-
-    Raises:
-        SearchlabError: the slope, intercept or loss of a unit line in standardised
-            units is beyond `_LARGEST` in the data's units, or that loss is below `_SMALLEST`.
-    """
-    scale = Standardiser.of(x, y)
-    slope, intercept = scale.to_original(1.0, 1.0)
-    loss = scale.loss_to_original(1.0)
-    if not loss > _SMALLEST:
-        raise SearchlabError(
-            f"column {config.y!r} of {shown(config.csv)} varies by only {scale.y_std:.3g}, "
-            "so its squared errors underflow 64-bit floats; "
-            "rescale the column (e.g. multiply it by a power of 10)"
-        )
-    if not all(math.isfinite(v) and abs(v) < _LARGEST for v in (slope, intercept, loss)):
-        raise SearchlabError(
-            f"column {config.x!r} of {shown(config.csv)} varies by only {scale.x_std:.3g} "
-            f"while column {config.y!r} varies by {scale.y_std:.3g}; "
-            "a line between them is too steep for 64-bit floats, "
-            "so rescale one of the columns (e.g. multiply x by a power of 10)"
-        )
-
-
-def run(config: Config, data: RegressionData, context: RunContext) -> dict:
-    """Fit the line with every configured optimizer; the numbers (`regression_report` draws and words them).
-
-    metrics.jsonl gets one row per step of every optimizer, losses in the data's units: the report's
-    convergence figure is drawn from it.
+    Args:
+        config: the settings; `config.seed` seeds every optimizer.
+        data: the pairs to fit.
+        checkpoints: the run's context, whose checkpoints each search keeps and resumes from; None keeps
+            none and shows no progress (a repeat, whose whole outcome is kept as a stage instead).
+        label: the progress bars' prefix.
     """
     device = resolve_device(config.device)
     scale = Standardiser.of(data.x, data.y)
-    inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(
-        -1, 1
-    )  # (N, 1)
-    targets = torch.tensor((data.y - scale.y_mean) / scale.y_std, dtype=torch.float64, device=device).reshape(
-        -1, 1
-    )  # (N, 1)
-    line = SupervisedProblem(LinearSpace(1, 1), inputs, targets, SquaredError())
+    inputs = torch.tensor((data.x - scale.x_mean) / scale.x_std, dtype=torch.float64, device=device).reshape(-1, 1)
+    targets = torch.tensor((data.y - scale.y_mean) / scale.y_std, dtype=torch.float64, device=device).reshape(-1, 1)
+    line = SupervisedProblem(LinearSpace(1, 1), inputs, targets, SquaredError())  # inputs, targets: (N, 1)
     levels = np.linspace(-config.grid_range, config.grid_range, config.grid_levels)
     grid = SupervisedProblem(GridSpace(LinearSpace(1, 1), levels), inputs, targets, SquaredError())
     seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
     budget = Budget(forward_equivalents=config.budget)
 
     def fit(name: str, optimizer: Optimizer) -> Result:
-        problem = grid if name == "exhaustive" else line
         return run_search(
-            problem,
+            grid if name == "exhaustive" else line,
             optimizer,
             budget,
             seeds[name],
-            checkpoint_dir=context.checkpoint_dir(name),
-            resume=context.resume,
-            progress=context.bar_label(f"regression/{name}"),
+            checkpoint_dir=None if checkpoints is None else checkpoints.checkpoint_dir(name),
+            resume=checkpoints is not None and checkpoints.resume,
+            progress=None if checkpoints is None else checkpoints.bar_label(f"{label}/{name}"),
         )
 
-    optimizers = make_optimizers(config)
-    results = {name: fit(name, optimizer) for name, optimizer in optimizers.items()}
+    results = {name: fit(name, optimizer) for name, optimizer in make_optimizers(config).items()}
     # The closed form is the yardstick, computed even when it is not among the listed optimizers.
     exact = (
         results["least_squares"]
@@ -293,7 +240,6 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
     )
     closed = _line_summary(exact, data, scale)
     reference = gap_reference(closed["loss"], data.y)
-
     summaries = {
         name: {
             **_line_summary(result, data, scale),
@@ -301,6 +247,22 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
         }
         for name, result in results.items()
     }
+    return Fitted(scale, results, {**closed, "forward_equivalents": int(exact.forward_equivalents)}, summaries)
+
+
+def run(config: Config, data: RegressionData, context: RunContext) -> dict:
+    """Fit the line with every configured optimizer, then again on each of `config.seeds` seeds for the claims.
+
+    metrics.jsonl gets one row per step of every optimizer of the first fit (at `config.seed`), losses in the
+    data's units: the report's convergence figure is drawn from it.
+    """
+    with cpu_threads(config.threads):
+        return _run(config, data, context)
+
+
+def _run(config: Config, data: RegressionData, context: RunContext) -> dict:
+    fitted = fit_all(config, data, context)
+    scale = fitted.scale
     # One row per step of every optimizer; losses in the data's units, as in result.json.
     context.write_metrics(
         [
@@ -315,13 +277,14 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
                 best_loss=scale.loss_to_original(row["best_loss"]),
                 standardised_loss=row["loss"],
             )
-            for name, result in results.items()
+            for name, result in fitted.results.items()
             for row in result.trace.rows()
         ]
     )
+    repeats = [repeat(config, data, seed, index, context) for index, seed in enumerate(repeat_seeds(config))]
     return {
-        "closed_form": closed,
-        "optimizers": summaries,
+        "closed_form": {key: fitted.closed[key] for key in ("a", "b", "loss")},
+        "optimizers": fitted.summaries,
         "data": {
             "n": len(data.x),
             "source": data.source,
@@ -329,7 +292,40 @@ def run(config: Config, data: RegressionData, context: RunContext) -> dict:
             "y": data.y_name,
             "standardisation": dataclasses.asdict(scale),
         },
+        "over_seeds": {
+            "seeds": len(repeats),
+            "note": "each seed draws new data (the CSV stays) and runs every optimizer again from a new start",
+            "runs": repeats,
+        },
+        "claims": claims(repeats, SECTIONS[0]),
     }
+
+
+def repeat_seeds(config: Config) -> list[int]:
+    """The seeds of the repeated measurement, derived from `config.seed`."""
+    return spawn_seeds(config.seed, config.seeds)
+
+
+def repeat(config: Config, data: RegressionData, seed: int, index: int, context: RunContext) -> dict:
+    """The claims' numbers of one seed (`regression_claims.seed_numbers`), kept as a stage for --resume.
+
+    The config is the run's with `seed` in place of its seed: new synthetic data, new starts for every search.
+    """
+    config = dataclasses.replace(config, seed=seed, seeds=0)
+
+    def compute() -> dict:
+        pairs = data if config.csv is not None else prepare(config)
+        fitted = fit_all(config, pairs, None)
+        return seed_numbers(seed, fitted.summaries, fitted.closed, float(np.var(pairs.y)))
+
+    def check(row: dict, record: Path) -> None:
+        if row["seed"] != seed:
+            raise SearchlabError(f"{record} holds seed {row['seed']}, not {seed}; delete it to run that seed again")
+
+    return context.stage(context.checkpoint_dir("seeds") / f"seed-{index}.json", compute, _REPEAT_FIELDS, check)
+
+
+_REPEAT_FIELDS = {"seed": int, "closed_form_loss": NUMBER, "mean_loss": NUMBER, "closed_form_forward_equivalents": int}
 
 
 def gap_reference(optimum: float, y: np.ndarray) -> float:
@@ -385,6 +381,6 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={},  # the full size already takes seconds
-    quick={"n": 100, "budget": 200_000, "grid_levels": 41, "cloud": 10},
+    tour={"seeds": 3},  # the full size takes seconds a fit
+    quick={"n": 100, "budget": 200_000, "grid_levels": 41, "cloud": 10, "seeds": 2},
 )

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from searchlab.core import jsonfile
+from searchlab.core.intervals import bootstrap_interval
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.regression import (
@@ -24,6 +25,7 @@ from searchlab.experiments.regression import (
     gap_reference,
     prepare,
 )
+from searchlab.experiments.regression_claims import COST_RATIO, ROUNDING, cost_ratios
 from searchlab.spaces import LinearSpace
 
 
@@ -34,8 +36,8 @@ def report(config: Config, result: dict, context: RunContext) -> dict[str, Any]:
     reference = gap_reference(closed["loss"], data.y)
     figures = _figures(config, data, result, reference, context)
     return {
-        "summary": "\n".join(_paragraphs(config, data, closed, reference, summaries)),
-        "headline": _headline(data, closed, summaries),
+        "summary": "\n".join(_paragraphs(config, data, closed, reference, summaries) + _seed_paragraphs(result)),
+        "headline": _headline(data, closed, summaries) + _seed_headline(result),
         "figures": figures,
         "tables": [
             {
@@ -54,7 +56,8 @@ def report(config: Config, result: dict, context: RunContext) -> dict[str, Any]:
                 ],
                 "rows": [_table_row(name, s) for name, s in summaries.items()],
             }
-        ],
+        ]
+        + _seed_tables(result),
     }
 
 
@@ -252,3 +255,83 @@ def _above(percent: float) -> str:
 
 def _signed(value: float) -> str:
     return f"- {abs(value):.4g}" if value < 0 else f"+ {value:.4g}"
+
+
+# ----- over seeds ---------------------------------------------------------------
+
+
+def _over(values: list[float], digits: int = 4) -> str:
+    """`estimate [low, high] over n seeds`: the mean and its 95% bootstrap interval."""
+    return f"{bootstrap_interval(values).text(digits)} over {len(values)} seeds"
+
+
+def _seed_headline(result: dict) -> list[dict]:
+    """The repeated measurement's numbers with their intervals (nothing when no seeds were repeated)."""
+    runs = result["over_seeds"]["runs"]
+    if not runs:
+        return []
+    headline = [
+        {
+            "label": "closed-form mean squared error (each seed's own data)",
+            "value": _over([row["closed_form_loss"] for row in runs])
+            + "; predicting the mean of y: "
+            + _over([row["mean_loss"] for row in runs]),
+        }
+    ]
+    if all(row["best_search_loss"] is not None for row in runs):
+        gaps = [1 - row["best_search_loss"] / row["closed_form_loss"] for row in runs]
+        headline.append(
+            {"label": "closed form minus best search, fraction of its loss (paired)", "value": _over(gaps, 3)}
+        )
+    ratios = cost_ratios(runs)
+    if ratios is not None:
+        headline.append(
+            {"label": "gradient descent's compute to within 1% / the closed form's", "value": _over(ratios, 3)}
+        )
+    return headline
+
+
+def _seed_paragraphs(result: dict) -> list[str]:
+    runs = result["over_seeds"]["runs"]
+    if not runs:
+        return ["No seeds were repeated (--seeds 0), so no claim is measured."]
+    return [
+        f"One run proves little, so the whole fit was repeated on {len(runs)} seeds, each with new data and new "
+        "starting points for every search. The claims are measured on those: the closed form's loss minus the lowest "
+        f"loss any search reached (paired by seed; the claim is that it stays below {ROUNDING:g} of the loss, i.e. "
+        "no search ever does better), and the compute gradient descent needs to come within 1% of the closed form, "
+        f"over the closed form's one pass through the data (the claim is a ratio above {COST_RATIO:g}). Intervals are "
+        "95% bootstrap intervals over the seeds; with few seeds they are wide and may miss."
+    ]
+
+
+def _seed_tables(result: dict) -> list[dict]:
+    runs = result["over_seeds"]["runs"]
+    if not runs:
+        return []
+    return [
+        {
+            "title": f"The repeated fit on {len(runs)} seeds (losses in the data's units)",
+            "columns": [
+                "seed",
+                "closed-form loss",
+                "predicting the mean",
+                "best search",
+                "its loss",
+                "gradient descent: forward-equivalents to within 1%",
+            ],
+            "rows": [
+                [
+                    row["seed"],
+                    row["closed_form_loss"],
+                    row["mean_loss"],
+                    row["best_search"],
+                    row["best_search_loss"],
+                    row["gradient_forward_equivalents_to_within_1_percent"]
+                    if row["gradient_reached_1_percent"] is not False
+                    else f"not reached in {row['gradient_forward_equivalents_to_within_1_percent']:,}",
+                ]
+                for row in runs
+            ],
+        }
+    ]
