@@ -23,8 +23,8 @@ from searchlab.core import checkpoint
 from searchlab.core.device import cpu_threads
 from searchlab.core.errors import SearchlabError
 from searchlab.core.files import read_json, write_json
-from searchlab.experiments import perturbation
 from searchlab.experiments.base import RunContext
+from searchlab.experiments.perturbation_stages import run_stage
 from searchlab.games import TicTacToe
 from searchlab.games.alphazero import AlphaZeroSettings, train
 from searchlab.games.neural import METRICS_FILE, NeuralStrategy, train_strategy
@@ -148,7 +148,7 @@ def test_a_damaged_perturbation_stage_record_is_one_error_naming_it(tmp_path, te
     done.parent.mkdir(parents=True)
     done.write_text(text)
     with pytest.raises(Exception) as caught:  # the record is read before anything else: no problem needed
-        perturbation._stage(None, "gradient", {}, 300, 0.01, 0, "width1/gradient/seed0", context)
+        run_stage(None, "gradient", {}, 300, 0.01, 0, "width1/gradient/seed0", context)
     one_line(caught, str(done))
     assert done.read_text() == text
 
@@ -158,7 +158,7 @@ def test_a_sound_perturbation_stage_record_is_used_as_it_is(tmp_path):
     done = context.checkpoint_dir("width1/gradient/seed0") / "outcome.json"
     done.parent.mkdir(parents=True)
     done.write_text(json.dumps(GOOD_OUTCOME))
-    assert perturbation._stage(None, "gradient", {}, 300, 0.01, 0, "width1/gradient/seed0", context) == GOOD_OUTCOME
+    assert run_stage(None, "gradient", {}, 300, 0.01, 0, "width1/gradient/seed0", context) == GOOD_OUTCOME
 
 
 # A seconds-sized tictactoe run: the least of every stage.

@@ -4,56 +4,75 @@ Essay: "Stochastic gradient descent" (trying random tweaks and keeping the best
 gets too expensive with many weights; the gradient tries every direction at
 once) and its footnote 5 (the gradient's "tries" are implicit).
 
-One seeded teacher-student task: a small random teacher network labels seeded
-random inputs, and student networks from about 10 to about 100,000 weights are
-searched by local search (K random tweaks per step), an evolution strategy, SGD
-and Adam until their loss on the whole training set falls to a fixed fraction
-of the zero predictor's loss, or a budget of forward-equivalents runs out. The
-cost to reach that target is compared across sizes, and the ratio of
-perturbation's cost to the gradient's is fitted against size on log-log axes.
+Two teacher-student tasks, each searched by local search (K random tweaks per
+step), an evolution strategy, SGD and Adam until the loss on the whole training
+set falls to a fixed fraction of the zero predictor's loss, or a budget of
+forward-equivalents runs out:
 
-The teacher has the smallest student's shape, so every student can represent it
-exactly: what changes with size is only how many weights the search must set.
-Each optimizer's one step-size setting is chosen per size from a small grid on
-a separate tuning seed, so that no method is held back by a setting that suits
-only some sizes. Every evaluation is full batch, so the target is always
-checked on the same examples.
+- the growing task: at every size a random teacher as large as the student
+  labels a number of inputs proportional to the student's weights, so every
+  weight matters. Zeroth-order theory (Nesterov & Spokoiny 2017) predicts that
+  perturbation's cost over the gradient's grows about linearly with the weights;
+  the claim `perturbation_too_expensive_at_scale` is the log-log slope of that
+  ratio, per seed, with its bootstrap interval over seeds.
+- the fixed task: one small teacher labels the same few inputs for students
+  from about 10 to about 100,000 weights. The loss can curve along at most as
+  many directions as there are examples, so random search pays for that
+  effective dimension, not for the weights; a proxy of it (Gauss-Newton
+  eigenvalues above a fraction of the largest, at the network a gradient method
+  found) is measured on both tasks, to show when perturbation is cheap.
+
+Every method's step-size settings are tuned by one rule (`perturbation_tuning`)
+on a separate seed, per size. Every evaluation is full batch, so the target is
+always checked on the same examples.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import torch
 
-from searchlab.core import Budget, SquaredError, SupervisedProblem, jsonfile, stages
-from searchlab.core import run as run_search
+from searchlab.core import SquaredError, SupervisedProblem
 from searchlab.core.device import resolve_device
-from searchlab.core.errors import DivergedError, SearchlabError
+from searchlab.core.errors import SearchlabError
 from searchlab.core.seeding import spawn_seeds, torch_generator
-from searchlab.core.trace import Trace
 from searchlab.experiments.base import Experiment, RunContext, series_row
 from searchlab.experiments.perturbation_config import (
     ACTIVATION,
     GRADIENT,
+    GRIDS,
     PERTURBATION,
-    REGISTRY_NAME,
     Config,
+    growing_budget,
+    growing_examples,
     parameter_counts,
-    settings_grid,
+    settings_for,
     student_space,
 )
-from searchlab.experiments.perturbation_fits import forward_equivalents_to_target, per_size_medians, slopes
-from searchlab.optimizers import make_optimizer
+from searchlab.experiments.perturbation_fits import (
+    per_size_medians,
+    ratio_vs_dimension,
+    seed_slopes,
+    slope_interval,
+    slopes,
+)
+from searchlab.experiments.perturbation_stages import (
+    AXES,
+    measured_stage,
+    run_stage,
+    stage_curve,
+    without_curve,
+)
+from searchlab.experiments.perturbation_tuning import tune_value
 from searchlab.spaces import MLPSpace
 
+__all__ = ["AXES", "EXPERIMENT", "SECTION", "Config", "measured_stage", "prepare", "run", "stage_curve"]
+
 SECTION = "Stochastic gradient descent"
-# Child-seed slots, fixed per purpose.
-SEED_SLOTS = ("data", "tune", "runs")
-CURVE_POINTS = 120  # steps kept per stage in metrics.jsonl and for the convergence figure
+# Child-seed slots, fixed per purpose (a slot's seed does not depend on how many slots there are).
+SEED_SLOTS = ("data", "tune", "runs", "growing")
+CLAIM_THRESHOLD = 0.0  # the claim: the ratio grows with the weights, i.e. its log-log slope is above 0
 
 
 @dataclass(frozen=True)
@@ -66,84 +85,75 @@ class TeacherTask:
     target_loss: float
 
 
-def prepare(config: Config) -> TeacherTask:
-    """Make the teacher's task from the seed; writes nothing."""
-    resolve_device(config.device)
-    generator = torch_generator(spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("data")])
-    teacher = MLPSpace([config.inputs, config.teacher_width, config.teacher_width, 1], activation=ACTIVATION)
-    weights = teacher.sample(1, generator) * config.teacher_scale  # (1, d)
-    inputs = torch.randn(config.examples, config.inputs, generator=generator)  # (N, inputs)
+def _teacher_task(config: Config, width: int, examples: int, scale: float, seed: int) -> TeacherTask:
+    """A random teacher of hidden width `width` (weights times `scale`) labels `examples` random inputs."""
+    generator = torch_generator(seed)
+    teacher = MLPSpace([config.inputs, width, width, 1], activation=ACTIVATION)
+    weights = teacher.sample(1, generator) * scale  # (1, d)
+    inputs = torch.randn(examples, config.inputs, generator=generator)  # (N, inputs)
     outputs = teacher.forward(weights, inputs)[0].double()  # (N, 1)
     spread = float(outputs.std(unbiased=False))
     if not spread > 1e-9:
         raise SearchlabError(
-            "the teacher network gives the same output for every input; "
-            "choose another --seed or a larger --teacher_scale"
+            "a teacher network gives the same output for every input; choose another --seed or a larger teacher scale"
         )
     targets = ((outputs - outputs.mean()) / spread).float()
     zero_loss = float(targets.square().sum(dim=1).mean())
     return TeacherTask(inputs, targets, zero_loss, config.target_fraction * zero_loss)
 
 
+def prepare(config: Config) -> TeacherTask:
+    """Make the fixed task's teacher data from the seed; writes nothing."""
+    resolve_device(config.device)
+    seed = spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("data")]
+    return _teacher_task(config, config.teacher_width, config.examples, config.teacher_scale, seed)
+
+
+def growing_task(config: Config, width: int) -> TeacherTask:
+    """The growing task at `width`: a teacher of the student's own shape, `growing_examples` inputs."""
+    slot = spawn_seeds(config.seed, len(SEED_SLOTS))[SEED_SLOTS.index("growing")]
+    seed = spawn_seeds(slot, width)[width - 1]  # child `width - 1` is the same whatever else is listed
+    return _teacher_task(config, width, growing_examples(config, width), config.growing_teacher_scale, seed)
+
+
 # ----- the run ----------------------------------------------------------------
 
 
 def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
-    """Tune and run every optimizer at every size; fit how perturbation's extra cost grows.
+    """Tune and run every optimizer at every size of both tasks; fit how perturbation's extra cost grows.
 
     Each measured run keeps its outcome, with its loss curve, under checkpoints/`measured_stage(...)`
     (`stage_curve` reads it back for the report).
     """
     device = resolve_device(config.device)
-    inputs, targets = data.inputs.to(device), data.targets.to(device)
     seeds = dict(zip(SEED_SLOTS, spawn_seeds(config.seed, len(SEED_SLOTS))))
     run_seeds = spawn_seeds(seeds["runs"], config.seeds)  # seed i starts every optimizer from the same network
-    rows, stages, tuning, curves = [], [], [], {}
-    for width in config.widths:
-        space = student_space(config, width)
-        problem = SupervisedProblem(space, inputs, targets, SquaredError())
-        for method in config.optimizers:
-            stage = f"p{space.dim}/{method}"
-            value, settings, tried = _tune(config, data, problem, method, stage, seeds["tune"], context)
-            tuning.append({"params": space.dim, "width": width, "optimizer": method, "chosen": value, "tried": tried})
-            for index, seed in enumerate(run_seeds):
-                name = measured_stage(space.dim, method, index)
-                outcome = _stage(problem, method, settings, config.budget, data.target_loss, seed, name, context)
-                rows.append(
-                    {
-                        "params": space.dim,
-                        "optimizer": method,
-                        "seed": index,
-                        "forward_equivalents_to_target": outcome["forward_equivalents_to_target"],
-                    }
-                )
-                stages.append(
-                    {
-                        "params": space.dim,
-                        "width": width,
-                        "optimizer": method,
-                        "seed": index,
-                        "setting": value,
-                        **_without_curve(outcome),
-                    }
-                )
-                curves[(space.dim, method, index)] = outcome["curve"]
-    # The kept curve points carry no step number: `step` is null, forward-equivalents say how far each run got.
-    context.write_metrics(
-        [
-            series_row({"params": p, "optimizer": m, "seed": s}, step=None, forward_equivalents=fe, loss=loss)
-            for (p, m, s), curve in curves.items()
-            for fe, loss in curve
-        ]
-    )
-    fitted = slopes(
-        rows,
-        [m for m in config.optimizers if m in PERTURBATION],
-        [m for m in config.optimizers if m in GRADIENT],
-        config.budget,
-    )
+    tasks = {
+        "fixed": [(width, data) for width in config.widths],
+        "growing": [(width, growing_task(config, width)) for width in config.growing_widths],
+    }
+    budgets = {
+        "fixed": {student_space(config, w).dim: config.budget for w in config.widths},
+        "growing": {
+            student_space(config, w).dim: growing_budget(config, student_space(config, w).dim)
+            for w in config.growing_widths
+        },
+    }
+    axes = {
+        axis: _measure_axis(config, axis, tasks[axis], budgets[axis], seeds["tune"], run_seeds, context, device)
+        for axis in AXES
+    }
+    _write_curves(context, axes)
+    perturb = [m for m in config.optimizers if m in PERTURBATION]
+    gradient = [m for m in config.optimizers if m in GRADIENT]
+    fixed, growing = axes["fixed"], axes["growing"]
+    fitted = slopes(fixed["rows"], perturb, gradient, config.budget)
+    paired = {axis: seed_slopes(axes[axis]["rows"], perturb, gradient, budgets[axis]) for axis in AXES}
+    for fit in paired.values():
+        interval = slope_interval(fit)
+        fit["interval"] = None if interval is None else interval.as_dict()
     return {
-        "rows": rows,
+        "rows": fixed["rows"],
         "slope_local_search_over_sgd": fitted["local_search/sgd"]["slope"],
         **{
             f"slope_{key.replace('/', '_over_')}": fit["slope"]
@@ -156,139 +166,189 @@ def run(config: Config, data: TeacherTask, context: RunContext) -> dict:
         "zero_predictor_loss": data.zero_loss,
         "target_fraction": config.target_fraction,
         "parameter_counts": parameter_counts(config),
-        "medians": [
-            {"params": p, "optimizer": m, "median_forward_equivalents_to_target": v}
-            for (p, m), v in per_size_medians(rows).items()
+        "medians": _medians(fixed["rows"]),
+        "growing": _growing_result(config, tasks["growing"], growing["rows"], budgets["growing"]),
+        "paired_slopes": paired,
+        "effective_dimension": fixed["dimensions"] + growing["dimensions"],
+        "ratio_vs_dimension": {
+            axis: ratio_vs_dimension(axes[axis]["rows"], axes[axis]["dimensions"], perturb, gradient) for axis in AXES
+        },
+        "tuning": fixed["tuning"] + growing["tuning"],
+        "grid_edges": [
+            {**{key: t[key] for key in ("axis", "params", "optimizer", "setting", "edge")}, "value": t["chosen"]}
+            for t in fixed["tuning"] + growing["tuning"]
+            if t["edge"] is not None
         ],
-        "tuning": tuning,
-        "stages": stages,
+        "stages": fixed["stages"] + growing["stages"],
+        "claims": growth_claims(config, paired),
     }
 
 
-def _tune(
-    config: Config,
-    data: TeacherTask,
-    problem: SupervisedProblem,
-    method: str,
-    stage: str,
-    seed: int,
-    context: RunContext,
-):
-    """Try each setting on the tuning seed; keep the one that reaches the target cheapest (else the lowest loss).
+def _write_curves(context: RunContext, axes: dict) -> None:
+    """metrics.jsonl: the kept curve points of every measured run, one series per task, size, optimizer and seed.
 
-    A setting tried after another has reached the target gets only as much budget as that one
-    needed: it can only win by needing less.
+    The points carry no step number: `step` is null, forward-equivalents say how far each run got.
     """
-    grid = settings_grid(config, method, problem.space.dim)
-    if len(grid) == 1:
-        return grid[0][0], grid[0][1], []
-    tried, best = [], None
-    for index, (value, settings) in enumerate(grid):
-        cheapest = min(
-            (t["forward_equivalents_to_target"] for t in tried if t["forward_equivalents_to_target"] is not None),
-            default=None,
-        )
-        budget = config.budget if cheapest is None else min(config.budget, cheapest)
-        outcome = _stage(problem, method, settings, budget, data.target_loss, seed, f"{stage}/tune{index}", context)
-        tried.append({"value": value, **_without_curve(outcome)})
-        key = (
-            outcome["forward_equivalents_to_target"] is None,
-            outcome["forward_equivalents_to_target"] or 0,
-            outcome["best_loss"] if outcome["best_loss"] is not None else math.inf,
-        )
-        if best is None or key < best[0]:
-            best = (key, value, settings)
-    return best[1], best[2], tried
-
-
-def _stage(
-    problem, method: str, settings: dict, budget: int, target_loss: float, seed: int, name: str, context: RunContext
-) -> dict:
-    """One run to the target or the budget, checkpointed; its outcome is kept so a resumed run skips it."""
-    folder = context.checkpoint_dir(name)
-
-    def measure() -> dict:
-        optimizer = make_optimizer(REGISTRY_NAME[method], **settings)
-        try:
-            result = run_search(
-                problem,
-                optimizer,
-                Budget(forward_equivalents=budget, target_loss=target_loss),
-                seed,
-                checkpoint_dir=folder,
-                resume=context.resume,
-                progress=context.bar_label(f"perturbation/{name}"),
+    context.write_metrics(
+        [
+            series_row(
+                {"axis": axis, "params": p, "optimizer": m, "seed": s}, step=None, forward_equivalents=fe, loss=v
             )
-        except DivergedError:  # a diverging loss is an outcome of this setting; any other error is raised
-            return {
-                "forward_equivalents_to_target": None,
-                "best_loss": None,
-                "forward_equivalents": problem.forward_equivalents,
-                "steps": None,
-                "seconds": None,
-                "stopped_because": "diverged",
-                "curve": [],
+            for axis in AXES
+            for (p, m, s), curve in axes[axis]["curves"].items()
+            for fe, v in curve
+        ]
+    )
+
+
+def _growing_result(config: Config, tasks: list, rows: list[dict], budgets: dict[int, int]) -> dict:
+    """The growing task's rows, per-pair slopes of median ratios, medians, and its tasks (size, examples, budget)."""
+    perturb = [m for m in config.optimizers if m in PERTURBATION]
+    gradient = [m for m in config.optimizers if m in GRADIENT]
+    return {
+        "rows": rows,
+        "slopes": slopes(rows, perturb, gradient, budgets),
+        "medians": _medians(rows),
+        "tasks": [
+            {
+                "width": width,
+                "params": student_space(config, width).dim,
+                "examples": len(task.targets),
+                "target_loss": task.target_loss,
+                "budget": budgets[student_space(config, width).dim],
             }
-        return {
-            "forward_equivalents_to_target": forward_equivalents_to_target(result.trace, target_loss),
-            "best_loss": result.best_loss,
-            "forward_equivalents": result.forward_equivalents,
-            "steps": result.steps,
-            "seconds": round(result.seconds, 3),
-            "stopped_because": result.stopped_because,
-            "curve": _curve(result.trace),
-        }
-
-    return context.stage(folder / stages.RECORD, measure, _OUTCOME_FIELDS, _check_curve)
+            for width, task in tasks
+        ],
+    }
 
 
-# What `_stage` keeps of a finished stage, read back by a resumed run: key -> kinds of its value.
-_OUTCOME_FIELDS = {
-    "forward_equivalents_to_target": (int, type(None)),
-    "best_loss": (*jsonfile.NUMBER, type(None)),
-    "forward_equivalents": jsonfile.NUMBER,
-    "steps": (int, type(None)),
-    "seconds": (*jsonfile.NUMBER, type(None)),
-    "stopped_because": str,
-    "curve": list,
-}
+def _medians(rows: list[dict]) -> list[dict]:
+    return [
+        {"params": p, "optimizer": m, "median_forward_equivalents_to_target": v}
+        for (p, m), v in per_size_medians(rows).items()
+    ]
 
 
-def _check_curve(outcome: dict, record: Path) -> None:
-    """Refuse a kept outcome whose curve is not a list of [forward-equivalents, loss] pairs (names `record`)."""
-    for number, point in enumerate(outcome["curve"]):
-        if not (
-            isinstance(point, list) and len(point) == 2 and all(jsonfile.is_kind(v, jsonfile.NUMBER) for v in point)
-        ):
-            raise SearchlabError(
-                f"{record} 'curve' item {number} is {jsonfile.describe(point)}, "
-                "not a [forward-equivalents, loss] pair; "
-                f"delete {record} to run that stage again"
-            )
+def _measure_axis(config, axis, tasks, budgets, tune_seed, run_seeds, context, device) -> dict:
+    """Tune and run every optimizer on every (width, task) of one axis.
+
+    Returns:
+        {"rows", "stages", "tuning", "curves", "dimensions"}: rows as `perturbation_fits` reads them; the
+        effective dimension is measured at the end of each gradient method's seed-0 run.
+    """
+    out = {"rows": [], "stages": [], "tuning": [], "curves": {}, "dimensions": []}
+    for width, task in tasks:
+        space = student_space(config, width)
+        budget = budgets[space.dim]
+        problem = SupervisedProblem(space, task.inputs.to(device), task.targets.to(device), SquaredError())
+        for method in config.optimizers:
+            prefix = measured_stage(space.dim, method, 0, axis).rsplit("/", 1)[0]
+            settings, tuned = _tune(config, task, problem, method, budget, prefix, tune_seed, context)
+            out["tuning"] += [
+                {"axis": axis, "params": space.dim, "width": width, "optimizer": method, **t} for t in tuned
+            ]
+            for index, seed in enumerate(run_seeds):
+                fraction = config.dimension_fraction if method in GRADIENT and index == 0 else None
+                name = measured_stage(space.dim, method, index, axis)
+                outcome = run_stage(problem, method, settings, budget, task.target_loss, seed, name, context, fraction)
+                cost = outcome["forward_equivalents_to_target"]
+                out["rows"].append(
+                    {"params": space.dim, "optimizer": method, "seed": index, "forward_equivalents_to_target": cost}
+                )
+                out["stages"].append(
+                    {
+                        "axis": axis,
+                        "params": space.dim,
+                        "width": width,
+                        "optimizer": method,
+                        "seed": index,
+                        "setting": tuned[0]["chosen"] if tuned else None,
+                        **without_curve(outcome),
+                    }
+                )
+                out["curves"][(space.dim, method, index)] = outcome["curve"]
+                if fraction is not None and outcome.get("effective_dimension") is not None:
+                    out["dimensions"].append(
+                        {
+                            "axis": axis,
+                            "params": space.dim,
+                            "examples": len(task.targets),
+                            "optimizer": method,
+                            "effective_dimension": outcome["effective_dimension"],
+                            "reached_target": cost is not None,
+                        }
+                    )
+    return out
 
 
-def _curve(trace: Trace) -> list[list[float]]:
-    """At most CURVE_POINTS (forward-equivalents, loss) pairs, log-spaced over the steps, always with the last."""
-    n = len(trace)
-    if n == 0:
+def _tune(config, task, problem, method, budget, prefix, seed, context) -> tuple[dict, list[dict]]:
+    """Tune `method` by `tune_value` on the tuning seed: its grid value, then (evolution) sigma at that value.
+
+    Returns:
+        (the chosen settings, one record per tuned setting: {"setting", "chosen", "tried", "edge"}).
+    """
+    params = problem.space.dim
+    if method not in GRIDS:
+        return settings_for(config, method, params, None), []
+
+    def attempt(stage: str, make):
+        def one(value: float, index: int, cap: int | None) -> dict:
+            spend = budget if cap is None else min(budget, cap)
+            name = f"{prefix}/{stage}{index}"
+            return without_curve(run_stage(problem, method, make(value), spend, task.target_loss, seed, name, context))
+
+        return one
+
+    name = {"local_search": "tweak length", "evolution": "learning rate"}.get(method, "learning rate")
+    first = tune_value(
+        getattr(config, GRIDS[method]),
+        attempt("tune", lambda v: settings_for(config, method, params, v)),
+        config.tune_extensions,
+    )
+    records = [{"setting": name, **first}]
+    if method != "evolution":
+        return settings_for(config, method, params, first["chosen"]), records
+    middle = sorted(config.evolution_sigmas)[len(config.evolution_sigmas) // 2]  # the sigma the first tuning used
+    lr = first["chosen"]
+    chosen_run = next(t for t in first["tried"] if t["value"] == lr)
+    second = tune_value(
+        config.evolution_sigmas,
+        attempt("tune_sigma", lambda s: settings_for(config, method, params, lr, s)),
+        config.tune_extensions,
+        known={middle: {k: v for k, v in chosen_run.items() if k != "value"}},
+    )
+    records.append({"setting": "sigma", **second})
+    return settings_for(config, method, params, lr, second["chosen"]), records
+
+
+def growth_claims(config: Config, paired: dict) -> list[dict]:
+    """The essay's claim, measured on the growing task: perturbation's extra cost grows with the weights."""
+    from searchlab.core.intervals import Interval, claim_row
+
+    fit = paired["growing"]
+    if fit.get("interval") is None:
         return []
-    keep = sorted({int(i) for i in np.geomspace(1, n, CURVE_POINTS)} | {n}) if n > CURVE_POINTS else range(1, n + 1)
-    return [[int(trace["forward_equivalents"][i - 1]), float(trace["loss"][i - 1])] for i in keep]
-
-
-def measured_stage(params: int, method: str, seed_index: int) -> str:
-    """The stage (checkpoint folder) of one measured run: `method` on the `params`-weight student, seed i."""
-    return f"p{params}/{method}/seed{seed_index}"
-
-
-def stage_curve(context: RunContext, params: int, method: str, seed_index: int) -> list[list[float]]:
-    """The [forward-equivalents, loss] pairs a finished measured run kept (empty when it diverged)."""
-    record = context.checkpoint_dir(measured_stage(params, method, seed_index)) / stages.RECORD
-    return stages.read(record, fields=_OUTCOME_FIELDS, check=_check_curve)["curve"]
-
-
-def _without_curve(outcome: dict) -> dict:
-    return {key: value for key, value in outcome.items() if key != "curve"}
+    sizes = parameter_counts(config, config.growing_widths)
+    fixed = paired["fixed"].get("interval")
+    baseline = None if fixed is None else f"fixed {config.examples}-example task: {Interval(**fixed).text()}"
+    return [
+        claim_row(
+            "perturbation_too_expensive_at_scale",
+            "Trying random tweaks and keeping the best gets more expensive, relative to the gradient, the more "
+            "weights a network has.",
+            "per seed, the log-log slope against the weight count of (forward-equivalents the cheapest perturbation "
+            "method needed to reach the target) / (the cheapest gradient method's), on the growing task (teacher as "
+            f"large as the student, {config.examples_per_weight:g} examples per weight, {sizes[0]:,} to "
+            f"{sizes[-1]:,} weights); mean over seeds, bootstrap interval over seeds. Threshold 0: above it the "
+            "ratio grows with the weights (zeroth-order theory predicts about 1). A perturbation run that did not "
+            "reach the target counts at the budget, a lower bound on its cost.",
+            Interval(**fit["interval"]),
+            threshold=CLAIM_THRESHOLD,
+            predicts="above",
+            baseline=baseline,
+            section=SECTION,
+        )
+    ]
 
 
 EXPERIMENT = Experiment(
@@ -298,6 +358,16 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    tour={"widths": (1, 5, 16, 45, 120, 313), "seeds": 3, "budget": 400_000},
-    quick={"widths": (1, 5, 16, 45, 120), "seeds": 2, "budget": 300_000},
+    tour={
+        "widths": (1, 5, 16, 45, 120),
+        "growing_widths": (1, 2, 4, 8),
+        "seeds": 3,
+        "budget": 400_000,
+    },
+    quick={
+        "widths": (1, 5, 16, 45),
+        "growing_widths": (1, 2, 4),
+        "seeds": 2,
+        "budget": 300_000,
+    },
 )

@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
-import math
-
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.perturbation import SECTION, stage_curve
 from searchlab.experiments.perturbation_config import GRADIENT, Config
+from searchlab.experiments.perturbation_figures import dimension_figure, growing_cost_figure, growing_ratio_figure
 from searchlab.experiments.perturbation_fits import per_size_medians
+from searchlab.experiments.perturbation_prose import (
+    claim_paragraphs,
+    fixed_verdict,
+    growing_paragraph,
+    tuning_paragraph,
+)
 
 # sgd and adam are both the gradient optimizer; give them two colours, the rest keep their usual ones.
 COLORS = {
@@ -27,21 +32,46 @@ def report(config: Config, result: dict, context: RunContext) -> dict:
     rows, fitted = result["rows"], result["slopes"]
     medians = per_size_medians(rows)
     sizes = sorted({row["params"] for row in rows})
+    growing = result["growing"]
     drawn = [
         _scaling_figure(config, rows, context),
         *_ratio_figure(config, fitted, context),
         *_convergence_figure(config, result, context),
+        growing_cost_figure(_growing_series(config, growing["rows"]), config.growing_budget_factor, COLORS, context),
+        *growing_ratio_figure(result["paired_slopes"]["growing"], context),
+        *dimension_figure(result, config.dimension_fraction, config.examples, context),
+    ]
+    paragraphs = [
+        *claim_paragraphs(config, result),
+        *_paragraphs(config, result, medians, sizes),
+        growing_paragraph(config, result),
+        tuning_paragraph(result),
     ]
     return {
-        "summary": "\n".join(_paragraphs(config, result, medians, sizes)),
-        "headline": _headline(config, fitted, medians, sizes[-1]),
+        "summary": "\n".join(paragraphs),
+        "headline": _headline(config, result, medians, sizes[-1]),
         "figures": drawn,
         "tables": _tables(config, result, medians, sizes),
     }
 
 
-def _series(config: Config, rows: list[dict]) -> dict[str, dict]:
-    """Per optimizer and size: median, cheapest and dearest run (not reached = budget), runs reached."""
+def _growing_series(config: Config, rows: list[dict]) -> dict[str, dict]:
+    """`_series` of the growing task, every cost divided by parameters^2 (its budget is a constant there)."""
+    scaled = [
+        {
+            **row,
+            "forward_equivalents_to_target": None
+            if row["forward_equivalents_to_target"] is None
+            else row["forward_equivalents_to_target"] / row["params"] ** 2,
+        }
+        for row in rows
+    ]
+    return _series(config, scaled, lambda params: config.growing_budget_factor)
+
+
+def _series(config: Config, rows: list[dict], budget=None) -> dict[str, dict]:
+    """Per optimizer and size: median, cheapest and dearest run (not reached = budget(params)), runs reached."""
+    budget = budget or (lambda params: config.budget)
     medians = per_size_medians(rows)
     series = {}
     for method in config.optimizers:
@@ -52,7 +82,7 @@ def _series(config: Config, rows: list[dict]) -> dict[str, dict]:
                 for row in rows
                 if row["params"] == size and row["optimizer"] == method
             ]
-            capped = [config.budget if v is None else v for v in values]
+            capped = [budget(size) if v is None else v for v in values]
             s["params"].append(size)
             s["median"].append(medians[(size, method)])
             s["low"].append(min(capped))
@@ -172,7 +202,7 @@ def _paragraphs(config: Config, result: dict, medians: dict, sizes: list[int]) -
         top, bottom = key.split("/")
         if top in config.optimizers and bottom in config.optimizers:
             paragraphs.append(_slope_paragraph(top, bottom, fit))
-    paragraphs.append(_verdict(result["slopes"]))
+    paragraphs.append(fixed_verdict(result["slopes"]))
     return paragraphs
 
 
@@ -187,10 +217,12 @@ def _setup(config: Config, result: dict, sizes: list[int]) -> list[str]:
     tried = "; ".join(
         f"{m}: {grids[m][0]} from {', '.join(f'{v:g}' for v in grids[m][1])}" for m in config.optimizers if m in grids
     )
+    if "evolution" in config.optimizers:
+        tried += f"; then evolution's sigma from {', '.join(f'{v:g}' for v in config.evolution_sigmas)}"
     return [
-        "Measured: how many forward-equivalents random-perturbation search and gradient descent spend before a "
-        f"network fits a task, as the network grows from {sizes[0]:,} to {sizes[-1]:,} parameters (essay: "
-        f'"{SECTION}", and its footnote 5 on the gradient\'s implicit tries). A teacher network '
+        "The fixed task: how many forward-equivalents random-perturbation search and gradient "
+        f"descent spend before a network fits it, as the network grows from {sizes[0]:,} to {sizes[-1]:,} "
+        f'parameters (essay: "{SECTION}", and its footnote 5 on the gradient\'s implicit tries). A teacher network '
         f"({config.inputs}-{config.teacher_width}-{config.teacher_width}-1, tanh, random weights times "
         f"{config.teacher_scale:g}) labels {config.examples} random inputs; the labels are standardised, so the zero "
         f"predictor's loss (the mean squared target) is {result['zero_predictor_loss']:.3g}. The target is "
@@ -199,8 +231,10 @@ def _setup(config: Config, result: dict, sizes: list[int]) -> list[str]:
         f"{', '.join(f'{s:,}' for s in sizes)} parameters. The teacher has the smallest student's shape, so every "
         "student can represent it exactly; only the number of weights to set changes.",
         f"Each optimizer ran {config.seeds} seeds per size (seed i starts every optimizer from the same random "
-        f"network), each with at most {config.budget:,} forward-equivalents. One setting per optimizer and size was "
-        f"picked on a separate tuning seed, the cheapest to reach the target ({tried}; local search tries K = "
+        f"network), each with at most {config.budget:,} forward-equivalents on the fixed task. One setting per "
+        "optimizer and size was picked on a separate tuning seed, the cheapest to reach the target "
+        f"({tried}, each grid widened up to {config.tune_extensions} times past the edge where its best value sat; "
+        "local search tries K = "
         f"{config.population_size} tweaks per step, the evolution strategy {config.evolution_population} "
         "perturbations; tweak lengths are of the whole vector, spread over all weights). Every evaluation uses all "
         "training examples: with minibatches the loss an optimizer reports is measured on different examples at each "
@@ -235,10 +269,22 @@ def _slope_paragraph(top: str, bottom: str, fit: dict) -> str:
     return text
 
 
-def _headline(config: Config, fitted: dict, medians: dict, large: int) -> list[dict]:
-    headline = [
+def _headline(config: Config, result: dict, medians: dict, large: int) -> list[dict]:
+    from searchlab.core.intervals import Interval
+
+    fitted = result["slopes"]
+    headline = []
+    for claim in result.get("claims", []):
+        text = Interval(claim["estimate"], claim["ci_low"], claim["ci_high"], claim["seeds"]).text(2)
+        headline.append(
+            {"label": f"{claim['id']} (growing task, slope over seeds)", "value": f"{text}: {claim['verdict']}"}
+        )
+    fixed = result["paired_slopes"]["fixed"].get("interval")
+    if fixed is not None:
+        headline.append({"label": "fixed task: the same slope", "value": Interval(**fixed).text(2)})
+    headline += [
         {
-            "label": f"slope of {key.replace('/', ' / ')} cost ratio (log-log)",
+            "label": f"fixed task: slope of {key.replace('/', ' / ')} cost ratio (log-log)",
             "value": "not fitted (fewer than 2 sizes)"
             if fit["slope"] is None
             else f"{fit['slope']:.2f} on {fit['points']} sizes",
@@ -248,7 +294,7 @@ def _headline(config: Config, fitted: dict, medians: dict, large: int) -> list[d
     ]
     headline += [
         {
-            "label": f"{m}: median forward-equivalents at {large:,} parameters",
+            "label": f"fixed task, {m}: median forward-equivalents at {large:,} parameters",
             "value": _cost(medians[(large, m)], config.budget),
         }
         for m in config.optimizers
@@ -258,7 +304,11 @@ def _headline(config: Config, fitted: dict, medians: dict, large: int) -> list[d
 
 def _tables(config: Config, result: dict, medians: dict, sizes: list[int]) -> list[dict]:
     rows, fitted = result["rows"], result["slopes"]
-    chosen = {(t["params"], t["optimizer"]): t["chosen"] for t in result["tuning"]}
+    chosen = {
+        (t["params"], t["optimizer"]): t["chosen"]
+        for t in result["tuning"]
+        if t["axis"] == "fixed" and t["setting"] != "sigma"
+    }
     table_rows = []
     for size in sizes:
         for method in config.optimizers:
@@ -271,7 +321,7 @@ def _tables(config: Config, result: dict, medians: dict, sizes: list[int]) -> li
                 [
                     size,
                     method,
-                    chosen[(size, method)],
+                    chosen.get((size, method)),
                     medians[(size, method)],
                     f"{sum(v is not None for v in values)}/{len(values)}",
                     ", ".join("-" if v is None else f"{v:,}" for v in values),
@@ -305,48 +355,3 @@ def _tables(config: Config, result: dict, medians: dict, sizes: list[int]) -> li
             "rows": slope_rows,
         },
     ]
-
-
-def _verdict(fitted: dict) -> str:
-    """How the fitted slopes compare with the essay's claim, in words."""
-    fit = fitted.get("local_search/sgd", {})
-    slope = fit.get("slope")
-    if slope is None:
-        return (
-            "With too few sizes where both local search and SGD reached the target, this run cannot say how their gap "
-            "scales."
-        )
-    factor = 10 ** (slope * math.log10(fit["params"][-1] / fit["params"][0]))
-    if slope > 0.1:
-        verdict = (
-            "This agrees with the essay in direction: trying random tweaks falls further behind SGD as weights are "
-            f"added (the ratio grows by a factor of {factor:.3g} across the fitted sizes)."
-        )
-    elif slope < -0.1:
-        verdict = (
-            "This disagrees with the essay on this task: relative to SGD, random tweaks got cheaper as weights were "
-            f"added (the ratio shrinks by a factor of {1 / factor:.3g} across the fitted sizes)."
-        )
-    else:
-        verdict = (
-            "On this task the cost of random tweaks relative to SGD hardly changes with size (a factor of "
-            f"{factor:.3g} across {fit['params'][0]:,} to {fit['params'][-1]:,} parameters): perturbation is dearer "
-            "at every size, but it does not become hopeless as weights are added, which is weaker than the essay's "
-            "claim, at least up to these sizes."
-        )
-    adam = fitted.get("local_search/adam", {}).get("slope")
-    if adam is not None and abs(adam - slope) > 0.1:
-        verdict += f" Against Adam the picture differs: the local_search / adam slope is {adam:.2f}."
-    if slope < 0.8:
-        verdict += (
-            " If every weight mattered equally, the useful part of a random tweak would shrink as the weights "
-            "multiply and the slope would be near 1; the measured slope is well below that, so on this task the raw "
-            "number of weights is not what limits random tweaks. This run does not test why; a task whose solution "
-            "needs more independent directions may behave differently."
-        )
-    if any(fit.get("with_not_reached_at_budget", {}).get("lower_bound", [])):
-        verdict += (
-            " Because some perturbation runs never reached the target, the fitted slope is a lower bound on the true "
-            "one."
-        )
-    return verdict
