@@ -87,3 +87,13 @@ def test_a_claim_rows_verdict_is_computed_from_its_interval():
         "x", "X is worse than chance", "accuracy", interval, threshold=0.5, predicts="below", section="S"
     )
     assert flipped["verdict"] == "contradicted"
+
+
+def test_two_agreeing_seeds_give_no_verdict_however_narrow_their_interval():
+    from searchlab.core.intervals import MIN_VALUES
+
+    two = bootstrap_interval([0.0, 0.0])
+    assert (two.low, two.high) == (0.0, 0.0)  # every resample agrees: an interval of zero width
+    assert verdict(two, -0.01) == "inconclusive"
+    assert verdict(bootstrap_interval([0.0] * MIN_VALUES), -0.01) == "supported"
+    assert verdict(bootstrap_interval([-1.0, -1.0]), 0.0) == "inconclusive"

@@ -15,7 +15,9 @@ A claim's verdict is never typed by hand; `verdict` computes it from the interva
 
 - "supported" when the whole interval lies on the side of the threshold the claim predicts;
 - "contradicted" when the whole interval lies on the other side;
-- "inconclusive" otherwise, including when there are too few seeds for an interval.
+- "inconclusive" otherwise, including when there are too few values for an interval: fewer than
+  `MIN_VALUES` (3). Two seeds that happen to agree give an interval of zero width, which says nothing
+  about a third.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ import numpy as np
 from searchlab.core.errors import SearchlabError
 
 CONFIDENCE = 0.95
+MIN_VALUES = 3  # fewer values than this give no verdict, whatever their interval
 VERDICTS = ("supported", "contradicted", "inconclusive")
 RULE = (
     "supported: the whole 95% interval lies on the side of the threshold the claim predicts; "
     "contradicted: the whole interval lies on the other side; inconclusive: the interval straddles "
-    "the threshold, or there were too few seeds for an interval"
+    "the threshold, or there were fewer than 3 seeds (or positions) behind it"
 )
 
 
@@ -124,7 +127,7 @@ def verdict(interval: Interval, threshold: float, *, predicts: str = "above") ->
     """
     if predicts not in ("above", "below"):
         raise SearchlabError(f"a claim predicts 'above' or 'below' its threshold, not {predicts!r}")
-    if interval.low is None or interval.high is None or not math.isfinite(threshold):
+    if interval.low is None or interval.high is None or interval.n < MIN_VALUES or not math.isfinite(threshold):
         return "inconclusive"
     above, below = interval.low > threshold, interval.high < threshold
     if above or below:
