@@ -367,3 +367,18 @@ def test_bad_settings_are_one_line_errors(bad):
         AlphaZeroSettings(**bad)
     message = str(err.value)
     assert "\n" not in message and next(iter(bad)) in message
+
+
+def test_the_sign_test_counts_decisive_games_only():
+    from searchlab.games.alphazero_problem import sign_test
+
+    assert sign_test(6, 0) == pytest.approx(0.5**6)  # six wins and no loss: 1 / 64
+    assert sign_test(3, 3) == pytest.approx(42 / 64)  # P(at least 3 of 6) for a fair coin
+    assert sign_test(0, 0) == 1.0  # all draws: no evidence either way
+    assert sign_test(11, 9) > 0.05  # the old 55% rule's 11 of 20 is no evidence
+
+
+@pytest.mark.parametrize("alpha", [0.0, -0.1, 1.5])
+def test_an_acceptance_level_outside_zero_to_one_is_refused(alpha):
+    with pytest.raises(SearchlabError, match="accept_alpha"):
+        AlphaZeroSettings(accept_alpha=alpha)

@@ -76,6 +76,9 @@ class Config:
         selfplay_simulations: PUCT simulations per self-play move, the arena uses half (default 50 / 100).
         train_steps: Adam steps per iteration (default 200 / 300).
         arena_games: candidate-vs-current games per iteration (0 accepts every candidate).
+        arena_alpha: a candidate replaces the current network only if it scores 55% and wins significantly
+            more arena games than it loses (one-sided sign test on the decisive games at this level); 0 drops
+            the test and keeps the 55% rule alone.
         positions: distinct positions the movers are scored on (reached by random play, not
             over, and with at least one move that is not optimal).
         simulations: the search budgets to compare, increasing.
@@ -94,6 +97,7 @@ class Config:
     selfplay_simulations: int | None = None
     train_steps: int | None = None
     arena_games: int = 20
+    arena_alpha: float = 0.05
     positions: int = 300
     simulations: tuple[int, ...] = (1, 4, 16, 64, 256, 1024)
     games_vs_perfect: int = 40
@@ -116,6 +120,7 @@ class Config:
         ):
             require(getattr(self, name) >= 1, f"--{name} must be at least 1, got {getattr(self, name)}")
         require(self.arena_games >= 0, f"--arena_games must be 0 or more, got {self.arena_games}")
+        require(0.0 <= self.arena_alpha < 1.0, f"--arena_alpha must be in [0, 1), got {self.arena_alpha}")
         require(
             len(self.simulations) > 0
             and all(n >= 1 for n in self.simulations)
@@ -269,6 +274,7 @@ def alphazero_settings(config: Config):
         train_steps=config.train_steps,
         arena_games=config.arena_games,
         arena_simulations=max(1, config.selfplay_simulations // 2),
+        accept_alpha=config.arena_alpha or None,
     )
 
 

@@ -84,6 +84,9 @@ class AlphaZeroSettings:
         arena_simulations: PUCT simulations per arena move (>= 1).
         arena_temperature_moves: arena plies sampled at temperature 1 (>= 0).
         accept_score: the candidate's arena score needed to replace the current net (0..1).
+        accept_alpha: when set, the candidate must also win significantly more arena games than it loses:
+            a one-sided sign test on the decisive games (draws set aside) at this level, e.g. 0.05;
+            None keeps the score rule alone.
         channels, layers, hidden: the network (see `PolicyValueNet`).
         augment: add the symmetric images of every example.
     """
@@ -105,6 +108,7 @@ class AlphaZeroSettings:
     arena_simulations: int = 25
     arena_temperature_moves: int = 2
     accept_score: float = 0.55
+    accept_alpha: float | None = None
     channels: int = 32
     layers: int = 2
     hidden: int = 64
@@ -133,6 +137,8 @@ class AlphaZeroSettings:
         checks.number("lr", self.lr, 0.0, open_low=True)
         checks.number("weight_decay", self.weight_decay, 0.0)
         checks.number("accept_score", self.accept_score, 0.0, 1.0)
+        if self.accept_alpha is not None:
+            checks.number("accept_alpha", self.accept_alpha, 0.0, 1.0, open_low=True)
         if not isinstance(self.augment, bool):
             raise SearchlabError(f"augment must be true or false, got {self.augment!r}")
 

@@ -120,6 +120,14 @@ def iteration_seeds(seed: int, iteration: int) -> tuple[int, int]:
     return seeds[0], seeds[2]  # the middle one seeded the training before it ran through ExpertIteration
 
 
+def sign_test(wins: int, losses: int) -> float:
+    """One-sided p-value that a player who wins as often as it loses wins `wins` of its decisive games or more."""
+    from scipy.stats import binomtest
+
+    decisive = int(wins) + int(losses)
+    return 1.0 if decisive == 0 else float(binomtest(int(wins), decisive, 0.5, alternative="greater").pvalue)
+
+
 class SelfPlayProblem(Problem):
     """A policy-value network's parameters, scored by the games it plays (see the module docstring).
 
@@ -199,7 +207,9 @@ class SelfPlayProblem(Problem):
         else:
             wins = draws = losses = 0
             score = 1.0
-        accepted = score >= settings.accept_score
+        accepted = score >= settings.accept_score and (
+            settings.accept_alpha is None or sign_test(wins, losses) < settings.accept_alpha
+        )
         started, spent_before, seen_before = self._started
         self.records.append(
             {
