@@ -87,6 +87,14 @@ def test_result_has_the_issue_keys(finished):
     )
     assert result["steps"] == 20 and result["stopped_because"] == "steps"
     assert len(result["sample"]) == 40
+    # The claim's blocks cover every scored validation character, and their model bits add up to val_bpc.
+    blocks = result["blocks"]
+    assert len(blocks["characters"]) == 20 and sum(blocks["characters"]) == result["validation_characters"]
+    bits = sum(bpc * n for bpc, n in zip(blocks["model_bpc"], blocks["characters"]))
+    assert bits / result["validation_characters"] == pytest.approx(result["val_bpc"], abs=1e-3)
+    (claim,) = result["claims"]
+    assert claim["id"] == "language_one_letter_at_a_time" and claim["seeds"] == 1
+    assert result["threads"] == 1 and result["alphabet"]["text_symbols"] == result["vocab_symbols"]
 
 
 def test_report_and_metrics_are_written(finished):

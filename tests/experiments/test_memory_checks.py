@@ -66,4 +66,5 @@ def test_the_default_sizes_fit_easily():
     full = charlm.EXPERIMENT.make_config()
     model = ModelConfig(vocab_size=256, layers=full.layers, heads=full.heads, width=full.width, context=full.context)
     assert training_memory_bytes(model, full.batch_size) < 1e9  # under a gigabyte
-    assert parameter_count(model) == 12 * 4 * 128 * 128 + 4 * 4 * 128 + (256 + 128) * 128 + 2 * 128
+    layers = full.layers
+    assert parameter_count(model) == 12 * layers * 128 * 128 + 4 * layers * 128 + (256 + 128) * 128 + 2 * 128

@@ -47,6 +47,21 @@ RUNS = {
             "threads": 1,
         },
     ),
+    "charlm-essay": (
+        "essay",
+        {
+            "steps": 10,
+            "warmup_steps": 2,
+            "layers": 1,
+            "heads": 2,
+            "width": 16,
+            "context": 16,
+            "batch_size": 4,
+            "sample_chars": 5,
+            "dropout": 0.0,
+            "threads": 1,
+        },
+    ),
     "perturbation": (None, {"widths": (1, 2), "seeds": 1, "budget": 3_000}),
     "scaling": (
         None,

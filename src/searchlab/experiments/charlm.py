@@ -8,10 +8,17 @@ AdamW on English text that ships with Python (or the user's file). Its validatio
 bits per character are set beside what a user would reach for instead, measured on
 the same split in the same run: gzip, bzip2 and xz compressing the validation text
 after the training text, and a character n-gram model.
+
+The claim `language_one_letter_at_a_time` (`charlm_claims`) asks whether reading one
+symbol at a time learns the text's structure: the model's bits per character against
+the training text's order-0 unigram, block by block of the validation text. The tour
+trains twice, over the text's own characters and over the essay's 77 symbols
+(`charlm_vocab` says what writing the text in them changes).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +27,7 @@ from searchlab.core.device import cpu_threads, matmul_flops_per_second, resolve_
 from searchlab.core.errors import SearchlabError
 from searchlab.core.optimizer import positive
 from searchlab.experiments.base import Experiment, RunContext, require, series_row
+from searchlab.experiments.charlm_claims import language_claim
 from searchlab.lm import DEFAULT_MODEL, DEFAULT_TRAINING
 
 SECTION = "Why use deep neural networks to define the model class?"
@@ -30,7 +38,10 @@ BASELINES = ("gzip", "bz2", "xz", "ngram")  # what the model's bits per characte
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of the character language model; the defaults are the full size (about 10 minutes on 2 cores).
+    """Settings of the character language model; the defaults are the full size (10 minutes on 2 cores).
+
+    The shape and the learning rate suit shorter budgets too: `--minutes 3` on a user's text of a
+    megabyte ends below gzip's bits per character (`searchlab.lm.DEFAULT_MODEL` says what was measured).
 
     Attributes:
         seed: seeds the initial weights, the batches and the sample.
@@ -51,7 +62,8 @@ class Config:
         batch_size: windows of `context` tokens per step.
         lr: AdamW's peak learning rate.
         warmup_steps: steps of linear warmup to `lr` (then a cosine decay to the end of the budget).
-        threads: CPU threads (0: torch's default).
+        threads: CPU threads (0: chosen by the work's size, `searchlab.lm.auto_threads`: one thread for
+            a model of the default size, whose small operations stall when another process takes a core).
         checkpoint_every: steps between the model's checkpoints (also one a minute); --resume continues from the last.
         sample_prompt, sample_chars, temperature: the sample shown in the report.
     """
@@ -99,7 +111,7 @@ class Config:
         require(0.0 <= self.dropout < 1.0, f"--dropout must be in [0, 1), got {self.dropout}")
         require(positive(self.lr), f"--lr must be a positive number, got {self.lr}")
         require(self.warmup_steps >= 0, f"--warmup_steps must be 0 or more, got {self.warmup_steps}")
-        require(self.threads >= 0, f"--threads must be 0 (torch's default) or more, got {self.threads}")
+        require(self.threads >= 0, f"--threads must be 0 (chosen by the model's size) or more, got {self.threads}")
         require(self.checkpoint_every >= 1, f"--checkpoint_every must be at least 1 step, got {self.checkpoint_every}")
         require(self.sample_chars >= 0, f"--sample_chars must be 0 or more, got {self.sample_chars}")
         require(self.temperature >= 0, f"--temperature must be 0 (greedy) or more, got {self.temperature}")
@@ -114,6 +126,7 @@ class LMData:
         vocab, tokens: the vocabulary and the corpus's ids.
         mapped: characters replaced to fit the essay vocabulary.
         validation_text_characters: the validation part's length before the cut.
+        alphabet: how the text's own characters compare with the essay's symbols (`compare_with_essay`).
     """
 
     corpus: Any
@@ -121,6 +134,7 @@ class LMData:
     tokens: Any
     mapped: int
     validation_text_characters: int
+    alphabet: dict[str, Any]
 
 
 def prepare(config: Config) -> LMData:
@@ -132,6 +146,7 @@ def prepare(config: Config) -> LMData:
     scoring stays seconds long on a text of any size.
     """
     from searchlab.encodings.text import CharVocab
+    from searchlab.experiments.charlm_vocab import compare_with_essay, essay_corpus
     from searchlab.lm import Corpus, baseline_sample, load_corpus, make_vocab, tokenize
 
     device = resolve_device(config.device)
@@ -139,9 +154,9 @@ def prepare(config: Config) -> LMData:
     validation_text_characters = len(corpus.validation)
     _, scored = baseline_sample(corpus.train, corpus.validation)
     corpus = Corpus(source=corpus.source, train=corpus.train, validation=scored)
-    mapped = 0
+    mapped, alphabet = 0, compare_with_essay(corpus.text)
     if config.vocab == "essay":
-        corpus, mapped = _essay_corpus(corpus, config.fallback)
+        corpus, mapped = essay_corpus(corpus, config.fallback)
         vocab = CharVocab.essay()
     elif config.vocab == "corpus":
         vocab = CharVocab.from_text(corpus.text)
@@ -150,7 +165,7 @@ def prepare(config: Config) -> LMData:
     _check_memory(config, vocab.size, device)
     _check_prompt(config, vocab)
     tokens = tokenize(corpus, vocab, config.context)
-    return LMData(corpus, vocab, tokens, mapped, validation_text_characters)
+    return LMData(corpus, vocab, tokens, mapped, validation_text_characters, alphabet)
 
 
 def _model_config(config: Config, vocab_size: int):
@@ -201,36 +216,10 @@ def _check_memory(config: Config, vocab_size: int, device) -> None:
     )
 
 
-def _essay_corpus(corpus, fallback: str | None):
-    """The corpus written in the essay's 77 symbols: the one-to-one replacements, then the fallback (or an error)."""
-    from searchlab.encodings.text import CharVocab
-    from searchlab.lm import Corpus
-
-    vocab = CharVocab.essay(fallback=fallback, nearest=True)
-    parts = []
-    for part in (corpus.train, corpus.validation):
-        try:
-            vocab.encode(part)
-        except SearchlabError as err:
-            raise SearchlabError(f"{err} (--fallback ' ' maps them to a space)") from None
-        parts.append(vocab.decode(vocab.encode(part)))
-    return Corpus(source=corpus.source, train=parts[0], validation=parts[1]), _differing_characters(
-        corpus.text, "".join(parts)
-    )
-
-
-def _differing_characters(before: str, after: str) -> int:
-    """How many positions of two equally long texts hold different characters (counted by numpy, not a Python loop)."""
-    import numpy as np
-
-    first, second = (np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) for text in (before, after))
-    length = min(len(first), len(second))  # equal: the replacements are one character for one
-    return int(np.count_nonzero(first[:length] != second[:length]))
-
-
 def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
-    """Measure the baselines, train the model and sample from it; the numbers (the report module draws)."""
-    from searchlab.lm import TrainConfig, train
+    """Measure the baselines, train the model, score it block by block and sample from it; the numbers."""
+    from searchlab.lm import TrainConfig, auto_threads, block_bpc, train
+    from searchlab.lm.threads import usable_cores
 
     device = resolve_device(config.device)
     reference = _baselines(config, data.corpus, context)
@@ -243,7 +232,9 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
         warmup_steps=config.warmup_steps,
         checkpoint_every=config.checkpoint_every,
     )
-    with cpu_threads(config.threads):
+    cpu = device.type == "cpu"
+    threads = config.threads or (auto_threads(config.batch_size, config.context, config.width) if cpu else 0)
+    with cpu_threads(threads):
         peak = matmul_flops_per_second(device)
         result = train(
             model_config,
@@ -259,7 +250,28 @@ def run(config: Config, data: LMData, context: RunContext) -> dict[str, Any]:
             speak(result.model, data.vocab, config.sample_prompt, config.sample_chars, config.temperature, config.seed)
         )
     context.write_metrics(_metrics(result.curve, config.batch_size))
-    return _numbers(config, data, reference, result, peak, sample)
+    # The characters of the alphabet the model can write: the unigram gives each some probability too.
+    alphabet = "".join(data.vocab.decode([i]) for i in range(data.vocab.size)) if config.vocab != "bpe" else ""
+    blocks = block_bpc(
+        result.validation_token_nats, data.vocab, data.tokens.validation_ids, data.corpus.train, alphabet=alphabet
+    )
+    numbers = _numbers(config, data, reference, result, peak, sample)
+    return {
+        **numbers,
+        "threads": threads,
+        "cores": usable_cores(),
+        "load_average": _load_average(),
+        "blocks": blocks,
+        "claims": language_claim(blocks, reference, SECTION),
+    }
+
+
+def _load_average() -> list[float] | None:
+    """The machine's load average over the last 1 and 5 minutes (None where the system keeps none)."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()[:2]]
+    except (AttributeError, OSError):
+        return None
 
 
 def _metrics(curve: list[dict[str, float]], batch_size: int) -> list[dict[str, Any]]:
@@ -332,6 +344,7 @@ def _numbers(config: Config, data: LMData, reference: dict, result, peak: float,
         "vocab": config.vocab,
         "vocab_symbols": vocab.size,
         "characters_mapped_to_essay_symbols": data.mapped,
+        "alphabet": data.alphabet,
         "source": corpus.source,
         "model": _model_config(config, vocab.size).to_dict(),
         "baseline_seconds": reference.get("seconds"),
@@ -370,9 +383,11 @@ EXPERIMENT = Experiment(
     config=Config,
     prepare=prepare,
     run=run,
-    # A 1.5-minute budget learns most from a shallower net on small batches (measured with four heads:
-    # 1.93 bpc against 3.0 for the full shape).
-    tour={"minutes": 1.5, "layers": 2, "batch_size": 8, "warmup_steps": 30, "sample_chars": 300},
+    # The default shape is already the one a short budget suits (see `searchlab.lm.DEFAULT_MODEL`). The tour
+    # trains twice, over the corpus's characters and over the essay's 77 symbols (`variants`), a minute each.
+    tour={"minutes": 1.0, "sample_chars": 300},
+    # The essay's symbols cannot write the corpus's code (brackets, operators, underscores): they become spaces.
+    variants={"essay": {"vocab": "essay", "fallback": " "}},
     # Steps alone, no clock: two quick runs with one seed end with the same parameters on any machine.
     quick={"minutes": None, "steps": 60, "layers": 2, "width": 64, "context": 64, "sample_chars": 120},
 )

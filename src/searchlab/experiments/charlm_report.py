@@ -106,6 +106,118 @@ def _sample_sentence(numbers: dict) -> str:
     return f" The text is long, so {' and '.join(parts)}, which keeps the measurement seconds long." if parts else ""
 
 
+def _shown(character: str) -> str:
+    """A character as the report shows it: visible, with newlines and tabs spelled out."""
+    return {"\n": "newline", "\t": "tab", " ": "space", "\xa0": "no-break space"}.get(character, repr(character))
+
+
+def _outsiders(alphabet: dict, count: int = 6) -> str:
+    return ", ".join(f"{_shown(character)} {times:,}" for character, times in alphabet["outside"][:count])
+
+
+def vocabulary_sentence(config: Config, numbers: dict) -> str:
+    """How the text's own characters compare with the essay's 77 symbols, and what writing it in them changed."""
+    alphabet = numbers.get("alphabet")
+    if not alphabet:
+        return ""
+    changed = alphabet["by_nearest"] + alphabet["by_fallback"]
+    share = changed / max(alphabet["characters"], 1)
+    compare = (
+        f"The text's own alphabet has {alphabet['text_symbols']} characters, {alphabet['shared_symbols']} of them "
+        f"among the essay's 77 symbols"
+        + (
+            f" (the essay's {alphabet['essay_symbols_unused']!r} never occur)"
+            if alphabet["essay_symbols_unused"]
+            else ""
+        )
+    )
+    if config.vocab == "essay":
+        fallback = f"the fallback {config.fallback!r}" if config.fallback is not None else "no fallback"
+        return (
+            f" {compare}. Written in the essay's symbols, {numbers['characters_mapped_to_essay_symbols']:,} of its "
+            f"{alphabet['characters']:,} characters ({share:.1%}) were replaced: {alphabet['by_nearest']:,} by the "
+            f"one-to-one table (newline to space, curly quotes to straight, ...) and {alphabet['by_fallback']:,} "
+            f"with no close symbol by {fallback} (most often: {_outsiders(alphabet) or 'none'})."
+        )
+    return (
+        f" {compare}; in the essay's symbols (the tour's essay run) {changed:,} of its {alphabet['characters']:,} "
+        f"characters ({share:.1%}) would be replaced: {alphabet['by_nearest']:,} by the one-to-one table and "
+        f"{alphabet['by_fallback']:,} with no close symbol (most often: {_outsiders(alphabet) or 'none'})."
+    )
+
+
+def bpc_table(numbers: dict) -> dict[str, Any]:
+    """The model's bits per character beside the baselines' and, when measured, the order-0 unigram's."""
+    baselines = numbers["baselines"]
+    rows = [["this model", f"{numbers['val_bpc']:.3f}"]] + [
+        [BASELINE_NAMES[name], f"{value:.3f}"] for name, value in sorted(baselines.items(), key=lambda item: item[1])
+    ]
+    if numbers.get("blocks"):
+        blocks = numbers["blocks"]
+        unigram = sum(b * c for b, c in zip(blocks["unigram_bpc"], blocks["characters"])) / sum(blocks["characters"])
+        rows.append(["order-0 unigram of the training text (no context)", f"{unigram:.3f}"])
+    return {
+        "title": "Bits per character of the validation text (lower is better)",
+        "columns": ["method", "bits per character"],
+        "rows": rows,
+    }
+
+
+def vocabulary_table(numbers: dict) -> list[dict[str, Any]]:
+    """The text's own alphabet beside the essay's 77 symbols, as a table (none for an older run)."""
+    alphabet = numbers.get("alphabet")
+    if not alphabet:
+        return []
+    rows = [
+        ["distinct characters of the text", f"{alphabet['text_symbols']:,}"],
+        ["of them among the essay's 77 symbols", f"{alphabet['shared_symbols']:,}"],
+        ["essay symbols the text never uses", f"{len(alphabet['essay_symbols_unused']):,}"],
+        [
+            "characters the one-to-one table replaces (newlines, curly quotes, dashes, ...)",
+            f"{alphabet['by_nearest']:,}",
+        ],
+        ["characters with no close essay symbol (the fallback replaces them)", f"{alphabet['by_fallback']:,}"],
+        ["characters of the text", f"{alphabet['characters']:,}"],
+    ]
+    return [
+        {
+            "title": "The text's own characters and the essay's 77 symbols",
+            "columns": ["", "count"],
+            "rows": rows,
+        }
+    ]
+
+
+def claim_sentence(numbers: dict) -> str:
+    """The claim's measurement and verdict in words (empty when the run made none)."""
+    rows = [row for row in numbers.get("claims", []) if row.get("id") == "language_one_letter_at_a_time"]
+    if not rows:
+        return ""
+    row, blocks = rows[0], numbers["blocks"]
+    interval = f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]" if row["ci_low"] is not None else "(no interval)"
+    return (
+        f"Does reading one symbol at a time learn the text's structure? Against the training text's order-0 "
+        f"unigram, which ignores every symbol before the next one, the model's bits per character differ by "
+        f"{row['estimate']:+.3f} {interval} (95% interval over {len(blocks['model_bpc'])} validation blocks, one "
+        f"training run; baselines: {row['baseline']}): {row['verdict']}."
+    )
+
+
+def load_sentence(numbers: dict) -> str:
+    """The threads the training used and how busy the machine was, for reading the tokens per second."""
+    if "threads" not in numbers:
+        return ""
+    load = numbers.get("load_average")
+    busy = (
+        f"; the machine's load average was {load[0]:.1f} over the last minute and {load[1]:.1f} over five, on "
+        f"{numbers['cores']} cores (above {numbers['cores']}, other processes were waiting for a core)"
+        if load
+        else ""
+    )
+    threads = numbers["threads"] or "torch's default"
+    return f" It trained on {threads} CPU thread{'s' if numbers['threads'] != 1 else ''}{busy}."
+
+
 def report(config: Config, result: dict, context: RunContext) -> dict[str, Any]:
     """Draw the learning curve into the run folder; the result's report section."""
     return _section(config, result, figures(config, result, context))
@@ -126,15 +238,13 @@ def _section(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, 
         if numbers["source"] == "pydoc_data.topics"
         else numbers["source"]
     )
-    mapped = (
-        f" To fit the essay's 77 symbols, {numbers['characters_mapped_to_essay_symbols']:,} characters were first "
-        "replaced (newlines by spaces, curly quotes by straight ones, and so on)."
-        if config.vocab == "essay"
-        else ""
+    mapped = vocabulary_sentence(config, numbers)
+    vocabulary = VOCAB_NAMES[config.vocab] + (
+        "" if config.vocab == "essay" else f" ({numbers['vocab_symbols']:,} symbols)"
     )
     summary = [
-        f"Text becomes numbers one symbol at a time: the vocabulary is {VOCAB_NAMES[config.vocab]} "
-        f"({numbers['vocab_symbols']:,} symbols), each symbol a position in that list, and the model reads a "
+        f"Text becomes numbers one symbol at a time: the vocabulary is {vocabulary}, each symbol a position in "
+        "that list, and the model reads a "
         f"window of {model['context']} of them to give a probability to every possible next one.{mapped} Data: "
         f"{source}, {numbers['train_characters']:,} characters to train on and the last "
         f"{numbers['validation_characters']:,} kept for validation." + _sample_sentence(numbers),
@@ -148,10 +258,12 @@ def _section(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, 
         f"Its training arithmetic ran at {numbers['model_flops_utilization']:.0%} of the FLOP/s of a large matrix "
         f"product measured in the same run ({numbers['model_flops_per_second'] / 1e9:.1f} of "
         f"{numbers['matmul_flops_per_second'] / 1e9:.1f} GFLOP/s, counting 6 FLOPs per weight per token plus "
-        "attention).",
+        "attention)." + load_sentence(numbers),
     ]
+    summary += [line for line in (claim_sentence(numbers),) if line]
     headline = [
         {"label": "validation bits per character", "value": f"{numbers['val_bpc']:.3f}"},
+        {"label": "vocabulary", "value": vocabulary},
         {"label": f"best baseline ({BASELINE_NAMES[best]})", "value": f"{baselines[best]:.3f}"},
         {"label": "weights", "value": f"{numbers['params']:,}"},
         {"label": "tokens per second", "value": f"{numbers['tokens_per_second']:,.0f}"},
@@ -166,16 +278,7 @@ def _section(config: Config, numbers: dict, paths: dict[str, str]) -> dict[str, 
             "compress(train + validation) minus bits of compress(train), per validation character).",
         }
     ]
-    rows = [["this model", f"{numbers['val_bpc']:.3f}"]] + [
-        [BASELINE_NAMES[name], f"{value:.3f}"] for name, value in sorted(baselines.items(), key=lambda item: item[1])
-    ]
-    tables = [
-        {
-            "title": "Bits per character of the validation text (lower is better)",
-            "columns": ["method", "bits per character"],
-            "rows": rows,
-        }
-    ]
+    tables = [bpc_table(numbers), *vocabulary_table(numbers)]
     texts = []
     if numbers["sample"]:
         texts.append(

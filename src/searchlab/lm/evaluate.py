@@ -63,21 +63,24 @@ def window_loss(model: CausalTransformer, ids: torch.Tensor, starts: np.ndarray,
 
 
 @torch.no_grad()
-def text_nats(
+def token_nats(
     model: CausalTransformer, ids: np.ndarray | torch.Tensor, *, stride: int | None = None, batch_size: int = 32
-) -> tuple[float, int]:
-    """Total nats of every token of a text after the first, and how many tokens that is.
+) -> np.ndarray:
+    """The nats of every token of a text after the first, one by one: entry i is -ln p(ids[i + 1] | before it).
 
     The text is read in windows of `context` tokens that overlap: each window
     after the first scores only its last `stride` targets (default context / 2),
     so every token is predicted from at least context - stride tokens before it
-    (all of them near the start). Tokens are scored once each, in float64 sums.
+    (all of them near the start). Each token is scored once.
 
     Args:
         ids: (N,) int64 token ids, N > context.
 
     Returns:
-        (total nats, scored tokens = N - 1).
+        (N - 1,) float64 nats, in the order of the text.
+
+    Raises:
+        SearchlabError: a text no longer than the context, or a stride outside 1..context.
     """
     device = next(model.parameters()).device
     ids = torch.as_tensor(ids, dtype=torch.int64).to(device)
@@ -99,16 +102,32 @@ def text_nats(
     positions = torch.arange(context, device=device)
     was_training = model.training
     model.eval()
-    total = torch.zeros((), dtype=torch.float64, device=device)
+    pieces = []
     for first in range(0, len(plan), batch_size):
         starts, skips = zip(*plan[first : first + batch_size])
         windows = ids[torch.tensor(starts, device=device)[:, None] + offsets]  # (b, T + 1)
         logits = model(windows[:, :-1])  # (b, T, V)
         nats = F.cross_entropy(logits.transpose(1, 2), windows[:, 1:], reduction="none")  # (b, T)
         scored = positions[None, :] >= torch.tensor(skips, device=device)[:, None]
-        total += nats.double()[scored].sum()
+        pieces.append(nats.double()[scored])  # row by row, each row's targets in order: the text's order
     model.train(was_training)
-    return float(total), count - 1
+    return torch.cat(pieces).cpu().numpy()
+
+
+@torch.no_grad()
+def text_nats(
+    model: CausalTransformer, ids: np.ndarray | torch.Tensor, *, stride: int | None = None, batch_size: int = 32
+) -> tuple[float, int]:
+    """Total nats of every token of a text after the first, and how many tokens that is: `token_nats` summed.
+
+    Args:
+        ids: (N,) int64 token ids, N > context.
+
+    Returns:
+        (total nats, scored tokens = N - 1).
+    """
+    nats = token_nats(model, ids, stride=stride, batch_size=batch_size)
+    return float(nats.sum()), len(nats)
 
 
 def text_bpc(model: CausalTransformer, ids: np.ndarray | torch.Tensor, characters: int, **kwargs) -> float:

@@ -37,7 +37,7 @@ from searchlab.core.loop import run
 from searchlab.core.seeding import spawn_seeds, torch_generator
 from searchlab.core.trace import Result, Trace
 from searchlab.lm.data import TokenizedCorpus, vocab_to_state
-from searchlab.lm.evaluate import bits_per_character, text_nats, window_loss, window_starts
+from searchlab.lm.evaluate import bits_per_character, token_nats, window_loss, window_starts
 from searchlab.lm.model import CausalTransformer, ModelConfig, flops_per_token
 from searchlab.lm.objective import NextTokenProblem
 from searchlab.lm.train_config import (  # noqa: F401 (CURVE_COLUMNS, PACE_STEPS: this module's API)
@@ -223,7 +223,8 @@ def _result(
 ) -> TrainResult:
     """The trained model scored on the whole validation text (`ended`: perf_counter() when the loop returned)."""
     model_config, record = model.config, problem.record
-    nats, _ = text_nats(model, validation_ids, batch_size=train_config.batch_size)
+    per_token = token_nats(model, validation_ids, batch_size=train_config.batch_size)
+    nats = float(per_token.sum())
     tokens = result.steps * train_config.batch_size * model_config.context
     train_seconds = record["train_seconds"]
     return TrainResult(
@@ -241,4 +242,5 @@ def _result(
         flops_per_token=flops_per_token(model_config),
         parameters=model.parameter_counts(),
         stopped_because="minutes" if result.stopped_because == "seconds" else result.stopped_because,
+        validation_token_nats=per_token,
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from searchlab.core import checks
 from searchlab.core.errors import SearchlabError
@@ -164,6 +166,8 @@ class TrainResult:
         flops_per_token: `flops_per_token(model_config)`.
         parameters: {"total", "non_embedding"} counts.
         stopped_because: "steps" or "minutes".
+        validation_token_nats: (validation tokens - 1,) float64: the nats of each validation token after
+            the first (`token_nats`), whose sum `validation_loss` and `validation_bpc` come from.
     """
 
     model: CausalTransformer
@@ -180,6 +184,7 @@ class TrainResult:
     flops_per_token: int
     parameters: dict[str, int]
     stopped_because: str
+    validation_token_nats: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def model_flops_per_second(self) -> float:
