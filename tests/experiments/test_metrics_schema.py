@@ -20,6 +20,20 @@ from searchlab.experiments.base import RunContext
 
 pytestmark = pytest.mark.slow  # each case runs a whole (tiny) experiment
 
+# The language model at a size that trains in a second (both vocabularies use it).
+CHARLM_TINY = {
+    "steps": 10,
+    "warmup_steps": 2,
+    "layers": 1,
+    "heads": 2,
+    "width": 16,
+    "context": 16,
+    "batch_size": 4,
+    "sample_chars": 5,
+    "dropout": 0.0,
+    "threads": 1,
+}
+
 # name -> (tour variant or None, overrides of the quick size that make the run take seconds).
 RUNS = {
     "tictactoe": (
@@ -32,36 +46,8 @@ RUNS = {
         {"gradient_restarts": 1, "gradient_steps": 30, "approximation_steps": 30, "view_steps": 5, "widths": (1, 4)},
     ),
     "digits": (None, {"epochs": 2}),
-    "charlm": (
-        None,
-        {
-            "steps": 10,
-            "warmup_steps": 2,
-            "layers": 1,
-            "heads": 2,
-            "width": 16,
-            "context": 16,
-            "batch_size": 4,
-            "sample_chars": 5,
-            "dropout": 0.0,
-            "threads": 1,
-        },
-    ),
-    "charlm-essay": (
-        "essay",
-        {
-            "steps": 10,
-            "warmup_steps": 2,
-            "layers": 1,
-            "heads": 2,
-            "width": 16,
-            "context": 16,
-            "batch_size": 4,
-            "sample_chars": 5,
-            "dropout": 0.0,
-            "threads": 1,
-        },
-    ),
+    "charlm": (None, CHARLM_TINY),
+    "charlm-essay": ("essay", CHARLM_TINY),
     "perturbation": (None, {"widths": (1, 2), "seeds": 1, "budget": 3_000}),
     "scaling": (
         None,

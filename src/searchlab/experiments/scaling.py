@@ -374,7 +374,7 @@ EXPERIMENT = Experiment(
     tour={
         "mlp_widths": (2, 4, 8, 16, 32, 64, 128),
         "mlp_examples": (64, 256, 1024, 4096, 16384),
-        "mlp_seeds": 2,
+        "mlp_seeds": 3,
         "lm_widths": (8, 16, 32, 64, 128),
         "lm_characters": (4000, 40000, 400000),
         "lm_seeds": 1,
