@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from claim_checks import check_claim_rows
 from searchlab.core.errors import SearchlabError
-from searchlab.core.intervals import CLAIM_KEYS, Interval, verdict
 from searchlab.experiments.base import RunContext
 from searchlab.experiments.networks import EXPERIMENT, SECTIONS, Config, prepare, repeat_seeds
 from searchlab.experiments.networks_claims import APPROXIMATES, claims, constant_error, error_slope, target_curves
@@ -28,12 +28,6 @@ SMALL = {
     "seeds": 3,
 }
 THRESHOLDS = {"width_approximates_any_function": APPROXIMATES, "approximation_error_falls_with_width": 0.0}
-
-
-def recomputed(row: dict) -> str:
-    """The verdict of a claim row, computed again from its own interval (both claims predict 'below')."""
-    interval = Interval(row["estimate"], row["ci_low"], row["ci_high"], row["seeds"])
-    return verdict(interval, THRESHOLDS[row["id"]], predicts="below")
 
 
 def made_up(errors: list[list[float]], constant: float = 1.0, widths=(1, 10, 100)) -> list[dict]:
@@ -54,14 +48,12 @@ def small_run(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.mark.slow
 def test_the_claims_are_well_formed_rows_whose_verdicts_follow_from_their_intervals(small_run):
     _, result = small_run
-    rows = result["claims"]
-    assert [row["id"] for row in rows] == list(THRESHOLDS)
-    for row in rows:
-        assert tuple(row) == CLAIM_KEYS
-        assert row["seeds"] == SMALL["seeds"] and row["section"] == SECTIONS[2]
-        assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
-        assert row["verdict"] == recomputed(row)
-    json.dumps(rows, allow_nan=False)
+    check_claim_rows(
+        result["claims"],
+        {key: (value, "below") for key, value in THRESHOLDS.items()},
+        seeds=SMALL["seeds"],
+        section=SECTIONS[2],
+    )
 
 
 @pytest.mark.slow

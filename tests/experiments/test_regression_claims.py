@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from claim_checks import check_claim_rows
 from searchlab.core.errors import SearchlabError
-from searchlab.core.intervals import CLAIM_KEYS, Interval, verdict
 from searchlab.core.seeding import spawn_seeds
 from searchlab.experiments import get_experiment
 from searchlab.experiments.base import RunContext
@@ -23,12 +23,6 @@ THRESHOLDS = {
     "regression_needs_no_search": (ROUNDING, "below"),
     "regression_search_costs_more": (COST_RATIO, "above"),
 }
-
-
-def recomputed(row: dict) -> str:
-    """The verdict of a claim row, computed again from the row's own interval and its claim's threshold."""
-    threshold, predicts = THRESHOLDS[row["id"]]
-    return verdict(Interval(row["estimate"], row["ci_low"], row["ci_high"], row["seeds"]), threshold, predicts=predicts)
 
 
 def made_up(closed: list[float], best: list[float], gradient: list[int | None], cost: int = 100) -> list[dict]:
@@ -58,14 +52,7 @@ def small_run(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.mark.slow
 def test_the_claims_are_well_formed_rows_whose_verdicts_follow_from_their_intervals(small_run):
     _, result = small_run
-    rows = result["claims"]
-    assert [row["id"] for row in rows] == list(THRESHOLDS)
-    for row in rows:
-        assert tuple(row) == CLAIM_KEYS
-        assert row["seeds"] == SMALL["seeds"] and row["section"] == SECTIONS[0]
-        assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
-        assert row["verdict"] == recomputed(row)
-    json.dumps(rows, allow_nan=False)  # the rows go to claims.json as they are
+    check_claim_rows(result["claims"], THRESHOLDS, seeds=SMALL["seeds"], section=SECTIONS[0])
 
 
 @pytest.mark.slow
